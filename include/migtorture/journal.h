@@ -1,0 +1,61 @@
+/* migtorture/journal.h — the fault journal: every change is recorded before it is made.
+ *
+ * Append-only JSON lines, fsync'd after each record:
+ *   {"op":"open","id":7,"kind":"tbf","host":{...},"undo":{...},"t_wall_ns":...,"run":"<run id>"}
+ *   {"op":"applied","id":7,"t_ns":...}     (monotonic ns since the cell's t0: when it took effect)
+ *   {"op":"close","id":7,"t_ns":...,"rc":0}
+ * An entry is open from "open" until "close". `migtorture recover` (and the runner on exit or on
+ * SIGINT/SIGTERM) undoes every open entry, newest first, in the place its host names, then closes
+ * it. Undo must be idempotent: recover may run twice, or after a half-done undo.
+ * Default location: /var/lib/migtorture/journal (override: MT_JOURNAL or --journal).
+ */
+#ifndef MIGTORTURE_JOURNAL_H
+#define MIGTORTURE_JOURNAL_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "host.h"
+
+struct mt_journal;
+
+/* One record as read back (for undo and recover). Strings are owned by the journal. */
+struct mt_journal_entry {
+	uint64_t id;
+	const char *kind;      /* fault ops name, or "process" (built in: a spawned process group) */
+	const char *host_json; /* mt_host_to_json() of where it was applied */
+	const char *undo_json; /* the plugin's own undo record (a JSON object as text) */
+	int applied;           /* an "applied" record was seen */
+	int64_t t_applied_ns;
+};
+
+/* Opens (creating with mode 0600, and its directory) the journal at path. */
+int mt_journal_open(const char *path, struct mt_journal **out, struct mt_error *err);
+void mt_journal_close(struct mt_journal *j);
+const char *mt_journal_path(const struct mt_journal *j);
+
+/* Records "kind on host will be changed; to undo, use undo_json" and fsyncs, BEFORE the change.
+ * *id receives the entry id. undo_json must be a JSON object's text. */
+int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_host *host,
+		     const char *undo_json, uint64_t *id, struct mt_error *err);
+/* Records that the change took effect at t_ns (monotonic, relative to the cell's t0). */
+int mt_journal_applied(struct mt_journal *j, uint64_t id, int64_t t_ns, struct mt_error *err);
+/* Records that the entry was undone (rc 0) or that undo failed (rc < 0; stays open). */
+int mt_journal_end(struct mt_journal *j, uint64_t id, int64_t t_ns, int rc, struct mt_error *err);
+
+/* Lists open entries, newest first. *entries is owned by j until the next call or close. */
+int mt_journal_open_entries(struct mt_journal *j, const struct mt_journal_entry **entries,
+			    size_t *n, struct mt_error *err);
+
+/* Records a spawned process group so it is killed on exit/recover (kind "process").
+ * start_time is /proc/PID/stat field 22, so a recycled PID is never signalled. */
+int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
+		       const char *what, uint64_t *id, struct mt_error *err);
+
+/* Undoes every open entry (newest first) using the registry's undo functions; continues past
+ * failures, returning the first error. *undone and *failed count entries. Used by the runner's
+ * cleanup, signal path and `migtorture recover`. */
+int mt_journal_undo_all(struct mt_journal *j, unsigned *undone, unsigned *failed,
+			struct mt_error *err);
+
+#endif

@@ -1,0 +1,154 @@
+/* migtorture/plugin.h — what every plugin gets from the runner, and the registry.
+ *
+ * Plugins (faults/, workloads/, suite/probes/, suite/drivers/) include only include/migtorture/
+ * and their own library. They never call each other; the run loop wires them (DESIGN §2).
+ */
+#ifndef MIGTORTURE_PLUGIN_H
+#define MIGTORTURE_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "host.h"
+#include "journal.h"
+#include "loop.h"
+#include "option.h"
+#include "result.h"
+
+/* Phase boundaries of a cell, monotonic ns since cell start (t = 0). A phase not reached is -1.
+ * baseline = [0, during_start), during = [during_start, after_start), after = [after_start, end).
+ * "during" is the migration: from the driver's start to its completion event. */
+struct mt_phases {
+	int64_t during_start_ns;
+	int64_t after_start_ns;
+	int64_t end_ns;
+};
+
+/* Everything a plugin instance may use while a cell runs. Owned by the runner. */
+struct mt_ctx {
+	struct mt_loop *loop;          /* register fds/timers here */
+	struct mt_journal *journal;    /* record undo BEFORE changing anything */
+	const struct mt_host *host;    /* where this instance acts (already entered when local) */
+	struct mt_cell_result *result; /* add metrics, series, events */
+	int64_t t0_ns;                 /* monotonic time of cell start: series are relative to it */
+	uint64_t seed;                 /* per-cell seed (deterministic from run seed and cell name) */
+	const char *cell_name;
+	const char *outdir;            /* where the run writes files (may be NULL for dry runs) */
+	const struct mt_phases *phases;/* filled as the cell progresses; final at collect time */
+	/* Resolved targets the scenario named (e.g. the guest's address, the domain name). */
+	const char *guest_addr;        /* IPv4 address of the VM under test, or NULL */
+	const char *guest_url;         /* base HTTP URL of the VM's website, or NULL */
+	const char *domain;            /* libvirt domain / server name, or NULL */
+	int verbose;
+};
+
+/* --- faults: faults/<name>.c --- */
+struct mt_fault_ops {
+	const char *name;              /* "netem", "tbf", "link", "partition", "osd-down", ... */
+	const char *summary;           /* one line for --help and docs */
+	const struct mt_option *options;
+	/* Optional cross-field validation at parse time (e.g. jitter needs delay). */
+	int (*check)(const struct mt_params *p, struct mt_error *err);
+	/* 0 when it can run here, or MT_EUNSUPPORTED with the skip reason in why. Runs on the
+	 * target host, may probe (e.g. add the qdisc on a scratch dummy link). */
+	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			 size_t whylen);
+	/* Applies the fault. MUST journal its undo record (mt_journal_begin) before changing
+	 * anything and report the moment it took effect (mt_journal_applied). *state may hold
+	 * what the fault needs while it runs (e.g. a flap timer); freed by release. */
+	int (*apply)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		     struct mt_error *err);
+	/* Undoes from the journal's undo record alone (works in a fresh process: recover).
+	 * Idempotent: undoing what is already undone returns 0. */
+	int (*undo)(const char *undo_json, struct mt_error *err);
+	/* Optional: adds the fault's metrics (e.g. flap times) to ctx->result. */
+	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	void (*release)(void *state);  /* optional */
+};
+
+/* --- workloads: workloads/<name>.c (web clients, stress-ng, guest stress) --- */
+struct mt_workload_ops {
+	const char *name;              /* "web-page", "video-download", "host-cpu", ... */
+	const char *summary;
+	const struct mt_option *options;
+	int (*check)(const struct mt_params *p, struct mt_error *err);           /* optional */
+	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			 size_t whylen);                                          /* optional */
+	int (*start)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		     struct mt_error *err);
+	int (*stop)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	/* After stop: metrics (per phase, using ctx->phases) and series into ctx->result. */
+	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	void (*release)(void *state);
+};
+
+/* --- probes: suite/probes/<name>.c (udp, icmp, http) — same life cycle as a workload --- */
+struct mt_probe_ops {
+	const char *name;
+	const char *summary;
+	const struct mt_option *options;
+	int (*check)(const struct mt_params *p, struct mt_error *err);
+	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			 size_t whylen);
+	int (*start)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		     struct mt_error *err);
+	int (*stop)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	void (*release)(void *state);
+};
+
+/* --- migration drivers: suite/drivers/<name>.c --- */
+/* One migration hop to perform. */
+struct mt_migrate_req {
+	int hop;          /* 0, 1, 2, ... (ping-pong: even hops source→dest, odd dest→source) */
+	const char *from; /* URI or host name of the current host of the VM */
+	const char *to;
+};
+
+struct mt_driver_ops {
+	const char *name;              /* "libvirt", "nova" */
+	const char *summary;
+	const struct mt_option *options; /* the migrate.* keys it understands */
+	int (*check)(const struct mt_params *p, struct mt_error *err);
+	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			 size_t whylen);
+	/* Connects, checks the domain runs; no migration yet. */
+	int (*prepare)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		       struct mt_error *err);
+	/* Starts one hop without blocking the loop (a library that blocks runs in the driver's
+	 * own thread). *done_fd becomes readable when the hop ends (success or not). */
+	int (*start)(void *state, const struct mt_migrate_req *req, int *done_fd,
+		     struct mt_error *err);
+	/* Called every ≤ 50 ms while a hop runs: append job statistics to series. */
+	int (*poll)(void *state, struct mt_ctx *ctx, int64_t now_ns);
+	/* After done_fd fired: outcome of the hop (0, or the hop's error) and its final metrics
+	 * (under "migration." for hop 0, "migration.hop<N>." for the others). */
+	int (*finish)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	/* Cancels a running hop (timeout or signal); the VM must keep running on the source. */
+	int (*abort)(void *state, struct mt_error *err);
+	/* End of cell: where the VM is, and any last metrics. */
+	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	void (*release)(void *state);
+};
+
+/* --- the registry (suite/registry.c: one X-macro table per kind) --- */
+const struct mt_fault_ops *mt_find_fault(const char *name);
+const struct mt_workload_ops *mt_find_workload(const char *name);
+const struct mt_probe_ops *mt_find_probe(const char *name);
+const struct mt_driver_ops *mt_find_driver(const char *name);
+
+/* NULL-terminated arrays of everything registered, in table order. */
+const struct mt_fault_ops *const *mt_fault_registry(void);
+const struct mt_workload_ops *const *mt_workload_registry(void);
+const struct mt_probe_ops *const *mt_probe_registry(void);
+const struct mt_driver_ops *const *mt_driver_registry(void);
+
+/* Tests may add fake plugins inside the test binary (never shipped). Returns 0 or MT_ENOMEM. */
+int mt_registry_add_fault(const struct mt_fault_ops *ops);
+int mt_registry_add_workload(const struct mt_workload_ops *ops);
+int mt_registry_add_probe(const struct mt_probe_ops *ops);
+int mt_registry_add_driver(const struct mt_driver_ops *ops);
+void mt_registry_reset_extra(void);
+
+#endif

@@ -1,0 +1,34 @@
+/* migtorture/runner.h — running a plan: the public API the CLI calls. */
+#ifndef MIGTORTURE_RUNNER_H
+#define MIGTORTURE_RUNNER_H
+
+#include "error.h"
+#include "result.h"
+#include "scenario.h"
+
+struct mt_run_opts {
+	const char *outdir;       /* results.json etc. go here; created */
+	const char *journal_path; /* NULL = default */
+	int dry_run;              /* print every action, touch nothing */
+	int force;                /* allow an existing non-empty outdir */
+	int verbose;              /* -v count; -1 = quiet */
+	int allow_host_faults;
+};
+
+/* Runs every cell of plan, fills run (zeroed by the caller) and writes results.json into
+ * outdir (also partial results on SIGINT/SIGTERM). Returns the exit status (MT_EXIT_*),
+ * or 130/143 when interrupted. err holds the first infrastructure error, if any. */
+int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
+		const struct mt_run_opts *o, struct mt_run_result *run, struct mt_error *err);
+
+/* Undoes everything a crashed run left open in the journal. Returns 0 when nothing is left
+ * open; prints one line per entry undone to f (may be NULL). */
+int mt_recover(const char *journal_path, FILE *f, struct mt_error *err);
+
+/* Default journal path: $MT_JOURNAL, else /var/lib/migtorture/journal. */
+const char *mt_default_journal_path(void);
+
+/* Version string, e.g. "0.1.0". */
+const char *mt_version(void);
+
+#endif

@@ -1,0 +1,161 @@
+/* migtorture/scenario.h — scenario files (fio-like INI via libinih), the matrix, the plan.
+ *
+ * File format (DESIGN §6, reference in docs/scenario-reference.md, generated from the tables):
+ *   [global]            defaults inherited by every job section
+ *   [NAME]              a job section (e.g. [offline-video]); at least one, or [global] alone
+ *                       makes one cell set named "global"
+ *   [matrix] / [faults] axes crossed with every job section
+ *   [host:NAME]         a host definition (kind=local netns=... | kind=ssh address=...)
+ * A value `a | b | c` of an axis-capable key (MT_OPTF_AXIS) makes an axis; cells are the product
+ * of all axes, in file order (first axis varies slowest). A spec value (workload, probe, stress,
+ * fault) is `KIND key=value ... [at=DUR] [for=DUR] [host=NAME]`, `none`, or several joined by
+ * ` + `. Keys named `migrate.*` other than the core ones go to the chosen driver's table.
+ *
+ * Timeline of a cell (monotonic, t = 0 at cell start):
+ *   0                probes start, then workloads/stress (at= delays them)
+ *   warmup + at      each fault on (at= relative to the end of warm-up); off at +for
+ *   warmup + migrate.at          migration hop 0 starts; hop k+1 starts migrate.interval after
+ *                                hop k completed (migrate.count hops, ping-pong)
+ *   last hop done + cooldown     workloads stop, probes stop, open faults undone, cell ends
+ * Events at the same instant run in this order (then in declaration order):
+ *   phase marks, fault off, probe start, workload start, fault on, migration start,
+ *   workload stop, probe stop, cell end.
+ */
+#ifndef MIGTORTURE_SCENARIO_H
+#define MIGTORTURE_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "host.h"
+#include "option.h"
+#include "result.h"
+
+enum mt_spec_class { MT_SPEC_WORKLOAD, MT_SPEC_STRESS, MT_SPEC_PROBE, MT_SPEC_FAULT };
+
+/* One plugin instance: "netem delay=20ms loss=1% at=0s for=30s host=router". */
+struct mt_spec {
+	enum mt_spec_class cls;
+	char *text;          /* as written (normalised whitespace) */
+	char *kind;          /* plugin name */
+	const void *ops;     /* const struct mt_{fault,workload,probe}_ops * from the registry */
+	struct mt_params params; /* the plugin's own keys, base units */
+	int64_t at_ns;       /* start offset (faults: after warm-up; others: after cell start) */
+	int64_t for_ns;      /* duration, or -1: until the cell ends */
+	char *host;          /* host name ("local" when not given) */
+	int line;            /* where it was written */
+};
+
+/* Timeline events (planned). */
+enum mt_tl_kind {
+	MT_TL_PHASE = 0,      /* phase mark: "baseline", "during", "after" (detail in label) */
+	MT_TL_FAULT_OFF = 1,
+	MT_TL_PROBE_START = 2,
+	MT_TL_WORKLOAD_START = 3, /* workloads and stress */
+	MT_TL_FAULT_ON = 4,
+	MT_TL_MIGRATE_START = 5,
+	MT_TL_WORKLOAD_STOP = 6,
+	MT_TL_PROBE_STOP = 7,
+	MT_TL_CELL_END = 8,
+};
+const char *mt_tl_kind_name(enum mt_tl_kind k); /* "fault.on", "migrate.start", ... */
+
+enum mt_tl_anchor {
+	MT_ANCHOR_START = 0,     /* offset from cell start */
+	MT_ANCHOR_MIGRATED = 1,  /* offset from the completion of the last migration hop */
+	MT_ANCHOR_HOP_DONE = 2,  /* offset from the completion of hop (hop - 1) */
+};
+
+struct mt_tl_event {
+	enum mt_tl_anchor anchor;
+	int64_t offset_ns;
+	enum mt_tl_kind kind;
+	int spec;   /* index into cell->specs, or -1 */
+	int hop;    /* MIGRATE_START: hop number; else -1 */
+	char *label;
+};
+
+struct mt_threshold_src {
+	char *expr; /* one expression, as written */
+	int line;
+};
+
+struct mt_cell {
+	char *name;           /* unique: section plus the axis values that vary */
+	char *section;
+	struct mt_kv *axes; size_t naxes;
+	int repeat;           /* 0-based */
+	uint64_t seed;        /* mt_cell_seed(run seed, name, repeat) */
+
+	/* core settings, resolved ([global] < section < axis value) */
+	struct mt_params core;         /* every core key, base units */
+	char *driver;
+	const void *driver_ops;        /* const struct mt_driver_ops * */
+	struct mt_params migrate;      /* the driver's own migrate.* keys */
+	char *source, *dest, *domain;  /* as written (may be "lab:hosta") */
+	int64_t warmup_ns, cooldown_ns;
+	int64_t migrate_at_ns, migrate_interval_ns, migrate_timeout_ns;
+	int migrate_count;             /* hops; 0 = no migration (baseline-only cell) */
+
+	struct mt_spec *specs; size_t nspecs;
+	struct mt_tl_event *events; size_t nevents; /* sorted: anchor, offset, kind, spec */
+	struct mt_threshold_src *thresholds; size_t nthresholds;
+};
+
+struct mt_scenario {
+	char *path;
+	char sha256[65];      /* of the file's bytes, hex */
+	char *description;
+	struct mt_host *hosts; size_t nhosts; /* from [host:NAME] sections */
+	/* The parsed sections and axes, kept for plan building. Opaque to callers. */
+	struct mt_scenario_priv *priv;
+};
+
+/* Reads and validates a scenario file. Errors: MT_EINVAL with
+ * "FILE:LINE: key 'x': expected a duration like 250ms, got 'abc'" (and "did you mean"
+ * for unknown keys/sections); empty, binary or unreadable files are refused cleanly. */
+int mt_scenario_load(const char *path, struct mt_scenario **out, struct mt_error *err);
+/* The same from memory (name is used in messages). */
+int mt_scenario_load_buffer(const char *text, size_t len, const char *name,
+			    struct mt_scenario **out, struct mt_error *err);
+void mt_scenario_free(struct mt_scenario *s);
+
+/* The scenario's own key table (for --help and docs/scenario-reference.md). */
+const struct mt_option *mt_scenario_options(void);
+/* The keys every spec takes (at, for, host). */
+const struct mt_option *mt_spec_common_options(void);
+
+struct mt_plan_opts {
+	uint64_t seed;        /* run seed */
+	int repeat;           /* > 0 overrides every section's repeat */
+	int shard_index;      /* 1-based; 0 = no sharding */
+	int shard_count;
+	const char *only;     /* fnmatch glob on cell names, or NULL */
+};
+
+struct mt_plan {
+	uint64_t seed;
+	struct mt_cell *cells; size_t ncells; /* in run order: section, axes, repeat */
+	size_t total_cells;   /* before --only and --shard */
+	int64_t estimated_ns; /* sum of planned cell durations (migration time not known: 0) */
+};
+
+/* Expands sections × axes × repeats into cells, derives seeds, builds timelines, then applies
+ * --only and --shard. */
+int mt_plan_build(const struct mt_scenario *s, const struct mt_plan_opts *o,
+		  struct mt_plan **out, struct mt_error *err);
+void mt_plan_free(struct mt_plan *p);
+
+/* Human text (plan) and JSON (plan --json; malloc'd). */
+void mt_plan_print(const struct mt_plan *p, FILE *f);
+char *mt_plan_to_json(const struct mt_plan *p, int pretty);
+
+/* Deterministic per-cell seed: splitmix64(run_seed ^ fnv1a64(cell_name) ^ repeat). */
+uint64_t mt_cell_seed(uint64_t run_seed, const char *cell_name, int repeat);
+
+/* Finds a host by name in the scenario (NULL if none). */
+const struct mt_host *mt_scenario_host(const struct mt_scenario *s, const char *name);
+
+#endif
