@@ -12,7 +12,7 @@
 #define MT_FAULTS(X)
 #define MT_WORKLOADS(X)
 #define MT_PROBES(X)
-#define MT_DRIVERS(X)
+#define MT_DRIVERS(X) X(mt_driver_libvirt)
 
 #define X(sym) extern const struct mt_fault_ops sym;
 MT_FAULTS(X)
