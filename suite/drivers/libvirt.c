@@ -317,9 +317,7 @@ static void hop_reset(struct lv_state *s)
 
 static int set_max_downtime(struct lv_state *s)
 {
-	unsigned long long ms = (unsigned long long)((s->cfg.max_downtime_ns + 999999) / 1000000);
-
-	return virDomainMigrateSetMaxDowntime(s->dom, ms, 0);
+	return virDomainMigrateSetMaxDowntime(s->dom, mt_lv_downtime_ms(s->cfg.max_downtime_ns), 0);
 }
 
 static int lv_start(void *state, const struct mt_migrate_req *req, int *done_fd,

@@ -47,6 +47,13 @@ unsigned long long mt_lv_bandwidth_mib(uint64_t Bps)
 	return mib ? mib : 1;
 }
 
+unsigned long long mt_lv_downtime_ms(int64_t ns)
+{
+	unsigned long long ms = ns > 0 ? (unsigned long long)((ns + 999999) / 1000000) : 1;
+
+	return ms ? ms : 1;
+}
+
 void mt_lv_data_uri(const struct mt_lv_config *c, int hop, char *buf, size_t len)
 {
 	const char *addr = (hop % 2 == 0) ? c->dest_address : c->source_address;
@@ -75,6 +82,12 @@ int mt_lv_build(const struct mt_lv_config *c, int hop, virTypedParameterPtr *par
 	*params = NULL;
 	*nparams = 0;
 	*flags = 0;
+	/* virTypedParamsAdd* touch libvirt's thread-local error state, which crashes (free of an
+	 * invalid pointer) until the library is initialised; virInitialize is idempotent. */
+	if (virInitialize() < 0) {
+		rc = mt_err(err, MT_EINFRA, "libvirt: %s", virGetLastErrorMessage());
+		goto out;
+	}
 	if (mt_lv_unsupported(c, why, sizeof(why))) {
 		rc = mt_err(err, MT_EUNSUPPORTED, "%s", why);
 		goto out;

@@ -62,6 +62,8 @@ const char *mt_lv_compression_name(enum mt_lv_compression c);
 int mt_lv_unsupported(const struct mt_lv_config *c, char *why, size_t whylen);
 /* Whole MiB/s for VIR_MIGRATE_PARAM_BANDWIDTH (rounded to nearest, at least 1); 0 = no cap. */
 unsigned long long mt_lv_bandwidth_mib(uint64_t Bps);
+/* virDomainMigrateSetMaxDowntime's milliseconds for a duration (rounded up, at least 1). */
+unsigned long long mt_lv_downtime_ms(int64_t ns);
 /* The data-stream URI for hop (even: to dest_address, odd: to source_address), "tcp://ADDR",
  * or "" when no address is known or the migration is tunnelled (libvirt picks). */
 void mt_lv_data_uri(const struct mt_lv_config *c, int hop, char *buf, size_t len);

@@ -145,12 +145,17 @@ int mt_lv_record_completed(struct mt_cell_result *c, const char *prefix, const c
 
 	for (int i = 0; i < n && rc == 0; i++) {
 		double v;
+		int r = 0;
 
 		mt_lv_key_metric(prefix, params[i].field, path, sizeof(path));
 		if (mt_lv_param_num(&params[i], &v) == 0)
-			rc = mt_cell_set_num(c, path, v);
+			r = mt_cell_set_num(c, path, v);
 		else if (params[i].type == VIR_TYPED_PARAM_STRING)
-			rc = mt_cell_set_str(c, path, params[i].value.s ? params[i].value.s : "");
+			r = mt_cell_set_str(c, path, params[i].value.s ? params[i].value.s : "");
+		/* A raw key the result model cannot hold as a path (e.g. "absent") is dropped;
+		 * only running out of memory stops the recording. */
+		if (r == MT_ENOMEM)
+			rc = r;
 	}
 	if (rc ||
 	    (rc = set_from(c, prefix, "total_time_ms", params, n, VIR_DOMAIN_JOB_TIME_ELAPSED,
@@ -222,6 +227,8 @@ int mt_lv_params_copy(const virTypedParameter *src, int n, virTypedParameterPtr 
 	virTypedParameterPtr p = NULL;
 	int np = 0, max = 0, rc = 0;
 
+	if (virInitialize() < 0) /* see mt_lv_build */
+		return -1;
 	for (int i = 0; i < n && rc == 0; i++) {
 		const virTypedParameter *s = &src[i];
 
