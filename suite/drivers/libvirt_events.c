@@ -24,6 +24,14 @@ static void *event_thread(void *arg)
 	return NULL;
 }
 
+/* libvirt prints every error to stderr unless a handler is set; the driver reports libvirt's
+ * message itself (virGetLastErrorMessage), once, where it belongs. */
+static void quiet_errors(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;
+}
+
 static void init_once(void)
 {
 	pthread_t t;
@@ -35,6 +43,7 @@ static void init_once(void)
 			 virGetLastErrorMessage());
 		return;
 	}
+	virSetErrorFunc(NULL, quiet_errors);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, event_thread, NULL) != 0) {
