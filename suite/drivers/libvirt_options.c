@@ -24,7 +24,7 @@ const struct mt_option mt_lv_options[] = {
 	  NULL, 0, 0, AX },
 	{ "migrate.bandwidth", MT_OPT_BYTERATE, NULL,
 	  "bandwidth cap, e.g. 16MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH, whole MiB/s; also the "
-	  "post-copy cap)", NULL, 1048576, 1e13, AX },
+	  "post-copy cap)", NULL, 1048576, 1099511627776.0, AX },
 	{ "migrate.max_downtime", MT_OPT_DURATION, NULL,
 	  "maximum tolerable downtime (virDomainMigrateSetMaxDowntime, ms granularity)",
 	  NULL, 1e6, 3600e9, AX },
