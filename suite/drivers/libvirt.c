@@ -40,7 +40,6 @@ struct lv_state {
 	pthread_mutex_t mu;          /* guards the event fields below */
 	struct mt_lv_config cfg;
 	char *domain;
-	int64_t t0_ns;               /* the cell's t0 (series are relative to it) */
 	struct lv_conn conns[2];
 	int hops_done;
 
@@ -276,11 +275,12 @@ static int lv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		s->conns[i].cb_iter = s->conns[i].cb_done = -1;
 	if ((rc = mt_lv_config_from_params(p, &s->cfg, err)) != 0)
 		goto out;
+	/* ctx->t0_ns is not known yet (the runner sets it after prepare): series and events use
+	 * the ctx handed to poll/finish. */
 	if (!(s->domain = strdup(ctx->domain))) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
-	s->t0_ns = ctx->t0_ns;
 	*state = s;
 	s = NULL;
 out:
@@ -382,7 +382,7 @@ static void drain_iterations(struct lv_state *s, struct mt_ctx *ctx)
 	if (s->niters && ctx && ctx->result)
 		ser = mt_cell_series(ctx->result, "migration.iteration_events", "count");
 	for (int i = 0; ser && i < s->niters; i++)
-		mt_series_add(ser, s->iters[i].t_ns - s->t0_ns, s->iters[i].it);
+		mt_series_add(ser, s->iters[i].t_ns - ctx->t0_ns, s->iters[i].it);
 	s->niters = 0;
 	pthread_mutex_unlock(&s->mu);
 }
@@ -412,7 +412,7 @@ static void maybe_postcopy(struct lv_state *s, struct mt_ctx *ctx, int64_t now_n
 	s->postcopy_started = 1;
 	s->postcopy_t_ns = now_ns;
 	if (ctx && ctx->result)
-		mt_cell_add_event(ctx->result, now_ns - s->t0_ns, now_ns - s->t0_ns,
+		mt_cell_add_event(ctx->result, now_ns - ctx->t0_ns, now_ns - ctx->t0_ns,
 				  "migrate.postcopy", rc < 0 ? virGetLastErrorMessage() : NULL,
 				  rc < 0 ? MT_EINFRA : 0);
 }
@@ -431,7 +431,7 @@ static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
 	if (virDomainGetJobStats(s->dom, &type, &p, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
 		goto out;
 	if (ctx && ctx->result)
-		mt_lv_record_sample(ctx->result, now_ns - s->t0_ns, p, n);
+		mt_lv_record_sample(ctx->result, now_ns - ctx->t0_ns, p, n);
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
 		s->last_remaining = v;
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &v) == 0)
@@ -447,7 +447,7 @@ static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
 
 		s->downtime_applied = 1;
 		if (ctx && ctx->result)
-			mt_cell_add_event(ctx->result, now_ns - s->t0_ns, now_ns - s->t0_ns,
+			mt_cell_add_event(ctx->result, now_ns - ctx->t0_ns, now_ns - ctx->t0_ns,
 					  "migrate.max_downtime",
 					  rc < 0 ? virGetLastErrorMessage() : NULL,
 					  rc < 0 ? MT_EINFRA : 0);
@@ -479,14 +479,17 @@ static const char *completed_stats(struct lv_state *s, virTypedParameterPtr *p, 
 		pthread_mutex_unlock(&s->mu);
 		if (round)
 			break;
-		if (virDomainGetJobStats(s->dom, &type, p, n, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0) {
+		/* KEEP_COMPLETED: leave them for other readers (virsh domjobinfo --completed). */
+		if (virDomainGetJobStats(s->dom, &type, p, n, VIR_DOMAIN_JOB_STATS_COMPLETED |
+					 VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) == 0) {
 			if (type != VIR_DOMAIN_JOB_NONE && *n > 0)
 				return "source";
 			virTypedParamsFree(*p, *n);
 		}
 		if ((d = virDomainLookupByName(s->to->conn, s->domain))) {
 			int ok = virDomainGetJobStats(d, &type, p, n,
-						      VIR_DOMAIN_JOB_STATS_COMPLETED) == 0;
+						      VIR_DOMAIN_JOB_STATS_COMPLETED |
+						      VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) == 0;
 
 			virDomainFree(d);
 			if (ok && type != VIR_DOMAIN_JOB_NONE && *n > 0)
