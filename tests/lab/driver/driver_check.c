@@ -3,6 +3,8 @@
  *   driver_check labvalue LAB.json DOTTED.PATH   print a string/number from the lab descriptor
  *   driver_check idle RESULTS.json FINAL_URI     the idle A→B→A cells (section "idle")
  *   driver_check capped RESULTS.json BYTES_S     the bandwidth-capped cell (section "capped")
+ *   driver_check modes RESULTS.json FINAL_URI    every cell passed (two hops, back on the
+ *                                                source) or was skipped with a reason
  *   driver_check selftest                        the checks against synthetic results
  *
  * Reads results through the project's own reader (mt_result_read_file), so the file is also
@@ -181,6 +183,43 @@ static int check_capped(const struct mt_run_result *run, double bw)
 	return failures ? 1 : 0;
 }
 
+/* driver-modes.ini: no cell may end in error; a skip must say why. */
+static int check_modes(const struct mt_run_result *run, const char *final_uri)
+{
+	int npass = 0;
+
+	for (size_t i = 0; i < run->ncells; i++) {
+		const struct mt_cell_result *c = &run->cells[i];
+		const struct mt_metric *fh;
+
+		if (!quiet)
+			printf("cell %s: %s%s%s\n", c->name, mt_verdict_name(c->verdict),
+			       c->reason ? " — " : "", c->reason ? c->reason : "");
+		if (c->verdict == MT_VERDICT_SKIP) {
+			if (!c->reason || !*c->reason)
+				fail(c->name, "skipped without a reason");
+			continue;
+		}
+		if (c->verdict != MT_VERDICT_PASS) {
+			fail(c->name, "verdict %s, expected pass or skip", mt_verdict_name(c->verdict));
+			continue;
+		}
+		npass++;
+		if (opt_num(c, "migration.hops_completed", -1) != 2)
+			fail(c->name, "hops_completed = %g, expected 2",
+			     opt_num(c, "migration.hops_completed", NAN));
+		check_hop(c, "migration.", "downtime.hypervisor_downtime_ms");
+		check_hop(c, "migration.hop1.", "downtime.hop1.hypervisor_downtime_ms");
+		fh = mt_cell_metric(c, "migration.final_host");
+		if (!fh || fh->kind != MT_METRIC_STR || (final_uri && strcmp(fh->str, final_uri)))
+			fail(c->name, "migration.final_host is %s, expected %s",
+			     fh && fh->str ? fh->str : "(missing)", final_uri ? final_uri : "");
+	}
+	if (npass < 1)
+		fail("modes", "no cell passed (%zu cells)", run->ncells);
+	return failures ? 1 : 0;
+}
+
 static int labvalue(const char *file, const char *path)
 {
 	FILE *f = fopen(file, "rb");
@@ -293,6 +332,28 @@ static int selftest_run(double down0, double total_capped)
 	return failures;
 }
 
+/* driver-modes: a pass and a skip with a reason hold; an error cell is caught. */
+static int selftest_modes(enum mt_verdict third)
+{
+	struct mt_run_result run = { 0 };
+	struct mt_cell_result *c;
+
+	c = mt_run_add_cell(&run, "postcopy");
+	mt_cell_set_verdict(c, MT_VERDICT_PASS, NULL);
+	mt_cell_set_num(c, "migration.hops_completed", 2);
+	mt_cell_set_str(c, "migration.final_host", "qemu:///a");
+	fake_hop(c, "migration.", "downtime.hypervisor_downtime_ms", 900, 50, 1.3e8);
+	fake_hop(c, "migration.hop1.", "downtime.hop1.hypervisor_downtime_ms", 900, 50, 1.3e8);
+	c = mt_run_add_cell(&run, "multifd-zstd");
+	mt_cell_set_verdict(c, MT_VERDICT_SKIP, "Multifd is not compatible with xbzrle");
+	c = mt_run_add_cell(&run, "third");
+	mt_cell_set_verdict(c, third, third == MT_VERDICT_SKIP ? "why" : "broken");
+	failures = 0;
+	check_modes(&run, "qemu:///a");
+	mt_run_result_free(&run);
+	return failures;
+}
+
 static int selftest(void)
 {
 	int ok = 1;
@@ -301,6 +362,8 @@ static int selftest(void)
 	ok &= selftest_run(100, 8000) == 0;   /* consistent: no failure */
 	ok &= selftest_run(1000, 8000) > 0;   /* downtime >= total: caught */
 	ok &= selftest_run(100, 12000) > 0;   /* 12 s for 128 MiB at 16 MiB/s: caught */
+	ok &= selftest_modes(MT_VERDICT_SKIP) == 0;
+	ok &= selftest_modes(MT_VERDICT_ERROR) > 0;
 	quiet = 0;
 	printf("selftest %s\n", ok ? "ok" : "FAILED");
 	return ok ? 0 : 1;
@@ -316,8 +379,9 @@ int main(int argc, char **argv)
 		return selftest();
 	if (argc == 4 && strcmp(argv[1], "labvalue") == 0)
 		return labvalue(argv[2], argv[3]);
-	if (argc != 4 || (strcmp(argv[1], "idle") && strcmp(argv[1], "capped"))) {
-		fprintf(stderr, "usage: driver_check idle RESULTS.json FINAL_URI | capped "
+	if (argc != 4 || (strcmp(argv[1], "idle") && strcmp(argv[1], "capped") &&
+			  strcmp(argv[1], "modes"))) {
+		fprintf(stderr, "usage: driver_check idle|modes RESULTS.json FINAL_URI | capped "
 			"RESULTS.json BYTES_PER_S | labvalue LAB.json PATH | selftest\n");
 		return 2;
 	}
@@ -325,8 +389,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "driver_check: %s\n", err.msg);
 		return 2;
 	}
-	rc = strcmp(argv[1], "idle") == 0 ? check_idle(&run, argv[3])
-					  : check_capped(&run, strtod(argv[3], NULL));
+	if (strcmp(argv[1], "idle") == 0)
+		rc = check_idle(&run, argv[3]);
+	else if (strcmp(argv[1], "modes") == 0)
+		rc = check_modes(&run, argv[3]);
+	else
+		rc = check_capped(&run, strtod(argv[3], NULL));
 	mt_run_result_free(&run);
 	printf("%s: %s\n", argv[1], rc ? "FAILED" : "ok");
 	return rc;
