@@ -362,7 +362,7 @@ static int lv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
 		goto out;
 	}
 	s->t_start_ns = mt_now_ns();
-	if (pthread_create(&s->thread, NULL, migrate_thread, s) != 0) {
+	if (mt_lv_thread_start(&s->thread, migrate_thread, s, 0) != 0) {
 		rc = mt_err(err, MT_EINFRA, "libvirt driver: cannot start the migration thread");
 		goto out;
 	}
