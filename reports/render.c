@@ -11,6 +11,7 @@ static const struct mt_report_format formats[] = {
 	{ "json", "canonical results JSON (the single source)", mt_report_json },
 	{ "junit", "JUnit XML: one testcase per cell and repeat", mt_report_junit },
 	{ "openmetrics", "Prometheus/OpenMetrics textfile, base units", mt_report_openmetrics },
+	{ "html", "one self-contained HTML file with inline SVG plots", mt_report_html },
 	{ NULL, NULL, NULL },
 };
 
@@ -24,7 +25,7 @@ const struct mt_report_format *mt_report_find(const char *name)
 
 const char *mt_report_formats(void)
 {
-	return "json, junit, openmetrics";
+	return "json, junit, openmetrics, html";
 }
 
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,

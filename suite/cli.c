@@ -42,7 +42,7 @@ static const struct mt_cli_opt run_opts[] = {
 };
 
 static const struct mt_cli_opt report_opts[] = {
-	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics" },
+	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html" },
 	{ "output", 'o', "FILE", "write to FILE (atomically) instead of standard output" },
 	{ NULL, 0, NULL, NULL },
 };

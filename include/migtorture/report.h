@@ -19,6 +19,8 @@ struct mt_report_format {
 int mt_report_json(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+/* One self-contained XHTML file with inline SVG (reports/html.c). */
+int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
 /* The format named name, or NULL. */
 const struct mt_report_format *mt_report_find(const char *name);
