@@ -47,6 +47,14 @@ static const struct mt_cli_opt report_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct mt_cli_opt compare_opts[] = {
+	{ "tolerance", 't', "PCT", "a metric worse by more than PCT of the base regresses (10%)" },
+	{ "floor", 0, "X", "... and by more than X in the metric's unit (default 1)" },
+	{ "metric", 'm', "GLOB", "compare only metric paths matching GLOB" },
+	{ "all", 'a', NULL, "print unchanged metrics too" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const struct mt_cli_opt recover_opts[] = {
 	{ "journal", 0, "PATH", "fault journal (default: $MT_JOURNAL or /var/lib/migtorture/journal)" },
 	{ NULL, 0, NULL, NULL },
@@ -63,6 +71,9 @@ const struct mt_cli_cmd mt_cli_cmds[] = {
 	{ "run", "FILE", "run a scenario and write results.json", run_opts, mt_cmd_run },
 	{ "report", "RESULTS.json", "render a results file (works offline)", report_opts,
 	  mt_cmd_report },
+	{ "compare", "BASE.json NEW.json",
+	  "compare two results; exit 1 when a metric regressed beyond the tolerance", compare_opts,
+	  mt_cmd_compare },
 	{ "recover", "", "undo every fault a crashed run left behind (idempotent)", recover_opts,
 	  mt_cmd_recover },
 	{ "lab", "up|down|status [ARGS]", "the embedded lab (see docs/lab.md); ARGS go to it",
@@ -75,7 +86,7 @@ const struct mt_cli_cmd mt_cli_cmds[] = {
 static const char exit_text[] =
 	"Exit status:\n"
 	"  0  all thresholds held\n"
-	"  1  a threshold failed\n"
+	"  1  a threshold failed (compare: a metric regressed)\n"
 	"  2  usage or scenario error\n"
 	"  3  infrastructure error (lab, driver, or a fault could not be applied or undone)\n"
 	"  4  every cell was skipped\n"

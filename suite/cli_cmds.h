@@ -54,6 +54,7 @@ int mt_cmd_validate(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_plan(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv);
+int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_recover(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_reference(const struct mt_cli_cmd *c, int argc, char **argv);

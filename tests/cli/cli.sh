@@ -102,6 +102,21 @@ report_roundtrip)
   echo '{"schema_version": 99}' >"$tmp/bad.json"
   expect_rc 2 "$mt" report "$tmp/bad.json"
   ;;
+compare)
+  base=$src/tests/unit/fixtures/results/small.json
+  [ -f "$base" ] || { echo "SKIP: fixture $base missing"; exit 77; }
+  expect_rc 0 "$mt" compare "$base" "$base"
+  grep -q " 0 regressions" "$tmp/out" || fail "self-compare: $(tail -1 "$tmp/out")"
+  # the fixture's total_time_ms is 1000: 1300 is +30 % (a regression at 10 %, not at 50 %)
+  sed 's/"total_time_ms": *1000\(\.0*\)\{0,1\}/"total_time_ms": 1300/' "$base" >"$tmp/worse.json"
+  cmp -s "$base" "$tmp/worse.json" && fail "fixture lacks migration.total_time_ms = 1000"
+  expect_rc 1 "$mt" compare "$base" "$tmp/worse.json"
+  grep -q "total_time_ms.*REGRESSION" "$tmp/out" || fail "no regression row: $(cat "$tmp/out")"
+  expect_rc 0 "$mt" compare --tolerance 50% "$base" "$tmp/worse.json"
+  expect_rc 0 "$mt" compare "$tmp/worse.json" "$base"
+  grep -q "improved" "$tmp/out" || fail "no improvement row"
+  expect_rc 2 "$mt" compare "$base"
+  ;;
 recover_empty)
   expect_rc 0 "$mt" recover --journal "$tmp/journal"
   ;;
