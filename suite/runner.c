@@ -836,9 +836,22 @@ static int write_results(struct runner *r)
 
 	r->run->finished_wall_ns = wall_ns();
 	mt_run_finish_verdicts(r->plan, r->run);
+	/* A run-level infrastructure error (e.g. a results write that failed before) is exit 3;
+	 * an interruption is 128 + signal whatever else happened. */
+	if (r->first.code) {
+		r->run->verdict = MT_VERDICT_ERROR;
+		r->run->exit_status = MT_EXIT_INFRA;
+	}
+	if (r->signo) {
+		r->run->interrupted = 1;
+		r->run->exit_status = 128 + r->signo;
+	}
 	rc = mt_result_write_file(r->run, r->results_path, &err);
-	if (rc < 0 && r->first.code == 0)
+	if (rc < 0 && r->first.code == 0) {
 		mt_err(&r->first, rc, "writing %s: %s", r->results_path, err.msg);
+		if (!r->signo)
+			r->run->exit_status = MT_EXIT_INFRA;
+	}
 	return rc;
 }
 
@@ -1046,18 +1059,10 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		if (mt_journal_undo_all(r.journal, NULL, NULL, &uerr) < 0 && !r.first.code)
 			r.first = uerr;
 	}
-	status = mt_run_finish_verdicts(plan, run);
-	if (r.signo) {
-		run->interrupted = 1;
-		status = 128 + r.signo;
-		run->exit_status = status;
-	}
 	write_results(&r);
+	status = run->exit_status;
 	if (r.first.code) {
 		*err = r.first;
-		if (!r.signo && status == MT_EXIT_PASS)
-			status = MT_EXIT_INFRA;
-		run->exit_status = status;
 	} else if (r.signo) {
 		mt_err(err, MT_EINTR, "interrupted by %s: faults undone, partial results in %s",
 		       r.signo == SIGINT ? "SIGINT" : "SIGTERM", r.results_path);
