@@ -9,6 +9,11 @@
  * results.json is rewritten (atomically) after every cell, so a crash or a signal leaves the
  * results measured so far. SIGINT/SIGTERM are blocked for the whole run and read through each
  * cell loop's signalfd, or picked up between cells (mt_signals_pending).
+ *
+ * Besides the planned events (recorded by the timeline), the runner records what happened
+ * without a plan: "migrate.done hop N", "migrate.abort hop N", "phase during" (first hop
+ * started), "phase after" (last hop done), and the stops/offs of its teardown. Those carry
+ * planned_ns = -1.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -390,8 +395,10 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", c->hop, err.msg);
 	c->hops_done++;
-	if (c->hops_done >= c->cell->migrate_count)
+	if (c->hops_done >= c->cell->migrate_count) {
 		c->phases.after_start_ns = now - c->t0;
+		mt_cell_add_event(c->res, -1, now - c->t0, "phase after", NULL, 0);
+	}
 	rc = mt_timeline_hop_done(c->tl, c->hop, now, &err);
 	if (rc < 0)
 		return fail(c, rc, "timeline: %s", err.msg);
@@ -467,8 +474,10 @@ static int hop_start(struct cellrun *c, int hop, struct mt_error *err)
 	c->hop = hop;
 	c->hop_running = 1;
 	c->timed_out = 0;
-	if (hop == 0)
+	if (hop == 0) {
 		c->phases.during_start_ns = now - c->t0;
+		mt_cell_add_event(c->res, -1, now - c->t0, "phase during", NULL, 0);
+	}
 	rc = mt_loop_add_fd(c->loop, fd, EPOLLIN, on_hop_done, c, err);
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", hop, err->msg);
