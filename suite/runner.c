@@ -606,6 +606,39 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 		has_end |= cell->events[i].kind == MT_TL_CELL_END;
 	if (!has_end)
 		return fail(c, MT_EINVAL, "the plan of cell %s has no cell end", cell->name);
+	/* An event acts on a spec of the matching class only (the ops are cast by class). */
+	for (size_t i = 0; i < cell->nevents; i++) {
+		const struct mt_tl_event *ev = &cell->events[i];
+		enum mt_spec_class cls;
+		int want;
+
+		if (ev->spec < 0)
+			continue;
+		if ((size_t)ev->spec >= cell->nspecs)
+			return fail(c, MT_EINVAL, "cell %s: event %zu names spec %d of %zu",
+				    cell->name, i, ev->spec, cell->nspecs);
+		cls = cell->specs[ev->spec].cls;
+		switch (ev->kind) {
+		case MT_TL_FAULT_ON:
+		case MT_TL_FAULT_OFF:
+			want = cls == MT_SPEC_FAULT;
+			break;
+		case MT_TL_WORKLOAD_START:
+		case MT_TL_WORKLOAD_STOP:
+			want = cls == MT_SPEC_WORKLOAD || cls == MT_SPEC_STRESS;
+			break;
+		case MT_TL_PROBE_START:
+		case MT_TL_PROBE_STOP:
+			want = cls == MT_SPEC_PROBE;
+			break;
+		default:
+			want = 1;
+		}
+		if (!want)
+			return fail(c, MT_EINVAL, "cell %s: event %s does not fit %s spec '%s'",
+				    cell->name, mt_tl_kind_name(ev->kind), cls_name(cls),
+				    cell->specs[ev->spec].kind);
+	}
 	c->in = calloc(cell->nspecs ? cell->nspecs : 1, sizeof(*c->in));
 	if (!c->in)
 		return fail(c, MT_ENOMEM, "out of memory");
@@ -1058,6 +1091,13 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 			break;
 		run_cell(&r, i);
 		write_results(&r);
+		if (o->verbose >= 0 && run->ncells == i + 1) {
+			const struct mt_cell_result *cr = &run->cells[run->ncells - 1];
+
+			fprintf(stderr, "cell %zu/%zu %s: %s%s%s (%.1f s)\n", i + 1, plan->ncells,
+				cr->name, mt_verdict_name(cr->verdict), cr->reason ? ": " : "",
+				cr->reason ? cr->reason : "", secs(cr->duration_ns));
+		}
 	}
 	if (!r.signo)
 		r.signo = mt_signals_pending();
