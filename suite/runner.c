@@ -11,9 +11,9 @@
  * cell loop's signalfd, or picked up between cells (mt_signals_pending).
  *
  * Besides the planned events (recorded by the timeline), the runner records what happened
- * without a plan: "migrate.done hop N", "migrate.abort hop N", "phase during" (first hop
- * started), "phase after" (last hop done), and the stops/offs of its teardown. Those carry
- * planned_ns = -1.
+ * without a plan: "migrate.done hop N", "migrate.abort hop N", and the stops/offs of its
+ * teardown. Those carry planned_ns = -1. (The plan's own "phase during" mark is planned at
+ * the first hop's start, and "phase after" is anchored on the last hop's completion.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -158,12 +158,13 @@ static const char *cls_name(enum mt_spec_class cls)
 	return "?";
 }
 
+/* A [host:NAME] section, or "local"; NULL for anything else (lab hosts: the lab issue). */
 static const struct mt_host *resolve_host(const struct mt_scenario *s, const char *name)
 {
-	if (s)
-		for (size_t i = 0; i < s->nhosts; i++)
-			if (s->hosts[i].name && name && strcmp(s->hosts[i].name, name) == 0)
-				return &s->hosts[i];
+	const struct mt_host *h = name ? mt_scenario_host(s, name) : NULL;
+
+	if (h)
+		return h;
 	if (!name || strcmp(name, "local") == 0)
 		return &local_host;
 	return NULL;
@@ -395,10 +396,8 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", c->hop, err.msg);
 	c->hops_done++;
-	if (c->hops_done >= c->cell->migrate_count) {
+	if (c->hops_done >= c->cell->migrate_count)
 		c->phases.after_start_ns = now - c->t0;
-		mt_cell_add_event(c->res, -1, now - c->t0, "phase after", NULL, 0);
-	}
 	rc = mt_timeline_hop_done(c->tl, c->hop, now, &err);
 	if (rc < 0)
 		return fail(c, rc, "timeline: %s", err.msg);
@@ -474,10 +473,8 @@ static int hop_start(struct cellrun *c, int hop, struct mt_error *err)
 	c->hop = hop;
 	c->hop_running = 1;
 	c->timed_out = 0;
-	if (hop == 0) {
+	if (hop == 0)
 		c->phases.during_start_ns = now - c->t0;
-		mt_cell_add_event(c->res, -1, now - c->t0, "phase during", NULL, 0);
-	}
 	rc = mt_loop_add_fd(c->loop, fd, EPOLLIN, on_hop_done, c, err);
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", hop, err->msg);
@@ -652,8 +649,9 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 	base.outdir = c->r->o->outdir;
 	base.phases = &c->phases;
 	base.domain = cell->domain;
-	base.guest_addr = mt_params_str(&cell->core, "guest_addr", NULL);
-	base.guest_url = mt_params_str(&cell->core, "guest_url", NULL);
+	/* No core key names the guest yet: the lab issue resolves its address and URL. */
+	base.guest_addr = NULL;
+	base.guest_url = NULL;
 	base.verbose = c->r->o->verbose;
 	c->dctx = base;
 	for (size_t i = 0; i < cell->nspecs; i++) {
@@ -662,9 +660,15 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 		in->spec = &cell->specs[i];
 		in->ctx = base;
 		in->host = resolve_host(c->r->s, in->spec->host);
-		if (!in->host)
-			return fail(c, MT_ENOTFOUND, "%s %s: unknown host '%s'",
-				    cls_name(in->spec->cls), in->spec->kind, in->spec->host);
+		if (!in->host) {
+			/* Lab hosts (hosta, lab:router, ...) exist once the lab resolves them;
+			 * until then the cell cannot run here: skip, naming the host. */
+			c->skipped = 1;
+			skip_reason(c, "%s %s: host '%s' is not available here (no [host:%s] "
+				    "section, and lab hosts need the lab)", cls_name(in->spec->cls),
+				    in->spec->kind, in->spec->host, in->spec->host);
+			return 0;
+		}
 		in->ctx.host = in->host;
 		if (!in->spec->ops)
 			return fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
@@ -805,7 +809,7 @@ static void run_cell(struct runner *r, size_t index)
 		goto verdict;
 	}
 	start_mono = mt_loop_now(c.loop);
-	if (c.failed || cell_setup(&c, &err) < 0)
+	if (c.failed || cell_setup(&c, &err) < 0 || c.skipped)
 		goto verdict;
 	rc = mt_timeline_new(&c.tl, c.loop, cell, c.res, exec_event, &c, &err);
 	if (rc < 0) {

@@ -389,6 +389,58 @@ START_TEST(non_empty_outdir_needs_force)
 }
 END_TEST
 
+/* The whole path: scenario text → parser → plan → runner, with the fakes registered. */
+START_TEST(scenario_text_runs_end_to_end)
+{
+	static const char ini[] =
+		"[global]\n"
+		"driver = fake-drv\n"
+		"source = hosta\n"
+		"dest = hostb\n"
+		"warmup = 20ms\n"
+		"cooldown = 20ms\n"
+		"migrate.count = 2\n"
+		"migrate.interval = 10ms\n"
+		"migrate.timeout = 5s\n"
+		"probe = fake-probe tag=P\n"
+		"fault = fake-fault tag=A at=0s for=10ms + fake-fault tag=B at=5ms\n"
+		"[one]\n"
+		"workload = fake-wl tag=W\n";
+	struct mt_plan_opts po = { .seed = 3 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_scenario *sc = NULL;
+	struct mt_plan *plan = NULL;
+	const struct mt_cell_result *c;
+	const struct mt_event_rec *d1, *after, *end;
+
+	ck_assert_msg(mt_scenario_load_buffer(ini, sizeof(ini) - 1, "e2e.ini", &sc, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(mt_plan_build(sc, &po, &plan, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(plan->ncells, 1);
+	ck_assert_msg(mt_run_plan(sc, plan, &o, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	c = &run.cells[0];
+	ck_assert_msg(c->verdict == MT_VERDICT_PASS, "%s", c->reason ? c->reason : "");
+	ck_assert_int_eq(c->seed, plan->cells[0].seed);
+	ck_assert_str_eq(run.scenario_sha256, sc->sha256);
+	/* Fault A on before hop 0 at the same instant; A off at +for while B stays on. */
+	ck_assert_int_lt(trace_pos("apply:A"), trace_pos("hop.start:0 hosta>hostb"));
+	ck_assert_int_lt(trace_pos("apply:B"), trace_pos("undo:A"));
+	ck_assert_int_lt(trace_pos("hop.start:1 hostb>hosta"), trace_pos("undo:B"));
+	ck_assert_int_lt(trace_pos("stop:W"), trace_pos("stop:P"));
+	d1 = rec_find(c, "migrate.done hop 1");
+	after = rec_find(c, "phase after");
+	end = rec_find(c, kname(MT_TL_CELL_END, NULL));
+	ck_assert(d1 && after && end && rec_find(c, "phase during"));
+	ck_assert_int_eq(after->planned_ns, d1->actual_ns);
+	ck_assert_int_eq(end->planned_ns, d1->actual_ns + 20 * MS);
+	mt_run_result_free(&run);
+	mt_plan_free(plan);
+	mt_scenario_free(sc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("timeline");
@@ -404,6 +456,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, migration_timeout_aborts_with_reason);
 	tcase_add_test(tc, dry_run_touches_nothing);
 	tcase_add_test(tc, non_empty_outdir_needs_force);
+	tcase_add_test(tc, scenario_text_runs_end_to_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
