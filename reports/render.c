@@ -1,9 +1,7 @@
-/* render.c — the table of report formats and writing one to a file atomically. */
+/* render.c — the table of report formats, and rendering one to a path or standard output. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "migtorture/report.h"
 
@@ -32,37 +30,15 @@ int mt_report_render(const char *name, const struct mt_run_result *run, const ch
 		     struct mt_error *err)
 {
 	const struct mt_report_format *fmt = mt_report_find(name);
-	char *tmp = NULL;
-	FILE *f = NULL;
 	int rc;
 
 	if (!fmt)
 		return mt_err(err, MT_EINVAL, "unknown report format '%s' (expected %s)",
 			      name ? name : "", mt_report_formats());
-	if (!path || strcmp(path, "-") == 0) {
-		rc = fmt->render(run, stdout, err);
-		if (!rc && fflush(stdout))
-			rc = mt_err(err, MT_EIO, "writing standard output: %s", strerror(errno));
-		return rc;
-	}
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return mt_err(err, MT_ENOMEM, "out of memory");
-	f = fopen(tmp, "w");
-	if (!f) {
-		rc = mt_err(err, MT_EIO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	rc = fmt->render(run, f, err);
-	if (!rc && (fflush(f) || fsync(fileno(f))))
-		rc = mt_err(err, MT_EIO, "%s: %s", tmp, strerror(errno));
-	if (fclose(f) && !rc)
-		rc = mt_err(err, MT_EIO, "%s: %s", tmp, strerror(errno));
-	f = NULL;
-	if (!rc && rename(tmp, path))
-		rc = mt_err(err, MT_EIO, "rename %s: %s", path, strerror(errno));
-out:
-	if (rc && tmp)
-		unlink(tmp);
-	free(tmp);
+	if (path && strcmp(path, "-") != 0)
+		return mt_report_write_file(path, fmt->render, run, err);
+	rc = fmt->render(run, stdout, err);
+	if (!rc && fflush(stdout))
+		rc = mt_err(err, MT_EIO, "writing standard output: %s", strerror(errno));
 	return rc;
 }
