@@ -18,11 +18,12 @@ expect_rc() {
 case "$name" in
 help)
   expect_rc 0 "$mt" --help
+  cp "$tmp/out" "$tmp/help"
   for code in 0 1 2 3 4; do
-    grep -qE "^  $code  " "$tmp/out" || fail "--help does not document exit status $code"
+    grep -qE "^  $code  " "$tmp/help" || fail "--help does not document exit status $code"
   done
-  for cmd in validate plan run report recover lab; do
-    grep -qE "^  $cmd " "$tmp/out" || fail "--help does not list '$cmd'"
+  for cmd in validate plan run report compare recover lab reference; do
+    grep -qE "^  $cmd " "$tmp/help" || fail "--help does not list '$cmd'"
     expect_rc 0 "$mt" "$cmd" --help
     grep -q "Exit status" "$tmp/out" || fail "'$cmd --help' lacks the exit statuses"
   done
