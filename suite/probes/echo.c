@@ -122,19 +122,18 @@ void mt_echo_stop(struct mt_echo *e)
 }
 
 int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
-		    size_t *n, struct mt_error *err)
+		    size_t *n, size_t *unresolved, struct mt_error *err)
 {
 	int64_t stop = e->stop_ns ? e->stop_ns : mt_echo_now();
 	size_t keep = e->n;
 	struct mt_qos_sample *s;
 
-	/* The in-flight tail: from the first unanswered request younger than the timeout on,
-	 * everything goes, answered or not (qos.h contract: no bias from the tail). */
-	for (size_t i = 0; i < e->n; i++)
-		if (e->recv_ns[i] < 0 && stop - e->send_ns[i] <= e->timeout_ns) {
-			keep = i;
-			break;
-		}
+	/* Requests younger than the timeout at the last read have an unknown fate: all of them
+	 * go, answered or not, so the cut does not depend on the outcomes (no bias). */
+	while (keep > 0 && stop - e->send_ns[keep - 1] < e->timeout_ns)
+		keep--;
+	if (unresolved)
+		*unresolved = e->n - keep;
 	*out = NULL;
 	*n = 0;
 	if (keep == 0)
@@ -165,10 +164,10 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 {
 	struct mt_qos_sample *s = NULL;
 	char series[128];
-	size_t n = 0, recvd = 0;
+	size_t n = 0, recvd = 0, unresolved = 0;
 	int rc, primary;
 
-	rc = mt_echo_samples(e, ctx->t0_ns, &s, &n, err);
+	rc = mt_echo_samples(e, ctx->t0_ns, &s, &n, &unresolved, err);
 	if (rc < 0)
 		goto out;
 	snprintf(series, sizeof(series), "probe.%s.rtt_ms", e->cls->name);
@@ -189,6 +188,7 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 	if (counter(ctx->result, e->cls->name, "sent", n) < 0 ||
 	    counter(ctx->result, e->cls->name, "received", recvd) < 0 ||
 	    counter(ctx->result, e->cls->name, "lost", n - recvd) < 0 ||
+	    counter(ctx->result, e->cls->name, "unresolved", unresolved) < 0 ||
 	    counter(ctx->result, e->cls->name, "send_errors", e->send_errors) < 0 ||
 	    counter(ctx->result, e->cls->name, "late", e->late) < 0 ||
 	    counter(ctx->result, e->cls->name, "duplicates", e->duplicates) < 0)

@@ -54,14 +54,15 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns);
 /* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent. */
 void mt_echo_stop(struct mt_echo *e);
 
-/* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST, the in-flight tail dropped
- * (qos.h contract). *out is malloc'd (caller frees); *n may be 0. Returns 0 or MT_ENOMEM. */
+/* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST; requests sent within one
+ * timeout before stop are left out (qos.h contract) and counted in *unresolved (may be NULL).
+ * *out is malloc'd (caller frees); *n may be 0. Returns 0 or MT_ENOMEM. */
 int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
-		    size_t *n, struct mt_error *err);
+		    size_t *n, size_t *unresolved, struct mt_error *err);
 
 /* Writes the series probe.<name>.rtt_ms, the metrics of qos.h (qos.* when this probe claims
  * primary with mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
- * send_errors,late,duplicates}. Returns 0 or MT_E*. */
+ * unresolved,send_errors,late,duplicates}. Returns 0 or MT_E*. */
 int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 		    struct mt_error *err);
 
