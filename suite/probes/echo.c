@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "echo.h"
@@ -104,6 +105,43 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 	}
 	e->recv_ns[seq] = recv_ns;
 	return 1;
+}
+
+#define BATCH 16
+#define DGRAM_MAX 1500
+
+void mt_echo_recv_all(struct mt_echo *e,
+		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
+				  int64_t now_ns))
+{
+	static unsigned char bufs[BATCH][DGRAM_MAX]; /* the loop is single-threaded */
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+
+	for (int errs = 0; errs < 64;) {
+		int n;
+		int64_t now;
+
+		for (int i = 0; i < BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = DGRAM_MAX;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(e->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			errs++; /* EINTR, or a queued ICMP error: try again */
+			continue;
+		}
+		now = mt_echo_now();
+		for (int i = 0; i < n; i++)
+			one(e, bufs[i], msgs[i].msg_len, now);
+		if (n < BATCH)
+			break; /* drained (more arriving later wakes the loop again) */
+	}
 }
 
 void mt_echo_stop(struct mt_echo *e)

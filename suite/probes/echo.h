@@ -51,6 +51,13 @@ int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
  * it was a stray (unknown seq), a duplicate, or arrived after the timeout (counted as lost). */
 int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns);
 
+/* Reads every queued datagram of e->fd (non-blocking, in batches: one recvmmsg per wake-up
+ * when the queue holds fewer than a batch) and calls one() for each with the time it was read.
+ * ICMP errors queued on the socket (ECONNREFUSED...) are skipped: their request is lost. */
+void mt_echo_recv_all(struct mt_echo *e,
+		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
+				  int64_t now_ns));
+
 /* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent. */
 void mt_echo_stop(struct mt_echo *e);
 

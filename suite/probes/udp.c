@@ -149,34 +149,24 @@ static void take_gaps(struct udp *u, const struct mt_gp_reply *r, int64_t recv_n
 	u->gap_next = hi;
 }
 
-static void udp_readable(struct mt_echo *e)
+static void udp_one(struct mt_echo *e, const unsigned char *b, size_t len, int64_t now)
 {
 	struct udp *u = e->owner;
-	unsigned char b[MT_GP_SIZE + 1];
+	struct mt_gp_reply r;
 
-	for (;;) {
-		struct mt_gp_reply r;
-		ssize_t len = recv(e->fd, b, sizeof(b), MSG_DONTWAIT);
-		int64_t now = mt_echo_now();
-
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			/* EAGAIN: drained. ECONNREFUSED: an ICMP error for an earlier request
-			 * (mt-guest not listening) — that request is simply lost. */
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			continue;
-		}
-		if (mt_gp_decode_reply(b, (size_t)len, &r) < 0 || r.seq >= e->n ||
-		    r.client_send_ns != (uint64_t)e->send_ns[r.seq]) {
-			e->strays++;
-			continue;
-		}
-		u->guest_replies++;
-		take_gaps(u, &r, now, now - e->send_ns[r.seq]);
-		mt_echo_reply(e, r.seq, now);
+	if (mt_gp_decode_reply(b, len, &r) < 0 || r.seq >= e->n ||
+	    r.client_send_ns != (uint64_t)e->send_ns[r.seq]) {
+		e->strays++;
+		return;
 	}
+	u->guest_replies++;
+	take_gaps(u, &r, now, now - e->send_ns[r.seq]);
+	mt_echo_reply(e, r.seq, now);
+}
+
+static void udp_readable(struct mt_echo *e)
+{
+	mt_echo_recv_all(e, udp_one);
 }
 
 static const struct mt_echo_class udp_class = { "udp", udp_send, udp_readable };
