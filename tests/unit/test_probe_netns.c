@@ -325,14 +325,14 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	/* SIGSTOP at ~1.0 s for 300 ms, "migration" phase [0.8 s, 2.0 s). The stop moves by
 	 * 1.7 + 3.3·rep ms so it is not aligned with the request schedule (aligned, the outage
 	 * error is always ~0 and the quantisation would go untested). */
-	struct mt_phases ph = { 800 * MS, 2000 * MS, 2600 * MS };
+	struct mt_phases ph = { 800 * MS, 2000 * MS, 3000 * MS };
 	int64_t at = 1000 * MS + 1700000 + rep * 3300000LL;
 	struct sig_plan sp = { at, at + 300 * MS, 0, 0, guest_pid };
 	struct mt_run_result run = { 0 };
 	struct mt_cell_result *c;
 	double outage, stall, actual;
 
-	run_probe("udp", params, 2600 * MS, &ph, &sp, &run);
+	run_probe("udp", params, 3000 * MS, &ph, &sp, &run);
 	c = &run.cells[0];
 	actual = (double)(sp.contd_ns - sp.stopped_ns) / MS;
 	outage = num(c, "downtime.network_outage_ms");
@@ -347,6 +347,9 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	ck_assert_double_ge(stall, actual - 1);
 	ck_assert_double_le(stall, actual + 20);
 	ck_assert_double_ge(num(c, "probe.udp.guest_stalls"), 1);
+	/* SIGSTOP does not stop the guest's clock: no step between baseline and after. */
+	printf("  guest_clock_step %.3f ms\n", num(c, "probe.udp.guest_clock_step_ms"));
+	ck_assert_double_lt(fabs(num(c, "probe.udp.guest_clock_step_ms")), 2);
 	mt_run_result_free(&run);
 }
 
