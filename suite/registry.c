@@ -11,7 +11,9 @@
 
 #define MT_FAULTS(X)
 #define MT_WORKLOADS(X)
-#define MT_PROBES(X)
+#define MT_PROBES(X) \
+	X(mt_probe_udp) \
+	X(mt_probe_icmp)
 #define MT_DRIVERS(X)
 
 #define X(sym) extern const struct mt_fault_ops sym;
