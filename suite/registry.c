@@ -15,6 +15,8 @@
 	X(mt_workload_video_download) \
 	X(mt_workload_video_stream)
 #define MT_PROBES(X) \
+	X(mt_probe_udp) \
+	X(mt_probe_icmp) \
 	X(mt_probe_http)
 #define MT_DRIVERS(X)
 
