@@ -33,8 +33,8 @@ static const struct mt_option http_options[] = {
 	{ "max_inflight", MT_OPT_INT, "1000",
 	  "requests open at once; a request over the limit is not sent and counts as lost",
 	  NULL, 1, 100000, 0 },
-	{ "primary", MT_OPT_ENUM, "auto",
-	  "write qos.* and downtime.network_outage_ms (auto: unless a udp/icmp probe does)",
+	{ "qos", MT_OPT_ENUM, "auto",
+	  "write qos.* and downtime.network_outage_ms from this probe: auto (udp > icmp > http), yes, no",
 	  primary_modes, 0, 0, 0 },
 	MT_OPTION_END
 };
@@ -216,7 +216,7 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	hp->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 500 * 1000000LL);
 	hp->timeout_ns = mt_params_i64(p, "timeout", 1000 * 1000000LL);
 	hp->max_inflight = (long)mt_params_i64(p, "max_inflight", 1000);
-	hp->primary = mt_params_str(p, "primary", "auto");
+	hp->primary = mt_params_str(p, "qos", "auto");
 	if (url && *url) {
 		hp->url = strdup(url);
 	} else if (ctx->guest_url && *ctx->guest_url) {
