@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "migtorture/plugin.h"
+#include "migtorture/qos.h"
 #include "web_model.h"
 
 /* Monotonic ns since the cell's t0 (the time base of series and phases). */

@@ -1,4 +1,4 @@
-/* web_model.c — pure parts of the web workloads: phases, goodput buckets, playout buffer,
+/* web_model.c — pure parts of the web workloads: goodput buckets, playout buffer,
  * page assets. No I/O here, so every function is exact and unit-tested (test_web.c). */
 #include "web_model.h"
 
@@ -8,53 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const mt_web_phase_name[MT_PH_COUNT] = { "baseline", "during", "after" };
-
-/* --- phases --- */
-
-int mt_web_phase_span(const struct mt_phases *ph, int i, int64_t *start, int64_t *end)
-{
-	int64_t s = -1, e = INT64_MAX, fin = INT64_MAX;
-
-	if (ph && ph->end_ns >= 0)
-		fin = ph->end_ns;
-	switch (i) {
-	case MT_PH_BASELINE:
-		s = 0;
-		e = (ph && ph->during_start_ns >= 0) ? ph->during_start_ns : fin;
-		break;
-	case MT_PH_DURING:
-		if (ph && ph->during_start_ns >= 0) {
-			s = ph->during_start_ns;
-			e = ph->after_start_ns >= 0 ? ph->after_start_ns : fin;
-		}
-		break;
-	case MT_PH_AFTER:
-		if (ph && ph->during_start_ns >= 0 && ph->after_start_ns >= 0) {
-			s = ph->after_start_ns;
-			e = fin;
-		}
-		break;
-	default:
-		break;
-	}
-	if (start)
-		*start = s;
-	if (end)
-		*end = e;
-	return s >= 0 ? 0 : -1;
-}
-
-int mt_web_phase_of(const struct mt_phases *ph, int64_t t_ns)
-{
-	for (int i = MT_PH_COUNT - 1; i >= 0; i--) {
-		int64_t s, e;
-
-		if (mt_web_phase_span(ph, i, &s, &e) == 0 && t_ns >= s && t_ns < e)
-			return i;
-	}
-	return -1;
-}
+/* --- intervals --- */
 
 int64_t mt_web_overlap(int64_t a, int64_t b, int64_t c, int64_t d)
 {
@@ -99,6 +53,22 @@ double mt_goodput_bps(const struct mt_goodput *g, size_t i)
 	if (i >= g->n)
 		return 0.0;
 	return (double)g->bytes[i] * 8.0 * 1e9 / (double)g->bucket_ns;
+}
+
+size_t mt_goodput_window(const struct mt_goodput *g, int64_t from_ns, int64_t to_ns, int64_t a,
+			 int64_t b, double *out)
+{
+	int64_t w = g->bucket_ns, lo = from_ns > a ? from_ns : a, hi = to_ns < b ? to_ns : b;
+	size_t m = 0;
+
+	if (lo < 0)
+		lo = 0;
+	if (hi <= lo)
+		return 0;
+	/* first whole bucket starts at or after lo; the last ends at or before hi */
+	for (int64_t i = (lo + w - 1) / w; (i + 1) <= hi / w; i++)
+		out[m++] = mt_goodput_bps(g, (size_t)i);
+	return m;
 }
 
 void mt_goodput_free(struct mt_goodput *g)

@@ -1,5 +1,5 @@
 /* web_model.h — the pure parts of the web workloads (no curl, no loop, no I/O), so they can be
- * unit-tested exactly: phase split, goodput buckets, the playout buffer of the video stream,
+ * unit-tested exactly: goodput buckets, the playout buffer of the video stream,
  * and the asset list of a page.
  *
  * Internal to workloads/web_*.c (and tests/unit/test_web.c); not a public contract.
@@ -10,22 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtorture/plugin.h"
+#include "migtorture/error.h"
 
-/* --- phases --- */
-enum { MT_PH_BASELINE, MT_PH_DURING, MT_PH_AFTER, MT_PH_COUNT };
-
-/* "baseline", "during", "after". */
-extern const char *const mt_web_phase_name[MT_PH_COUNT];
-
-/* The phase a time (ns since cell start) falls in, or -1 when outside the cell (t < 0 or
- * t >= end when end is known). ph may be NULL (everything is baseline). A phase not reached
- * (-1 boundary) extends the previous one to the end. */
-int mt_web_phase_of(const struct mt_phases *ph, int64_t t_ns);
-
-/* [start, end) of phase i; end is INT64_MAX when unbounded. Returns 0 when the phase was
- * reached (has a start), -1 otherwise. */
-int mt_web_phase_span(const struct mt_phases *ph, int i, int64_t *start, int64_t *end);
+/* Phases come from migtorture/qos.h (mt_qos_phase_of, mt_qos_phase_bounds). */
 
 /* Length of the overlap of [a, b) with [c, d) (0 when disjoint). */
 int64_t mt_web_overlap(int64_t a, int64_t b, int64_t c, int64_t d);
@@ -44,6 +31,12 @@ void mt_goodput_init(struct mt_goodput *g, int64_t bucket_ns);
 int mt_goodput_add(struct mt_goodput *g, int64_t t_ns, uint64_t bytes);
 /* Goodput of bucket i in bit/s. */
 double mt_goodput_bps(const struct mt_goodput *g, size_t i);
+/* Goodput (bit/s) of every bucket lying wholly inside both the measured window [from, to) and
+ * the phase [a, b), in time order, into out (room for (to - from) / width + 1 values). A bucket
+ * cut by the window or a phase boundary is left out: a half-measured bucket would read as a
+ * dip. Returns the count. */
+size_t mt_goodput_window(const struct mt_goodput *g, int64_t from_ns, int64_t to_ns, int64_t a,
+			 int64_t b, double *out);
 void mt_goodput_free(struct mt_goodput *g);
 
 /* --- playout buffer (video-stream) ---

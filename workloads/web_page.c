@@ -375,28 +375,28 @@ static int page_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		if (rc < 0)
 			goto out;
 	}
-	for (int ph = 0; ph < MT_PH_COUNT; ph++) {
+	for (int ph = 0; ph < MT_QOS_NPHASES; ph++) {
 		int64_t a, b;
-		int reached = mt_web_phase_span(ctx->phases, ph, &a, &b) == 0;
+		int reached = mt_qos_phase_bounds(ctx->phases, ph, &a, &b) == 0;
 		size_t m = 0, fails = 0;
 		char path[128];
 
 		for (size_t i = 0; reached && i < pg->n; i++) {
-			if (mt_web_phase_of(ctx->phases, pg->loads[i].start_ns) != ph)
+			if (mt_qos_phase_of(ctx->phases, pg->loads[i].start_ns) != ph)
 				continue;
 			if (pg->loads[i].load_ns < 0)
 				fails++;
 			v[m++] = pg->loads[i].load_ns < 0 ? NAN
 							  : (double)pg->loads[i].load_ns / 1e6;
 		}
-		snprintf(path, sizeof(path), "qos.%s.page.load_ms", mt_web_phase_name[ph]);
+		snprintf(path, sizeof(path), "qos.%s.page.load_ms", mt_qos_phase_name(ph));
 		rc = mt_web_put_summary(c, path, v, m, 0,
 					reached ? "no successful page load in this phase"
 						: "phase not reached");
-		snprintf(path, sizeof(path), "qos.%s.page.loads", mt_web_phase_name[ph]);
+		snprintf(path, sizeof(path), "qos.%s.page.loads", mt_qos_phase_name(ph));
 		if (rc == 0)
 			rc = mt_web_put_phase_num(c, path, reached, (double)m);
-		snprintf(path, sizeof(path), "qos.%s.page.failures", mt_web_phase_name[ph]);
+		snprintf(path, sizeof(path), "qos.%s.page.failures", mt_qos_phase_name(ph));
 		if (rc == 0)
 			rc = mt_web_put_phase_num(c, path, reached, (double)fails);
 		if (rc < 0)

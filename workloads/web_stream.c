@@ -282,16 +282,16 @@ static int stream_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		rc = mt_cell_set_num(c, "web.stream.stall_count", count);
 	if (rc == 0)
 		rc = mt_cell_set_num(c, "web.stream.stall_ms", (double)total / 1e6);
-	for (int ph = 0; ph < MT_PH_COUNT && rc == 0; ph++) {
+	for (int ph = 0; ph < MT_QOS_NPHASES && rc == 0; ph++) {
 		int64_t a, b;
-		int reached = mt_web_phase_span(ctx->phases, ph, &a, &b) == 0;
+		int reached = mt_qos_phase_bounds(ctx->phases, ph, &a, &b) == 0;
 		char path[128];
 
 		if (reached)
 			mt_playout_stalls_in(&st->model, a, b, &count, &total);
-		snprintf(path, sizeof(path), "qos.%s.stream.stall_count", mt_web_phase_name[ph]);
+		snprintf(path, sizeof(path), "qos.%s.stream.stall_count", mt_qos_phase_name(ph));
 		rc = mt_web_put_phase_num(c, path, reached, count);
-		snprintf(path, sizeof(path), "qos.%s.stream.stall_ms", mt_web_phase_name[ph]);
+		snprintf(path, sizeof(path), "qos.%s.stream.stall_ms", mt_qos_phase_name(ph));
 		if (rc == 0)
 			rc = mt_web_put_phase_num(c, path, reached, (double)total / 1e6);
 	}

@@ -242,7 +242,7 @@ static int video_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	int64_t stop = vd->stop_ns >= 0 ? vd->stop_ns : mt_web_now(ctx);
 	/* whole buckets only: the first from the start on, the last ending before stop */
 	size_t first = (size_t)((vd->start_ns + w - 1) / w), last = (size_t)(stop / w);
-	double *v = calloc(last > first ? last - first : 1, sizeof(*v));
+	double *v = calloc(last > first ? last - first + 2 : 2, sizeof(*v));
 	int rc = 0;
 
 	if (!s || !v) {
@@ -254,17 +254,13 @@ static int video_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		if (rc < 0)
 			goto out;
 	}
-	for (int ph = 0; ph < MT_PH_COUNT; ph++) {
+	for (int ph = 0; ph < MT_QOS_NPHASES; ph++) {
 		int64_t a, b;
-		int reached = mt_web_phase_span(ctx->phases, ph, &a, &b) == 0;
-		size_t m = 0;
+		int reached = mt_qos_phase_bounds(ctx->phases, ph, &a, &b) == 0;
+		size_t m = reached ? mt_goodput_window(&vd->g, vd->start_ns, stop, a, b, v) : 0;
 		char path[128];
 
-		/* a bucket belongs to a phase when it lies wholly inside it */
-		for (size_t i = first; reached && i < last; i++)
-			if ((int64_t)i * w >= a && (int64_t)(i + 1) * w <= b)
-				v[m++] = mt_goodput_bps(&vd->g, i);
-		snprintf(path, sizeof(path), "qos.%s.video.throughput_bps", mt_web_phase_name[ph]);
+		snprintf(path, sizeof(path), "qos.%s.video.throughput_bps", mt_qos_phase_name(ph));
 		rc = mt_web_put_summary(c, path, v, m, 1,
 					reached ? "phase shorter than one bucket"
 						: "phase not reached");

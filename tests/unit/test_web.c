@@ -1,50 +1,23 @@
-/* test_web.c — the pure parts of the web workloads: phase split, goodput bucketing, the
- * playout buffer (exact stall count/time from a synthetic arrival schedule), page assets. */
+/* test_web.c — the pure parts of the web workloads: goodput bucketing, the playout buffer
+ * (exact stall count/time from a synthetic arrival schedule, split by phase with qos.h's
+ * bounds), page assets. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "migtorture/qos.h"
 #include "workloads/web_model.h"
 
 #define S(x) ((int64_t)((x) * 1e9))
 #define MS(x) ((int64_t)(x) * 1000000LL)
 
-START_TEST(phase_split)
+START_TEST(overlap)
 {
-	struct mt_phases ph = { S(10), S(20), S(30) };
-	int64_t s, e;
-
-	ck_assert_int_eq(mt_web_phase_of(&ph, 0), MT_PH_BASELINE);
-	ck_assert_int_eq(mt_web_phase_of(&ph, S(10) - 1), MT_PH_BASELINE);
-	ck_assert_int_eq(mt_web_phase_of(&ph, S(10)), MT_PH_DURING);
-	ck_assert_int_eq(mt_web_phase_of(&ph, S(20) - 1), MT_PH_DURING);
-	ck_assert_int_eq(mt_web_phase_of(&ph, S(20)), MT_PH_AFTER);
-	ck_assert_int_eq(mt_web_phase_of(&ph, S(30)), -1);
-	ck_assert_int_eq(mt_web_phase_of(&ph, -1), -1);
-	ck_assert_int_eq(mt_web_phase_span(&ph, MT_PH_DURING, &s, &e), 0);
-	ck_assert(s == S(10) && e == S(20));
-	ck_assert_int_eq(mt_web_phase_span(&ph, MT_PH_AFTER, &s, &e), 0);
-	ck_assert(s == S(20) && e == S(30));
-}
-END_TEST
-
-START_TEST(phase_not_reached)
-{
-	struct mt_phases none = { -1, -1, -1 };
-	struct mt_phases mig = { S(5), -1, -1 };
-	int64_t s, e;
-
-	ck_assert_int_eq(mt_web_phase_of(&none, S(100)), MT_PH_BASELINE);
-	ck_assert_int_eq(mt_web_phase_of(NULL, S(1)), MT_PH_BASELINE);
-	ck_assert_int_eq(mt_web_phase_span(&none, MT_PH_DURING, &s, &e), -1);
-	ck_assert_int_eq(mt_web_phase_span(&none, MT_PH_AFTER, &s, &e), -1);
-	/* a migration that never completed: "during" runs to the end, no "after" */
-	ck_assert_int_eq(mt_web_phase_of(&mig, S(4)), MT_PH_BASELINE);
-	ck_assert_int_eq(mt_web_phase_of(&mig, S(500)), MT_PH_DURING);
-	ck_assert_int_eq(mt_web_phase_span(&mig, MT_PH_AFTER, &s, &e), -1);
 	ck_assert_int_eq(mt_web_overlap(0, 10, 5, 20), 5);
+	ck_assert_int_eq(mt_web_overlap(5, 20, 0, 10), 5);
 	ck_assert_int_eq(mt_web_overlap(0, 10, 10, 20), 0);
+	ck_assert_int_eq(mt_web_overlap(2, 3, 0, INT64_MAX), 1);
 }
 END_TEST
 
@@ -64,6 +37,43 @@ START_TEST(goodput_buckets)
 	ck_assert_uint_eq(g.n, 1001);
 	ck_assert_double_eq_tol(mt_goodput_bps(&g, 500), 0.0, 1e-9);
 	ck_assert_double_eq_tol(mt_goodput_bps(&g, 1000), 80.0, 1e-9);
+	mt_goodput_free(&g);
+}
+END_TEST
+
+/* Buckets of 100 ms; measured 0.25 s .. 1.05 s; phases split at 0.5 s and 0.75 s. */
+START_TEST(goodput_phase_split)
+{
+	struct mt_goodput g = { 0 };
+	struct mt_phases ph = { MS(500), MS(750), MS(1050) };
+	double v[16];
+	size_t n[3];
+
+	mt_goodput_init(&g, MS(100));
+	for (int i = 0; i < 11; i++) /* bucket i carries (i + 1) × 125 bytes = (i + 1) × 10 kbit/s */
+		ck_assert_int_eq(mt_goodput_add(&g, MS(100) * i + 1, 125u * (i + 1)), 0);
+	for (int p = 0; p < MT_QOS_NPHASES; p++) {
+		int64_t a, b;
+
+		ck_assert_int_eq(mt_qos_phase_bounds(&ph, p, &a, &b), 0);
+		n[p] = mt_goodput_window(&g, MS(250), MS(1050), a, b, v);
+		if (p == MT_QOS_BASELINE) {
+			/* [0.3, 0.4) and [0.4, 0.5): [0.2, 0.3) is cut by the window start */
+			ck_assert_uint_eq(n[p], 2);
+			ck_assert_double_eq_tol(v[0], 40000.0, 1e-6);
+			ck_assert_double_eq_tol(v[1], 50000.0, 1e-6);
+		} else if (p == MT_QOS_DURING) {
+			/* [0.5, 0.6), [0.6, 0.7); [0.7, 0.8) is cut by the phase end at 0.75 */
+			ck_assert_uint_eq(n[p], 2);
+			ck_assert_double_eq_tol(v[1], 70000.0, 1e-6);
+		} else {
+			/* [0.8, 0.9), [0.9, 1.0); [1.0, 1.1) is cut by the window end */
+			ck_assert_uint_eq(n[p], 2);
+			ck_assert_double_eq_tol(v[0], 90000.0, 1e-6);
+		}
+	}
+	/* a window shorter than one bucket has none */
+	ck_assert_uint_eq(mt_goodput_window(&g, MS(310), MS(390), 0, INT64_MAX, v), 0);
 	mt_goodput_free(&g);
 }
 END_TEST
@@ -109,19 +119,19 @@ START_TEST(playout_phase_split)
 	int64_t t[3];
 
 	schedule(&p);
-	for (int i = 0; i < MT_PH_COUNT; i++) {
+	for (int i = 0; i < MT_QOS_NPHASES; i++) {
 		int64_t a, b;
 
-		ck_assert_int_eq(mt_web_phase_span(&ph, i, &a, &b), 0);
+		ck_assert_int_eq(mt_qos_phase_bounds(&ph, i, &a, &b), 0);
 		mt_playout_stalls_in(&p, a, b, &c[i], &t[i]);
 	}
 	/* the stall at 12 s begins during and runs 0.5 s into after */
-	ck_assert_uint_eq(c[MT_PH_BASELINE], 0);
-	ck_assert_uint_eq(c[MT_PH_DURING], 2);
-	ck_assert_uint_eq(c[MT_PH_AFTER], 0);
-	ck_assert(t[MT_PH_BASELINE] == 0);
-	ck_assert(t[MT_PH_DURING] == S(1.5));
-	ck_assert(t[MT_PH_AFTER] == S(0.5));
+	ck_assert_uint_eq(c[MT_QOS_BASELINE], 0);
+	ck_assert_uint_eq(c[MT_QOS_DURING], 2);
+	ck_assert_uint_eq(c[MT_QOS_AFTER], 0);
+	ck_assert(t[MT_QOS_BASELINE] == 0);
+	ck_assert(t[MT_QOS_DURING] == S(1.5));
+	ck_assert(t[MT_QOS_AFTER] == S(0.5));
 	mt_playout_free(&p);
 }
 END_TEST
@@ -209,9 +219,9 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, phase_split);
-	tcase_add_test(tc, phase_not_reached);
+	tcase_add_test(tc, overlap);
 	tcase_add_test(tc, goodput_buckets);
+	tcase_add_test(tc, goodput_phase_split);
 	tcase_add_test(tc, playout_exact);
 	tcase_add_test(tc, playout_phase_split);
 	tcase_add_test(tc, playout_open_stall_and_refill);
