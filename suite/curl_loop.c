@@ -159,8 +159,13 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp
 	if (what & CURL_POLL_OUT)
 		ev |= EPOLLOUT;
 	if (!sockp) {
-		if (mt_loop_add_fd(cl->loop, s, ev, on_fd, cl, NULL) < 0)
-			return -1;
+		if (mt_loop_add_fd(cl->loop, s, ev, on_fd, cl, NULL) < 0) {
+			/* A stale registration of a recycled fd number (curl reports every
+			 * close, so this is defence only): replace it. */
+			mt_loop_del_fd(cl->loop, s);
+			if (mt_loop_add_fd(cl->loop, s, ev, on_fd, cl, NULL) < 0)
+				return -1;
+		}
 		/* any non-NULL marker: "registered with the loop" */
 		curl_multi_assign(cl->multi, s, cl);
 	} else if (mt_loop_mod_fd(cl->loop, s, ev) < 0) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "migtorture/curl_loop.h"
 #include "migtorture/plugin.h"
@@ -31,7 +32,8 @@ static const struct mt_option http_options[] = {
 	{ "timeout", MT_OPT_DURATION, "1s",
 	  "total timeout of one request; a later reply counts as lost", NULL, 1e6, 60e9, 0 },
 	{ "max_inflight", MT_OPT_INT, "1000",
-	  "requests open at once; a request over the limit is not sent and counts as lost",
+	  "requests open at once (capped below the fd limit); one over the limit is not sent "
+	  "and counts as lost",
 	  NULL, 1, 100000, 0 },
 	{ "qos", MT_OPT_ENUM, "auto",
 	  "write qos.* and downtime.network_outage_ms from this probe: auto (udp > icmp > http), yes, no",
@@ -216,6 +218,15 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	hp->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 500 * 1000000LL);
 	hp->timeout_ns = mt_params_i64(p, "timeout", 1000 * 1000000LL);
 	hp->max_inflight = (long)mt_params_i64(p, "max_inflight", 1000);
+	{
+		/* each open request holds a socket: stay clear of the fd limit, or connects
+		 * would fail with EMFILE and read as network loss */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    (rlim_t)hp->max_inflight + 128 > rl.rlim_cur)
+			hp->max_inflight = rl.rlim_cur > 256 ? (long)(rl.rlim_cur - 128) : 128;
+	}
 	hp->primary = mt_params_str(p, "qos", "auto");
 	if (url && *url) {
 		hp->url = strdup(url);
