@@ -9,7 +9,9 @@
 
 #include "migtorture/plugin.h"
 
-#define MT_FAULTS(X)
+#define MT_FAULTS(X) \
+	X(mt_fault_netem) \
+	X(mt_fault_tbf)
 #define MT_WORKLOADS(X)
 #define MT_PROBES(X)
 #define MT_DRIVERS(X)
