@@ -25,6 +25,7 @@
 #include <netlink/route/qdisc/netem.h>
 
 #include "migtorture/plugin.h"
+#include "migtorture/units.h"
 #include "netem_dist.h"
 #include "tc_fault.h"
 #include "tc_qdisc.h"

@@ -10,6 +10,7 @@
 #include <netlink/route/qdisc/tbf.h>
 
 #include "migtorture/plugin.h"
+#include "migtorture/units.h"
 #include "tc_fault.h"
 #include "tc_qdisc.h"
 
