@@ -11,7 +11,10 @@
 
 #define MT_FAULTS(X) \
 	X(mt_fault_netem) \
-	X(mt_fault_tbf)
+	X(mt_fault_tbf) \
+	X(mt_fault_link_down) \
+	X(mt_fault_link_flap) \
+	X(mt_fault_partition)
 #define MT_WORKLOADS(X)
 #define MT_PROBES(X)
 #define MT_DRIVERS(X)
