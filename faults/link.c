@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -166,7 +169,7 @@ static int on_link_msg(struct nl_msg *msg, void *arg)
 			snprintf(name, sizeof(name), "fault.link.%s.up", s->dev);
 			mt_series_add(mt_cell_series(s->ctx->result, name, "bool"), rel(s, t), up);
 		}
-		if (!up && !s->journal_applied && s->ctx->journal) {
+		if (!up && !s->journal_applied) {
 			s->journal_applied = 1;
 			mt_journal_applied(s->ctx->journal, s->journal_id, rel(s, t), &s->err);
 		}
@@ -255,24 +258,26 @@ static void link_release(void *state)
 	free(s);
 }
 
+/* Admin state through SIOCGIFFLAGS: a socket sees the caller's namespace (sysfs would show
+ * the namespace it was mounted in). */
 static int is_up(const char *dev, int *up)
 {
-	unsigned idx = if_nametoindex(dev);
-	char path[64], buf[32];
-	FILE *f;
+	struct ifreq ifr;
+	int fd, rc = 0;
 
-	if (!idx)
+	if (!if_nametoindex(dev))
 		return MT_ENOTFOUND;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/flags", dev);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		if (f)
-			fclose(f);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return MT_EIO;
-	}
-	fclose(f);
-	*up = (strtoul(buf, NULL, 16) & IFF_UP) != 0;
-	return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		rc = MT_EIO;
+	else
+		*up = (ifr.ifr_flags & IFF_UP) != 0;
+	close(fd);
+	return rc;
 }
 
 static int link_apply_common(const char *fault, int flap, const struct mt_params *p,

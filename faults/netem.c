@@ -295,7 +295,7 @@ out:
 	return rc;
 }
 
-/* Adds netem on a scratch dummy link: the only reliable test for sch_netem (no modules list
+/* Adds netem on a scratch link (dummy, else ifb, else veth): the only reliable test for sch_netem (no modules list
  * to read when it is built in, and none to load when it is not). */
 static int netem_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
 			   size_t whylen)
@@ -320,11 +320,16 @@ static int netem_supported(const struct mt_params *p, const struct mt_ctx *ctx, 
 		snprintf(why, whylen, "cannot probe sch_netem on %s: out of memory", host);
 		goto out;
 	}
+	/* A dummy if the kernel has it, else an ifb or a veth (deleting one end takes both). */
 	rtnl_link_set_name(link, name);
-	rtnl_link_set_type(link, "dummy");
-	nrc = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	nrc = -NLE_OPNOTSUPP;
+	for (size_t i = 0; i < 3 && (nrc == -NLE_OPNOTSUPP || nrc == -NLE_OBJ_NOTFOUND); i++) {
+		static const char *const kinds[] = { "dummy", "ifb", "veth" };
+		rtnl_link_set_type(link, kinds[i]);
+		nrc = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	}
 	if (nrc < 0 && nrc != -NLE_EXIST) {
-		snprintf(why, whylen, "cannot probe sch_netem on %s: dummy link: %s", host,
+		snprintf(why, whylen, "cannot probe sch_netem on %s: scratch link: %s", host,
 			 nl_geterror(nrc));
 		goto out;
 	}

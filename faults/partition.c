@@ -216,6 +216,9 @@ static int run_nft(const char *batch, const char *what, struct mt_error *err)
 
 	if (!nft)
 		return mt_err(err, MT_ENOMEM, "%s: nft context: out of memory", what);
+	/* libnftables 1.0.6 parses a buffer as JSON only when JSON output is on (no input flag
+	 * yet); it falls back to the nft syntax otherwise. */
+	nft_ctx_output_set_flags(nft, nft_ctx_output_get_flags(nft) | NFT_CTX_OUTPUT_JSON);
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	if (nft_run_cmd_from_buffer(nft, batch) != 0) {
