@@ -43,7 +43,6 @@
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
 
-#include "journal_stub.h"
 
 #define ADDR_A "198.18.77.1"
 #define ADDR_B "198.18.77.2"
@@ -132,6 +131,9 @@ static void lab_up(void)
 /* A ctx for one fault, with a loop and a result cell. */
 struct fixture {
 	struct mt_loop *loop;
+	struct mt_journal *journal; /* the real journal, in a temporary directory */
+	char jdir[64], jpath[96];
+	char *undo;                 /* copy of the newest open entry's undo record */
 	struct mt_run_result run;
 	struct mt_ctx ctx;
 	struct mt_host host;
@@ -143,18 +145,73 @@ static void fixture_init(struct fixture *f)
 
 	memset(f, 0, sizeof(*f));
 	ck_assert_int_eq(mt_loop_new(&f->loop, &err), 0);
+	snprintf(f->jdir, sizeof(f->jdir), "/tmp/mtt-netem-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->jdir));
+	snprintf(f->jpath, sizeof(f->jpath), "%s/journal", f->jdir);
+	ck_assert_msg(mt_journal_open(f->jpath, &f->journal, &err) == 0, "%s", err.msg);
 	f->host.name = "local";
+	f->host.kind = MT_HOST_LOCAL;
+	f->ctx.journal = f->journal;
 	f->ctx.loop = f->loop;
 	f->ctx.host = &f->host;
 	f->ctx.result = mt_run_add_cell(&f->run, "live");
 	f->ctx.t0_ns = now_ns();
 	f->ctx.cell_name = "live";
+	mt_journal_set_t0(f->journal, f->ctx.t0_ns);
 }
 
 static void fixture_free(struct fixture *f)
 {
+	mt_journal_close(f->journal);
+	unlink(f->jpath);
+	rmdir(f->jdir);
+	free(f->undo);
 	mt_run_result_free(&f->run);
 	mt_loop_free(f->loop);
+}
+
+static size_t nopen(struct fixture *f)
+{
+	const struct mt_journal_entry *e;
+	size_t n = 0;
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(mt_journal_open_entries(f->journal, &e, &n, &err), 0);
+	return n;
+}
+
+/* The newest open journal entry (valid until the next journal call). */
+static const struct mt_journal_entry *newest(struct fixture *f)
+{
+	const struct mt_journal_entry *e;
+	size_t n = 0;
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(mt_journal_open_entries(f->journal, &e, &n, &err), 0);
+	ck_assert_uint_ge(n, 1);
+	return &e[0];
+}
+
+/* A copy of the newest open entry's undo record, kept in the fixture. */
+static const char *undo_of(struct fixture *f)
+{
+	free(f->undo);
+	f->undo = strdup(newest(f)->undo_json);
+	ck_assert_ptr_nonnull(f->undo);
+	return f->undo;
+}
+
+/* Undoes every open entry the way the runner and `migtorture recover` do. */
+static void undo_all(struct fixture *f)
+{
+	unsigned undone = 0, failed = 0;
+	struct mt_error err = { 0 };
+
+	ck_assert_msg(mt_journal_undo_all(f->journal, &undone, &failed, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_ge(undone, 1);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_uint_eq(nopen(f), 0);
 }
 
 /* Parses, checks and applies fault `name` with text; returns apply's rc. */
@@ -308,13 +365,13 @@ START_TEST(tbf_goodput_10mbit)
 	lab_up();
 	fixture_init(&f);
 	ck_assert_msg(apply(&f, "tbf", "dev=mta0 rate=10mbit", &st, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(stub_kind, "tbf");
-	ck_assert_int_eq(stub_applied, 1);
+	ck_assert_str_eq(newest(&f)->kind, "tbf");
+	ck_assert(newest(&f)->applied);
 	g = tcp_goodput();
 	fprintf(stderr, "tbf rate=10mbit: TCP goodput %.3f Mbit/s\n", g / 1e6);
 	ck_assert_msg(g >= 9.0e6 && g <= 10.0e6, "goodput %.3f Mbit/s outside 9..10", g / 1e6);
 
-	ck_assert_msg(mt_find_fault("tbf")->undo(stub_undo, &err) == 0, "%s", err.msg);
+	undo_all(&f);
 	read_root("mta0", &s);
 	ck_assert(s.is_default); /* veth's noqueue is back */
 	mt_tcq_snap_free(&s);
@@ -357,8 +414,12 @@ START_TEST(tbf_undo_restores_prior)
 	d = tbf_decode(&during);
 	ck_assert_uint_eq(d.rate, 1250000);
 
+	undo_of(&f);
 	for (int round = 0; round < 2; round++) { /* the second undo must change nothing */
-		ck_assert_msg(mt_find_fault("tbf")->undo(stub_undo, &err) == 0, "%s", err.msg);
+		if (round == 0)
+			undo_all(&f); /* through the journal, as recover would */
+		else
+			ck_assert_msg(mt_find_fault("tbf")->undo(f.undo, &err) == 0, "%s", err.msg);
 		read_root("mta0", &after);
 		ck_assert_uint_eq(after.handle, orig.handle);
 		ck_assert_str_eq(after.kind, orig.kind);
@@ -412,8 +473,12 @@ START_TEST(tbf_ingress_via_ifb)
 	ck_assert_msg(g >= 9.0e6 && g <= 10.0e6, "goodput %.3f Mbit/s outside 9..10", g / 1e6);
 
 	ck_assert_int_eq(setns(ns_b, CLONE_NEWNET), 0);
+	undo_of(&f);
 	for (int round = 0; round < 2; round++) {
-		ck_assert_msg(mt_find_fault("tbf")->undo(stub_undo, &err) == 0, "%s", err.msg);
+		if (round == 0)
+			undo_all(&f);
+		else
+			ck_assert_msg(mt_find_fault("tbf")->undo(f.undo, &err) == 0, "%s", err.msg);
 		ck_assert_uint_eq(if_nametoindex(ifb), 0);
 		read_at("mtb0", TC_H_INGRESS, &s);
 		ck_assert(!s.present);
@@ -451,7 +516,8 @@ START_TEST(netem_supported_probe)
 				      "host whose kernel has it");
 		/* apply fails cleanly: the entry is closed and nothing changed */
 		ck_assert_int_ne(apply(&f, "netem", "dev=mta0 delay=20ms", &st, &err), 0);
-		ck_assert_int_eq(stub_ended, 1);
+		ck_assert_uint_eq(mt_journal_last_id(f.journal), 1); /* it was journalled */
+		ck_assert_uint_eq(nopen(&f), 0);                       /* and closed */
 		read_root("mta0", &s);
 		ck_assert(s.is_default);
 		mt_tcq_snap_free(&s);
@@ -462,7 +528,7 @@ START_TEST(netem_supported_probe)
 		read_root("mta0", &s);
 		ck_assert_str_eq(s.kind, "netem");
 		mt_tcq_snap_free(&s);
-		ck_assert_int_eq(ops->undo(stub_undo, &err), 0);
+		undo_all(&f);
 		read_root("mta0", &s);
 		ck_assert(s.is_default);
 		mt_tcq_snap_free(&s);
@@ -491,7 +557,8 @@ START_TEST(link_flap_timing)
 			    &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(mt_loop_run(f.loop, start + 3 * period + 200 * MT_NS_PER_MS, &err), 0);
 	ck_assert_int_eq(ops->collect(st, &f.ctx, &err), 0);
-	ck_assert_int_eq(stub_applied, 1);
+	ck_assert(newest(&f)->applied);
+	ck_assert_int_gt(newest(&f)->t_applied_ns, 0);
 	for (size_t k = 0; k < 6; k++) {
 		int64_t ev = mt_link_event_ns(st, k);
 		int64_t planned = start + (int64_t)(k / 2) * period + (int64_t)(k % 2) * down;
@@ -529,7 +596,8 @@ START_TEST(link_flap_timing)
 	ops->release(st);
 
 	/* Undo from the record: link up (already), and after a crash mid-flap (down) → up. */
-	ck_assert_int_eq(ops->undo(stub_undo, &err), 0);
+	ck_assert_int_eq(ops->undo(undo_of(&f), &err), 0);
+	undo_all(&f);
 	{
 		struct nl_sock *sk;
 		struct rtnl_link *l = NULL;
@@ -539,8 +607,10 @@ START_TEST(link_flap_timing)
 		ck_assert(!(rtnl_link_get_flags(l) & IFF_UP));
 		rtnl_link_put(l);
 		mt_find_fault("link-down")->release(st);
-		ck_assert_int_eq(mt_find_fault("link-down")->undo(stub_undo, &err), 0);
-		ck_assert_int_eq(mt_find_fault("link-down")->undo(stub_undo, &err), 0);
+		ck_assert_str_eq(newest(&f)->kind, "link-down");
+		undo_of(&f);
+		undo_all(&f);
+		ck_assert_int_eq(mt_find_fault("link-down")->undo(f.undo, &err), 0);
 		ck_assert_int_eq(rtnl_link_get_kernel(sk, 0, "mta0", &l), 0);
 		ck_assert(rtnl_link_get_flags(l) & IFF_UP);
 		rtnl_link_put(l);
@@ -610,9 +680,9 @@ START_TEST(partition_blocks_and_undo_unblocks)
 	ck_assert(udp_passes(rb, ra, ADDR_A));
 	ck_assert_msg(apply(&f, "partition", "a=" ADDR_A " b=198.18.77.0/30,2001:db8::1", &st,
 			    &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(stub_kind, "partition");
-	ck_assert_int_eq(stub_applied, 1);
-	u = cJSON_Parse(stub_undo);
+	ck_assert_str_eq(newest(&f)->kind, "partition");
+	ck_assert(newest(&f)->applied);
+	u = cJSON_Parse(undo_of(&f));
 	snprintf(table, sizeof(table), "%s", cJSON_GetObjectItem(u, "table")->valuestring);
 	cJSON_Delete(u);
 	ck_assert(strncmp(table, "mt_partition_", 13) == 0);
@@ -620,11 +690,11 @@ START_TEST(partition_blocks_and_undo_unblocks)
 	ck_assert(!udp_passes(ra, rb, ADDR_B)); /* A → B dropped (output) */
 	ck_assert(!udp_passes(rb, ra, ADDR_A)); /* B → A dropped (input) */
 
-	ck_assert_msg(ops->undo(stub_undo, &err) == 0, "%s", err.msg);
+	undo_all(&f);
 	ck_assert(!nft_table_exists(table));
 	ck_assert(udp_passes(ra, rb, ADDR_B));
 	ck_assert(udp_passes(rb, ra, ADDR_A));
-	ck_assert_msg(ops->undo(stub_undo, &err) == 0, "second undo: %s", err.msg);
+	ck_assert_msg(ops->undo(f.undo, &err) == 0, "second undo: %s", err.msg);
 	close(ra);
 	close(rb);
 	fixture_free(&f);

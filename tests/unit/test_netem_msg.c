@@ -20,8 +20,6 @@
 #include "faults/tc_qdisc.h"
 #include "migtorture/plugin.h"
 
-#include "journal_stub.h"
-
 int mt_netem_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 		   struct mt_error *err);
 int mt_tbf_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
