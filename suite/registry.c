@@ -9,7 +9,12 @@
 
 #include "migtorture/plugin.h"
 
-#define MT_FAULTS(X)
+#define MT_FAULTS(X) \
+	X(mt_fault_netem) \
+	X(mt_fault_tbf) \
+	X(mt_fault_link_down) \
+	X(mt_fault_link_flap) \
+	X(mt_fault_partition)
 #define MT_WORKLOADS(X) \
 	X(mt_workload_web_page) \
 	X(mt_workload_video_download) \
