@@ -23,7 +23,7 @@
 	X(mt_probe_udp) \
 	X(mt_probe_icmp) \
 	X(mt_probe_http)
-#define MT_DRIVERS(X)
+#define MT_DRIVERS(X) X(mt_driver_libvirt)
 
 #define X(sym) extern const struct mt_fault_ops sym;
 MT_FAULTS(X)
