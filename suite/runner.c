@@ -367,6 +367,19 @@ static void hop_unwatch(struct cellrun *c)
 	c->poll_id = c->timeout_id = c->grace_id = 0;
 }
 
+/* A driver that reports MT_EUNSUPPORTED when a hop starts or ends (libvirt refused the
+ * parameter combination only once asked, e.g. QEMU's "Postcopy is not yet compatible with
+ * multifd") skips the cell with that reason instead of failing it (DESIGN §3). */
+static int hop_unsupported(struct cellrun *c, int hop, const char *msg)
+{
+	if (!c->failed && !c->skipped) {
+		c->skipped = 1;
+		skip_reason(c, "driver %s: migration hop %d: %s", c->drv->name, hop, msg);
+	}
+	mt_loop_stop(c->loop);
+	return 0;
+}
+
 static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 {
 	struct cellrun *c = arg;
@@ -393,6 +406,8 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 		return fail(c, MT_ETIMEOUT, "migration hop %d did not finish within %.0f s and was "
 			    "aborted%s%s", c->hop, secs(c->cell->migrate_timeout_ns),
 			    rc < 0 ? ": " : "", rc < 0 ? err.msg : "");
+	if (rc == MT_EUNSUPPORTED)
+		return hop_unsupported(c, c->hop, err.msg);
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", c->hop, err.msg);
 	c->hops_done++;
@@ -467,6 +482,8 @@ static int hop_start(struct cellrun *c, int hop, struct mt_error *err)
 	if (rc < 0) {
 		if (err->code == 0)
 			mt_err(err, rc, "start failed (%s)", mt_err_name(rc));
+		if (rc == MT_EUNSUPPORTED)
+			return hop_unsupported(c, hop, err->msg);
 		return fail(c, rc, "migration hop %d: %s", hop, err->msg);
 	}
 	now = mt_loop_now(c->loop);

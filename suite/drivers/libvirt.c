@@ -612,9 +612,8 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			    "aborted after %.1f s: last remaining %s at %s dirty rate (libvirt: %s)",
 			    (double)(s->abort_t_ns - s->t_start_ns) / 1e9, rem, dirty, s->vir_msg);
 	} else {
-		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg),
-			    "migration hop %d %s → %s: %s", s->hop, s->from->uri, s->to->uri,
-			    s->vir_msg);
+		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg), "%s → %s: %s",
+			    s->from->uri, s->to->uri, s->vir_msg);
 	}
 out:
 	if (p)

@@ -56,8 +56,8 @@ resolve() {
 run() {
   local scen out=$work/$2 rc
   scen=$(resolve "$1")
-  echo "running: $bin run $scen -o $out"
-  "$bin" run "$scen" -o "$out"
+  echo "running: $bin run -o $out $scen"
+  "$bin" run -o "$out" --journal "$work/journal.$2" "$scen"
   rc=$?
   [ "$rc" = 0 ] || echo "note: migtorture exited $rc for $1"
   [ -f "$out/results.json" ] || { echo "FAIL: no results.json for $1 (exit $rc)"; return 1; }
