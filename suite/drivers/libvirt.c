@@ -55,7 +55,7 @@ struct lv_state {
 	int64_t t_start_ns, t_end_ns;
 	int downtime_applied, postcopy_started, aborted;
 	int64_t postcopy_t_ns, abort_t_ns;
-	double last_remaining, last_dirty, last_Bps, last_iter, page_size;
+	double last_processed, last_remaining, last_dirty, last_Bps, last_iter, page_size;
 
 	/* written by the worker thread before it signals efd */
 	int mig_rc, vir_code;
@@ -301,7 +301,7 @@ static void hop_reset(struct lv_state *s)
 	s->running = s->have_thread = 0;
 	s->downtime_applied = s->postcopy_started = s->aborted = 0;
 	s->postcopy_t_ns = s->abort_t_ns = -1;
-	s->last_remaining = s->last_dirty = s->last_Bps = s->last_iter = NAN;
+	s->last_processed = s->last_remaining = s->last_dirty = s->last_Bps = s->last_iter = NAN;
 	s->mig_rc = 0;
 	s->vir_code = 0;
 	s->vir_msg[0] = '\0';
@@ -432,12 +432,17 @@ static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
 		goto out;
 	if (ctx && ctx->result)
 		mt_lv_record_sample(ctx->result, now_ns - ctx->t0_ns, p, n);
-	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
-		s->last_remaining = v;
-	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &v) == 0)
-		s->last_dirty = v;
-	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &v) == 0)
-		s->last_Bps = v;
+	/* The "last seen" figures for a failed or aborted hop's message: only from samples taken
+	 * while memory was moving (a job in setup, or one that just failed, reports zeros). */
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &v) == 0 && v > 0) {
+		s->last_processed = v;
+		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
+			s->last_remaining = v;
+		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &v) == 0)
+			s->last_dirty = v;
+		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &v) == 0)
+			s->last_Bps = v;
+	}
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &v) == 0)
 		s->last_iter = v;
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &v) == 0 && v > 0)
@@ -591,6 +596,11 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		mt_cell_set_str(r, path, s->vir_msg);
 		snprintf(path, sizeof(path), "%sfinal_host", prefix);
 		record_final_host(s, r, path);
+		snprintf(path, sizeof(path), "%slast_processed_bytes", prefix);
+		if (isnan(s->last_processed))
+			mt_cell_set_absent(r, path, "no memory was copied before the hop ended");
+		else
+			mt_cell_set_num(r, path, s->last_processed);
 		if (!isnan(s->last_remaining)) {
 			snprintf(path, sizeof(path), "%slast_remaining_bytes", prefix);
 			mt_cell_set_num(r, path, s->last_remaining);
@@ -600,7 +610,11 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			mt_cell_set_num(r, path, s->last_dirty);
 		}
 	}
-	if (s->aborted) {
+	if (s->aborted && isnan(s->last_processed)) {
+		rc = mt_err(err, MT_ETIMEOUT, "aborted after %.1f s, before any memory was copied "
+			    "(libvirt: %s)", (double)(s->abort_t_ns - s->t_start_ns) / 1e9,
+			    s->vir_msg);
+	} else if (s->aborted) {
 		char rem[32] = "?", dirty[32] = "?";
 
 		if (!isnan(s->last_remaining))
