@@ -126,9 +126,11 @@ void mt_cli_cmd_usage(const struct mt_cli_cmd *c, FILE *f)
 	fprintf(f, "  %-28s %s\n\n%s", "-h, --help", "show this help", exit_text);
 }
 
-/* roff-escapes s (leading dots/quotes and backslashes, hyphens as \-). */
+/* roff-escapes s (a leading dot or quote, backslashes, hyphens as \-). */
 static void roff(const char *s, FILE *f)
 {
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f); /* else roff reads the line as a request */
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\e", f);
@@ -191,14 +193,14 @@ void mt_cli_man(FILE *f)
 	      f);
 }
 
-/* Builds getopt_long's tables from a command's option table. The short option string gets a
- * leading '+' (stop at the first operand) and ':' (report missing arguments). */
+/* Builds getopt_long's tables from a command's option table. The short option string starts
+ * with ':' (report missing arguments); GNU permutation lets options follow operands
+ * (`run FILE -o DIR`). */
 static int build_getopt(const struct mt_cli_opt *opts, struct option *lo, size_t maxlo,
 			char *so, size_t maxso)
 {
 	size_t n = 0, s = 0;
 
-	so[s++] = '+';
 	so[s++] = ':';
 	for (const struct mt_cli_opt *o = opts; o->name; o++) {
 		if (n + 2 >= maxlo || s + 4 >= maxso)
