@@ -526,7 +526,7 @@ static void series_plot(const struct mt_cell_result *c, const char *unit, const 
 	fault_spans(&g, c, xmax);
 	mt_svg_axes(&g, "time since cell start (s)", ylabel);
 	for (size_t s = 0; s < nsel; s++) {
-		char cls[8];
+		char cls[24];
 
 		for (size_t i = 0; i < sel[s]->n; i++)
 			x[i] = (double)sel[s]->t_ns[i] / 1e9;
