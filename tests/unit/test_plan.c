@@ -380,6 +380,14 @@ START_TEST(too_many_cells)
 	ck_assert_str_eq(err.msg, "big.ini: more than 100000 cells (sections x axes x repeat), "
 				  "expected fewer");
 	mt_scenario_free(s);
+	/* 2^17 axis combinations: refused at load, before any cell is built */
+	n = snprintf(txt, sizeof(txt), "[global]\ndriver = t-virt\n");
+	for (int i = 0; i < 17; i++)
+		n += snprintf(txt + n, sizeof(txt) - (size_t)n, "warmup = 1s | 2s\n");
+	s = NULL;
+	ck_assert_int_eq(mt_scenario_load_buffer(txt, (size_t)n, "axes.ini", &s, &err), MT_EINVAL);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err.msg, "more than 100000 cells"), "%s", err.msg);
 }
 END_TEST
 
