@@ -327,7 +327,8 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (ld->failed)
 		return 1;
-	if (!ld->cur || strcmp(ld->cur->name, section) != 0) {
+	(void)section; /* ours is trimmed and not truncated to inih's 50 bytes: use ld->cur */
+	if (!ld->cur) {
 		fail_at(ld, MT_EINVAL, "key '%s' outside a section, expected it under [global]",
 			name);
 		return 1;
