@@ -49,9 +49,6 @@ static const struct mt_cli_opt report_opts[] = {
 
 static const struct mt_cli_opt compare_opts[] = {
 	{ "tolerance", 't', "PCT", "a metric worse by more than PCT of the base regresses (10%)" },
-	{ "floor", 0, "X", "... and by more than X in the metric's unit (default 1)" },
-	{ "metric", 'm', "GLOB", "compare only metric paths matching GLOB" },
-	{ "all", 'a', NULL, "print unchanged metrics too" },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -108,11 +108,12 @@ compare)
   [ -f "$base" ] || { echo "SKIP: fixture $base missing"; exit 77; }
   expect_rc 0 "$mt" compare "$base" "$base"
   grep -q " 0 regressions" "$tmp/out" || fail "self-compare: $(tail -1 "$tmp/out")"
+  grep -q "total_time_ms" "$tmp/out" || fail "self-compare lists no metric"
   # no-video/fault=none has repeats 1000 and 1037 ms: 1000 → 1300 moves the median +15 %
   sed 's/"total_time_ms":[[:space:]]*1000,/"total_time_ms": 1300,/' "$base" >"$tmp/worse.json"
   cmp -s "$base" "$tmp/worse.json" && fail "fixture lacks migration.total_time_ms = 1000"
   expect_rc 1 "$mt" compare "$base" "$tmp/worse.json"
-  grep -q "total_time_ms.*REGRESSION" "$tmp/out" || fail "no regression row: $(cat "$tmp/out")"
+  grep -q "total_time_ms.*regression" "$tmp/out" || fail "no regression row: $(cat "$tmp/out")"
   expect_rc 0 "$mt" compare --tolerance 50% "$base" "$tmp/worse.json"
   expect_rc 0 "$mt" compare "$tmp/worse.json" "$base"
   grep -q "improved" "$tmp/out" || fail "no improvement row"
