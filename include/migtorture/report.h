@@ -35,6 +35,15 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
  * migtorture_run_exit_status, migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
+/* One self-contained HTML file with inline SVG, no scripts or network: run facts, verdict
+ * counts, the threshold table, per cell name the statistics over repeats (min, median, mean,
+ * sd, p95, max, CI95) and per repeat a timeline plot of every series with fault windows
+ * ("fault.on X" .. "fault.off X") and the migration ("migrate.start" .. "migrate.end" /
+ * "migrate.done" / "migrate.fail") shaded and lost samples ticked, the three downtimes, box
+ * plots of every numeric metric across cells, and a heat map when cells have two axes.
+ * Well-formed XML (XHTML serialisation), so xmllint can check it. */
+int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
 /* `migtorture compare BASE.json NEW.json [--tolerance 10%]` (Rally performance_degradation
  * style): for every cell name and numeric metric present in either run, compares the medians
  * over repeats (skip/error repeats left out) and writes one line per metric to f:
