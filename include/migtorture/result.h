@@ -124,6 +124,12 @@ int mt_cell_set_verdict(struct mt_cell_result *c, enum mt_verdict v, const char 
 
 void mt_run_result_free(struct mt_run_result *run); /* frees members, not run */
 
+/* Moves every cell of src to the end of dst (joining shards for `migtorture report A B`);
+ * src keeps its other members and has no cells afterwards. dst's facts, ids and times are
+ * kept; the caller recomputes the verdict (mt_run_update_verdict, threshold.h) if needed.
+ * Returns 0, MT_EINVAL or MT_ENOMEM (then nothing moved). */
+int mt_run_merge(struct mt_run_result *dst, struct mt_run_result *src);
+
 /* --- JSON (reports/json.c) --- */
 /* Serialises run to JSON text (malloc'd, pretty when pretty != 0). */
 char *mt_result_to_json(const struct mt_run_result *run, int pretty);
