@@ -12,6 +12,7 @@
 #include "migtorture/result.h"
 #include "migtorture/runner.h"
 #include "migtorture/scenario.h"
+#include "migtorture/threshold.h"
 #include "migtorture/units.h"
 
 /* Prints err once, as "migtorture: message", and maps it to an exit status. */
@@ -183,14 +184,14 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 {
 	struct mt_cli_args a;
 	struct mt_error err = { 0 };
-	struct mt_run_result run;
-	const char *fmt, *out;
+	struct mt_run_result run, more;
+	const char *fmt;
 	int rc = mt_cli_parse(c, argc, argv, &a);
 
 	if (rc || a.help)
 		return rc;
-	if (a.argc != 1) {
-		fprintf(stderr, "migtorture report: expected one RESULTS.json\n");
+	if (a.argc < 1) {
+		fprintf(stderr, "migtorture report: expected RESULTS.json (several: shards joined)\n");
 		return MT_EXIT_USAGE;
 	}
 	fmt = mt_cli_get(&a, "format");
@@ -206,8 +207,24 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 		rc = fail(&err);
 		goto out;
 	}
-	out = mt_cli_get(&a, "output");
-	if (mt_report_render(fmt, &run, out, &err))
+	/* Shards of one matrix (run --shard I/N on several CI runners) join into one run whose
+	 * verdict is that of all their cells together. */
+	for (int i = 1; i < a.argc; i++) {
+		memset(&more, 0, sizeof(more));
+		if (mt_result_read_file(a.argv[i], &more, &err) == 0 && mt_run_merge(&run, &more))
+			mt_err(&err, MT_ENOMEM, "out of memory joining %s", a.argv[i]);
+		mt_run_result_free(&more);
+		if (err.code) {
+			rc = fail(&err);
+			goto out;
+		}
+	}
+	if (a.argc > 1) {
+		mt_run_update_verdict(&run);
+		free(run.shard);
+		run.shard = NULL;
+	}
+	if (mt_report_render(fmt, &run, mt_cli_get(&a, "output"), &err))
 		rc = fail(&err);
 out:
 	mt_run_result_free(&run);

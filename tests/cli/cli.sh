@@ -100,6 +100,10 @@ report_roundtrip)
   expect_rc 0 "$mt" report "$tmp/a.json" --format json -o "$tmp/b.json"
   cmp "$tmp/a.json" "$tmp/b.json" || fail "report json is not a fixed point"
   expect_rc 2 "$mt" report "$f" --format pdf
+  # two shards join into one run with the cells of both
+  expect_rc 0 "$mt" report "$f" "$f" --format junit -o "$tmp/joined.xml"
+  [ "$(grep -c '<testcase ' "$tmp/joined.xml")" -eq $((2 * $(grep -c '"repeat":' "$f"))) ] ||
+    fail "joined report does not hold both shards' cells"
   echo '{"schema_version": 99}' >"$tmp/bad.json"
   expect_rc 2 "$mt" report "$tmp/bad.json"
   ;;
