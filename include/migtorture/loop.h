@@ -6,6 +6,7 @@
 #ifndef MIGTORTURE_LOOP_H
 #define MIGTORTURE_LOOP_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -40,5 +41,20 @@ void mt_loop_stop(struct mt_loop *loop);
 
 /* Monotonic now, ns. */
 int64_t mt_loop_now(const struct mt_loop *loop);
+
+/* The signal (SIGINT or SIGTERM) that made mt_loop_run return MT_EINTR, or 0. Every loop reads
+ * SIGINT/SIGTERM through its own signalfd; that only sees them while they are blocked
+ * (mt_signals_block), otherwise they keep their default action. */
+int mt_loop_signal(const struct mt_loop *loop);
+
+/* Blocks SIGINT and SIGTERM in the calling thread (the runner does this before its first
+ * loop, so a signal is never lost between cells: it stays pending for the next loop or for
+ * mt_signals_pending). *old receives the previous mask for mt_signals_restore.
+ * Children started with posix_spawn inherit the mask: spawn them with
+ * POSIX_SPAWN_SETSIGMASK and an empty mask, or they will ignore SIGTERM. */
+int mt_signals_block(sigset_t *old, struct mt_error *err);
+void mt_signals_restore(const sigset_t *old);
+/* Consumes and returns a pending SIGINT/SIGTERM (blocked), or 0 when none is pending. */
+int mt_signals_pending(void);
 
 #endif
