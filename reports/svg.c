@@ -86,7 +86,7 @@ void mt_svg_axes(struct mt_svg *g, const char *xlabel, const char *ylabel)
 			g->ml, y, g->w - g->mr, y, g->ml - 4, y + 4, v);
 	}
 	step = nice_step(g->x1 - g->x0, 8);
-	for (v = ceil(g->x0 / step) * step; v <= g->x1 + step * 1e-9; v += step) {
+	for (v = ceil(g->x0 / step) * step; !g->no_xticks && v <= g->x1 + step * 1e-9; v += step) {
 		double x = mt_svg_x(g, v);
 
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%g</text>\n",

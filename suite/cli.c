@@ -49,9 +49,6 @@ static const struct mt_cli_opt report_opts[] = {
 
 static const struct mt_cli_opt compare_opts[] = {
 	{ "tolerance", 't', "PCT", "a metric worse by more than PCT of the base regresses (10%)" },
-	{ "floor", 0, "X", "... and by more than X in the metric's unit (default 1)" },
-	{ "metric", 'm', "GLOB", "compare only metric paths matching GLOB" },
-	{ "all", 'a', NULL, "print unchanged metrics too" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -126,9 +123,11 @@ void mt_cli_cmd_usage(const struct mt_cli_cmd *c, FILE *f)
 	fprintf(f, "  %-28s %s\n\n%s", "-h, --help", "show this help", exit_text);
 }
 
-/* roff-escapes s (leading dots/quotes and backslashes, hyphens as \-). */
+/* roff-escapes s (a leading dot or quote, backslashes, hyphens as \-). */
 static void roff(const char *s, FILE *f)
 {
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f); /* else roff reads the line as a request */
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\e", f);
@@ -191,14 +190,14 @@ void mt_cli_man(FILE *f)
 	      f);
 }
 
-/* Builds getopt_long's tables from a command's option table. The short option string gets a
- * leading '+' (stop at the first operand) and ':' (report missing arguments). */
+/* Builds getopt_long's tables from a command's option table. The short option string starts
+ * with ':' (report missing arguments); GNU permutation lets options follow operands
+ * (`run FILE -o DIR`). */
 static int build_getopt(const struct mt_cli_opt *opts, struct option *lo, size_t maxlo,
 			char *so, size_t maxso)
 {
 	size_t n = 0, s = 0;
 
-	so[s++] = '+';
 	so[s++] = ':';
 	for (const struct mt_cli_opt *o = opts; o->name; o++) {
 		if (n + 2 >= maxlo || s + 4 >= maxso)

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cli_cmds.h"
-#include "migtorture/compare.h"
 #include "migtorture/error.h"
 #include "migtorture/report.h"
 #include "migtorture/result.h"
@@ -220,8 +219,8 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 	struct mt_cli_args a;
 	struct mt_error err = { 0 };
 	struct mt_run_result base, cur;
-	struct mt_compare_opts co = { .tolerance_pct = 10, .abs_floor = 1 };
-	struct mt_compare_counts cnt;
+	double tolerance = 10;
+	size_t regressions = 0;
 	const char *v;
 	char why[128];
 	int rc = mt_cli_parse(c, argc, argv, &a);
@@ -233,16 +232,10 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 		return MT_EXIT_USAGE;
 	}
 	if ((v = mt_cli_get(&a, "tolerance")) &&
-	    mt_parse_percent(v, &co.tolerance_pct, why, sizeof(why))) {
+	    mt_parse_percent(v, &tolerance, why, sizeof(why))) {
 		fprintf(stderr, "migtorture compare: --tolerance: %s\n", why);
 		return MT_EXIT_USAGE;
 	}
-	if ((v = mt_cli_get(&a, "floor")) && mt_parse_double(v, &co.abs_floor, why, sizeof(why))) {
-		fprintf(stderr, "migtorture compare: --floor: %s\n", why);
-		return MT_EXIT_USAGE;
-	}
-	co.metric_glob = mt_cli_get(&a, "metric");
-	co.all_rows = mt_cli_get(&a, "all") != NULL;
 	memset(&base, 0, sizeof(base));
 	memset(&cur, 0, sizeof(cur));
 	if (mt_result_read_file(a.argv[0], &base, &err) ||
@@ -250,10 +243,10 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 		rc = fail(&err);
 		goto out;
 	}
-	if (mt_compare(&base, &cur, &co, stdout, &cnt, &err))
+	if (mt_report_compare(&base, &cur, tolerance, stdout, &regressions, &err))
 		rc = fail(&err);
 	else
-		rc = cnt.regressions ? MT_EXIT_FAIL : MT_EXIT_PASS;
+		rc = regressions ? MT_EXIT_FAIL : MT_EXIT_PASS;
 out:
 	mt_run_result_free(&base);
 	mt_run_result_free(&cur);

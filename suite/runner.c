@@ -1019,9 +1019,17 @@ static void dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FIL
 				cell->dest ? cell->dest : "?", cell->domain ? cell->domain : "?",
 				cell->migrate_count, cell->migrate_count == 1 ? "" : "s",
 				secs(cell->migrate_timeout_ns));
-		for (size_t k = 0; k < cell->nevents; k++) {
-			const struct mt_tl_event *ev = &cell->events[k];
-			char *what = mt_timeline_what(cell, ev);
+		/* In the order anchors resolve: start, then each hop's completion, then the end. */
+		for (size_t pass = 0; pass < 3 * cell->nevents; pass++) {
+			static const enum mt_tl_anchor order[] = { MT_ANCHOR_START,
+								   MT_ANCHOR_HOP_DONE,
+								   MT_ANCHOR_MIGRATED };
+			const struct mt_tl_event *ev = &cell->events[pass % cell->nevents];
+			char *what;
+
+			if (ev->anchor != order[pass / cell->nevents])
+				continue;
+			what = mt_timeline_what(cell, ev);
 
 			print_anchor(f, ev);
 			fprintf(f, "%s", what ? what : "?");
