@@ -36,6 +36,7 @@
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "labresolve.h"
+#include "progress.h"
 #include "runner_priv.h"
 #include "timeline.h"
 
@@ -48,6 +49,7 @@ struct runner {
 	char results_path[PATH_MAX];
 	int signo;              /* the signal that interrupted the run, or 0 */
 	struct mt_error first;  /* first run-level (infrastructure) error */
+	struct mt_progress *progress;
 };
 
 /* One plugin instance of the cell (a spec). */
@@ -799,6 +801,18 @@ static void cell_teardown(struct cellrun *c)
 	c->dstate = NULL;
 }
 
+/* How often the progress line is refreshed while a cell runs. */
+#define MT_RUN_PROGRESS_NS (250 * 1000000LL)
+
+static int on_progress(struct mt_loop *loop, int64_t now_ns, void *arg)
+{
+	struct cellrun *c = arg;
+
+	(void)loop;
+	mt_progress_poll(c->r->progress, c->res, now_ns - c->t0);
+	return 0;
+}
+
 static void run_cell(struct runner *r, size_t index)
 {
 	const struct mt_cell *cell = &r->plan->cells[index];
@@ -861,6 +875,9 @@ static void run_cell(struct runner *r, size_t index)
 		c.in[i].ctx.t0_ns = c.t0;
 	c.dctx.t0_ns = c.t0;
 	say(&c, "cell %s: start", cell->name);
+	if (r->progress &&
+	    mt_loop_add_timer(c.loop, c.t0, MT_RUN_PROGRESS_NS, on_progress, &c, NULL, &err) < 0)
+		mt_err_clear(&err); /* progress is a convenience, never a reason to fail */
 	rc = mt_timeline_start(c.tl, c.t0, &err);
 	if (rc < 0) {
 		fail(&c, rc, "timeline: %s", err.msg);
@@ -1120,6 +1137,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 	if (rc < 0)
 		goto out;
 	mt_journal_set_run(r.journal, run->run_id);
+	r.progress = mt_progress_new(stderr, o->verbose, plan->ncells, plan->estimated_ns);
 	/* Leftovers of a crashed run would falsify every measurement: refuse, name the fix. */
 	rc = mt_journal_open_entries(r.journal, &open_e, &nopen, err);
 	if (rc < 0)
@@ -1137,15 +1155,11 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		r.signo = mt_signals_pending();
 		if (r.signo)
 			break;
+		mt_progress_cell_start(r.progress, i, plan->cells[i].name, plan->cells[i].repeat);
 		run_cell(&r, i);
 		write_results(&r);
-		if (o->verbose >= 0 && run->ncells == i + 1) {
-			const struct mt_cell_result *cr = &run->cells[run->ncells - 1];
-
-			fprintf(stderr, "cell %zu/%zu %s: %s%s%s (%.1f s)\n", i + 1, plan->ncells,
-				cr->name, mt_verdict_name(cr->verdict), cr->reason ? ": " : "",
-				cr->reason ? cr->reason : "", secs(cr->duration_ns));
-		}
+		if (run->ncells == i + 1)
+			mt_progress_cell_end(r.progress, &run->cells[run->ncells - 1]);
 	}
 	if (!r.signo)
 		r.signo = mt_signals_pending();
@@ -1173,6 +1187,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 			}
 	}
 out:
+	mt_progress_free(r.progress);
 	mt_journal_close(r.journal);
 	if (blocked)
 		mt_signals_restore(&oldmask);
