@@ -139,6 +139,17 @@ struct fixture {
 	struct mt_host host;
 };
 
+/* A failed assertion ends the test process at once: remove the journal's directory then too. */
+static char cleanup_dir[64], cleanup_path[96];
+
+static void remove_journal_dir(void)
+{
+	if (cleanup_path[0])
+		unlink(cleanup_path);
+	if (cleanup_dir[0])
+		rmdir(cleanup_dir);
+}
+
 static void fixture_init(struct fixture *f)
 {
 	struct mt_error err = { 0 };
@@ -148,6 +159,9 @@ static void fixture_init(struct fixture *f)
 	snprintf(f->jdir, sizeof(f->jdir), "/tmp/mtt-netem-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(f->jdir));
 	snprintf(f->jpath, sizeof(f->jpath), "%s/journal", f->jdir);
+	snprintf(cleanup_dir, sizeof(cleanup_dir), "%s", f->jdir);
+	snprintf(cleanup_path, sizeof(cleanup_path), "%s", f->jpath);
+	atexit(remove_journal_dir);
 	ck_assert_msg(mt_journal_open(f->jpath, &f->journal, &err) == 0, "%s", err.msg);
 	f->host.name = "local";
 	f->host.kind = MT_HOST_LOCAL;
