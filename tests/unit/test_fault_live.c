@@ -7,7 +7,8 @@
  * with the process, so nothing is left behind even when a test fails or crashes.
  *
  * Covered: tbf 10 mbit → TCP and UDP goodput 9–10 Mbit/s; undo restores a pre-existing tbf exactly
- * (bytes and field by field) and is idempotent; tbf on ingress through an ifb and back; netem
+ * (bytes and field by field) and is idempotent; tbf on ingress through an ifb and back (and a
+ * shared clsact left in place); netem
  * supported() (skip reason on a kernel without sch_netem, apply/undo where it has one);
  * link-flap timing from netlink events within 10 ms; partition blocks and undo unblocks.
  * Timing bounds are the issue's own accuracy bounds (see each test).
@@ -32,6 +33,7 @@
 
 #include <linux/pkt_sched.h>
 #include <netlink/attr.h>
+#include <netlink/route/classifier.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/qdisc.h>
@@ -537,6 +539,65 @@ START_TEST(tbf_ingress_via_ifb)
 }
 END_TEST
 
+/* Filters attached at parent of dev (in the current namespace). */
+static int count_filters(const char *dev, uint32_t parent)
+{
+	struct nl_sock *sk;
+	struct nl_cache *cache = NULL;
+	struct mt_error err = { 0 };
+	int n;
+
+	ck_assert_int_eq(mt_tcq_socket(&sk, &err), 0);
+	ck_assert_int_eq(rtnl_cls_alloc_cache(sk, (int)if_nametoindex(dev), parent, &cache), 0);
+	n = nl_cache_nitems(cache);
+	nl_cache_free(cache);
+	nl_socket_free(sk);
+	return n;
+}
+
+/* An ingress hook someone else owns (clsact) is shared: undo removes only our filter. */
+START_TEST(ingress_shared_clsact_kept)
+{
+	struct fixture f;
+	struct mt_error err = { 0 };
+	struct mt_tcq_snap s = { 0 };
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct nl_sock *sk;
+	const uint32_t ingress_hook = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS);
+	char ifb[IFNAMSIZ];
+	void *st = NULL;
+
+	lab_up();
+	fixture_init(&f);
+	mt_tcq_ifb_name("mta0", ifb, sizeof(ifb));
+	ck_assert_int_eq(mt_tcq_socket(&sk, &err), 0);
+	rtnl_tc_set_ifindex(TC_CAST(q), (int)if_nametoindex("mta0"));
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_CLSACT);
+	rtnl_tc_set_handle(TC_CAST(q), TC_H_MAKE(TC_H_CLSACT, 0));
+	ck_assert_int_eq(rtnl_tc_set_kind(TC_CAST(q), "clsact"), 0);
+	ck_assert_int_eq(rtnl_qdisc_add(sk, q, NLM_F_CREATE), 0);
+	rtnl_qdisc_put(q);
+	nl_socket_free(sk);
+	ck_assert_int_eq(count_filters("mta0", ingress_hook), 0);
+
+	ck_assert_msg(apply(&f, "tbf", "dev=mta0 parent=ingress rate=20mbit", &st, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_int_gt(count_filters("mta0", ingress_hook), 0);
+	read_root(ifb, &s);
+	ck_assert_str_eq(s.kind, "tbf");
+	mt_tcq_snap_free(&s);
+
+	undo_all(&f);
+	ck_assert_uint_eq(if_nametoindex(ifb), 0);
+	ck_assert_int_eq(count_filters("mta0", ingress_hook), 0);
+	read_at("mta0", TC_H_INGRESS, &s);
+	ck_assert(s.present);
+	ck_assert_str_eq(s.kind, "clsact"); /* still there */
+	mt_tcq_snap_free(&s);
+	fixture_free(&f);
+}
+END_TEST
+
 /* supported(): the scratch-link probe gives the documented skip reason on a kernel without
  * sch_netem; where netem exists, apply and undo work for real. */
 START_TEST(netem_supported_probe)
@@ -797,6 +858,7 @@ int main(void)
 	tcase_add_test(tc, tbf_goodput_10mbit);
 	tcase_add_test(tc, tbf_undo_restores_prior);
 	tcase_add_test(tc, tbf_ingress_via_ifb);
+	tcase_add_test(tc, ingress_shared_clsact_kept);
 	tcase_add_test(tc, netem_supported_probe);
 	tcase_add_test(tc, link_flap_timing);
 	tcase_add_test(tc, partition_blocks_and_undo_unblocks);
