@@ -9,6 +9,11 @@
  * results.json is rewritten (atomically) after every cell, so a crash or a signal leaves the
  * results measured so far. SIGINT/SIGTERM are blocked for the whole run and read through each
  * cell loop's signalfd, or picked up between cells (mt_signals_pending).
+ *
+ * Besides the planned events (recorded by the timeline), the runner records what happened
+ * without a plan: "migrate.done hop N", "migrate.abort hop N", and the stops/offs of its
+ * teardown. Those carry planned_ns = -1. (The plan's own "phase during" mark is planned at
+ * the first hop's start, and "phase after" is anchored on the last hop's completion.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -153,12 +158,13 @@ static const char *cls_name(enum mt_spec_class cls)
 	return "?";
 }
 
+/* A [host:NAME] section, or "local"; NULL for anything else (lab hosts: the lab issue). */
 static const struct mt_host *resolve_host(const struct mt_scenario *s, const char *name)
 {
-	if (s)
-		for (size_t i = 0; i < s->nhosts; i++)
-			if (s->hosts[i].name && name && strcmp(s->hosts[i].name, name) == 0)
-				return &s->hosts[i];
+	const struct mt_host *h = name ? mt_scenario_host(s, name) : NULL;
+
+	if (h)
+		return h;
 	if (!name || strcmp(name, "local") == 0)
 		return &local_host;
 	return NULL;
@@ -597,6 +603,39 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 		has_end |= cell->events[i].kind == MT_TL_CELL_END;
 	if (!has_end)
 		return fail(c, MT_EINVAL, "the plan of cell %s has no cell end", cell->name);
+	/* An event acts on a spec of the matching class only (the ops are cast by class). */
+	for (size_t i = 0; i < cell->nevents; i++) {
+		const struct mt_tl_event *ev = &cell->events[i];
+		enum mt_spec_class cls;
+		int want;
+
+		if (ev->spec < 0)
+			continue;
+		if ((size_t)ev->spec >= cell->nspecs)
+			return fail(c, MT_EINVAL, "cell %s: event %zu names spec %d of %zu",
+				    cell->name, i, ev->spec, cell->nspecs);
+		cls = cell->specs[ev->spec].cls;
+		switch (ev->kind) {
+		case MT_TL_FAULT_ON:
+		case MT_TL_FAULT_OFF:
+			want = cls == MT_SPEC_FAULT;
+			break;
+		case MT_TL_WORKLOAD_START:
+		case MT_TL_WORKLOAD_STOP:
+			want = cls == MT_SPEC_WORKLOAD || cls == MT_SPEC_STRESS;
+			break;
+		case MT_TL_PROBE_START:
+		case MT_TL_PROBE_STOP:
+			want = cls == MT_SPEC_PROBE;
+			break;
+		default:
+			want = 1;
+		}
+		if (!want)
+			return fail(c, MT_EINVAL, "cell %s: event %s does not fit %s spec '%s'",
+				    cell->name, mt_tl_kind_name(ev->kind), cls_name(cls),
+				    cell->specs[ev->spec].kind);
+	}
 	c->in = calloc(cell->nspecs ? cell->nspecs : 1, sizeof(*c->in));
 	if (!c->in)
 		return fail(c, MT_ENOMEM, "out of memory");
@@ -610,8 +649,9 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 	base.outdir = c->r->o->outdir;
 	base.phases = &c->phases;
 	base.domain = cell->domain;
-	base.guest_addr = mt_params_str(&cell->core, "guest_addr", NULL);
-	base.guest_url = mt_params_str(&cell->core, "guest_url", NULL);
+	/* No core key names the guest yet: the lab issue resolves its address and URL. */
+	base.guest_addr = NULL;
+	base.guest_url = NULL;
 	base.verbose = c->r->o->verbose;
 	c->dctx = base;
 	for (size_t i = 0; i < cell->nspecs; i++) {
@@ -620,9 +660,15 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 		in->spec = &cell->specs[i];
 		in->ctx = base;
 		in->host = resolve_host(c->r->s, in->spec->host);
-		if (!in->host)
-			return fail(c, MT_ENOTFOUND, "%s %s: unknown host '%s'",
-				    cls_name(in->spec->cls), in->spec->kind, in->spec->host);
+		if (!in->host) {
+			/* Lab hosts (hosta, lab:router, ...) exist once the lab resolves them;
+			 * until then the cell cannot run here: skip, naming the host. */
+			c->skipped = 1;
+			skip_reason(c, "%s %s: host '%s' is not available here (no [host:%s] "
+				    "section, and lab hosts need the lab)", cls_name(in->spec->cls),
+				    in->spec->kind, in->spec->host, in->spec->host);
+			return 0;
+		}
 		in->ctx.host = in->host;
 		if (!in->spec->ops)
 			return fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
@@ -763,7 +809,7 @@ static void run_cell(struct runner *r, size_t index)
 		goto verdict;
 	}
 	start_mono = mt_loop_now(c.loop);
-	if (c.failed || cell_setup(&c, &err) < 0)
+	if (c.failed || cell_setup(&c, &err) < 0 || c.skipped)
 		goto verdict;
 	rc = mt_timeline_new(&c.tl, c.loop, cell, c.res, exec_event, &c, &err);
 	if (rc < 0) {
@@ -836,9 +882,22 @@ static int write_results(struct runner *r)
 
 	r->run->finished_wall_ns = wall_ns();
 	mt_run_finish_verdicts(r->plan, r->run);
+	/* A run-level infrastructure error (e.g. a results write that failed before) is exit 3;
+	 * an interruption is 128 + signal whatever else happened. */
+	if (r->first.code) {
+		r->run->verdict = MT_VERDICT_ERROR;
+		r->run->exit_status = MT_EXIT_INFRA;
+	}
+	if (r->signo) {
+		r->run->interrupted = 1;
+		r->run->exit_status = 128 + r->signo;
+	}
 	rc = mt_result_write_file(r->run, r->results_path, &err);
-	if (rc < 0 && r->first.code == 0)
+	if (rc < 0 && r->first.code == 0) {
 		mt_err(&r->first, rc, "writing %s: %s", r->results_path, err.msg);
+		if (!r->signo)
+			r->run->exit_status = MT_EXIT_INFRA;
+	}
 	return rc;
 }
 
@@ -960,9 +1019,17 @@ static void dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FIL
 				cell->dest ? cell->dest : "?", cell->domain ? cell->domain : "?",
 				cell->migrate_count, cell->migrate_count == 1 ? "" : "s",
 				secs(cell->migrate_timeout_ns));
-		for (size_t k = 0; k < cell->nevents; k++) {
-			const struct mt_tl_event *ev = &cell->events[k];
-			char *what = mt_timeline_what(cell, ev);
+		/* In the order anchors resolve: start, then each hop's completion, then the end. */
+		for (size_t pass = 0; pass < 3 * cell->nevents; pass++) {
+			static const enum mt_tl_anchor order[] = { MT_ANCHOR_START,
+								   MT_ANCHOR_HOP_DONE,
+								   MT_ANCHOR_MIGRATED };
+			const struct mt_tl_event *ev = &cell->events[pass % cell->nevents];
+			char *what;
+
+			if (ev->anchor != order[pass / cell->nevents])
+				continue;
+			what = mt_timeline_what(cell, ev);
 
 			print_anchor(f, ev);
 			fprintf(f, "%s", what ? what : "?");
@@ -1036,6 +1103,13 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 			break;
 		run_cell(&r, i);
 		write_results(&r);
+		if (o->verbose >= 0 && run->ncells == i + 1) {
+			const struct mt_cell_result *cr = &run->cells[run->ncells - 1];
+
+			fprintf(stderr, "cell %zu/%zu %s: %s%s%s (%.1f s)\n", i + 1, plan->ncells,
+				cr->name, mt_verdict_name(cr->verdict), cr->reason ? ": " : "",
+				cr->reason ? cr->reason : "", secs(cr->duration_ns));
+		}
 	}
 	if (!r.signo)
 		r.signo = mt_signals_pending();
@@ -1046,18 +1120,10 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		if (mt_journal_undo_all(r.journal, NULL, NULL, &uerr) < 0 && !r.first.code)
 			r.first = uerr;
 	}
-	status = mt_run_finish_verdicts(plan, run);
-	if (r.signo) {
-		run->interrupted = 1;
-		status = 128 + r.signo;
-		run->exit_status = status;
-	}
 	write_results(&r);
+	status = run->exit_status;
 	if (r.first.code) {
 		*err = r.first;
-		if (!r.signo && status == MT_EXIT_PASS)
-			status = MT_EXIT_INFRA;
-		run->exit_status = status;
 	} else if (r.signo) {
 		mt_err(err, MT_EINTR, "interrupted by %s: faults undone, partial results in %s",
 		       r.signo == SIGINT ? "SIGINT" : "SIGTERM", r.results_path);
