@@ -1,0 +1,79 @@
+/* echo.h — private to suite/probes: the request/response engine the udp and icmp probes share.
+ *
+ * The engine owns the schedule (one request per loop timer tick), the sample table (sequence =
+ * index, send and receive CLOCK_MONOTONIC times), the timeout rule and the collect step (series,
+ * per-phase QoS through qos.h, counters). A probe supplies only its socket and two callbacks:
+ * how to send request `seq`, and how to read replies (calling mt_echo_reply for each).
+ */
+#ifndef MT_PROBES_ECHO_H
+#define MT_PROBES_ECHO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtorture/plugin.h"
+#include "migtorture/qos.h"
+
+struct mt_echo;
+
+struct mt_echo_class {
+	const char *name; /* "udp" → series probe.udp.rtt_ms, metrics probe.udp.* */
+	/* Sends request seq; returns 0, or a negative errno (the sample then counts as lost). */
+	int (*send)(struct mt_echo *e, uint32_t seq);
+	/* e->fd is readable: read every queued reply (non-blocking) and call mt_echo_reply. */
+	void (*readable)(struct mt_echo *e);
+};
+
+struct mt_echo {
+	const struct mt_echo_class *cls;
+	void *owner;          /* the probe's own state */
+	struct mt_ctx *ctx;   /* set by mt_echo_start */
+	int fd;               /* the probe's socket (owned by the probe) */
+	int64_t interval_ns;
+	int64_t timeout_ns;
+	/* One entry per request, index = sequence number. Absolute monotonic ns; recv -1 = none. */
+	int64_t *send_ns, *recv_ns;
+	size_t n, cap;
+	uint64_t timer_id;
+	int timer_on, fd_on;
+	int64_t stop_ns;      /* when mt_echo_stop ran (0 = still running) */
+	size_t send_errors, late, duplicates, strays;
+};
+
+/* Monotonic now in ns (the clock every sample uses). */
+int64_t mt_echo_now(void);
+
+/* Registers e->fd (EPOLLIN) and a timer sending one request every interval on ctx->loop.
+ * e->cls, fd, interval_ns and timeout_ns must be set. Returns 0 or MT_E*. */
+int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
+
+/* Records the reply to request seq received at recv_ns. Returns 1 when it was accepted, 0 when
+ * it was a stray (unknown seq), a duplicate, or arrived after the timeout (counted as lost). */
+int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns);
+
+/* Reads every queued datagram of e->fd (non-blocking, in batches: one recvmmsg per wake-up
+ * when the queue holds fewer than a batch) and calls one() for each with the time it was read.
+ * ICMP errors queued on the socket (ECONNREFUSED...) are skipped: their request is lost. */
+void mt_echo_recv_all(struct mt_echo *e,
+		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
+				  int64_t now_ns));
+
+/* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent. */
+void mt_echo_stop(struct mt_echo *e);
+
+/* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST; requests sent within one
+ * timeout before stop are left out (qos.h contract) and counted in *unresolved (may be NULL).
+ * *out is malloc'd (caller frees); *n may be 0. Returns 0 or MT_ENOMEM. */
+int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
+		    size_t *n, size_t *unresolved, struct mt_error *err);
+
+/* Writes the series probe.<name>.rtt_ms, the metrics of qos.h (qos.* when this probe claims
+ * primary with mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
+ * unresolved,send_errors,late,duplicates}. Returns 0 or MT_E*. */
+int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
+		    struct mt_error *err);
+
+/* Frees the sample table (not e itself, not the fd). */
+void mt_echo_release(struct mt_echo *e);
+
+#endif

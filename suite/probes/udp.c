@@ -1,0 +1,377 @@
+/* udp.c — the `udp` probe: requests to mt-guest in the VM, replies with the guest's stamps and
+ * its stall monitor's newest clock gaps (wire format: workloads/guest/mt_guest_proto.h).
+ *
+ * Runs from the current network namespace (the runner enters the client's). Schedule, timeout
+ * and QoS are the shared echo engine's (echo.h); this file adds the socket, the wire format and
+ * the guest stall bookkeeping:
+ *   series  probe.udp.rtt_ms (NAN = lost), probe.udp.guest_stall_ms (t = gap start on the host
+ *           clock, estimated from the reply that first carried it)
+ *   metrics qos.h's set (qos.* when primary: udp outranks icmp and http),
+ *           downtime.guest_stall_ms = longest guest gap overlapping the migration phase,
+ *           probe.udp.<phase>.guest_stall_ms, probe.udp.guest_stalls (count), probe.udp.
+ *           guest_replies, probe.udp.guest_clock_step_ms (guest clock fallen behind the host's
+ *           from baseline to after); absent with a reason when mt-guest never answered.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../workloads/guest/mt_guest_proto.h"
+#include "echo.h"
+#include "migtorture/stats.h"
+#include "migtorture/units.h"
+
+/* One guest clock gap, placed on the host's monotonic clock (absolute ns). */
+struct gap {
+	int64_t start_ns, len_ns;
+};
+
+struct udp {
+	struct mt_echo e;
+	struct sockaddr_in dst;
+	const char *qos_mode;
+	uint32_t instance;   /* mt-guest instance we are tracking (0 = none yet) */
+	uint32_t gap_next;   /* gaps with seq < gap_next are already recorded */
+	size_t guest_replies, gaps_missed;
+	struct gap *gaps;
+	size_t ngaps, capgaps;
+	/* Per reply: host time (absolute) and host−guest clock offset, for the clock step. */
+	struct off { int64_t host_ns, off_ns; uint32_t instance; } *offs;
+	size_t noffs, capoffs;
+};
+
+static const char *const qos_modes[] = { "auto", "yes", "no", NULL };
+
+static const struct mt_option udp_options[] = {
+	{ "addr", MT_OPT_STR, NULL, "IPv4 address of mt-guest (default: the VM under test)", NULL,
+	  0, 0, 0 },
+	{ "port", MT_OPT_INT, "7777", "UDP port mt-guest listens on", NULL, 1, 65535, 0 },
+	{ "interval", MT_OPT_DURATION, "10ms", "time between requests (1ms .. 10s)", NULL,
+	  1e6, 10e9, 0 },
+	{ "timeout", MT_OPT_DURATION, "1s", "a reply later than this counts as lost", NULL,
+	  1e6, 60e9, 0 },
+	{ "qos", MT_OPT_ENUM, "auto",
+	  "write qos.* from this probe: auto (udp > icmp > http), yes, no", qos_modes, 0, 0, 0 },
+	MT_OPTION_END
+};
+
+static int udp_check(const struct mt_params *p, struct mt_error *err)
+{
+	const char *addr = mt_params_str(p, "addr", NULL);
+	struct in_addr a;
+
+	if (addr && inet_pton(AF_INET, addr, &a) != 1)
+		return mt_err(err, MT_EINVAL, "key 'addr': expected an IPv4 address, got '%s'",
+			      addr);
+	return 0;
+}
+
+static const char *target(const struct mt_params *p, const struct mt_ctx *ctx)
+{
+	const char *addr = mt_params_str(p, "addr", NULL);
+
+	return addr ? addr : ctx->guest_addr;
+}
+
+static int udp_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			 size_t whylen)
+{
+	struct in_addr a;
+	const char *addr = target(p, ctx);
+
+	if (!addr) {
+		snprintf(why, whylen, "udp probe: no target address (set addr= or the guest's)");
+		return MT_EUNSUPPORTED;
+	}
+	if (inet_pton(AF_INET, addr, &a) != 1) {
+		snprintf(why, whylen, "udp probe: '%s' is not an IPv4 address", addr);
+		return MT_EUNSUPPORTED;
+	}
+	return 0;
+}
+
+static int udp_send(struct mt_echo *e, uint32_t seq)
+{
+	unsigned char b[MT_GP_SIZE];
+	struct mt_gp_probe q = { seq, (uint64_t)e->send_ns[seq] };
+
+	mt_gp_encode_probe(b, &q);
+	if (send(e->fd, b, sizeof(b), MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}
+
+static int add_gap(struct udp *u, int64_t start_ns, int64_t len_ns)
+{
+	if (u->ngaps == u->capgaps) {
+		size_t cap = u->capgaps ? u->capgaps * 2 : 64;
+		struct gap *g = realloc(u->gaps, cap * sizeof(*g));
+
+		if (!g)
+			return MT_ENOMEM;
+		u->gaps = g;
+		u->capgaps = cap;
+	}
+	u->gaps[u->ngaps].start_ns = start_ns;
+	u->gaps[u->ngaps].len_ns = len_ns;
+	u->ngaps++;
+	return 0;
+}
+
+/* Records the gaps of reply r not seen before. The guest's clock is mapped to ours with the
+ * offset of this very reply (host receive time minus half the RTT ≈ guest transmit time):
+ * the reply comes after the gap, so both ends of the gap use the post-gap clock relation. */
+static void take_gaps(struct udp *u, const struct mt_gp_reply *r, int64_t recv_ns, int64_t rtt)
+{
+	int64_t off = recv_ns - rtt / 2 - (int64_t)r->tx_mono_ns;
+	uint32_t hi = u->gap_next;
+
+	if (r->instance != u->instance) {
+		/* First reply of this mt-guest (or it restarted): gaps from before we started
+		 * probing are not ours to attribute. */
+		u->instance = r->instance;
+		u->gap_next = r->gap_total;
+		return;
+	}
+	if (r->gap_total > u->gap_next + r->ngaps)
+		u->gaps_missed += r->gap_total - u->gap_next - r->ngaps;
+	for (unsigned i = 0; i < r->ngaps; i++) {
+		const struct mt_gp_gap *g = &r->gaps[i];
+
+		if (g->seq < u->gap_next)
+			continue;
+		if (add_gap(u, (int64_t)g->start_mono_ns + off, (int64_t)g->len_us * 1000) < 0)
+			continue; /* out of memory: that gap is missed */
+		if (g->seq + 1 > hi)
+			hi = g->seq + 1;
+	}
+	u->gap_next = hi;
+}
+
+/* Remembers the host−guest clock offset seen in one reply (best effort: skipped on ENOMEM). */
+static void add_offset(struct udp *u, int64_t host_ns, int64_t off_ns, uint32_t instance)
+{
+	if (u->noffs == u->capoffs) {
+		size_t cap = u->capoffs ? u->capoffs * 2 : 4096;
+		struct off *o = realloc(u->offs, cap * sizeof(*o));
+
+		if (!o)
+			return;
+		u->offs = o;
+		u->capoffs = cap;
+	}
+	u->offs[u->noffs].host_ns = host_ns;
+	u->offs[u->noffs].off_ns = off_ns;
+	u->offs[u->noffs].instance = instance;
+	u->noffs++;
+}
+
+static void udp_one(struct mt_echo *e, const unsigned char *b, size_t len, int64_t now)
+{
+	struct udp *u = e->owner;
+	struct mt_gp_reply r;
+
+	if (mt_gp_decode_reply(b, len, &r) < 0 || r.seq >= e->n ||
+	    r.client_send_ns != (uint64_t)e->send_ns[r.seq]) {
+		e->strays++;
+		return;
+	}
+	u->guest_replies++;
+	take_gaps(u, &r, now, now - e->send_ns[r.seq]);
+	/* Guest transmit ≈ host receive − RTT/2 (symmetric path assumed). */
+	add_offset(u, now, now - (now - e->send_ns[r.seq]) / 2 - (int64_t)r.tx_mono_ns, r.instance);
+	mt_echo_reply(e, r.seq, now);
+}
+
+static void udp_readable(struct mt_echo *e)
+{
+	mt_echo_recv_all(e, udp_one);
+}
+
+static const struct mt_echo_class udp_class = { "udp", udp_send, udp_readable };
+
+static int udp_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		     struct mt_error *err)
+{
+	struct udp *u = calloc(1, sizeof(*u));
+	const char *addr = target(p, ctx);
+	int rc = 0;
+
+	if (!u)
+		return mt_err(err, MT_ENOMEM, "udp probe: out of memory");
+	u->e.cls = &udp_class;
+	u->e.owner = u;
+	u->e.fd = -1;
+	u->e.interval_ns = mt_params_i64(p, "interval", 10 * MT_NS_PER_MS);
+	u->e.timeout_ns = mt_params_i64(p, "timeout", MT_NS_PER_S);
+	u->qos_mode = mt_params_str(p, "qos", "auto");
+	u->dst.sin_family = AF_INET;
+	u->dst.sin_port = htons((uint16_t)mt_params_i64(p, "port", MT_GP_DEFAULT_PORT));
+	if (!addr || inet_pton(AF_INET, addr, &u->dst.sin_addr) != 1) {
+		rc = mt_err(err, MT_EINVAL, "udp probe: no valid target address");
+		goto out;
+	}
+	/* Connected: the kernel filters other sources for us and we send without an address. */
+	u->e.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (u->e.fd < 0 || connect(u->e.fd, (struct sockaddr *)&u->dst, sizeof(u->dst)) < 0) {
+		rc = mt_err(err, MT_EINFRA, "udp probe: socket to %s: %s", addr, strerror(errno));
+		goto out;
+	}
+	rc = mt_echo_start(&u->e, ctx, err);
+out:
+	if (rc < 0) {
+		if (u->e.fd >= 0)
+			close(u->e.fd);
+		mt_echo_release(&u->e);
+		free(u);
+		u = NULL;
+	}
+	*state = u;
+	return rc;
+}
+
+static int udp_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	struct udp *u = state;
+
+	mt_echo_stop(&u->e);
+	return 0;
+}
+
+/* Longest gap (ms) overlapping [from, to) on the host clock (relative to t0); 0 if none. */
+static double stall_in(const struct udp *u, int64_t t0, int64_t from, int64_t to)
+{
+	double best = 0;
+
+	for (size_t i = 0; i < u->ngaps; i++) {
+		int64_t s = u->gaps[i].start_ns - t0, e = s + u->gaps[i].len_ns;
+
+		if (e > from && s < to && u->gaps[i].len_ns / 1e6 > best)
+			best = u->gaps[i].len_ns / 1e6;
+	}
+	return best;
+}
+
+/* Median host−guest offset (ns) of the replies received in [from, to) since t0 from mt-guest
+ * instance inst; NAN when there are none. */
+static double median_offset(const struct udp *u, int64_t t0, int64_t from, int64_t to,
+			    uint32_t inst)
+{
+	double *v = malloc((u->noffs ? u->noffs : 1) * sizeof(*v)), m;
+	size_t n = 0;
+
+	if (!v)
+		return NAN;
+	for (size_t i = 0; i < u->noffs; i++) {
+		int64_t t = u->offs[i].host_ns - t0;
+
+		if (t >= from && t < to && u->offs[i].instance == inst)
+			v[n++] = (double)u->offs[i].off_ns;
+	}
+	m = mt_percentile(v, n, 50);
+	free(v);
+	return m;
+}
+
+/* probe.udp.guest_clock_step_ms: how far the guest's CLOCK_MONOTONIC fell behind the host's
+ * from baseline to after (median offsets). A guest whose clock stands still while the VM is
+ * paused shows the pause here even when its stall monitor cannot see it. */
+static int clock_step(const struct udp *u, struct mt_ctx *ctx)
+{
+	int64_t bf, bt, af, at;
+	double b, a;
+	const char *path = "probe.udp.guest_clock_step_ms";
+
+	if (mt_qos_phase_bounds(ctx->phases, MT_QOS_BASELINE, &bf, &bt) < 0 ||
+	    mt_qos_phase_bounds(ctx->phases, MT_QOS_AFTER, &af, &at) < 0)
+		return mt_cell_set_absent(ctx->result, path, "no after-migration phase");
+	b = median_offset(u, ctx->t0_ns, bf, bt, u->instance);
+	a = median_offset(u, ctx->t0_ns, af, at, u->instance);
+	if (isnan(a) || isnan(b))
+		return mt_cell_set_absent(ctx->result, path,
+					  "no mt-guest reply in baseline or after phase");
+	return mt_cell_set_num(ctx->result, path, (a - b) / MT_NS_PER_MS);
+}
+
+static int collect_stalls(struct udp *u, struct mt_ctx *ctx)
+{
+	struct mt_cell_result *c = ctx->result;
+	struct mt_series *ser = mt_cell_series(c, "probe.udp.guest_stall_ms", "ms");
+	int64_t from, to;
+	char path[128];
+	int rc = 0;
+
+	if (!ser)
+		return MT_ENOMEM;
+	for (size_t i = 0; i < u->ngaps; i++)
+		rc |= mt_series_add(ser, u->gaps[i].start_ns - ctx->t0_ns, u->gaps[i].len_ns / 1e6);
+	rc |= mt_cell_set_num(c, "probe.udp.guest_replies", (double)u->guest_replies);
+	if (u->guest_replies == 0) {
+		rc |= mt_cell_set_absent(c, "downtime.guest_stall_ms", "no reply from mt-guest");
+		rc |= mt_cell_set_absent(c, "probe.udp.guest_stalls", "no reply from mt-guest");
+		return rc ? MT_ENOMEM : 0;
+	}
+	rc |= mt_cell_set_num(c, "probe.udp.guest_stalls", (double)u->ngaps);
+	rc |= clock_step(u, ctx);
+	rc |= mt_cell_set_num(c, "probe.udp.guest_stalls_missed", (double)u->gaps_missed);
+	for (int p = 0; p < MT_QOS_NPHASES; p++) {
+		snprintf(path, sizeof(path), "probe.udp.%s.guest_stall_ms", mt_qos_phase_name(p));
+		if (mt_qos_phase_bounds(ctx->phases, p, &from, &to) < 0)
+			rc |= mt_cell_set_absent(c, path, "phase not reached");
+		else
+			rc |= mt_cell_set_num(c, path, stall_in(u, ctx->t0_ns, from, to));
+		if (p == MT_QOS_DURING && mt_qos_phase_bounds(ctx->phases, p, &from, &to) < 0)
+			rc |= mt_cell_set_absent(c, "downtime.guest_stall_ms",
+						 "no migration phase in this cell");
+		else if (p == MT_QOS_DURING)
+			rc |= mt_cell_set_num(c, "downtime.guest_stall_ms",
+					      stall_in(u, ctx->t0_ns, from, to));
+	}
+	return rc ? MT_ENOMEM : 0;
+}
+
+static int udp_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	struct udp *u = state;
+	int rc;
+
+	mt_echo_stop(&u->e);
+	rc = mt_echo_collect(&u->e, ctx, u->qos_mode, err);
+	if (rc < 0)
+		return rc;
+	if (collect_stalls(u, ctx) < 0)
+		return mt_err(err, MT_ENOMEM, "udp probe: out of memory");
+	return 0;
+}
+
+static void udp_release(void *state)
+{
+	struct udp *u = state;
+
+	if (!u)
+		return;
+	if (u->e.fd >= 0)
+		close(u->e.fd);
+	mt_echo_release(&u->e);
+	free(u->gaps);
+	free(u->offs);
+	free(u);
+}
+
+const struct mt_probe_ops mt_probe_udp = {
+	.name = "udp",
+	.summary = "UDP echo to mt-guest: RTT, jitter, loss, network outage and guest stalls",
+	.options = udp_options,
+	.check = udp_check,
+	.supported = udp_supported,
+	.start = udp_start,
+	.stop = udp_stop,
+	.collect = udp_collect,
+	.release = udp_release,
+};
