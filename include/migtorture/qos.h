@@ -11,9 +11,10 @@
  *  - A sample is one request: send_ns = when it was sent; recv_ns = when its successful reply
  *    arrived, or MT_QOS_LOST (< 0) when it got none within the probe's timeout (a reply that
  *    arrives later than the timeout counts as lost). A failed send is a lost sample.
- *  - Pass samples in send order. Requests still in flight when the probe stops (neither
- *    answered nor timed out) must be left out — drop the tail from the first such request on,
- *    answered or not, so the tail does not bias the loss figure.
+ *  - Pass samples in send order. Leave out every request sent less than one timeout before
+ *    the probe last read its socket (answered or not): their fate is unknown, and keeping only
+ *    the answered ones would bias loss low. So the last `timeout` of a probe's run is not
+ *    counted (the cell's cool-down covers it).
  *  - A sample belongs to the phase containing its send time.
  *  - Metric names (DESIGN §4; absent-with-reason when not measurable, never zero):
  *      <prefix>.<phase>.rtt_ms.{mean,p50,p99,max}  <prefix>.<phase>.jitter_ms

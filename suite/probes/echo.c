@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "echo.h"
@@ -106,6 +107,43 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 	return 1;
 }
 
+#define BATCH 16
+#define DGRAM_MAX 1500
+
+void mt_echo_recv_all(struct mt_echo *e,
+		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
+				  int64_t now_ns))
+{
+	static unsigned char bufs[BATCH][DGRAM_MAX]; /* the loop is single-threaded */
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+
+	for (int errs = 0; errs < 64;) {
+		int n;
+		int64_t now;
+
+		for (int i = 0; i < BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = DGRAM_MAX;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(e->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			errs++; /* EINTR, or a queued ICMP error: try again */
+			continue;
+		}
+		now = mt_echo_now();
+		for (int i = 0; i < n; i++)
+			one(e, bufs[i], msgs[i].msg_len, now);
+		if (n < BATCH)
+			break; /* drained (more arriving later wakes the loop again) */
+	}
+}
+
 void mt_echo_stop(struct mt_echo *e)
 {
 	if (e->timer_on) {
@@ -122,19 +160,18 @@ void mt_echo_stop(struct mt_echo *e)
 }
 
 int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
-		    size_t *n, struct mt_error *err)
+		    size_t *n, size_t *unresolved, struct mt_error *err)
 {
 	int64_t stop = e->stop_ns ? e->stop_ns : mt_echo_now();
 	size_t keep = e->n;
 	struct mt_qos_sample *s;
 
-	/* The in-flight tail: from the first unanswered request younger than the timeout on,
-	 * everything goes, answered or not (qos.h contract: no bias from the tail). */
-	for (size_t i = 0; i < e->n; i++)
-		if (e->recv_ns[i] < 0 && stop - e->send_ns[i] <= e->timeout_ns) {
-			keep = i;
-			break;
-		}
+	/* Requests younger than the timeout at the last read have an unknown fate: all of them
+	 * go, answered or not, so the cut does not depend on the outcomes (no bias). */
+	while (keep > 0 && stop - e->send_ns[keep - 1] < e->timeout_ns)
+		keep--;
+	if (unresolved)
+		*unresolved = e->n - keep;
 	*out = NULL;
 	*n = 0;
 	if (keep == 0)
@@ -165,10 +202,10 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 {
 	struct mt_qos_sample *s = NULL;
 	char series[128];
-	size_t n = 0, recvd = 0;
+	size_t n = 0, recvd = 0, unresolved = 0;
 	int rc, primary;
 
-	rc = mt_echo_samples(e, ctx->t0_ns, &s, &n, err);
+	rc = mt_echo_samples(e, ctx->t0_ns, &s, &n, &unresolved, err);
 	if (rc < 0)
 		goto out;
 	snprintf(series, sizeof(series), "probe.%s.rtt_ms", e->cls->name);
@@ -189,6 +226,7 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 	if (counter(ctx->result, e->cls->name, "sent", n) < 0 ||
 	    counter(ctx->result, e->cls->name, "received", recvd) < 0 ||
 	    counter(ctx->result, e->cls->name, "lost", n - recvd) < 0 ||
+	    counter(ctx->result, e->cls->name, "unresolved", unresolved) < 0 ||
 	    counter(ctx->result, e->cls->name, "send_errors", e->send_errors) < 0 ||
 	    counter(ctx->result, e->cls->name, "late", e->late) < 0 ||
 	    counter(ctx->result, e->cls->name, "duplicates", e->duplicates) < 0)

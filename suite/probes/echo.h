@@ -51,17 +51,25 @@ int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
  * it was a stray (unknown seq), a duplicate, or arrived after the timeout (counted as lost). */
 int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns);
 
+/* Reads every queued datagram of e->fd (non-blocking, in batches: one recvmmsg per wake-up
+ * when the queue holds fewer than a batch) and calls one() for each with the time it was read.
+ * ICMP errors queued on the socket (ECONNREFUSED...) are skipped: their request is lost. */
+void mt_echo_recv_all(struct mt_echo *e,
+		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
+				  int64_t now_ns));
+
 /* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent. */
 void mt_echo_stop(struct mt_echo *e);
 
-/* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST, the in-flight tail dropped
- * (qos.h contract). *out is malloc'd (caller frees); *n may be 0. Returns 0 or MT_ENOMEM. */
+/* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST; requests sent within one
+ * timeout before stop are left out (qos.h contract) and counted in *unresolved (may be NULL).
+ * *out is malloc'd (caller frees); *n may be 0. Returns 0 or MT_ENOMEM. */
 int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
-		    size_t *n, struct mt_error *err);
+		    size_t *n, size_t *unresolved, struct mt_error *err);
 
 /* Writes the series probe.<name>.rtt_ms, the metrics of qos.h (qos.* when this probe claims
  * primary with mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
- * send_errors,late,duplicates}. Returns 0 or MT_E*. */
+ * unresolved,send_errors,late,duplicates}. Returns 0 or MT_E*. */
 int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 		    struct mt_error *err);
 

@@ -159,49 +159,44 @@ static uint32_t get32(const unsigned char *p)
 	return ntohl(v);
 }
 
-static void icmp_readable(struct mt_echo *e)
+static void icmp_one(struct mt_echo *e, const unsigned char *b, size_t blen, int64_t now)
 {
 	struct icmp_probe *c = e->owner;
-	unsigned char b[1500];
+	const unsigned char *m = b;
+	size_t len = blen;
+	uint32_t seq;
+	uint64_t t;
 
-	for (;;) {
-		ssize_t len = recv(e->fd, b, sizeof(b), MSG_DONTWAIT);
-		int64_t now = mt_echo_now();
-		const unsigned char *m = b;
-		uint32_t seq;
-		uint64_t t;
+	if (c->raw) { /* raw IPv4 sockets deliver the IP header too */
+		size_t ihl = len ? (size_t)(b[0] & 0x0f) * 4 : 0;
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			continue; /* an ICMP error for an earlier request: that one is lost */
-		}
-		if (c->raw) { /* raw IPv4 sockets deliver the IP header too */
-			size_t ihl = (size_t)(b[0] & 0x0f) * 4;
-
-			if ((size_t)len < ihl) {
-				e->strays++;
-				continue;
-			}
-			m += ihl;
-			len -= (ssize_t)ihl;
-		}
-		if (len < 8 + 16 || m[0] != ICMP_ECHOREPLY ||
-		    (c->raw && (m[4] << 8 | m[5]) != c->ident) || get32(m + 8) != ICMP_MAGIC) {
-			if (!c->raw || m[0] == ICMP_ECHOREPLY)
-				e->strays++;
-			continue;
-		}
-		seq = get32(m + 12);
-		t = (uint64_t)get32(m + 16) << 32 | get32(m + 20);
-		if (seq >= e->n || t != (uint64_t)e->send_ns[seq]) {
+		if (len < ihl || ihl < 20) {
 			e->strays++;
-			continue;
+			return;
 		}
-		mt_echo_reply(e, seq, now);
+		m += ihl;
+		len -= ihl;
 	}
+	if (len < 8 + 16 || m[0] != ICMP_ECHOREPLY ||
+	    (c->raw && (m[4] << 8 | m[5]) != c->ident) || get32(m + 8) != ICMP_MAGIC) {
+		/* A raw socket sees every ICMP message of the namespace: only foreign echo
+		 * replies count as strays. */
+		if (!c->raw || (len >= 1 && m[0] == ICMP_ECHOREPLY))
+			e->strays++;
+		return;
+	}
+	seq = get32(m + 12);
+	t = (uint64_t)get32(m + 16) << 32 | get32(m + 20);
+	if (seq >= e->n || t != (uint64_t)e->send_ns[seq]) {
+		e->strays++;
+		return;
+	}
+	mt_echo_reply(e, seq, now);
+}
+
+static void icmp_readable(struct mt_echo *e)
+{
+	mt_echo_recv_all(e, icmp_one);
 }
 
 static const struct mt_echo_class icmp_class = { "icmp", icmp_send, icmp_readable };

@@ -9,7 +9,8 @@
  *   metrics qos.h's set (qos.* when primary: udp outranks icmp and http),
  *           downtime.guest_stall_ms = longest guest gap overlapping the migration phase,
  *           probe.udp.<phase>.guest_stall_ms, probe.udp.guest_stalls (count), probe.udp.
- *           guest_replies; absent with a reason when mt-guest never answered.
+ *           guest_replies, probe.udp.guest_clock_step_ms (guest clock fallen behind the host's
+ *           from baseline to after); absent with a reason when mt-guest never answered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 
 #include "../../workloads/guest/mt_guest_proto.h"
 #include "echo.h"
+#include "migtorture/stats.h"
 #include "migtorture/units.h"
 
 /* One guest clock gap, placed on the host's monotonic clock (absolute ns). */
@@ -39,6 +41,9 @@ struct udp {
 	size_t guest_replies, gaps_missed;
 	struct gap *gaps;
 	size_t ngaps, capgaps;
+	/* Per reply: host time (absolute) and host−guest clock offset, for the clock step. */
+	struct off { int64_t host_ns, off_ns; uint32_t instance; } *offs;
+	size_t noffs, capoffs;
 };
 
 static const char *const qos_modes[] = { "auto", "yes", "no", NULL };
@@ -149,34 +154,44 @@ static void take_gaps(struct udp *u, const struct mt_gp_reply *r, int64_t recv_n
 	u->gap_next = hi;
 }
 
-static void udp_readable(struct mt_echo *e)
+/* Remembers the host−guest clock offset seen in one reply (best effort: skipped on ENOMEM). */
+static void add_offset(struct udp *u, int64_t host_ns, int64_t off_ns, uint32_t instance)
+{
+	if (u->noffs == u->capoffs) {
+		size_t cap = u->capoffs ? u->capoffs * 2 : 4096;
+		struct off *o = realloc(u->offs, cap * sizeof(*o));
+
+		if (!o)
+			return;
+		u->offs = o;
+		u->capoffs = cap;
+	}
+	u->offs[u->noffs].host_ns = host_ns;
+	u->offs[u->noffs].off_ns = off_ns;
+	u->offs[u->noffs].instance = instance;
+	u->noffs++;
+}
+
+static void udp_one(struct mt_echo *e, const unsigned char *b, size_t len, int64_t now)
 {
 	struct udp *u = e->owner;
-	unsigned char b[MT_GP_SIZE + 1];
+	struct mt_gp_reply r;
 
-	for (;;) {
-		struct mt_gp_reply r;
-		ssize_t len = recv(e->fd, b, sizeof(b), MSG_DONTWAIT);
-		int64_t now = mt_echo_now();
-
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			/* EAGAIN: drained. ECONNREFUSED: an ICMP error for an earlier request
-			 * (mt-guest not listening) — that request is simply lost. */
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			continue;
-		}
-		if (mt_gp_decode_reply(b, (size_t)len, &r) < 0 || r.seq >= e->n ||
-		    r.client_send_ns != (uint64_t)e->send_ns[r.seq]) {
-			e->strays++;
-			continue;
-		}
-		u->guest_replies++;
-		take_gaps(u, &r, now, now - e->send_ns[r.seq]);
-		mt_echo_reply(e, r.seq, now);
+	if (mt_gp_decode_reply(b, len, &r) < 0 || r.seq >= e->n ||
+	    r.client_send_ns != (uint64_t)e->send_ns[r.seq]) {
+		e->strays++;
+		return;
 	}
+	u->guest_replies++;
+	take_gaps(u, &r, now, now - e->send_ns[r.seq]);
+	/* Guest transmit ≈ host receive − RTT/2 (symmetric path assumed). */
+	add_offset(u, now, now - (now - e->send_ns[r.seq]) / 2 - (int64_t)r.tx_mono_ns, r.instance);
+	mt_echo_reply(e, r.seq, now);
+}
+
+static void udp_readable(struct mt_echo *e)
+{
+	mt_echo_recv_all(e, udp_one);
 }
 
 static const struct mt_echo_class udp_class = { "udp", udp_send, udp_readable };
@@ -243,6 +258,47 @@ static double stall_in(const struct udp *u, int64_t t0, int64_t from, int64_t to
 	return best;
 }
 
+/* Median host−guest offset (ns) of the replies received in [from, to) since t0 from mt-guest
+ * instance inst; NAN when there are none. */
+static double median_offset(const struct udp *u, int64_t t0, int64_t from, int64_t to,
+			    uint32_t inst)
+{
+	double *v = malloc((u->noffs ? u->noffs : 1) * sizeof(*v)), m;
+	size_t n = 0;
+
+	if (!v)
+		return NAN;
+	for (size_t i = 0; i < u->noffs; i++) {
+		int64_t t = u->offs[i].host_ns - t0;
+
+		if (t >= from && t < to && u->offs[i].instance == inst)
+			v[n++] = (double)u->offs[i].off_ns;
+	}
+	m = mt_percentile(v, n, 50);
+	free(v);
+	return m;
+}
+
+/* probe.udp.guest_clock_step_ms: how far the guest's CLOCK_MONOTONIC fell behind the host's
+ * from baseline to after (median offsets). A guest whose clock stands still while the VM is
+ * paused shows the pause here even when its stall monitor cannot see it. */
+static int clock_step(const struct udp *u, struct mt_ctx *ctx)
+{
+	int64_t bf, bt, af, at;
+	double b, a;
+	const char *path = "probe.udp.guest_clock_step_ms";
+
+	if (mt_qos_phase_bounds(ctx->phases, MT_QOS_BASELINE, &bf, &bt) < 0 ||
+	    mt_qos_phase_bounds(ctx->phases, MT_QOS_AFTER, &af, &at) < 0)
+		return mt_cell_set_absent(ctx->result, path, "no after-migration phase");
+	b = median_offset(u, ctx->t0_ns, bf, bt, u->instance);
+	a = median_offset(u, ctx->t0_ns, af, at, u->instance);
+	if (isnan(a) || isnan(b))
+		return mt_cell_set_absent(ctx->result, path,
+					  "no mt-guest reply in baseline or after phase");
+	return mt_cell_set_num(ctx->result, path, (a - b) / MT_NS_PER_MS);
+}
+
 static int collect_stalls(struct udp *u, struct mt_ctx *ctx)
 {
 	struct mt_cell_result *c = ctx->result;
@@ -262,6 +318,7 @@ static int collect_stalls(struct udp *u, struct mt_ctx *ctx)
 		return rc ? MT_ENOMEM : 0;
 	}
 	rc |= mt_cell_set_num(c, "probe.udp.guest_stalls", (double)u->ngaps);
+	rc |= clock_step(u, ctx);
 	rc |= mt_cell_set_num(c, "probe.udp.guest_stalls_missed", (double)u->gaps_missed);
 	for (int p = 0; p < MT_QOS_NPHASES; p++) {
 		snprintf(path, sizeof(path), "probe.udp.%s.guest_stall_ms", mt_qos_phase_name(p));
@@ -303,6 +360,7 @@ static void udp_release(void *state)
 		close(u->e.fd);
 	mt_echo_release(&u->e);
 	free(u->gaps);
+	free(u->offs);
 	free(u);
 }
 

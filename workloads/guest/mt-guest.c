@@ -1,6 +1,7 @@
 /* mt-guest — the small static helper that runs inside the VM under test.
  *
  *   mt-guest --daemon [--port 7777] [--bind ADDR] [--state PATH] [--foreground] [--pidfile P]
+ *                     [--tick-us 1000]
  *       UDP responder for the host's udp probe (wire format: mt_guest_proto.h) plus the stall
  *       monitor: a thread that sleeps 1 ms and records every span > 2 ms in which it did not
  *       see its clock. The newest gaps ride back in every reply. Detaches unless --foreground.
@@ -39,8 +40,8 @@
 #define MTG_VERSION "1"
 #define RING_N 256                 /* gaps kept; the host reads them as they happen anyway */
 #define STATE_MAGIC 0x4d544753u    /* "MTGS" */
-#define TICK_NS 1000000LL          /* the stall monitor's sleep */
-#define GAP_MIN_NS 2000000LL       /* record spans longer than this */
+#define TICK_NS 1000000LL          /* the stall monitor's default sleep (--tick-us) */
+/* A span longer than twice the tick is recorded (2 ms at the default tick). */
 
 struct ring_entry {
 	uint32_t seq;
@@ -126,10 +127,12 @@ static unsigned ring_latest(const struct state *st, struct ring_entry *out, unsi
 
 /* --- the stall monitor thread --- */
 
+static int64_t tick_ns = TICK_NS;
+
 static void *monitor_main(void *arg)
 {
 	struct state *st = arg;
-	struct timespec tick = { 0, TICK_NS };
+	struct timespec tick = { tick_ns / 1000000000LL, tick_ns % 1000000000LL };
 	int64_t prev = now(CLOCK_MONOTONIC), prev_real = now(CLOCK_REALTIME);
 
 	for (;;) {
@@ -138,7 +141,7 @@ static void *monitor_main(void *arg)
 		nanosleep(&tick, NULL);
 		t = now(CLOCK_MONOTONIC);
 		r = now(CLOCK_REALTIME);
-		if (t - prev > GAP_MIN_NS)
+		if (t - prev > 2 * tick_ns)
 			ring_record(st, prev, prev_real, t - prev);
 		prev = t;
 		prev_real = r;
@@ -203,12 +206,14 @@ static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: mt-guest --daemon [--port N] [--bind ADDR] [--state PATH] [--foreground]\n"
-		"                         [--pidfile PATH]\n"
+		"                         [--pidfile PATH] [--tick-us N]\n"
 		"       mt-guest stalls [--state PATH]\n"
 		"       mt-guest --version\n"
 		"  --daemon    answer the host's UDP probes (default port %d) and monitor stalls\n"
 		"  stalls      print the recorded clock gaps as JSON lines, oldest first\n"
-		"  --state     shared state file (default %s, else %s)\n",
+		"  --state     shared state file (default %s, else %s)\n"
+		"  --tick-us   stall monitor sleep (default 1000 us); gaps > 2 ticks are recorded.\n"
+		"              Each tick is a wake-up: ~1 %% of a core at 1 ms in a small VM.\n",
 		MT_GP_DEFAULT_PORT, default_state_paths[0], default_state_paths[1]);
 	return rc;
 }
@@ -239,6 +244,16 @@ static int parse_opts(int argc, char **argv, int from, struct opts *o)
 				return 2;
 			}
 			o->port = (int)p;
+		} else if (strcmp(a, "--tick-us") == 0) {
+			char *end;
+			long us = strtol(v, &end, 10);
+
+			if (*end || us < 100 || us > 1000000) {
+				fprintf(stderr, "mt-guest: --tick-us: expected 100..1000000, got '%s'\n",
+					v);
+				return 2;
+			}
+			tick_ns = us * 1000LL;
 		} else if (strcmp(a, "--bind") == 0) {
 			o->bind = v;
 		} else if (strcmp(a, "--state") == 0) {

@@ -1,0 +1,107 @@
+/* probe-drive.c — runs one probe standalone for a while in the current network namespace and
+ * prints its own CPU use and the probe's figures, for bench/probe-cost.
+ *
+ *   mt-probe-drive PROBE "key=value ..." SECONDS
+ *
+ * CPU is utime + stime from /proc/self/stat (clock ticks) over the run, printed as % of one
+ * core. Output: one line of key=value pairs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migtorture/loop.h"
+#include "migtorture/plugin.h"
+#include "migtorture/result.h"
+
+static int64_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* utime + stime of this process in clock ticks, or -1. */
+static long long cpu_ticks(void)
+{
+	char buf[2048], *p;
+	unsigned long long ut, st;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* comm may contain spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return -1;
+	return (long long)(ut + st);
+}
+
+static void show(const struct mt_cell_result *c, const char *probe, const char *key)
+{
+	char path[128];
+	const struct mt_metric *m;
+
+	snprintf(path, sizeof(path), "probe.%s.%s", probe, key);
+	m = mt_cell_metric(c, path);
+	if (m && m->kind == MT_METRIC_NUM)
+		printf(" %s=%.3f", key, m->num);
+}
+
+int main(int argc, char **argv)
+{
+	const struct mt_probe_ops *ops;
+	struct mt_params p = { 0 };
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_loop *loop = NULL;
+	struct mt_ctx ctx = { 0 };
+	void *state = NULL;
+	long long c0, c1;
+	int64_t t0, t1;
+	double secs;
+	int rc = 1;
+
+	if (argc != 4 || !(ops = mt_find_probe(argv[1]))) {
+		fprintf(stderr, "usage: mt-probe-drive udp|icmp \"key=value ...\" SECONDS\n");
+		return 2;
+	}
+	secs = atof(argv[3]);
+	if (mt_params_parse(ops->options, argv[2], 1, &p, &err) < 0 || mt_loop_new(&loop, &err) < 0)
+		goto out;
+	ctx.loop = loop;
+	ctx.result = mt_run_add_cell(&run, "bench");
+	ctx.cell_name = "bench";
+	c0 = cpu_ticks();
+	t0 = ctx.t0_ns = mono();
+	if (ops->start(&p, &ctx, &state, &err) < 0 ||
+	    mt_loop_run(loop, t0 + (int64_t)(secs * 1e9), &err) < 0 ||
+	    ops->stop(state, &ctx, &err) < 0 || ops->collect(state, &ctx, &err) < 0)
+		goto out;
+	t1 = mono();
+	c1 = cpu_ticks();
+	printf("probe=%s cpu_pct=%.2f", argv[1],
+	       100.0 * (double)(c1 - c0) / (double)sysconf(_SC_CLK_TCK) / ((double)(t1 - t0) / 1e9));
+	show(ctx.result, argv[1], "sent");
+	show(ctx.result, argv[1], "baseline.loss_pct");
+	show(ctx.result, argv[1], "baseline.rtt_ms.p50");
+	show(ctx.result, argv[1], "baseline.rtt_ms.p99");
+	printf("\n");
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "mt-probe-drive: %s\n", err.msg);
+	if (state)
+		ops->release(state);
+	mt_loop_free(loop);
+	mt_params_free(&p);
+	mt_run_result_free(&run);
+	return rc;
+}
