@@ -451,9 +451,11 @@ START_TEST(video_download_tbf)
 	double mean;
 
 	enter_client();
-	drive(of_workload("video-download"), "", 6.0, NULL, 0, &o);
-	/* skip the first second (slow start, tbf burst) */
-	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 1000000000LL, &n);
+	drive(of_workload("video-download"), "", 7.0, NULL, 0, &o);
+	/* Skip the first 2 s: slow start, and on a loaded host (or under ASan) a late first read
+	 * leaves a backlog in the socket buffer that a bucket just after the cut would count
+	 * (seen: 10.4 Mbit/s with a 1 s cut at load 2.5 on 2 cores). */
+	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 2000000000LL, &n);
 	printf("video-download under tbf 10mbit: goodput %.2f Mbit/s over %zu buckets "
 	       "(during %.2f, after %.2f), %.0f bytes, CPU %.1f %%\n",
 	       mean / 1e6, n, num(&o, "qos.during.video.throughput_bps.mean") / 1e6,
@@ -474,9 +476,9 @@ START_TEST(video_download_range)
 	double mean;
 
 	enter_client();
-	/* 1 MiB chunks take ~0.9 s each at 9.6 Mbit/s: ≥ 3 whole chunks in 4.5 s */
-	drive(of_workload("video-download"), "range=1MiB", 4.5, NULL, 0, &o);
-	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 1000000000LL, &n);
+	/* 1 MiB chunks take ~0.9 s each at 9.6 Mbit/s: ≥ 3 whole chunks in 5 s */
+	drive(of_workload("video-download"), "range=1MiB", 5.0, NULL, 0, &o);
+	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 2000000000LL, &n);
 	printf("video-download range=1MiB: %.0f transfers, goodput %.2f Mbit/s\n",
 	       num(&o, "web.video.transfers"), mean / 1e6);
 	ck_assert(num(&o, "web.video.transfers") >= 3);
