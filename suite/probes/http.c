@@ -57,7 +57,7 @@ struct http_probe {
 	char *url;
 	int64_t interval_ns, connect_timeout_ns, timeout_ns;
 	long max_inflight;
-	const char *primary;
+	char qos_mode[8];    /* copy of qos= (the parameters are the runner's) */
 	uint64_t timer_id;
 	int timer_on;
 	int64_t stop_ns;     /* since t0, when stop ran (0 = not yet) */
@@ -228,7 +228,7 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		    (rlim_t)hp->max_inflight + 128 > rl.rlim_cur)
 			hp->max_inflight = rl.rlim_cur > 256 ? (long)(rl.rlim_cur - 128) : 128;
 	}
-	hp->primary = mt_params_str(p, "qos", "auto");
+	snprintf(hp->qos_mode, sizeof(hp->qos_mode), "%s", mt_params_str(p, "qos", "auto"));
 	if (url && *url) {
 		hp->url = strdup(url);
 	} else if (ctx->guest_url && *ctx->guest_url) {
@@ -307,7 +307,7 @@ static int http_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	rc = mt_qos_write_series(c, "probe.http.rtt_ms", s, n, err);
 	if (rc < 0)
 		goto out;
-	primary = mt_qos_claim_primary(c, "http", hp->primary);
+	primary = mt_qos_claim_primary(c, "http", hp->qos_mode);
 	if (primary < 0) {
 		rc = mt_err(err, primary, "out of memory");
 		goto out;
