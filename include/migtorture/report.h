@@ -35,6 +35,9 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
  * migtorture_run_exit_status, migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
+/* One self-contained XHTML file with inline SVG, no network (reports/html.c). */
+int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
 /* `migtorture compare BASE.json NEW.json [--tolerance 10%]` (Rally performance_degradation
  * style): for every cell name and numeric metric present in either run, compares the medians
  * over repeats (skip/error repeats left out) and writes one line per metric to f:
@@ -52,5 +55,20 @@ int mt_report_compare(const struct mt_run_result *base, const struct mt_run_resu
  * 0644, rename, fsync of the directory. On failure path is untouched. */
 int mt_report_write_file(const char *path, mt_report_fn fn, const struct mt_run_result *run,
 			 struct mt_error *err);
+
+/* The table of formats `migtorture report --format` knows (reports/render.c). */
+struct mt_report_format {
+	const char *name;     /* "json", "junit", "openmetrics", "html" */
+	const char *summary;
+	mt_report_fn render;
+};
+
+/* The format named name, or NULL. */
+const struct mt_report_format *mt_report_find(const char *name);
+/* "json, junit, openmetrics, html" — for messages. */
+const char *mt_report_formats(void);
+/* Renders run in format name to path (atomically), or to stdout when path is NULL or "-". */
+int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,
+		     struct mt_error *err);
 
 #endif

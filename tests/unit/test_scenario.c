@@ -255,7 +255,8 @@ END_TEST
 
 START_TEST(spaced_header_and_crlf)
 {
-	static const char txt[] = "; windows line ends\r\n[ spaced ]\r\ndriver = t-virt\r\n"
+	static const char txt[] = "\xef\xbb\xbf; BOM, windows line ends\r\n[ spaced ]\r\n"
+				  "driver = t-virt\r\n"
 				  "warmup = 2s\r\n";
 	struct mt_error err = { 0 };
 	struct mt_scenario *s = NULL;
