@@ -35,6 +35,7 @@
 #include "migtorture/loop.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
+#include "blast.h"
 #include "labresolve.h"
 #include "progress.h"
 #include "runner_priv.h"
@@ -176,6 +177,20 @@ static const struct mt_host *resolve_host(const struct mt_scenario *s, struct mt
 		return mt_labres_host(lab, name, err);
 	mt_err(err, MT_ENOTFOUND, "no [host:%s] section", name);
 	return NULL;
+}
+
+/* The blast radius (blast.h): a fault may act on a lab host, on what the scenario's targets
+ * allow, or anywhere with --allow-host-faults. */
+static int fault_in_radius(const struct cellrun *c, const struct inst *in)
+{
+	const struct mt_host *h = in->host;
+
+	if (c->r->o->allow_host_faults)
+		return 1;
+	if (h >= c->lab.hosts && h < c->lab.hosts + MT_LABRES_MAXHOSTS)
+		return 1;
+	return mt_blast_allowed(mt_params_str(&c->cell->core, "targets", NULL), h->name,
+				mt_params_str(&in->spec->params, "dev", NULL));
 }
 
 /* Probes and web workloads that name no host run on the lab's client when the cell uses the
@@ -690,6 +705,12 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 			return 0;
 		}
 		in->ctx.host = in->host;
+		if (in->spec->cls == MT_SPEC_FAULT && !fault_in_radius(c, in))
+			return fail(c, MT_EINVAL, "fault %s on host %s%s%s is outside the lab and not "
+				    "in the scenario's targets: add it to targets or run with "
+				    "--allow-host-faults", in->spec->kind, in->host->name,
+				    mt_params_get(&in->spec->params, "dev") ? " dev " : "",
+				    mt_params_str(&in->spec->params, "dev", ""));
 		if (!in->spec->ops)
 			return fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
 				    cls_name(in->spec->cls), in->spec->kind);
