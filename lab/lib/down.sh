@@ -1,0 +1,73 @@
+# down.sh — undo the journal in reverse order. Every step tolerates "already gone", so `down`
+# works after a complete, failed or SIGKILLed `up`, and when nothing is up at all.
+# shellcheck shell=bash
+
+stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM, wait up to 5 s, then KILL
+  local f=$1 pat=$2 grp=${3:-} pid i
+  pid_alive "$f" "$pat" || return 0
+  pid=$(tr -dc '0-9' < "$f")
+  if [ -n "$grp" ]; then kill -TERM -- "-$pid" 2>/dev/null || true
+  else kill -TERM "$pid" 2>/dev/null || true; fi
+  for i in $(seq 1 25); do
+    [ -d "/proc/$pid" ] || return 0
+    sleep 0.2
+  done
+  if [ -n "$grp" ]; then kill -KILL -- "-$pid" 2>/dev/null || true
+  else kill -KILL "$pid" 2>/dev/null || true; fi
+}
+
+kill_ns_procs() { # anything still running inside a lab namespace was started by the lab
+  local ns=$1 pids
+  pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+  [ -n "${pids// /}" ] || return 0
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  sleep 0.5
+  pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  [ -z "${pids// /}" ] || kill -KILL $pids 2>/dev/null || true
+}
+
+undo() { # undo KIND ARGS...
+  local kind=$1; shift
+  case $kind in
+    domain)
+      local h
+      for h in hosta hostb; do
+        [ -S "$STATE/$h/run/libvirt-sock" ] || continue
+        timeout 10 virsh -q -c "$(uri "$h")" destroy "$1" >/dev/null 2>&1 || true
+        timeout 10 virsh -q -c "$(uri "$h")" undefine "$1" >/dev/null 2>&1 || true
+      done
+      # QEMU outlives a dead libvirtd: end it by the pid file libvirt wrote for it.
+      for h in hosta hostb; do stop_pidfile "$STATE/$h/run/qemu/$1.pid" qemu-system; done ;;
+    daemon)   stop_pidfile "$1" "$2" ;;
+    pgroup)   stop_pidfile "$1" "$2" group ;;
+    sshmaster)
+      [ -f "$STATE/router/ssh_config" ] &&
+        ssh -F "$STATE/router/ssh_config" -O exit router >/dev/null 2>&1 || true ;;
+    link)
+      if [ "$1" = root ]; then ip link del "$2" 2>/dev/null || true
+      elif ip netns list | grep -qw "^$1"; then ip -n "$1" link del "$2" 2>/dev/null || true; fi ;;
+    netns)
+      if ip netns list | grep -qw "^$1"; then kill_ns_procs "$1"; ip netns del "$1"; fi ;;
+    file)
+      case $1 in "$STATE"/*) rm -rf -- "$1" ;; esac ;;
+    rmdir)    rmdir -- "$1" 2>/dev/null || true ;;
+    state)    rm -rf -- "$STATE" ;;
+    *)        echo "mt-lab: unknown journal entry: $kind $*" >&2 ;;
+  esac
+}
+
+lab_down() {
+  [ -f "$JOURNAL" ] || { rm -rf -- "$STATE"; log "down: nothing to do"; return 0; }
+  local line lines
+  # Read the journal first: virsh/ssh inside undo must not eat the loop's stdin.
+  mapfile -t lines < <(tac "$JOURNAL")
+  for line in "${lines[@]}"; do
+    # shellcheck disable=SC2086
+    undo $line < /dev/null
+  done
+  rm -rf -- "$STATE"
+  rmdir "$(dirname "$STATE")" 2>/dev/null || true
+  log "down: done"
+}
