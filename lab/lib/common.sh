@@ -1,6 +1,6 @@
 # common.sh — constants, errors and the object journal shared by every lab step.
 # Sourced by lab/mt-lab; never executed on its own.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # constants are used by the other lib files
 
 # Everything the lab creates at run time lives under STATE (on-disk /run, not tmpfs here).
 STATE=${MT_LAB_STATE:-/run/migtorture/lab}

@@ -3,12 +3,12 @@
 # shellcheck shell=bash
 
 stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM, wait up to 5 s, then KILL
-  local f=$1 pat=$2 grp=${3:-} pid i
+  local f=$1 pat=$2 grp=${3:-} pid
   pid_alive "$f" "$pat" || return 0
   pid=$(tr -dc '0-9' < "$f")
   if [ -n "$grp" ]; then kill -TERM -- "-$pid" 2>/dev/null || true
   else kill -TERM "$pid" 2>/dev/null || true; fi
-  for i in $(seq 1 25); do
+  for _ in $(seq 1 25); do
     [ -d "/proc/$pid" ] || return 0
     sleep 0.2
   done
@@ -43,8 +43,9 @@ undo() { # undo KIND ARGS...
     daemon)   stop_pidfile "$1" "$2" ;;
     pgroup)   stop_pidfile "$1" "$2" group ;;
     sshmaster)
-      [ -f "$STATE/router/ssh_config" ] &&
-        ssh -F "$STATE/router/ssh_config" -O exit router >/dev/null 2>&1 || true ;;
+      if [ -f "$STATE/router/ssh_config" ]; then
+        ssh -F "$STATE/router/ssh_config" -O exit router >/dev/null 2>&1 || true
+      fi ;;
     link)
       if [ "$1" = root ]; then ip link del "$2" 2>/dev/null || true
       elif ip netns list | grep -qw "^$1"; then ip -n "$1" link del "$2" 2>/dev/null || true; fi ;;

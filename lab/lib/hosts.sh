@@ -38,6 +38,7 @@ host_up() { # host_up NAME NS MIGRATION_IP
   host_conf "$d" "$mig"
   journal daemon "$d/run/libvirtd.pid" libvirtd
   journal daemon "$d/run/virtlogd.pid" virtlogd
+  # shellcheck disable=SC2016  # expanded by the inner bash, from its arguments
   # The bind mounts live in the daemons' private mount namespace and vanish with them.
   nsx "$ns" unshare --mount --uts --propagation private bash -c '
     set -e; d=$1
@@ -50,7 +51,7 @@ host_up() { # host_up NAME NS MIGRATION_IP
     virtlogd -d -p "$d/run/virtlogd.pid"
     exec libvirtd -d -p "$d/run/libvirtd.pid"' mt-lab "$d" "$ns" \
     || die "cannot start libvirtd in $ns"
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     virsh -q -c "$(uri "$name")" uri >/dev/null 2>&1 && return 0
     sleep 0.2
   done

@@ -42,7 +42,7 @@ CONF
 router_ssh() { ssh -F "$STATE/router/ssh_config" router "$@"; }
 
 router_up() { # router_up VIA_ROUTER(0|1)
-  local via=$1 d=$STATE/router vecs i
+  local via=$1 d=$STATE/router vecs
   journal file "$d"
   router_keys
   vecs="vec0:transport=tap,ifname=tap-c vec1:transport=tap,ifname=tap-t vec2:transport=tap,ifname=tap-m"
@@ -50,14 +50,15 @@ router_up() { # router_up VIA_ROUTER(0|1)
   journal sshmaster
   journal pgroup "$d/uml.pid" linux
   # setsid: UML forks helper processes; its own process group lets `down` end them all.
-  # shellcheck disable=SC2086
   # The pid file is written by the process that then becomes UML (setsid may fork first).
+  # $vecs splits on purpose; $$ belongs to the inner bash.
+  # shellcheck disable=SC2086,SC2016
   nsx "$NS_R" setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' mt-lab "$d/uml.pid" \
     /usr/bin/linux.uml mem=128M root=/dev/root rootfstype=hostfs rootflags=/ ro \
     init="$LAB_DIR/router/uml-init" mtstate="$STATE" mtmig="$via" $vecs \
     con=null con0=null,fd:1 ssl=null < /dev/null > "$d/console.log" 2>&1 &
-  for i in $(seq 1 50); do [ -s "$d/uml.pid" ] && break; sleep 0.1; done
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 50); do [ -s "$d/uml.pid" ] && break; sleep 0.1; done
+  for _ in $(seq 1 100); do
     router_ssh true 2>/dev/null && return 0
     pid_alive "$d/uml.pid" linux || die "UML router exited during boot (see $d/console.log)"
     sleep 0.3

@@ -1,0 +1,53 @@
+# lib.sh — shared helpers of the lab tests: skip rules, lab access, the "nothing left" check.
+# shellcheck shell=bash
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$REPO/lab/mt-lab
+STATE=${MT_LAB_STATE:-/run/migtorture/lab}
+NAME=$(basename "$0" .sh)
+
+skip() { echo "SKIP $NAME: $*"; exit 77; }
+fail() { echo "FAIL $NAME: $*"; exit 1; }
+ok()   { echo "ok   $NAME: $*"; }
+
+need_lab() { # skip (77) when this machine cannot run the lab, with the reason
+  [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, libvirtd)"
+  local t
+  for t in ip ethtool unshare virsh libvirtd virtlogd qemu-system-x86_64 linux.uml ssh \
+           /usr/sbin/sshd busybox curl cpio openssl apt-get jq; do
+    command -v "$t" >/dev/null 2>&1 || skip "missing $t (run scripts/setup)"
+  done
+  [ -c /dev/net/tun ] || skip "no /dev/net/tun"
+}
+
+lab_ensure_up() { "$LAB" up >/dev/null || fail "mt-lab up failed"; }
+desc() { jq -r "$1" "$STATE/lab.json"; }   # desc JQ-FILTER — a value from the descriptor
+client() { ip netns exec "$(desc .hosts.client.netns)" "$@"; }
+
+http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connection, 5 s max)
+  client curl -fsS -o /dev/null -m 5 "$(desc .guest.http_url)${1#/}"
+}
+
+# assert_clean — the lab left nothing behind. Lists every kind of object it checks.
+assert_clean() {
+  local bad="" ns dev
+  for ns in mt-hosta mt-hostb mt-client mt-router; do          # namespaces
+    ip netns list | grep -qw "^$ns" && bad="$bad netns:$ns"
+    [ -e "/run/netns/$ns" ] && bad="$bad netns-file:$ns"
+  done
+  for dev in mt-mgmt mtbr0 t-ab t-ba t-ar r-t r-c c-r r-m m-ab m-ba m-ar m-br r-ma r-mb \
+             rbr-c rbr-t rbr-m rbr-ma rbr-mb tap-c tap-t tap-m tap-ma tap-mb; do  # bridges/veths/taps
+    ip link show "$dev" >/dev/null 2>&1 && bad="$bad link:$dev"
+  done
+  local p cmd                                                  # processes
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    case $cmd in
+      *"$STATE"*|*migtorture/guest*|*lab/router/uml-init*) bad="$bad process:${p#/proc/}:${cmd:0:60}" ;;
+    esac
+  done
+  grep -qE 'migtorture|netns/mt-' /proc/self/mountinfo && bad="$bad mount"   # mounts
+  [ -e "$STATE" ] && bad="$bad file:$STATE"                                 # files
+  [ -z "$bad" ] || fail "left behind:$bad"
+  ok "clean: no mt-* netns, lab bridge/veth/tap, process, mount or $STATE"
+}
