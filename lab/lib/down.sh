@@ -2,18 +2,31 @@
 # works after a complete, failed or SIGKILLed `up`, and when nothing is up at all.
 # shellcheck shell=bash
 
-stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM, wait up to 5 s, then KILL
+# Processes get TERM at once and are waited for together (libvirtd takes ~2 s to exit), before
+# the next non-process entry; whatever is still alive after 5 s gets KILL.
+WAIT_PIDS=()
+
+stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM now, reaped by reap_pids
   local f=$1 pat=$2 grp=${3:-} pid
   pid_alive "$f" "$pat" || return 0
   pid=$(tr -dc '0-9' < "$f")
-  if [ -n "$grp" ]; then kill -TERM -- "-$pid" 2>/dev/null || true
-  else kill -TERM "$pid" 2>/dev/null || true; fi
+  if [ -n "$grp" ]; then kill -TERM -- "-$pid" 2>/dev/null || true; WAIT_PIDS+=("-$pid")
+  else kill -TERM "$pid" 2>/dev/null || true; WAIT_PIDS+=("$pid"); fi
+}
+
+reap_pids() {
+  local p alive
+  [ ${#WAIT_PIDS[@]} -gt 0 ] || return 0
   for _ in $(seq 1 25); do
-    [ -d "/proc/$pid" ] || return 0
+    alive=0
+    for p in "${WAIT_PIDS[@]}"; do [ -d "/proc/${p#-}" ] && alive=1; done
+    [ $alive = 1 ] || break
     sleep 0.2
   done
-  if [ -n "$grp" ]; then kill -KILL -- "-$pid" 2>/dev/null || true
-  else kill -KILL "$pid" 2>/dev/null || true; fi
+  for p in "${WAIT_PIDS[@]}"; do
+    [ -d "/proc/${p#-}" ] && kill -KILL -- "$p" 2>/dev/null
+  done
+  WAIT_PIDS=()
 }
 
 kill_ns_procs() { # anything still running inside a lab namespace was started by the lab
@@ -39,7 +52,8 @@ undo() { # undo KIND ARGS...
         timeout 10 virsh -q -c "$(uri "$h")" undefine "$1" >/dev/null 2>&1 || true
       done
       # QEMU outlives a dead libvirtd: end it by the pid file libvirt wrote for it.
-      for h in hosta hostb; do stop_pidfile "$STATE/$h/run/qemu/$1.pid" qemu-system; done ;;
+      for h in hosta hostb; do stop_pidfile "$STATE/$h/run/qemu/$1.pid" qemu-system; done
+      reap_pids ;;
     daemon)   stop_pidfile "$1" "$2" ;;
     pgroup)   stop_pidfile "$1" "$2" group ;;
     sshmaster)
@@ -65,9 +79,11 @@ lab_down() {
   # Read the journal first: virsh/ssh inside undo must not eat the loop's stdin.
   mapfile -t lines < <(tac "$JOURNAL")
   for line in "${lines[@]}"; do
+    case $line in daemon*|pgroup*|sshmaster*) ;; *) reap_pids ;; esac
     # shellcheck disable=SC2086
     undo $line < /dev/null
   done
+  reap_pids
   rm -rf -- "$STATE"
   rmdir "$(dirname "$STATE")" 2>/dev/null || true
   log "down: done"

@@ -57,3 +57,8 @@ host_up() { # host_up NAME NS MIGRATION_IP
   done
   die "libvirtd in $ns did not answer within 20 s (see $d/log/libvirtd.log)"
 }
+
+host_warm() { # host_warm NAME — make libvirtd probe QEMU now (~3 s, once per daemon), so the
+  # first migration to this host is not slowed by it; runs in the background of `up`.
+  virsh -q -c "$(uri "$1")" domcapabilities --virttype qemu >/dev/null 2>&1 || true
+}

@@ -41,7 +41,7 @@ CONF
 
 router_ssh() { ssh -F "$STATE/router/ssh_config" router "$@"; }
 
-router_up() { # router_up VIA_ROUTER(0|1)
+router_start() { # router_start VIA_ROUTER(0|1) — boot UML in the background (~6 s to sshd)
   local via=$1 d=$STATE/router vecs
   journal file "$d"
   router_keys
@@ -58,6 +58,10 @@ router_up() { # router_up VIA_ROUTER(0|1)
     init="$LAB_DIR/router/uml-init" mtstate="$STATE" mtmig="$via" $vecs \
     con=null con0=null,fd:1 ssl=null < /dev/null > "$d/console.log" 2>&1 &
   for _ in $(seq 1 50); do [ -s "$d/uml.pid" ] && break; sleep 0.1; done
+}
+
+router_wait() { # sshd inside UML answers over the management link
+  local d=$STATE/router
   for _ in $(seq 1 100); do
     router_ssh true 2>/dev/null && return 0
     pid_alive "$d/uml.pid" linux || die "UML router exited during boot (see $d/console.log)"

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 need_lab
 "$LAB" down >/dev/null || fail "initial down failed"
-for delay in 1 3 6; do
+for delay in 1 4 9; do
   setsid "$LAB" up >/dev/null 2>&1 &
   pid=$!
   sleep "$delay"
@@ -14,4 +14,4 @@ for delay in 1 3 6; do
   "$LAB" down || fail "down after SIGKILL at ${delay}s failed"
   assert_clean
 done
-ok "SIGKILL during up at 1, 3, 6 s, then down: clean each time"
+ok "SIGKILL during up at 1, 4, 9 s, then down: clean each time"
