@@ -20,7 +20,11 @@ need_lab() { # skip (77) when this machine cannot run the lab, with the reason
   [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 }
 
-lab_ensure_up() { "$LAB" up >/dev/null || fail "mt-lab up failed"; }
+# lab_ensure_up — use the running lab as it is (either migration mode), else bring one up.
+lab_ensure_up() {
+  [ "$("$LAB" status)" = up ] && return 0
+  "$LAB" up >/dev/null || fail "mt-lab up failed"
+}
 desc() { jq -r "$1" "$STATE/lab.json"; }   # desc JQ-FILTER — a value from the descriptor
 client() { ip netns exec "$(desc .hosts.client.netns)" "$@"; }
 
@@ -41,7 +45,7 @@ assert_clean() {
   done
   local p cmd                                                  # processes
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    { cmd=$(tr '\0' ' ' < "$p/cmdline"); } 2>/dev/null || continue   # may exit meanwhile
     case $cmd in
       *"$STATE"*|*migtorture/guest*|*lab/router/uml-init*) bad="$bad process:${p#/proc/}:${cmd:0:60}" ;;
     esac
