@@ -50,6 +50,7 @@ lab_json() { # lab_json STATE — the descriptor on stdout
             "page_assets": ["/style.css", "/app.js", "/logo.png"],
             "video_path": "/video.bin", "video_bytes": 20971520,
             "stream_path": "/cgi-bin/seg", "agent": true,
+            "agent_channel": "org.qemu.guest_agent.0", "memory_mib": 256, "domain_type": "qemu",
             "image_dir": "$(cat "$STATE/guest-dir" 2>/dev/null)"},
   "links": {
     "tenant": {"subnet": "$TENANT_NET", "interfaces": {
