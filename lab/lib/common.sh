@@ -46,3 +46,5 @@ pid_alive() {
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
   tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$pat"
 }
+
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx -- "$1"; }  # exact name, not a prefix

@@ -62,9 +62,9 @@ undo() { # undo KIND ARGS...
       fi ;;
     link)
       if [ "$1" = root ]; then ip link del "$2" 2>/dev/null || true
-      elif ip netns list | grep -qw "^$1"; then ip -n "$1" link del "$2" 2>/dev/null || true; fi ;;
+      elif ns_exists "$1"; then ip -n "$1" link del "$2" 2>/dev/null || true; fi ;;
     netns)
-      if ip netns list | grep -qw "^$1"; then kill_ns_procs "$1"; ip netns del "$1"; fi ;;
+      if ns_exists "$1"; then kill_ns_procs "$1"; ip netns del "$1"; fi ;;
     file)
       case $1 in "$STATE"/*) rm -rf -- "$1" ;; esac ;;
     rmdir)    rmdir -- "$1" 2>/dev/null || true ;;

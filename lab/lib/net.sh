@@ -42,7 +42,7 @@ no_offload() { # TCP through UML crawls at ~0.4 Mbit/s with offloads on (LAB-NOT
 net_up() { # net_up VIA_ROUTER(0|1)
   local via=$1 d
   for d in "$NS_A" "$NS_B" "$NS_C" "$NS_R"; do
-    ip netns list | grep -qw "^$d" && die "namespace $d exists but was not made by this lab; remove it or run: mt-lab down"
+    ns_exists "$d" && die "namespace $d exists but was not made by this lab; remove it or run: mt-lab down"
   done
   for d in "$NS_A" "$NS_B" "$NS_C" "$NS_R"; do ns_add "$d"; done
 

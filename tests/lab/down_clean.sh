@@ -1,6 +1,6 @@
 #!/bin/bash
 # (d) `down` removes everything the lab made; a second `down` succeeds with nothing up.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 lab_ensure_up

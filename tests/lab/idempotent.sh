@@ -1,6 +1,6 @@
 #!/bin/bash
 # (c) `up` on a running lab is a no-op: same guest (QEMU pid), same descriptor, fast.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 lab_ensure_up

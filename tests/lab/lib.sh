@@ -36,7 +36,7 @@ http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connec
 assert_clean() {
   local bad="" ns dev
   for ns in mt-hosta mt-hostb mt-client mt-router; do          # namespaces
-    ip netns list | grep -qw "^$ns" && bad="$bad netns:$ns"
+    ip netns list | awk '{print $1}' | grep -qx -- "$ns" && bad="$bad netns:$ns"
     [ -e "/run/netns/$ns" ] && bad="$bad netns-file:$ns"
   done
   for dev in mt-mgmt mtbr0 t-ab t-ba t-ar r-t r-c c-r r-m m-ab m-ba m-ar m-br r-ma r-mb \

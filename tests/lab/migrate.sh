@@ -1,6 +1,6 @@
 #!/bin/bash
 # (a) live migration A->B->A with virsh; the guest keeps its IP and serves HTTP after each hop.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 lab_ensure_up

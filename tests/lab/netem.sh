@@ -1,6 +1,6 @@
 #!/bin/bash
 # (b) netem delay 20 ms on the UML router (over ssh) -> client RTT to the guest grows by 20 +- 1 ms.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 command -v ping >/dev/null || skip "missing ping (iputils-ping; run scripts/setup)"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # (e) SIGKILL of `up` (its whole process group) at several points, then `down` -> clean.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 "$LAB" down >/dev/null || fail "initial down failed"

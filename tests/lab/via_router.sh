@@ -2,7 +2,7 @@
 # `up --migration-via-router`: the migration link crosses the UML router, so netem there delays
 # the migration stream (ping between the migration IPs +20 +- 1.5 ms), and A->B->A still works.
 # Starts its own lab in that mode and takes it down again.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 command -v ping >/dev/null || skip "missing ping (iputils-ping; run scripts/setup)"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The guest's website for the thesis' three scenarios: page + assets, 20 MiB deterministic video
 # with Range, and stream segments of kbps*125*dur bytes, the same bytes on every fetch.
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
 lab_ensure_up
