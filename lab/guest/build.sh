@@ -14,9 +14,16 @@ net_failover virtio_net virtio_console"
 
 fail() { echo "guest/build.sh: $*" >&2; exit 3; }
 
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null \
-       | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-[ -n "$kpkg" ] || fail "cannot resolve linux-image-amd64 (run apt-get update)"
+resolve_kernel() {
+  apt-cache depends linux-image-amd64 2>/dev/null \
+    | awk '/Depends: linux-image-[0-9]/{print $2; exit}'
+}
+kpkg=$(resolve_kernel)
+if [ -z "$kpkg" ]; then   # package lists missing (fresh machine, or cleaned): fetch them once
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null 2>&1 || true
+  kpkg=$(resolve_kernel)
+fi
+[ -n "$kpkg" ] || fail "cannot resolve linux-image-amd64 (apt-get update failed?)"
 PKGS=("$kpkg" busybox-static qemu-guest-agent)
 
 # Cache key: package versions + every file of this folder + the helper binary if present.
