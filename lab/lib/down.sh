@@ -29,16 +29,23 @@ reap_pids() {
   WAIT_PIDS=()
 }
 
-kill_ns_procs() { # anything still running inside a lab namespace was started by the lab
-  local ns=$1 pids
-  pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-  [ -n "${pids// /}" ] || return 0
-  # shellcheck disable=SC2086
-  kill -TERM $pids 2>/dev/null || true
+kill_ns_procs() { # stragglers of a killed `up` (a daemon whose pid file was not written yet):
+  # only processes that are the lab's own kinds; anything else in the namespace is named, not
+  # signalled (it belongs to whoever started it there).
+  local ns=$1 p cmd mine=() other=()
+  for p in $(ip netns pids "$ns" 2>/dev/null); do
+    { cmd=$(tr '\0' ' ' < "/proc/$p/cmdline"); } 2>/dev/null || continue
+    case $cmd in
+      *linux.uml*|*libvirtd*|*virtlogd*|*qemu-system*|*"$STATE"*) mine+=("$p") ;;
+      *) other+=("$p:${cmd:0:40}") ;;
+    esac
+  done
+  [ ${#other[@]} -eq 0 ] || log "down: leaving processes not started by the lab in $ns: ${other[*]}"
+  [ ${#mine[@]} -gt 0 ] || return 0
+  kill -TERM "${mine[@]}" 2>/dev/null || true
   sleep 0.5
-  pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-  # shellcheck disable=SC2086
-  [ -z "${pids// /}" ] || kill -KILL $pids 2>/dev/null || true
+  for p in "${mine[@]}"; do [ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null; done
+  return 0
 }
 
 undo() { # undo KIND ARGS...

@@ -1,5 +1,6 @@
 #!/bin/bash
-# (b) netem delay 20 ms on the UML router (over ssh) -> client RTT to the guest grows by 20 +- 1 ms.
+# (b) netem delay 20 ms on the UML router (over ssh) -> median client RTT to the guest grows
+# by 20 +- 1 ms (the guest itself adds ~1 ms under TCG, so the increase is what is asserted).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_lab
@@ -10,7 +11,12 @@ ip=$(desc .guest.ip)
 rsh() { ssh -F "$cfg" router "$@"; }
 restore() { rsh tc qdisc del dev "$dev" root >/dev/null 2>&1 || true; }
 trap restore EXIT
-avg() { client ping -q -n -c 50 -i 0.05 "$ip" | awk -F/ '/^rtt|^round-trip/{print $5}'; }
+# Median RTT of 100 pings: the TCG guest adds ~1 ms of noisy reply time, which the median
+# shrugs off where the mean does not.
+avg() {
+  client ping -n -c 100 -i 0.02 "$ip" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g \
+    | awk '{v[NR]=$1} END{if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
+}
 restore
 base=$(avg); [ -n "$base" ] || fail "no ping replies from $ip"
 rsh tc qdisc replace dev "$dev" root netem delay 20ms limit 10000 || fail "tc netem over ssh failed"
@@ -18,8 +24,8 @@ rsh tc qdisc show dev "$dev" | grep -q 'netem.*delay 20' || fail "netem not visi
 with=$(avg); [ -n "$with" ] || fail "no ping replies with netem"
 restore
 after=$(avg)
-echo "    rtt mean: baseline $base ms, with netem $with ms, restored $after ms"
-awk -v b="$base" -v w="$with" 'BEGIN{d=w-b; exit !(d>=19 && d<=21 && w>=19 && w<=22)}' \
+echo "    rtt median: baseline $base ms, with netem $with ms, restored $after ms"
+awk -v b="$base" -v w="$with" 'BEGIN{d=w-b; exit !(d>=19 && d<=21)}' \
   || fail "added delay $(awk -v b="$base" -v w="$with" 'BEGIN{print w-b}') ms not 20 +- 1 (rtt $with ms)"
 awk -v a="$after" 'BEGIN{exit !(a < 5)}' || fail "delay not removed after restore ($after ms)"
 ok "netem 20 ms on router $dev: rtt $base -> $with ms, restored to $after ms"
