@@ -32,6 +32,13 @@ http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connec
   client curl -fsS -o /dev/null -m 5 "$(desc .guest.http_url)${1#/}"
 }
 
+# median_rtt NS IP — median RTT (ms) of 100 pings from NS: robust to the outliers that a shared
+# 2-core machine and the TCG guest's ~1 ms of noisy reply time put into a mean.
+median_rtt() {
+  ip netns exec "$1" ping -n -c 100 -i 0.02 "$2" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' \
+    | sort -g | awk '{v[NR]=$1} END{if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
+}
+
 # assert_clean — the lab left nothing behind. Lists every kind of object it checks.
 assert_clean() {
   local bad="" ns dev

@@ -11,12 +11,7 @@ ip=$(desc .guest.ip)
 rsh() { ssh -F "$cfg" router "$@"; }
 restore() { rsh tc qdisc del dev "$dev" root >/dev/null 2>&1 || true; }
 trap restore EXIT
-# Median RTT of 100 pings: the TCG guest adds ~1 ms of noisy reply time, which the median
-# shrugs off where the mean does not.
-avg() {
-  client ping -n -c 100 -i 0.02 "$ip" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g \
-    | awk '{v[NR]=$1} END{if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
-}
+avg() { median_rtt "$(desc .hosts.client.netns)" "$ip"; }
 restore
 base=$(avg); [ -n "$base" ] || fail "no ping replies from $ip"
 rsh tc qdisc replace dev "$dev" root netem delay 20ms limit 10000 || fail "tc netem over ssh failed"
