@@ -57,7 +57,8 @@ assert_clean() {
       *"$STATE"*|*migtorture/guest*|*lab/router/uml-init*) bad="$bad process:${p#/proc/}:${cmd:0:60}" ;;
     esac
   done
-  grep -qE 'migtorture|netns/mt-' /proc/self/mountinfo && bad="$bad mount"   # mounts
+  # mounts: the lab's netns files and anything under its state dir (not other mt-* users')
+  grep -qE "netns/mt-(hosta|hostb|client|router) |$STATE" /proc/self/mountinfo && bad="$bad mount"
   [ -e "$STATE" ] && bad="$bad file:$STATE"                                 # files
   [ -z "$bad" ] || fail "left behind:$bad"
   ok "clean: no mt-* netns, lab bridge/veth/tap, process, mount or $STATE"
