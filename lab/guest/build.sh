@@ -39,6 +39,8 @@ out=$cache/$key
 if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ]; then echo "$out"; exit 0; fi
 
 mkdir -p "$cache"
+# A build killed with SIGKILL cannot run its trap: sweep such leftovers once they are old.
+find "$cache" -maxdepth 1 -name '.build.*' -mmin +30 -exec rm -rf {} + 2>/dev/null || true
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/debs" "$work/x" "$work/root"
