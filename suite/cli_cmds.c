@@ -414,6 +414,23 @@ int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 				"MT_LAB_DIR\n");
 		return MT_EXIT_INFRA;
 	}
+	/* The lab puts the in-guest helper built beside this binary into its guest. */
+	if (!getenv("MT_GUEST_BIN")) {
+		char exe[PATH_MAX], helper[PATH_MAX + 32];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		char *slash;
+
+		if (n > 0) {
+			exe[n] = '\0';
+			slash = strrchr(exe, '/');
+			if (slash) {
+				*slash = '\0';
+				snprintf(helper, sizeof(helper), "%s/workloads/guest/mt-guest", exe);
+				if (access(helper, X_OK) == 0)
+					setenv("MT_GUEST_BIN", helper, 1);
+			}
+		}
+	}
 	/* argv is ours to reuse: "lab up --json" → "<path> up --json"; no shell involved. */
 	args = argv;
 	args[0] = path;

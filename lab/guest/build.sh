@@ -7,7 +7,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${MT_CACHE_DIR:-/var/cache/migtorture}/guest
-helper=${MT_GUEST_BIN:-$repo/workloads/guest/mt-guest}
+# The in-guest helper: $MT_GUEST_BIN (the CLI sets it to the one built beside it), else the
+# default build tree's.
+helper=${MT_GUEST_BIN:-$repo/build/workloads/guest/mt-guest}
 # Modules in load order (virtio chain, then the console for the guest agent channel).
 MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover
 net_failover virtio_net virtio_console"
