@@ -289,16 +289,28 @@ static int setup(void)
 	return -1;
 }
 
+static int home_ns = -1; /* the namespace the test started in (each test is a forked child) */
+
 static void enter_client(void)
 {
 	char path[128];
 	int fd;
+
+	if (home_ns < 0)
+		home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(home_ns >= 0, "open /proc/self/ns/net: %s", strerror(errno));
 
 	snprintf(path, sizeof(path), "/run/netns/%s", ns_cli);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
 	ck_assert_msg(setns(fd, CLONE_NEWNET) == 0, "setns: %s", strerror(errno));
 	close(fd);
+}
+
+/* Back to the namespace the test started in, where the server's address is unreachable. */
+static void leave_client(void)
+{
+	ck_assert_msg(setns(home_ns, CLONE_NEWNET) == 0, "setns: %s", strerror(errno));
 }
 
 /* ---- driving a plugin the way the runner does ---- */
@@ -391,8 +403,12 @@ static void drive(struct life l, const char *params, double secs, const struct a
 						   0, act, (void *)&acts[i], NULL, &err),
 				 0);
 	cpu0 = cpu_now();
+	enter_client();
 	rc = l.start(&p, &ctx, &state, &err);
 	ck_assert_msg(rc == 0, "start: %s", err.msg);
+	/* Like the runner: the host's namespace is entered around start() only; every later
+	 * connection must still come from the client (the curl glue remembers it). */
+	leave_client();
 	rc = mt_loop_run(loop, ctx.t0_ns + len, &err);
 	ck_assert_msg(rc == 0, "loop: %s", err.msg);
 	rc = l.stop(state, &ctx, &err);
