@@ -330,7 +330,8 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	struct sig_plan sp = { at, at + 300 * MS, 0, 0, guest_pid };
 	struct mt_run_result run = { 0 };
 	struct mt_cell_result *c;
-	double outage, stall, actual;
+	double outage, stall, actual, found = 0;
+	struct mt_series *ser;
 
 	run_probe("udp", params, 3000 * MS, &ph, &sp, &run);
 	c = &run.cells[0];
@@ -343,10 +344,19 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	       num(c, "qos.baseline.network_outage_ms"));
 	ck_assert_double_eq_tol(outage, 300, tol_ms);
 	ck_assert_double_eq_tol(num(c, "qos.during.network_outage_ms"), outage, 1e-9);
-	/* The stall monitor saw the stop: its gap spans the SIGSTOP (plus < 1 tick + wakeup). */
-	ck_assert_double_ge(stall, actual - 1);
-	ck_assert_double_le(stall, actual + 20);
-	ck_assert_double_ge(num(c, "probe.udp.guest_stalls"), 1);
+	/* The stall monitor saw the stop: one of its gaps starts at the SIGSTOP (± 20 ms: the
+	 * guest-to-host clock mapping and the tick) and spans it. Not an upper bound on its
+	 * length: on a loaded host the monitor thread may wake late after SIGCONT, and other
+	 * load-induced gaps may be longer (downtime.guest_stall_ms is the longest). */
+	ser = mt_cell_series(c, "probe.udp.guest_stall_ms", "ms");
+	for (size_t i = 0; i < ser->n; i++)
+		if (llabs(ser->t_ns[i] - sp.stop_at) < 20 * MS && ser->v[i] >= actual - 1)
+			found = ser->v[i];
+	printf("  stall monitor gap at SIGSTOP: %.3f ms (guest_stalls %.0f)\n", found,
+	       num(c, "probe.udp.guest_stalls"));
+	ck_assert_msg(found > 0, "no guest gap spanning the SIGSTOP at %lld ms",
+		      (long long)(sp.stop_at / MS));
+	ck_assert_double_ge(stall, found);
 	/* SIGSTOP does not stop the guest's clock: no step between baseline and after. */
 	printf("  guest_clock_step %.3f ms\n", num(c, "probe.udp.guest_clock_step_ms"));
 	ck_assert_double_lt(fabs(num(c, "probe.udp.guest_clock_step_ms")), 2);
