@@ -190,7 +190,7 @@ void mt_echo_stop(struct mt_echo *e)
 		mt_loop_del_fd(e->ctx->loop, e->fd);
 		e->fd_on = 0;
 	}
-	if (!e->stop_ns)
+	if (!e->stop_ns && e->ctx)
 		e->stop_ns = mt_echo_now();
 }
 

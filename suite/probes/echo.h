@@ -58,7 +58,8 @@ void mt_echo_recv_all(struct mt_echo *e,
 		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
 				  int64_t now_ns));
 
-/* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent. */
+/* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent; a
+ * no-op when mt_echo_start never ran. */
 void mt_echo_stop(struct mt_echo *e);
 
 /* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST; requests sent within one

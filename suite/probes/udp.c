@@ -387,6 +387,8 @@ static void udp_release(void *state)
 
 	if (!u)
 		return;
+	/* Normally stopped already; if not, leave the loop (it outlives its plugins). */
+	mt_echo_stop(&u->e);
 	if (u->e.fd >= 0)
 		close(u->e.fd);
 	mt_echo_release(&u->e);
