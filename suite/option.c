@@ -63,8 +63,15 @@ static int convert(const struct mt_option *opt, const char *text, struct mt_valu
 		return 0;
 	case MT_OPT_INT:
 		rc = mt_parse_int(text, LLONG_MIN, LLONG_MAX, &ll, why, whylen);
-		if (rc == 0)
+		if (rc == 0) {
 			out->v.i = ll;
+		} else {
+			/* say the row's range, not the whole of long long */
+			char what[160];
+
+			mt_option_range_text(opt, what, sizeof(what));
+			snprintf(why, whylen, "expected %s, got '%s'", what, text);
+		}
 		return rc;
 	case MT_OPT_DOUBLE:
 		return mt_parse_double(text, &out->v.d, why, whylen);

@@ -9,12 +9,21 @@
 
 #include "migtorture/plugin.h"
 
-#define MT_FAULTS(X)
-#define MT_WORKLOADS(X)
+#define MT_FAULTS(X) \
+	X(mt_fault_netem) \
+	X(mt_fault_tbf) \
+	X(mt_fault_link_down) \
+	X(mt_fault_link_flap) \
+	X(mt_fault_partition)
+#define MT_WORKLOADS(X) \
+	X(mt_workload_web_page) \
+	X(mt_workload_video_download) \
+	X(mt_workload_video_stream)
 #define MT_PROBES(X) \
 	X(mt_probe_udp) \
-	X(mt_probe_icmp)
-#define MT_DRIVERS(X)
+	X(mt_probe_icmp) \
+	X(mt_probe_http)
+#define MT_DRIVERS(X) X(mt_driver_libvirt)
 
 #define X(sym) extern const struct mt_fault_ops sym;
 MT_FAULTS(X)

@@ -13,6 +13,7 @@
 #define MIGTORTURE_JOURNAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "host.h"
@@ -48,7 +49,12 @@ int mt_journal_open_entries(struct mt_journal *j, const struct mt_journal_entry 
 			    size_t *n, struct mt_error *err);
 
 /* Records a spawned process group so it is killed on exit/recover (kind "process").
- * start_time is /proc/PID/stat field 22, so a recycled PID is never signalled. */
+ * start_time is /proc/PID/stat field 22, so a recycled PID is never signalled.
+ * Spawn it as the leader of its own group (POSIX_SPAWN_SETPGROUP, pgroup 0) so undo can
+ * signal the whole group; otherwise only the PID is signalled. Undo: SIGTERM to the group,
+ * SIGKILL after 2 s, reaping it when it is the caller's child; a process already gone is
+ * success. A workload that ends its process itself may close the entry (mt_journal_end);
+ * the cell's teardown closes what is left. */
 int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
 		       const char *what, uint64_t *id, struct mt_error *err);
 
@@ -57,5 +63,21 @@ int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid
  * cleanup, signal path and `migtorture recover`. */
 int mt_journal_undo_all(struct mt_journal *j, unsigned *undone, unsigned *failed,
 			struct mt_error *err);
+
+/* The same for the open entries with first_id <= id <= last_id only (the runner undoes one
+ * fault's entries at its "off" event this way), printing one line per entry to log (may be
+ * NULL). A missing plugin for an entry's kind, or a remote host (for now), is a failure for
+ * that entry: it stays open. */
+int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last_id,
+			  FILE *log, unsigned *undone, unsigned *failed, struct mt_error *err);
+
+/* Id of the newest entry (0 when empty): entries made after this call have larger ids. */
+uint64_t mt_journal_last_id(const struct mt_journal *j);
+
+/* Run id written into every "open" record (copied). */
+void mt_journal_set_run(struct mt_journal *j, const char *run_id);
+/* The cell's t0 (monotonic ns): undo times the journal writes itself are relative to it;
+ * 0 = unknown (recover), written as -1. */
+void mt_journal_set_t0(struct mt_journal *j, int64_t t0_ns);
 
 #endif

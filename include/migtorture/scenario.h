@@ -155,6 +155,13 @@ char *mt_plan_to_json(const struct mt_plan *p, int pretty);
 /* Deterministic per-cell seed: splitmix64(run_seed ^ fnv1a64(cell_name) ^ repeat). */
 uint64_t mt_cell_seed(uint64_t run_seed, const char *cell_name, int repeat);
 
+/* The run seed the scenario sets with `seed =` in [global], or fallback when it sets none. */
+uint64_t mt_scenario_seed(const struct mt_scenario *s, uint64_t fallback);
+
+/* Writes the scenario file reference (core keys, spec keys, every registered plugin's table)
+ * as Markdown; docs/scenario-reference.md is this output. */
+void mt_scenario_reference_markdown(FILE *f);
+
 /* Finds a host by name in the scenario (NULL if none). */
 const struct mt_host *mt_scenario_host(const struct mt_scenario *s, const char *name);
 

@@ -1,0 +1,74 @@
+/* migtorture/report.h — renderers of the result model (DESIGN §1: every report is rendered
+ * from results.json, so `migtorture report RESULTS.json --format X` works offline).
+ *
+ * Each renderer writes one whole document to f and returns 0, MT_EIO when writing to f
+ * failed, or MT_ENOMEM. They read run only (never libvirt, libnl or the lab) and never close
+ * f. Use mt_report_write_file() to write one to a path atomically.
+ */
+#ifndef MIGTORTURE_REPORT_H
+#define MIGTORTURE_REPORT_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "result.h"
+
+typedef int (*mt_report_fn)(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
+/* Canonical results JSON (schema of docs/results.md), pretty-printed, final newline.
+ * `report --format json` re-emits a results file through this. */
+int mt_report_json(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
+/* JUnit XML for CI (Jenkins, GitLab): one <testsuite> per scenario section, one <testcase>
+ * per cell × repeat (classname = section, name = "cell#repeat", time in s). fail →
+ * <failure> with each failed threshold, its value and limit; skip (and not-run cells) →
+ * <skipped message=reason>; error → <error message=reason>. Text is XML-escaped; control
+ * characters and invalid UTF-8 become U+FFFD so the document is always well-formed. */
+int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
+/* Prometheus / OpenMetrics text for node_exporter's textfile collector. Each numeric metric
+ * becomes migtorture_<path>_<base unit>{section,cell,repeat} with HELP/TYPE gauge lines, in
+ * base units: *_ms/_us/_ns/_s → _seconds, *_bytes → _bytes, *_pct → _ratio (0..1),
+ * *_bps → _bits_per_second, *_pages_s → _pages_per_second; the unit moves to the end
+ * (qos.during.rtt_ms.p99 → migtorture_qos_during_rtt_p99_seconds). Absent and NaN metrics
+ * are left out. Also migtorture_cell_verdict{...,verdict} 1, migtorture_cell_duration_seconds,
+ * migtorture_run_exit_status, migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
+int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
+/* One self-contained XHTML file with inline SVG, no network (reports/html.c). */
+int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
+/* `migtorture compare BASE.json NEW.json [--tolerance 10%]` (Rally performance_degradation
+ * style): for every cell name and numeric metric present in either run, compares the medians
+ * over repeats (skip/error repeats left out) and writes one line per metric to f:
+ * cell, metric, base, new, change in %, verdict. Direction comes from the name: lower is
+ * better for durations (_ms _s _us _ns), _pct, _bytes, *_count, iterations; higher is better
+ * for _bps, mbps, _ratio; other metrics are listed as "info" and never regress. A change worse
+ * than tolerance_pct (e.g. 10 for 10 %) is "regression"; better by more than it "improved";
+ * a base of 0 that became worse counts as an unbounded change. Metrics only in one run are
+ * "new"/"gone" (not regressions). *regressions receives the count (the CLI exits 1 when > 0).
+ * Returns 0, MT_EINVAL (negative or NaN tolerance), MT_ENOMEM or MT_EIO. */
+int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
+		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err);
+
+/* Renders run with fn into path atomically: temp file in the same directory, fsync, mode
+ * 0644, rename, fsync of the directory. On failure path is untouched. */
+int mt_report_write_file(const char *path, mt_report_fn fn, const struct mt_run_result *run,
+			 struct mt_error *err);
+
+/* The table of formats `migtorture report --format` knows (reports/render.c). */
+struct mt_report_format {
+	const char *name;     /* "json", "junit", "openmetrics", "html" */
+	const char *summary;
+	mt_report_fn render;
+};
+
+/* The format named name, or NULL. */
+const struct mt_report_format *mt_report_find(const char *name);
+/* "json, junit, openmetrics, html" — for messages. */
+const char *mt_report_formats(void);
+/* Renders run in format name to path (atomically), or to stdout when path is NULL or "-". */
+int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,
+		     struct mt_error *err);
+
+#endif

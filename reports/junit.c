@@ -1,0 +1,268 @@
+/* junit.c — JUnit XML for CI systems (Jenkins junit plugin, GitLab test reports).
+ *
+ * Layout: <testsuites> over one <testsuite> per scenario section (in order of first
+ * appearance; cells without a section go to "migtorture"), one <testcase> per cell × repeat.
+ * Element order inside <testcase> and the attributes used follow the Jenkins junit XSD, which
+ * GitLab reads as well.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "migtorture/report.h"
+
+#define NO_SECTION "migtorture"
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF, and U+FFFE/FFFF are not XML characters */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+/* Writes s XML-escaped (for text and attribute values alike). */
+static void xml_put(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n;
+
+	while (*p) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); p++; continue;
+		case '<': fputs("&lt;", f); p++; continue;
+		case '>': fputs("&gt;", f); p++; continue;
+		case '"': fputs("&quot;", f); p++; continue;
+		case '\'': fputs("&apos;", f); p++; continue;
+		case '\n': fputs("&#10;", f); p++; continue;
+		case '\t': fputs("&#9;", f); p++; continue;
+		case '\r': fputs("&#13;", f); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20) {
+			fputs("\xef\xbf\xbd", f); /* not allowed in XML 1.0 at all */
+			p++;
+			continue;
+		}
+		n = utf8_len(p);
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n;
+	}
+}
+
+static const char *section_of(const struct mt_cell_result *c)
+{
+	return c->section && *c->section ? c->section : NO_SECTION;
+}
+
+/* "2026-11-25T15:16:30" (the XSD's timestamp has no zone; it is UTC). */
+static int fmt_timestamp(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+
+	if (ns <= 0 || !gmtime_r(&t, &tm))
+		return -1;
+	return strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) ? 0 : -1;
+}
+
+static void put_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("none", f);
+	else
+		fprintf(f, "%.6g", v);
+}
+
+static void put_testcase(FILE *f, const struct mt_cell_result *c)
+{
+	size_t i;
+
+	fputs("    <testcase classname=\"", f);
+	xml_put(f, section_of(c));
+	fputs("\" name=\"", f);
+	xml_put(f, c->name);
+	fprintf(f, "#%d\" time=\"%.3f\"", c->repeat,
+		c->duration_ns > 0 ? (double)c->duration_ns / 1e9 : 0.0);
+	switch (c->verdict) {
+	case MT_VERDICT_PASS:
+		fputs("/>\n", f);
+		return;
+	case MT_VERDICT_SKIP:
+	case MT_VERDICT_NONE:
+		fputs(">\n      <skipped message=\"", f);
+		xml_put(f, c->verdict == MT_VERDICT_NONE ? "not run" : c->reason);
+		fputs("\"/>\n", f);
+		break;
+	case MT_VERDICT_ERROR:
+		fputs(">\n      <error type=\"error\" message=\"", f);
+		xml_put(f, c->reason ? c->reason : "error");
+		fputs("\">", f);
+		for (i = 0; i < c->nchecks; i++) {
+			if (c->checks[i].held >= 0)
+				continue;
+			xml_put(f, c->checks[i].expr);
+			fputs(": ", f);
+			xml_put(f, c->checks[i].why ? c->checks[i].why : "not evaluated");
+			fputs("\n", f);
+		}
+		fputs("</error>\n", f);
+		break;
+	case MT_VERDICT_FAIL:
+	default:
+		fputs(">\n      <failure type=\"threshold\" message=\"", f);
+		xml_put(f, c->reason ? c->reason : "failed");
+		fputs("\">", f);
+		/* one line per failed threshold: expression, measured value, limit */
+		for (i = 0; i < c->nchecks; i++) {
+			const struct mt_check *k = &c->checks[i];
+
+			if (k->held != 0)
+				continue;
+			fputs("threshold: ", f);
+			xml_put(f, k->expr);
+			fputs(" value: ", f);
+			put_num(f, k->value);
+			fputs(" limit: ", f);
+			put_num(f, k->limit);
+			if (k->why) {
+				fputs(" (", f);
+				xml_put(f, k->why);
+				fputs(")", f);
+			}
+			fputs("\n", f);
+		}
+		fputs("</failure>\n", f);
+		break;
+	}
+	fputs("    </testcase>\n", f);
+}
+
+struct counts {
+	size_t tests, fail, err, skip;
+	double time;
+};
+
+static void count(const struct mt_cell_result *c, struct counts *n)
+{
+	n->tests++;
+	n->fail += c->verdict == MT_VERDICT_FAIL;
+	n->err += c->verdict == MT_VERDICT_ERROR;
+	n->skip += c->verdict == MT_VERDICT_SKIP || c->verdict == MT_VERDICT_NONE;
+	n->time += c->duration_ns > 0 ? (double)c->duration_ns / 1e9 : 0;
+}
+
+static void put_counts(FILE *f, const struct counts *n)
+{
+	fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\"",
+		n->tests, n->fail, n->err, n->skip, n->time);
+}
+
+int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *err)
+{
+	const char *host = NULL, *sec;
+	unsigned char *done = NULL;
+	struct counts all = { 0 }, n;
+	char ts[32];
+	size_t i, j;
+	int rc = 0;
+
+	if (!run || !f)
+		return mt_err(err, MT_EINVAL, "report junit: no run or no stream");
+	done = calloc(run->ncells ? run->ncells : 1, 1);
+	if (!done)
+		return mt_err(err, MT_ENOMEM, "report junit: out of memory");
+	for (i = 0; i < run->nfacts; i++)
+		if (run->facts[i].key && strcmp(run->facts[i].key, "hostname") == 0)
+			host = run->facts[i].val;
+	for (i = 0; i < run->ncells; i++)
+		count(&run->cells[i], &all);
+
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"migtorture", f);
+	if (run->run_id) {
+		fputs(" ", f);
+		xml_put(f, run->run_id);
+	}
+	fputs("\"", f);
+	put_counts(f, &all);
+	fputs(">\n", f);
+	for (i = 0; i < run->ncells; i++) {
+		if (done[i])
+			continue;
+		sec = section_of(&run->cells[i]);
+		memset(&n, 0, sizeof(n));
+		for (j = i; j < run->ncells; j++)
+			if (strcmp(section_of(&run->cells[j]), sec) == 0)
+				count(&run->cells[j], &n);
+		fputs("  <testsuite name=\"", f);
+		xml_put(f, sec);
+		fputs("\"", f);
+		put_counts(f, &n);
+		if (fmt_timestamp(run->cells[i].started_wall_ns ? run->cells[i].started_wall_ns
+								 : run->started_wall_ns,
+				  ts, sizeof(ts)) == 0)
+			fprintf(f, " timestamp=\"%s\"", ts);
+		if (host) {
+			fputs(" hostname=\"", f);
+			xml_put(f, host);
+			fputs("\"", f);
+		}
+		fputs(">\n", f);
+		/* run facts travel with every suite: CI tools show suites separately */
+		fputs("    <properties>\n", f);
+		if (run->run_id) {
+			fputs("      <property name=\"run_id\" value=\"", f);
+			xml_put(f, run->run_id);
+			fputs("\"/>\n", f);
+		}
+		fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
+			(unsigned long long)run->seed);
+		for (j = 0; j < run->nfacts; j++) {
+			fputs("      <property name=\"", f);
+			xml_put(f, run->facts[j].key);
+			fputs("\" value=\"", f);
+			xml_put(f, run->facts[j].val);
+			fputs("\"/>\n", f);
+		}
+		fputs("    </properties>\n", f);
+		for (j = i; j < run->ncells; j++) {
+			if (strcmp(section_of(&run->cells[j]), sec) != 0)
+				continue;
+			done[j] = 1;
+			put_testcase(f, &run->cells[j]);
+		}
+		fputs("  </testsuite>\n", f);
+	}
+	fputs("</testsuites>\n", f);
+	if (fflush(f) == EOF || ferror(f))
+		rc = mt_err(err, MT_EIO, "report junit: write failed");
+	free(done);
+	return rc;
+}

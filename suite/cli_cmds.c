@@ -1,0 +1,324 @@
+/* cli_cmds.c — what each subcommand does, over the public API. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_cmds.h"
+#include "migtorture/error.h"
+#include "migtorture/report.h"
+#include "migtorture/result.h"
+#include "migtorture/runner.h"
+#include "migtorture/scenario.h"
+#include "migtorture/units.h"
+
+/* Prints err once, as "migtorture: message", and maps it to an exit status. */
+static int fail(const struct mt_error *err)
+{
+	fprintf(stderr, "migtorture: %s\n", err->msg[0] ? err->msg : mt_err_name(err->code));
+	return mt_err_exit_status(err->code);
+}
+
+/* Parses the plan options shared by plan and run. Returns 0 or MT_EXIT_USAGE. */
+static int plan_opts_from(const struct mt_cli_args *a, struct mt_plan_opts *po, int *seed_given)
+{
+	const char *v;
+	char why[128];
+	long long n;
+
+	memset(po, 0, sizeof(*po));
+	po->seed = 1;
+	*seed_given = 0;
+	if ((v = mt_cli_get(a, "seed"))) {
+		char *end;
+
+		errno = 0;
+		po->seed = strtoull(v, &end, 0);
+		if (errno || end == v || *end || v[0] == '-') {
+			fprintf(stderr, "migtorture: --seed: expected an unsigned integer, got '%s'\n",
+				v);
+			return MT_EXIT_USAGE;
+		}
+		*seed_given = 1;
+	}
+	if ((v = mt_cli_get(a, "repeat"))) {
+		if (mt_parse_int(v, 1, 1000000, &n, why, sizeof(why))) {
+			fprintf(stderr, "migtorture: --repeat: %s\n", why);
+			return MT_EXIT_USAGE;
+		}
+		po->repeat = (int)n;
+	}
+	if ((v = mt_cli_get(a, "shard"))) {
+		unsigned i, total;
+		char tail;
+
+		if (sscanf(v, "%u/%u%c", &i, &total, &tail) != 2 || total == 0 || i == 0 ||
+		    i > total || total > 100000) {
+			fprintf(stderr, "migtorture: --shard: expected I/N with 1 <= I <= N, got '%s'\n",
+				v);
+			return MT_EXIT_USAGE;
+		}
+		po->shard_index = (int)i;
+		po->shard_count = (int)total;
+	}
+	po->only = mt_cli_get(a, "only");
+	return 0;
+}
+
+/* Loads the scenario named by the single operand and builds its plan. */
+static int load_and_plan(const struct mt_cli_cmd *c, const struct mt_cli_args *a,
+			 struct mt_scenario **s, struct mt_plan **p, struct mt_error *err)
+{
+	struct mt_plan_opts po;
+	int seed_given, rc;
+
+	if (a->argc != 1) {
+		fprintf(stderr, "migtorture %s: expected one scenario FILE\nTry 'migtorture %s "
+				"--help'.\n", c->name, c->name);
+		return MT_EXIT_USAGE;
+	}
+	rc = plan_opts_from(a, &po, &seed_given);
+	if (rc)
+		return rc;
+	if (mt_scenario_load(a->argv[0], s, err))
+		return fail(err);
+	if (!seed_given)
+		po.seed = mt_scenario_seed(*s, po.seed);
+	if (mt_plan_build(*s, &po, p, err)) {
+		rc = fail(err);
+		mt_scenario_free(*s);
+		*s = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+int mt_cmd_validate(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+	struct mt_plan *p = NULL;
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	rc = load_and_plan(c, &a, &s, &p, &err);
+	if (rc)
+		return rc;
+	printf("%s: valid, %zu cells\n", a.argv[0], p->ncells);
+	mt_plan_free(p);
+	mt_scenario_free(s);
+	return 0;
+}
+
+int mt_cmd_plan(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+	struct mt_plan *p = NULL;
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	rc = load_and_plan(c, &a, &s, &p, &err);
+	if (rc)
+		return rc;
+	if (mt_cli_get(&a, "json")) {
+		char *js = mt_plan_to_json(p, 1);
+
+		if (!js) {
+			rc = MT_EXIT_INFRA;
+			fprintf(stderr, "migtorture: out of memory\n");
+		} else {
+			printf("%s\n", js);
+			free(js);
+		}
+	} else {
+		mt_plan_print(p, stdout);
+	}
+	mt_plan_free(p);
+	mt_scenario_free(s);
+	return rc;
+}
+
+int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+	struct mt_plan *p = NULL;
+	struct mt_run_opts ro;
+	struct mt_run_result run;
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	rc = load_and_plan(c, &a, &s, &p, &err);
+	if (rc)
+		return rc;
+	memset(&ro, 0, sizeof(ro));
+	memset(&run, 0, sizeof(run));
+	ro.outdir = mt_cli_get(&a, "output");
+	if (!ro.outdir)
+		ro.outdir = "migtorture-results";
+	ro.journal_path = mt_cli_get(&a, "journal");
+	ro.dry_run = mt_cli_get(&a, "dry-run") != NULL;
+	ro.force = mt_cli_get(&a, "force") != NULL;
+	ro.allow_host_faults = mt_cli_get(&a, "allow-host-faults") != NULL;
+	ro.verbose = mt_cli_get(&a, "quiet") ? -1 : mt_cli_count(&a, "verbose");
+	rc = mt_run_plan(s, p, &ro, &run, &err);
+	if (err.code && err.msg[0])
+		fprintf(stderr, "migtorture: %s\n", err.msg);
+	mt_run_result_free(&run);
+	mt_plan_free(p);
+	mt_scenario_free(s);
+	return rc;
+}
+
+int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	struct mt_run_result run;
+	const char *fmt, *out;
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	if (a.argc != 1) {
+		fprintf(stderr, "migtorture report: expected one RESULTS.json\n");
+		return MT_EXIT_USAGE;
+	}
+	fmt = mt_cli_get(&a, "format");
+	if (!fmt)
+		fmt = "json";
+	if (!mt_report_find(fmt)) {
+		fprintf(stderr, "migtorture report: --format: expected one of %s, got '%s'\n",
+			mt_report_formats(), fmt);
+		return MT_EXIT_USAGE;
+	}
+	memset(&run, 0, sizeof(run));
+	if (mt_result_read_file(a.argv[0], &run, &err)) {
+		rc = fail(&err);
+		goto out;
+	}
+	out = mt_cli_get(&a, "output");
+	if (mt_report_render(fmt, &run, out, &err))
+		rc = fail(&err);
+out:
+	mt_run_result_free(&run);
+	return rc;
+}
+
+int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	struct mt_run_result base, cur;
+	double tolerance = 10;
+	size_t regressions = 0;
+	const char *v;
+	char why[128];
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	if (a.argc != 2) {
+		fprintf(stderr, "migtorture compare: expected BASE.json NEW.json\n");
+		return MT_EXIT_USAGE;
+	}
+	if ((v = mt_cli_get(&a, "tolerance")) &&
+	    mt_parse_percent(v, &tolerance, why, sizeof(why))) {
+		fprintf(stderr, "migtorture compare: --tolerance: %s\n", why);
+		return MT_EXIT_USAGE;
+	}
+	memset(&base, 0, sizeof(base));
+	memset(&cur, 0, sizeof(cur));
+	if (mt_result_read_file(a.argv[0], &base, &err) ||
+	    mt_result_read_file(a.argv[1], &cur, &err)) {
+		rc = fail(&err);
+		goto out;
+	}
+	if (mt_report_compare(&base, &cur, tolerance, stdout, &regressions, &err))
+		rc = fail(&err);
+	else
+		rc = regressions ? MT_EXIT_FAIL : MT_EXIT_PASS;
+out:
+	mt_run_result_free(&base);
+	mt_run_result_free(&cur);
+	return rc;
+}
+
+int mt_cmd_recover(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	const char *j;
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	if (a.argc != 0) {
+		fprintf(stderr, "migtorture recover: takes no operands\n");
+		return MT_EXIT_USAGE;
+	}
+	j = mt_cli_get(&a, "journal");
+	if (!j)
+		j = mt_default_journal_path();
+	if (mt_recover(j, stdout, &err))
+		return fail(&err);
+	return 0;
+}
+
+/* Finds the lab script: $MT_LAB_DIR, the source tree the binary was built from, the data dir. */
+static int find_lab_script(char *path, size_t len)
+{
+	const char *dirs[] = { getenv("MT_LAB_DIR"), MT_SOURCE_DIR "/lab", MT_DATA_DIR "/lab" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i] || !dirs[i][0])
+			continue;
+		if ((size_t)snprintf(path, len, "%s/mt-lab", dirs[i]) >= len)
+			continue;
+		if (access(path, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	char **args;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		mt_cli_cmd_usage(c, argc < 2 ? stderr : stdout);
+		return argc < 2 ? MT_EXIT_USAGE : 0;
+	}
+	if (find_lab_script(path, sizeof(path))) {
+		fprintf(stderr, "migtorture lab: the lab script (lab/mt-lab) was not found; set "
+				"MT_LAB_DIR\n");
+		return MT_EXIT_INFRA;
+	}
+	/* argv is ours to reuse: "lab up --json" → "<path> up --json"; no shell involved. */
+	args = argv;
+	args[0] = path;
+	execv(path, args);
+	fprintf(stderr, "migtorture lab: cannot run %s: %s\n", path, strerror(errno));
+	return MT_EXIT_INFRA;
+}
+
+int mt_cmd_reference(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	int rc = mt_cli_parse(c, argc, argv, &a);
+
+	if (rc || a.help)
+		return rc;
+	mt_scenario_reference_markdown(stdout);
+	return 0;
+}

@@ -1,0 +1,694 @@
+/* libvirt.c — the `libvirt` migration driver: one live migration hop at a time, measured.
+ *
+ * Life cycle (plugin.h): prepare → start(hop) → poll… → done_fd readable → finish → … → collect
+ * → release. virDomainMigrateToURI3 (p2p) / virDomainMigrate3 (direct) block for the whole
+ * migration, so each hop runs in a driver thread that writes an eventfd (done_fd) when it
+ * returns. Statistics are read from the runner's loop thread in poll() (virDomainGetJobStats;
+ * libvirt connections are thread-safe and answer job queries during a migration). Domain events
+ * (MIGRATION_ITERATION, JOB_COMPLETED) arrive in libvirt's event thread (libvirt_events.c) and
+ * are buffered under a mutex until poll/finish consume them.
+ *
+ * Connections are opened lazily by URI (the first hop's from/to), because the runner hands the
+ * hosts over in struct mt_migrate_req, not in mt_ctx; two are cached and reused ping-pong.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libvirt_priv.h"
+#include "migtorture/plugin.h"
+#include "migtorture/units.h"
+
+#define MAX_ITER_EVENTS 256
+
+struct lv_conn {
+	char *uri;
+	virConnectPtr conn;
+	int cb_iter, cb_done; /* callback ids, -1 when not registered */
+};
+
+struct lv_state {
+	atomic_int refs;             /* owner + one per registered event callback */
+	pthread_mutex_t mu;          /* guards the event fields below */
+	struct mt_lv_config cfg;
+	char *domain;
+	struct lv_conn conns[2];
+	int hops_done;
+
+	/* the running hop (owned by the loop thread; the worker reads these before it starts) */
+	int hop, running, have_thread;
+	pthread_t thread;
+	int efd;
+	struct lv_conn *from, *to;
+	virDomainPtr dom;            /* the domain on the hop's source */
+	virTypedParameterPtr mparams;
+	int nmparams;
+	unsigned int flags;
+	int64_t t_start_ns, t_end_ns;
+	int downtime_applied, postcopy_started, aborted;
+	int64_t postcopy_t_ns, abort_t_ns;
+	double last_remaining, last_dirty, last_Bps, last_iter, page_size;
+
+	/* written by the worker thread before it signals efd */
+	int mig_rc, vir_code;
+	char vir_msg[768];
+
+	/* written by the event thread under mu */
+	int ev_iteration;
+	struct { int64_t t_ns; int it; } iters[MAX_ITER_EVENTS];
+	int niters, iters_lost;
+	virTypedParameterPtr done_params;
+	int ndone, have_done;
+};
+
+static void state_unref(void *opaque)
+{
+	struct lv_state *s = opaque;
+
+	if (atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&s->mu);
+	if (s->done_params)
+		virTypedParamsFree(s->done_params, s->ndone);
+	mt_lv_config_free(&s->cfg);
+	free(s->domain);
+	free(s);
+}
+
+static int is_our_domain(struct lv_state *s, virDomainPtr dom)
+{
+	const char *name = dom ? virDomainGetName(dom) : NULL;
+
+	return name && s->domain && strcmp(name, s->domain) == 0;
+}
+
+/* Event thread: a new pass over guest memory started. */
+static void on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
+{
+	struct lv_state *s = opaque;
+
+	(void)conn;
+	if (!is_our_domain(s, dom))
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (iteration > s->ev_iteration)
+		s->ev_iteration = iteration;
+	if (s->niters < MAX_ITER_EVENTS) {
+		s->iters[s->niters].t_ns = mt_now_ns();
+		s->iters[s->niters].it = iteration;
+		s->niters++;
+	} else {
+		s->iters_lost++;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Event thread: the job finished; params are its final statistics (copied, libvirt owns). */
+static void on_job_completed(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
+			     int nparams, void *opaque)
+{
+	struct lv_state *s = opaque;
+	virTypedParameterPtr copy = NULL;
+	int ncopy = 0;
+
+	(void)conn;
+	if (!is_our_domain(s, dom) || mt_lv_params_copy(params, nparams, &copy, &ncopy) < 0)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (s->done_params)
+		virTypedParamsFree(s->done_params, s->ndone);
+	s->done_params = copy;
+	s->ndone = ncopy;
+	s->have_done = 1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void conn_close(struct lv_state *s, struct lv_conn *c)
+{
+	if (c->conn) {
+		if (c->cb_iter >= 0)
+			virConnectDomainEventDeregisterAny(c->conn, c->cb_iter);
+		if (c->cb_done >= 0)
+			virConnectDomainEventDeregisterAny(c->conn, c->cb_done);
+		virConnectClose(c->conn);
+	}
+	(void)s;
+	free(c->uri);
+	memset(c, 0, sizeof(*c));
+	c->cb_iter = c->cb_done = -1;
+}
+
+/* Returns the cached connection to uri, opening it (with keepalive and event callbacks) into
+ * a free slot. */
+static int conn_get(struct lv_state *s, const char *uri, struct lv_conn **out,
+		    struct mt_error *err)
+{
+	struct lv_conn *c = NULL;
+	int rc = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (s->conns[i].uri && strcmp(s->conns[i].uri, uri) == 0) {
+			*out = &s->conns[i];
+			return 0;
+		}
+	for (int i = 0; i < 2 && !c; i++)
+		if (!s->conns[i].uri)
+			c = &s->conns[i];
+	if (!c)
+		return mt_err(err, MT_EINVAL, "libvirt driver: a third host '%s' (only ping-pong "
+			      "between two hosts is supported)", uri);
+	c->cb_iter = c->cb_done = -1;
+	if (!(c->uri = strdup(uri))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(c->conn = virConnectOpen(uri))) {
+		rc = mt_err(err, MT_EINFRA, "cannot connect to %s: %s", uri,
+			    virGetLastErrorMessage());
+		goto out;
+	}
+	/* Keepalive makes a dead daemon an error instead of a hang (needs the event loop). */
+	virConnectSetKeepAlive(c->conn, 5, 3);
+	atomic_fetch_add(&s->refs, 1);
+	c->cb_iter = virConnectDomainEventRegisterAny(
+		c->conn, NULL, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+		VIR_DOMAIN_EVENT_CALLBACK(on_iteration), s, state_unref);
+	if (c->cb_iter < 0)
+		atomic_fetch_sub(&s->refs, 1);
+	atomic_fetch_add(&s->refs, 1);
+	c->cb_done = virConnectDomainEventRegisterAny(
+		c->conn, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+		VIR_DOMAIN_EVENT_CALLBACK(on_job_completed), s, state_unref);
+	if (c->cb_done < 0)
+		atomic_fetch_sub(&s->refs, 1);
+	/* Events are an extra; polling and completed stats work without them. */
+	*out = c;
+out:
+	if (rc)
+		conn_close(s, c);
+	return rc;
+}
+
+static void *migrate_thread(void *arg)
+{
+	struct lv_state *s = arg;
+	const virError *e;
+	uint64_t one = 1;
+	int rc;
+
+	if (s->cfg.mode == MT_LV_P2P) {
+		rc = virDomainMigrateToURI3(s->dom, s->to->uri, s->mparams, s->nmparams, s->flags);
+	} else {
+		virDomainPtr d = virDomainMigrate3(s->dom, s->to->conn, s->mparams, s->nmparams,
+						   s->flags);
+		rc = d ? 0 : -1;
+		if (d)
+			virDomainFree(d);
+	}
+	s->t_end_ns = mt_now_ns();
+	s->mig_rc = rc;
+	if (rc < 0) {
+		e = virGetLastError();
+		s->vir_code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
+		snprintf(s->vir_msg, sizeof(s->vir_msg), "%s", virGetLastErrorMessage());
+	}
+	/* An eventfd write of 1 cannot fail short of a bug; finish() joins anyway. */
+	(void)!write(s->efd, &one, sizeof(one));
+	return NULL;
+}
+
+/* --- ops --- */
+
+static int lv_check(const struct mt_params *p, struct mt_error *err)
+{
+	struct mt_lv_config c;
+	int rc = mt_lv_config_from_params(p, &c, err);
+
+	if (rc == 0)
+		mt_lv_config_free(&c);
+	return rc;
+}
+
+static int lv_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			size_t whylen)
+{
+	struct mt_lv_config c;
+	struct mt_error e = { 0 };
+	int rc;
+
+	(void)ctx;
+	if ((rc = mt_lv_config_from_params(p, &c, &e)) != 0) {
+		snprintf(why, whylen, "%s", e.msg);
+		return rc;
+	}
+	rc = mt_lv_unsupported(&c, why, whylen);
+	mt_lv_config_free(&c);
+	return rc;
+}
+
+static int lv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		      struct mt_error *err)
+{
+	struct lv_state *s = NULL;
+	int rc;
+
+	*state = NULL;
+	if (!ctx || !ctx->domain || !*ctx->domain)
+		return mt_err(err, MT_EINVAL, "libvirt driver: no domain given");
+	if ((rc = mt_lv_events_init(err)) != 0)
+		return rc;
+	if (!(s = calloc(1, sizeof(*s))))
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->mu, NULL);
+	s->efd = -1;
+	s->page_size = 4096;
+	for (int i = 0; i < 2; i++)
+		s->conns[i].cb_iter = s->conns[i].cb_done = -1;
+	if ((rc = mt_lv_config_from_params(p, &s->cfg, err)) != 0)
+		goto out;
+	/* ctx->t0_ns is not known yet (the runner sets it after prepare): series and events use
+	 * the ctx handed to poll/finish. */
+	if (!(s->domain = strdup(ctx->domain))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	*state = s;
+	s = NULL;
+out:
+	if (s)
+		state_unref(s);
+	return rc;
+}
+
+static void hop_reset(struct lv_state *s)
+{
+	if (s->dom)
+		virDomainFree(s->dom);
+	if (s->mparams)
+		virTypedParamsFree(s->mparams, s->nmparams);
+	s->dom = NULL;
+	s->mparams = NULL;
+	s->nmparams = 0;
+	s->running = s->have_thread = 0;
+	s->downtime_applied = s->postcopy_started = s->aborted = 0;
+	s->postcopy_t_ns = s->abort_t_ns = -1;
+	s->last_remaining = s->last_dirty = s->last_Bps = s->last_iter = NAN;
+	s->mig_rc = 0;
+	s->vir_code = 0;
+	s->vir_msg[0] = '\0';
+	pthread_mutex_lock(&s->mu);
+	s->ev_iteration = 0;
+	s->niters = s->iters_lost = 0;
+	if (s->done_params)
+		virTypedParamsFree(s->done_params, s->ndone);
+	s->done_params = NULL;
+	s->ndone = s->have_done = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int set_max_downtime(struct lv_state *s)
+{
+	return virDomainMigrateSetMaxDowntime(s->dom, mt_lv_downtime_ms(s->cfg.max_downtime_ns), 0);
+}
+
+static int lv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
+		    struct mt_error *err)
+{
+	struct lv_state *s = state;
+	int rc = 0, active;
+
+	*done_fd = -1;
+	if (s->running)
+		return mt_err(err, MT_EINVAL, "libvirt driver: hop %d still running", s->hop);
+	if (!req || !req->from || !req->to)
+		return mt_err(err, MT_EINVAL, "libvirt driver: hop without source or destination");
+	hop_reset(s);
+	s->hop = req->hop;
+	if ((rc = conn_get(s, req->from, &s->from, err)) ||
+	    (rc = conn_get(s, req->to, &s->to, err)))
+		goto out;
+	if (!(s->dom = virDomainLookupByName(s->from->conn, s->domain))) {
+		rc = mt_err(err, MT_EINFRA, "domain '%s' on %s: %s", s->domain, req->from,
+			    virGetLastErrorMessage());
+		goto out;
+	}
+	active = virDomainIsActive(s->dom);
+	if (active != 1) {
+		rc = mt_err(err, MT_EINFRA, "domain '%s' is not running on %s%s%s", s->domain,
+			    req->from, active < 0 ? ": " : "",
+			    active < 0 ? virGetLastErrorMessage() : "");
+		goto out;
+	}
+	if ((rc = mt_lv_build(&s->cfg, s->hop, &s->mparams, &s->nmparams, &s->flags, err)))
+		goto out;
+	/* Before the job starts too: an idle guest may converge before the first poll. */
+	if (s->cfg.max_downtime_ns >= 0 && set_max_downtime(s) == 0)
+		s->downtime_applied = 1;
+	/* The previous hop's done_fd stays open until now, so a runner that removes it from its
+	 * loop after finish() never touches a closed (or reused) descriptor. */
+	if (s->efd >= 0)
+		close(s->efd);
+	if ((s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		rc = mt_err(err, MT_EIO, "eventfd: %s", strerror(errno));
+		goto out;
+	}
+	s->t_start_ns = mt_now_ns();
+	if (pthread_create(&s->thread, NULL, migrate_thread, s) != 0) {
+		rc = mt_err(err, MT_EINFRA, "libvirt driver: cannot start the migration thread");
+		goto out;
+	}
+	s->have_thread = 1;
+	s->running = 1;
+	*done_fd = s->efd;
+out:
+	return rc;
+}
+
+/* Moves buffered MIGRATION_ITERATION events into a series. */
+static void drain_iterations(struct lv_state *s, struct mt_ctx *ctx)
+{
+	struct mt_series *ser = NULL;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->niters && ctx && ctx->result)
+		ser = mt_cell_series(ctx->result, "migration.iteration_events", "count");
+	for (int i = 0; ser && i < s->niters; i++)
+		mt_series_add(ser, s->iters[i].t_ns - ctx->t0_ns, s->iters[i].it);
+	s->niters = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Switches to post-copy when the configured point is reached (default: first pass done). */
+static void maybe_postcopy(struct lv_state *s, struct mt_ctx *ctx, int64_t now_ns)
+{
+	long n = s->cfg.postcopy_after_iterations;
+	int due = 0, ev_it, rc;
+	double it;
+
+	if (!s->cfg.postcopy || s->postcopy_started)
+		return;
+	pthread_mutex_lock(&s->mu);
+	ev_it = s->ev_iteration;
+	pthread_mutex_unlock(&s->mu);
+	it = isnan(s->last_iter) ? ev_it : fmax(s->last_iter, ev_it);
+	if (s->cfg.postcopy_after_ns >= 0)
+		due = now_ns - s->t_start_ns >= s->cfg.postcopy_after_ns;
+	else
+		/* libvirt's counter is 1 during the first pass, so N passes done ⇔ ≥ N + 1
+		 * (virsh --postcopy-after-precopy switches at 2). */
+		due = it >= (double)((n >= 0 ? n : 1) + 1);
+	if (!due)
+		return;
+	rc = virDomainMigrateStartPostCopy(s->dom, 0);
+	s->postcopy_started = 1;
+	s->postcopy_t_ns = now_ns;
+	if (ctx && ctx->result)
+		mt_cell_add_event(ctx->result, now_ns - ctx->t0_ns, now_ns - ctx->t0_ns,
+				  "migrate.postcopy", rc < 0 ? virGetLastErrorMessage() : NULL,
+				  rc < 0 ? MT_EINFRA : 0);
+}
+
+static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
+{
+	struct lv_state *s = state;
+	virTypedParameterPtr p = NULL;
+	int n = 0, type = VIR_DOMAIN_JOB_NONE;
+	double v;
+
+	if (!s->running)
+		return 0;
+	drain_iterations(s, ctx);
+	/* A failed query (job just ended, daemon busy) loses one sample, not the cell. */
+	if (virDomainGetJobStats(s->dom, &type, &p, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
+		goto out;
+	if (ctx && ctx->result)
+		mt_lv_record_sample(ctx->result, now_ns - ctx->t0_ns, p, n);
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
+		s->last_remaining = v;
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &v) == 0)
+		s->last_dirty = v;
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &v) == 0)
+		s->last_Bps = v;
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &v) == 0)
+		s->last_iter = v;
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &v) == 0 && v > 0)
+		s->page_size = v;
+	if (s->cfg.max_downtime_ns >= 0 && !s->downtime_applied) {
+		int rc = set_max_downtime(s);
+
+		s->downtime_applied = 1;
+		if (ctx && ctx->result)
+			mt_cell_add_event(ctx->result, now_ns - ctx->t0_ns, now_ns - ctx->t0_ns,
+					  "migrate.max_downtime",
+					  rc < 0 ? virGetLastErrorMessage() : NULL,
+					  rc < 0 ? MT_EINFRA : 0);
+	}
+	maybe_postcopy(s, ctx, now_ns);
+out:
+	if (p)
+		virTypedParamsFree(p, n);
+	return 0;
+}
+
+/* The completed job's statistics: the JOB_COMPLETED event, else the source's completed job,
+ * else the destination's (an undefined transient source has none). Caller frees *p. */
+static const char *completed_stats(struct lv_state *s, virTypedParameterPtr *p, int *n)
+{
+	int type = VIR_DOMAIN_JOB_NONE;
+	virDomainPtr d;
+
+	for (int round = 0; round < 2; round++) {
+		pthread_mutex_lock(&s->mu);
+		if (s->have_done) {
+			*p = s->done_params;
+			*n = s->ndone;
+			s->done_params = NULL;
+			s->ndone = s->have_done = 0;
+			pthread_mutex_unlock(&s->mu);
+			return "event";
+		}
+		pthread_mutex_unlock(&s->mu);
+		if (round)
+			break;
+		/* KEEP_COMPLETED: leave them for other readers (virsh domjobinfo --completed). */
+		if (virDomainGetJobStats(s->dom, &type, p, n, VIR_DOMAIN_JOB_STATS_COMPLETED |
+					 VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) == 0) {
+			if (type != VIR_DOMAIN_JOB_NONE && *n > 0)
+				return "source";
+			virTypedParamsFree(*p, *n);
+		}
+		if ((d = virDomainLookupByName(s->to->conn, s->domain))) {
+			int ok = virDomainGetJobStats(d, &type, p, n,
+						      VIR_DOMAIN_JOB_STATS_COMPLETED |
+						      VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) == 0;
+
+			virDomainFree(d);
+			if (ok && type != VIR_DOMAIN_JOB_NONE && *n > 0)
+				return "destination";
+			if (ok)
+				virTypedParamsFree(*p, *n);
+		}
+		/* Give the event thread a moment: the event trails the API's return. */
+		nanosleep(&(struct timespec){ 0, 300 * 1000000L }, NULL);
+	}
+	*p = NULL;
+	*n = 0;
+	return NULL;
+}
+
+/* Where the domain runs now: the URI of the one connection where it is active. */
+static void record_final_host(struct lv_state *s, struct mt_cell_result *r, const char *path)
+{
+	char buf[1024] = "";
+	int nactive = 0;
+
+	for (int i = 0; i < 2; i++) {
+		virDomainPtr d;
+
+		if (!s->conns[i].conn || !(d = virDomainLookupByName(s->conns[i].conn, s->domain)))
+			continue;
+		if (virDomainIsActive(d) == 1) {
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, sizeof(buf) - l, "%s%s", nactive ? " " : "",
+				 s->conns[i].uri);
+			nactive++;
+		}
+		virDomainFree(d);
+	}
+	virResetLastError();
+	if (!r)
+		return;
+	if (nactive == 1)
+		mt_cell_set_str(r, path, buf);
+	else if (nactive == 0)
+		mt_cell_set_absent(r, path, "the domain runs on neither host");
+	else
+		mt_cell_set_absent(r, path, "the domain runs on both hosts");
+}
+
+static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	struct lv_state *s = state;
+	struct mt_cell_result *r = ctx ? ctx->result : NULL;
+	char prefix[48], dt_prefix[48], path[96];
+	virTypedParameterPtr p = NULL;
+	const char *from;
+	uint64_t val;
+	int n = 0, rc = 0;
+
+	if (!s->have_thread)
+		return mt_err(err, MT_EINVAL, "libvirt driver: finish without a running hop");
+	pthread_join(s->thread, NULL);
+	/* Already drained by the runner, or not: the join settled it either way. */
+	(void)!read(s->efd, &val, sizeof(val));
+	s->have_thread = 0;
+	s->running = 0;
+	drain_iterations(s, ctx);
+	if (s->hop == 0) {
+		snprintf(prefix, sizeof(prefix), "migration.");
+		snprintf(dt_prefix, sizeof(dt_prefix), "downtime.");
+	} else {
+		snprintf(prefix, sizeof(prefix), "migration.hop%d.", s->hop);
+		snprintf(dt_prefix, sizeof(dt_prefix), "downtime.hop%d.", s->hop);
+	}
+	if (r) {
+		snprintf(path, sizeof(path), "%sdriver_elapsed_ms", prefix);
+		mt_cell_set_num(r, path, (double)(s->t_end_ns - s->t_start_ns) / 1e6);
+		if (s->postcopy_started) {
+			snprintf(path, sizeof(path), "%spostcopy_switch_ms", prefix);
+			mt_cell_set_num(r, path, (double)(s->postcopy_t_ns - s->t_start_ns) / 1e6);
+		}
+	}
+	if (s->mig_rc == 0) {
+		s->hops_done++;
+		from = completed_stats(s, &p, &n);
+		if (r && from) {
+			snprintf(path, sizeof(path), "%sstats_source", prefix);
+			mt_cell_set_str(r, path, from);
+			if (mt_lv_record_completed(r, prefix, dt_prefix, p, n, &s->cfg) != 0)
+				rc = mt_err(err, MT_ENOMEM, "out of memory");
+		} else if (r) {
+			snprintf(path, sizeof(path), "%stotal_time_ms", prefix);
+			mt_cell_set_absent(r, path, "libvirt returned no completed job statistics");
+			snprintf(path, sizeof(path), "%shypervisor_downtime_ms", dt_prefix);
+			mt_cell_set_absent(r, path, "libvirt returned no completed job statistics");
+		}
+		goto out;
+	}
+	/* The hop failed: keep libvirt's message; say how far it got. */
+	if (r) {
+		snprintf(path, sizeof(path), "%serror", prefix);
+		mt_cell_set_str(r, path, s->vir_msg);
+		snprintf(path, sizeof(path), "%sfinal_host", prefix);
+		record_final_host(s, r, path);
+		if (!isnan(s->last_remaining)) {
+			snprintf(path, sizeof(path), "%slast_remaining_bytes", prefix);
+			mt_cell_set_num(r, path, s->last_remaining);
+		}
+		if (!isnan(s->last_dirty)) {
+			snprintf(path, sizeof(path), "%slast_dirty_rate_pages_s", prefix);
+			mt_cell_set_num(r, path, s->last_dirty);
+		}
+	}
+	if (s->aborted) {
+		char rem[32] = "?", dirty[32] = "?";
+
+		if (!isnan(s->last_remaining))
+			mt_fmt_size((uint64_t)s->last_remaining, rem, sizeof(rem));
+		if (!isnan(s->last_dirty))
+			snprintf(dirty, sizeof(dirty), "%.1f MiB/s",
+				 s->last_dirty * s->page_size / 1048576.0);
+		rc = mt_err(err, MT_ETIMEOUT,
+			    "aborted after %.1f s: last remaining %s at %s dirty rate (libvirt: %s)",
+			    (double)(s->abort_t_ns - s->t_start_ns) / 1e9, rem, dirty, s->vir_msg);
+	} else {
+		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg),
+			    "migration hop %d %s → %s: %s", s->hop, s->from->uri, s->to->uri,
+			    s->vir_msg);
+	}
+out:
+	if (p)
+		virTypedParamsFree(p, n);
+	hop_reset(s);
+	return rc;
+}
+
+static int lv_abort(void *state, struct mt_error *err)
+{
+	struct lv_state *s = state;
+
+	if (!s->running || !s->dom)
+		return 0;
+	s->aborted = 1;
+	s->abort_t_ns = mt_now_ns();
+	/* In post-copy the guest already runs on the destination: libvirt refuses, and says so. */
+	if (virDomainAbortJob(s->dom) < 0)
+		return mt_err(err, MT_EINFRA, "cannot abort the migration of '%s': %s", s->domain,
+			      virGetLastErrorMessage());
+	return 0;
+}
+
+static int lv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	struct lv_state *s = state;
+	struct mt_cell_result *r = ctx ? ctx->result : NULL;
+
+	(void)err;
+	if (!r)
+		return 0;
+	mt_cell_set_num(r, "migration.hops_completed", s->hops_done);
+	if (s->cfg.bandwidth_Bps)
+		mt_cell_set_num(r, "migration.bandwidth_cap_bytes_s",
+				(double)mt_lv_bandwidth_mib(s->cfg.bandwidth_Bps) * 1048576.0);
+	if (s->conns[0].conn || s->conns[1].conn)
+		record_final_host(s, r, "migration.final_host");
+	else
+		mt_cell_set_absent(r, "migration.final_host", "no migration was started");
+	return 0;
+}
+
+static void lv_release(void *state)
+{
+	struct lv_state *s = state;
+
+	if (!s)
+		return;
+	if (s->have_thread) {
+		/* finish() was never called (runner error path): stop the hop, then wait. */
+		if (s->running && s->dom)
+			virDomainAbortJob(s->dom);
+		pthread_join(s->thread, NULL);
+		s->have_thread = 0;
+	}
+	hop_reset(s);
+	if (s->efd >= 0)
+		close(s->efd);
+	for (int i = 0; i < 2; i++)
+		conn_close(s, &s->conns[i]);
+	state_unref(s);
+}
+
+const struct mt_driver_ops mt_driver_libvirt = {
+	.name = "libvirt",
+	.summary = "live migration through libvirt (p2p or direct), job statistics and events",
+	.options = mt_lv_options,
+	.check = lv_check,
+	.supported = lv_supported,
+	.prepare = lv_prepare,
+	.start = lv_start,
+	.poll = lv_poll,
+	.finish = lv_finish,
+	.abort = lv_abort,
+	.collect = lv_collect,
+	.release = lv_release,
+};

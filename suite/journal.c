@@ -1,0 +1,838 @@
+/* journal.c — the fault journal (format in include/migtorture/journal.h).
+ *
+ * Why it looks like this:
+ * - One JSON object per line, appended with O_APPEND in a single write and fsync'd, so a
+ *   crash leaves at worst one torn last line. Reading skips lines that do not parse; opening
+ *   for writing first ends a torn line with '\n' so the next record starts on its own line.
+ * - An exclusive flock on the journal file for as long as it is open: two runners never share
+ *   a journal, and `recover` cannot undo what a live runner is still using.
+ * - The lock makes this process the only writer, so the entry table read at open is kept in
+ *   memory and updated with every record written.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "journal_priv.h"
+#include "migtorture/journal.h"
+#include "migtorture/plugin.h"
+
+/* A journal whose entries are all closed is emptied at open once it is larger than this. */
+#define MT_JOURNAL_COMPACT_BYTES (1024 * 1024)
+
+struct jent {
+	uint64_t id;
+	char *kind, *host_json, *undo_json;
+	int applied;
+	int64_t t_applied_ns;
+	int closed;
+};
+
+struct mt_journal {
+	char *path;
+	int fd;
+	char *run_id;
+	int64_t t0_ns;          /* 0 = unknown (recover): times are then written as -1 */
+	struct jent *e;
+	size_t n, cap;
+	uint64_t max_id;
+	unsigned bad_lines;     /* lines that did not parse (a torn write) */
+	struct mt_journal_entry *view; /* mt_journal_open_entries' answer */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t rel_now(const struct mt_journal *j)
+{
+	return j->t0_ns ? mono_ns() - j->t0_ns : -1;
+}
+
+/* mkdir -p of path's parent directory, mode 0700 for what it creates. */
+static int make_parent(const char *path, struct mt_error *err)
+{
+	char buf[PATH_MAX];
+	char *slash;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return mt_err(err, MT_EINVAL, "journal path too long");
+	slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return 0;
+	*slash = '\0';
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return mt_err(err, MT_EIO, "mkdir %s: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return mt_err(err, MT_EIO, "mkdir %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+static void fsync_parent(const char *path)
+{
+	char buf[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	slash = strrchr(buf, '/');
+	if (!slash)
+		snprintf(buf, sizeof(buf), ".");
+	else if (slash == buf)
+		buf[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static struct jent *find(struct mt_journal *j, uint64_t id)
+{
+	for (size_t i = j->n; i-- > 0;)
+		if (j->e[i].id == id)
+			return &j->e[i];
+	return NULL;
+}
+
+static int add_entry(struct mt_journal *j, uint64_t id, const char *kind, const char *host,
+		     const char *undo)
+{
+	struct jent *e;
+
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? 2 * j->cap : 16;
+		struct jent *ne = realloc(j->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return MT_ENOMEM;
+		j->e = ne;
+		j->cap = cap;
+	}
+	e = &j->e[j->n];
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->kind = strdup(kind);
+	e->host_json = strdup(host);
+	e->undo_json = strdup(undo);
+	if (!e->kind || !e->host_json || !e->undo_json) {
+		free(e->kind);
+		free(e->host_json);
+		free(e->undo_json);
+		return MT_ENOMEM;
+	}
+	j->n++;
+	if (id > j->max_id)
+		j->max_id = id;
+	return 0;
+}
+
+static uint64_t get_u64(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
+}
+
+/* Applies one parsed line to the table. Lines it does not understand are ignored. */
+static int replay_line(struct mt_journal *j, const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	const cJSON *op, *kind, *host, *undo;
+	char *hs = NULL, *us = NULL;
+	struct jent *e;
+	uint64_t id;
+	int rc = 0;
+
+	if (!o || !cJSON_IsObject(o)) {
+		j->bad_lines++;
+		goto out;
+	}
+	op = cJSON_GetObjectItemCaseSensitive(o, "op");
+	id = get_u64(o, "id");
+	if (!cJSON_IsString(op) || id == 0) {
+		j->bad_lines++;
+		goto out;
+	}
+	if (strcmp(op->valuestring, "open") == 0) {
+		kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+		host = cJSON_GetObjectItemCaseSensitive(o, "host");
+		undo = cJSON_GetObjectItemCaseSensitive(o, "undo");
+		if (!cJSON_IsString(kind) || !cJSON_IsObject(host) || !cJSON_IsObject(undo)) {
+			j->bad_lines++;
+			goto out;
+		}
+		hs = cJSON_PrintUnformatted(host);
+		us = cJSON_PrintUnformatted(undo);
+		if (!hs || !us) {
+			rc = MT_ENOMEM;
+			goto out;
+		}
+		rc = add_entry(j, id, kind->valuestring, hs, us);
+	} else if ((e = find(j, id)) != NULL) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "t_ns");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "rc");
+
+		if (strcmp(op->valuestring, "applied") == 0) {
+			e->applied = 1;
+			e->t_applied_ns = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : -1;
+		} else if (strcmp(op->valuestring, "close") == 0) {
+			/* A failed undo (rc < 0) leaves the entry open. */
+			if (!cJSON_IsNumber(r) || r->valueint == 0)
+				e->closed = 1;
+		}
+	}
+out:
+	free(hs);
+	free(us);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* Reads the whole file into the table; returns its size in *size. */
+static int replay(struct mt_journal *j, off_t *size, int *torn, struct mt_error *err)
+{
+	struct stat st;
+	char *buf = NULL, *p, *end;
+	ssize_t got = 0;
+	int rc = 0;
+
+	*torn = 0;
+	if (fstat(j->fd, &st) < 0) {
+		rc = mt_err(err, MT_EIO, "stat %s: %s", j->path, strerror(errno));
+		goto out;
+	}
+	*size = st.st_size;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory reading %s", j->path);
+		goto out;
+	}
+	while (got < st.st_size) {
+		ssize_t r = pread(j->fd, buf + got, (size_t)(st.st_size - got), got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = mt_err(err, MT_EIO, "read %s: %s", j->path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	buf[got] = '\0';
+	*size = got;
+	*torn = got > 0 && buf[got - 1] != '\n';
+	for (p = buf; p < buf + got; p = end + 1) {
+		end = memchr(p, '\n', (size_t)(buf + got - p));
+		if (!end)
+			end = buf + got;
+		*end = '\0';
+		if (end > p && replay_line(j, p) < 0) {
+			rc = mt_err(err, MT_ENOMEM, "out of memory reading %s", j->path);
+			goto out;
+		}
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+static int write_all(struct mt_journal *j, const char *s, size_t len, struct mt_error *err)
+{
+	while (len > 0) {
+		ssize_t w = write(j->fd, s, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return mt_err(err, MT_EIO, "write %s: %s", j->path, strerror(errno));
+		s += w;
+		len -= (size_t)w;
+	}
+	if (fsync(j->fd) < 0)
+		return mt_err(err, MT_EIO, "fsync %s: %s", j->path, strerror(errno));
+	return 0;
+}
+
+/* Appends one record (the object is consumed) as a single line and fsyncs. */
+static int append(struct mt_journal *j, cJSON *o, struct mt_error *err)
+{
+	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+	char *line = NULL;
+	size_t len;
+	int rc;
+
+	if (!s) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory writing the journal");
+		goto out;
+	}
+	len = strlen(s);
+	line = malloc(len + 2);
+	if (!line) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory writing the journal");
+		goto out;
+	}
+	memcpy(line, s, len);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	rc = write_all(j, line, len + 1, err);
+out:
+	free(line);
+	free(s);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static size_t count_open(const struct mt_journal *j)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->n; i++)
+		n += !j->e[i].closed;
+	return n;
+}
+
+int mt_journal_open(const char *path, struct mt_journal **out, struct mt_error *err)
+{
+	struct mt_journal *j = NULL;
+	int created = 0, torn = 0, rc = 0;
+	off_t size = 0;
+
+	*out = NULL;
+	if (!path || !path[0])
+		return mt_err(err, MT_EINVAL, "no journal path");
+	rc = make_parent(path, err);
+	if (rc < 0)
+		goto out;
+	j = calloc(1, sizeof(*j));
+	if (j)
+		j->fd = -1;
+	if (!j || !(j->path = strdup(path))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (j->fd >= 0)
+		created = 1;
+	else if (errno == EEXIST)
+		j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0) {
+		rc = mt_err(err, MT_EIO, "open journal %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (created)
+		fsync_parent(path);
+	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK
+			     ? mt_err(err, MT_EINFRA,
+				      "journal %s is in use by a running migtorture; wait for it "
+				      "to end (or stop it) first", path)
+			     : mt_err(err, MT_EIO, "lock %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = replay(j, &size, &torn, err);
+	if (rc < 0)
+		goto out;
+	if (count_open(j) == 0 && size > MT_JOURNAL_COMPACT_BYTES) {
+		/* Nothing open: the history is not needed to undo anything. */
+		if (ftruncate(j->fd, 0) == 0)
+			fsync(j->fd);
+	} else if (torn) {
+		rc = write_all(j, "\n", 1, err); /* end the torn line */
+		if (rc < 0)
+			goto out;
+	}
+	*out = j;
+	j = NULL;
+out:
+	mt_journal_close(j);
+	return rc;
+}
+
+void mt_journal_close(struct mt_journal *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->e[i].kind);
+		free(j->e[i].host_json);
+		free(j->e[i].undo_json);
+	}
+	free(j->e);
+	free(j->view);
+	free(j->run_id);
+	free(j->path);
+	if (j->fd >= 0)
+		close(j->fd); /* also releases the lock */
+	free(j);
+}
+
+const char *mt_journal_path(const struct mt_journal *j)
+{
+	return j->path;
+}
+
+void mt_journal_set_run(struct mt_journal *j, const char *run_id)
+{
+	char *r = run_id ? strdup(run_id) : NULL;
+
+	free(j->run_id);
+	j->run_id = r;
+}
+
+void mt_journal_set_t0(struct mt_journal *j, int64_t t0_ns)
+{
+	j->t0_ns = t0_ns;
+}
+
+uint64_t mt_journal_last_id(const struct mt_journal *j)
+{
+	return j->max_id;
+}
+
+unsigned mt_journal_bad_lines(const struct mt_journal *j)
+{
+	return j->bad_lines;
+}
+
+int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_host *host,
+		     const char *undo_json, uint64_t *id, struct mt_error *err)
+{
+	char *hs = mt_host_to_json(host);
+	cJSON *o = NULL, *ho = NULL, *uo = NULL;
+	uint64_t nid = j->max_id + 1;
+	char wall[32];
+	int rc = 0;
+
+	if (!kind || !kind[0] || !undo_json) {
+		rc = mt_err(err, MT_EINVAL, "journal: an entry needs a kind and an undo record");
+		goto out;
+	}
+	uo = cJSON_Parse(undo_json);
+	if (!uo || !cJSON_IsObject(uo)) {
+		rc = mt_err(err, MT_EINVAL, "journal: undo record of '%s' is not a JSON object",
+			    kind);
+		goto out;
+	}
+	ho = hs ? cJSON_Parse(hs) : NULL;
+	o = cJSON_CreateObject();
+	if (!ho || !o || !cJSON_AddStringToObject(o, "op", "open") ||
+	    !cJSON_AddNumberToObject(o, "id", (double)nid) ||
+	    !cJSON_AddStringToObject(o, "kind", kind)) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_AddItemToObject(o, "host", ho);
+	ho = NULL;
+	cJSON_AddItemToObject(o, "undo", uo);
+	uo = NULL;
+	/* An integer, not a double in exponent form: ns since the epoch need 19 digits. */
+	snprintf(wall, sizeof(wall), "%lld", (long long)wall_ns());
+	if (!cJSON_AddRawToObject(o, "t_wall_ns", wall) ||
+	    !cJSON_AddStringToObject(o, "run", j->run_id ? j->run_id : "")) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Table first (so a failed write is still undone by this process), then the file. */
+	if (add_entry(j, nid, kind, hs, undo_json) < 0) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = append(j, o, err);
+	o = NULL;
+	if (rc < 0) {
+		j->n--; /* not on disk: the change must not be made */
+		free(j->e[j->n].kind);
+		free(j->e[j->n].host_json);
+		free(j->e[j->n].undo_json);
+		goto out;
+	}
+	if (id)
+		*id = nid;
+out:
+	cJSON_Delete(o);
+	cJSON_Delete(ho);
+	cJSON_Delete(uo);
+	free(hs);
+	return rc;
+}
+
+static int record(struct mt_journal *j, const char *op, uint64_t id, int64_t t_ns, int with_rc,
+		  int rcv, struct mt_error *err)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddStringToObject(o, "op", op) ||
+	    !cJSON_AddNumberToObject(o, "id", (double)id) ||
+	    !cJSON_AddNumberToObject(o, "t_ns", (double)t_ns) ||
+	    (with_rc && !cJSON_AddNumberToObject(o, "rc", rcv))) {
+		cJSON_Delete(o);
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	}
+	return append(j, o, err);
+}
+
+int mt_journal_applied(struct mt_journal *j, uint64_t id, int64_t t_ns, struct mt_error *err)
+{
+	struct jent *e = find(j, id);
+	int rc;
+
+	if (!e)
+		return mt_err(err, MT_ENOTFOUND, "journal: no entry %llu", (unsigned long long)id);
+	rc = record(j, "applied", id, t_ns, 0, 0, err);
+	if (rc == 0) {
+		e->applied = 1;
+		e->t_applied_ns = t_ns;
+	}
+	return rc;
+}
+
+int mt_journal_end(struct mt_journal *j, uint64_t id, int64_t t_ns, int rcv,
+		   struct mt_error *err)
+{
+	struct jent *e = find(j, id);
+	int rc;
+
+	if (!e)
+		return mt_err(err, MT_ENOTFOUND, "journal: no entry %llu", (unsigned long long)id);
+	rc = record(j, "close", id, t_ns, 1, rcv, err);
+	if (rc == 0 && rcv == 0)
+		e->closed = 1;
+	return rc;
+}
+
+int mt_journal_open_entries(struct mt_journal *j, const struct mt_journal_entry **entries,
+			    size_t *n, struct mt_error *err)
+{
+	size_t k = 0, no = count_open(j);
+
+	free(j->view);
+	j->view = NULL;
+	*entries = NULL;
+	*n = 0;
+	if (no == 0)
+		return 0;
+	j->view = calloc(no, sizeof(*j->view));
+	if (!j->view)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	/* The table is in file order, which is id order: walk it backwards. */
+	for (size_t i = j->n; i-- > 0;) {
+		const struct jent *e = &j->e[i];
+
+		if (e->closed)
+			continue;
+		j->view[k++] = (struct mt_journal_entry){ e->id, e->kind, e->host_json,
+							  e->undo_json, e->applied,
+							  e->t_applied_ns };
+	}
+	*entries = j->view;
+	*n = k;
+	return 0;
+}
+
+/* ---- the built-in "process" kind ---- */
+
+int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	int ppid = 0, pg = 0;
+	char s = 0;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return MT_ENOTFOUND;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return MT_ENOTFOUND;
+	buf[r] = '\0';
+	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+			 "%*s %*s %*s %llu", &s, &ppid, &pg, &st) != 4)
+		return MT_EIO;
+	if (state)
+		*state = s;
+	if (pgrp)
+		*pgrp = pg;
+	if (start)
+		*start = st;
+	return 0;
+}
+
+int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
+		       const char *what, uint64_t *id, struct mt_error *err)
+{
+	unsigned long long start = 0;
+	cJSON *o = cJSON_CreateObject();
+	char *undo = NULL;
+	uint64_t nid = 0;
+	int pgrp = 0, rc;
+
+	if (!o) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (pid <= 1 || mt_proc_stat(pid, NULL, &pgrp, &start) < 0) {
+		rc = mt_err(err, MT_ENOTFOUND, "journal: process %d (%s) does not exist", pid,
+			    what ? what : "?");
+		goto out;
+	}
+	/* Only a group of its own is killed as a group: never the runner's own group. */
+	if (pgrp != pid || pgrp == getpgrp())
+		pgrp = 0;
+	if (!cJSON_AddNumberToObject(o, "pid", pid) || !cJSON_AddNumberToObject(o, "pgid", pgrp) ||
+	    !cJSON_AddNumberToObject(o, "start_time", (double)start) ||
+	    !cJSON_AddStringToObject(o, "what", what ? what : "")) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	undo = cJSON_PrintUnformatted(o);
+	if (!undo) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = mt_journal_begin(j, "process", host, undo, &nid, err);
+	if (rc < 0)
+		goto out;
+	rc = mt_journal_applied(j, nid, rel_now(j), err);
+	if (rc == 0 && id)
+		*id = nid;
+out:
+	free(undo);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* Is pid (pgid == 0) or any member of group pgid still running (zombies do not count)? */
+static int still_running(int pid, int pgid)
+{
+	char state = 0;
+	int alive = 0;
+	DIR *d;
+
+	if (pgid == 0)
+		return mt_proc_stat(pid, &state, NULL, NULL) == 0 && state != 'Z' &&
+		       state != 'X';
+	if (kill(-pgid, 0) < 0 && errno == ESRCH)
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return 1;
+	for (struct dirent *de; !alive && (de = readdir(d)) != NULL;) {
+		int p = atoi(de->d_name), g = 0;
+
+		if (p > 0 && mt_proc_stat(p, &state, &g, NULL) == 0 && g == pgid &&
+		    state != 'Z' && state != 'X')
+			alive = 1;
+	}
+	closedir(d);
+	return alive;
+}
+
+/* Waits up to ms for the target to end, reaping pid if it is our child. */
+static int wait_gone(int pid, int pgid, int ms)
+{
+	for (int waited = 0;; waited += 20) {
+		while (waitpid(pid, NULL, WNOHANG) > 0)
+			;
+		if (!still_running(pid, pgid))
+			return 1;
+		if (waited >= ms)
+			return 0;
+		usleep(20000);
+	}
+}
+
+static int undo_process(const char *undo_json, char *note, size_t notelen,
+			struct mt_error *err)
+{
+	cJSON *o = cJSON_Parse(undo_json);
+	unsigned long long want, start = 0;
+	int pid, pgid, target, rc = 0;
+
+	if (!o) {
+		rc = mt_err(err, MT_EINVAL, "process entry: bad undo record");
+		goto out;
+	}
+	pid = (int)get_u64(o, "pid");
+	pgid = (int)get_u64(o, "pgid");
+	want = (unsigned long long)get_u64(o, "start_time");
+	if (pid <= 1 || pgid == 1) {
+		rc = mt_err(err, MT_EINVAL, "process entry: bad pid %d", pid);
+		goto out;
+	}
+	if (mt_proc_stat(pid, NULL, NULL, &start) < 0) {
+		snprintf(note, notelen, "process %d already gone", pid);
+		goto out;
+	}
+	if (start != want) {
+		/* The number now names another process: ours is gone. Never signal it. */
+		snprintf(note, notelen, "pid %d was recycled (start time %llu, journalled %llu): "
+			 "not signalled", pid, start, want);
+		goto out;
+	}
+	target = pgid > 0 ? -pgid : pid;
+	if (kill(target, SIGTERM) < 0 && errno != ESRCH) {
+		rc = mt_err(err, MT_EINFRA, "kill %d: %s", target, strerror(errno));
+		goto out;
+	}
+	if (wait_gone(pid, pgid, 2000)) {
+		snprintf(note, notelen, "terminated %s %d", pgid ? "process group" : "process",
+			 pgid ? pgid : pid);
+		goto out;
+	}
+	kill(target, SIGKILL);
+	if (!wait_gone(pid, pgid, 1000)) {
+		rc = mt_err(err, MT_EINFRA, "%s %d survived SIGKILL",
+			    pgid ? "process group" : "process", pgid ? pgid : pid);
+		goto out;
+	}
+	snprintf(note, notelen, "killed %s %d (SIGTERM ignored for 2 s)",
+		 pgid ? "process group" : "process", pgid ? pgid : pid);
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* Undoes one entry in the place its host names. */
+static int undo_entry(const struct jent *e, char *note, size_t notelen, struct mt_error *err)
+{
+	const struct mt_fault_ops *ops;
+	struct mt_host h;
+	int saved = -1, rc;
+
+	note[0] = '\0';
+	rc = mt_host_from_json(e->host_json, &h, err);
+	if (rc < 0)
+		return rc;
+	if (h.kind == MT_HOST_SSH) {
+		rc = mt_err(err, MT_EUNSUPPORTED,
+			    "host '%s' is remote: remote undo lands with the network-faults issue",
+			    h.name);
+		goto out;
+	}
+	if (strcmp(e->kind, "process") == 0) {
+		rc = undo_process(e->undo_json, note, notelen, err);
+		goto out;
+	}
+	ops = mt_find_fault(e->kind);
+	if (!ops || !ops->undo) {
+		rc = mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in this build to undo it",
+			    e->kind);
+		goto out;
+	}
+	rc = mt_host_enter(&h, &saved, err);
+	if (rc < 0)
+		goto out;
+	rc = ops->undo(e->undo_json, err);
+	if (rc < 0 && err && err->code == 0)
+		mt_err(err, rc, "undo failed (%s)", mt_err_name(rc));
+	{
+		struct mt_error lerr = { 0 };
+		int lrc = mt_host_leave(saved, &lerr);
+
+		if (lrc < 0 && rc == 0)
+			rc = mt_err(err, lrc, "%s", lerr.msg);
+	}
+out:
+	mt_host_free(&h);
+	return rc;
+}
+
+int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last_id,
+			  FILE *log, unsigned *undone, unsigned *failed, struct mt_error *err)
+{
+	uint64_t *ids = NULL;
+	size_t n = 0;
+	int first_rc = 0;
+	unsigned nu = 0, nf = 0;
+
+	ids = malloc((j->n ? j->n : 1) * sizeof(*ids));
+	if (!ids) {
+		first_rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = j->n; i-- > 0;)
+		if (!j->e[i].closed && j->e[i].id >= first_id && j->e[i].id <= last_id)
+			ids[n++] = j->e[i].id;
+	/* Newest first: a later change may sit on top of an earlier one. */
+	for (size_t k = 0; k < n; k++) {
+		const struct jent *e = find(j, ids[k]);
+		struct mt_error lerr = { 0 };
+		char note[256];
+		int rc = undo_entry(e, note, sizeof(note), &lerr);
+		int wrc;
+
+		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
+		if (rc == 0 && wrc < 0)
+			rc = wrc; /* undone, but the close is not on disk: recover redoes it */
+		e = find(j, ids[k]);
+		if (rc < 0) {
+			nf++;
+			if (log)
+				fprintf(log, "journal entry %llu (%s): undo FAILED: %s\n",
+					(unsigned long long)e->id, e->kind, lerr.msg);
+			if (first_rc == 0)
+				first_rc = mt_err(err, rc, "undo of journal entry %llu (%s): %s",
+						  (unsigned long long)e->id, e->kind, lerr.msg);
+		} else {
+			nu++;
+			if (log)
+				fprintf(log, "journal entry %llu (%s): undone%s%s\n",
+					(unsigned long long)e->id, e->kind, note[0] ? ": " : "",
+					note);
+		}
+	}
+out:
+	if (undone)
+		*undone = nu;
+	if (failed)
+		*failed = nf;
+	free(ids);
+	return first_rc;
+}
+
+int mt_journal_undo_all(struct mt_journal *j, unsigned *undone, unsigned *failed,
+			struct mt_error *err)
+{
+	return mt_journal_undo_range(j, 0, UINT64_MAX, NULL, undone, failed, err);
+}

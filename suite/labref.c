@@ -1,0 +1,181 @@
+/* labref.c — `lab:NAME` → the lab host's libvirt URI and addresses, from lab.json (cJSON). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "labref.h"
+
+#define LAB_JSON_DEFAULT "/run/migtorture/lab/lab.json"
+#define LAB_JSON_MAX (4 * 1024 * 1024)
+
+const char *mt_labref_path(void)
+{
+	const char *p = getenv("MT_LAB_JSON");
+
+	return p && *p ? p : LAB_JSON_DEFAULT;
+}
+
+int mt_labref_is_ref(const char *s)
+{
+	return s && strncmp(s, "lab:", 4) == 0;
+}
+
+/* Reads and parses the descriptor; refuses a lab that is not up. */
+static int load(cJSON **out, struct mt_error *err)
+{
+	const char *path = mt_labref_path();
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n;
+	cJSON *root = NULL;
+	const cJSON *st;
+	int rc = 0;
+
+	*out = NULL;
+	if (!(f = fopen(path, "rb"))) {
+		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: %s (is the lab up? run "
+			    "`lab/mt-lab up`, or set MT_LAB_JSON)", path, strerror(errno));
+		goto out;
+	}
+	if (!(buf = malloc(LAB_JSON_MAX + 1))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	n = fread(buf, 1, LAB_JSON_MAX, f);
+	if (ferror(f)) {
+		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: read error", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	if (!(root = cJSON_Parse(buf)) || !cJSON_IsObject(root)) {
+		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: not a JSON object", path);
+		goto out;
+	}
+	st = cJSON_GetObjectItemCaseSensitive(root, "state");
+	if (cJSON_IsString(st) && strcmp(st->valuestring, "up") != 0) {
+		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: the lab is %s, not up (run "
+			    "`lab/mt-lab up`)", path, st->valuestring);
+		goto out;
+	}
+	*out = root;
+	root = NULL;
+out:
+	cJSON_Delete(root);
+	free(buf);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* Copies obj[key] when it is a non-empty string; *dst stays NULL otherwise. */
+static int copy_str(const cJSON *obj, const char *key, char **dst)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*dst = NULL;
+	if (!cJSON_IsString(v) || !v->valuestring[0])
+		return 0;
+	*dst = strdup(v->valuestring);
+	return *dst ? 0 : MT_ENOMEM;
+}
+
+int mt_labref_host(const char *ref, struct mt_labref_host *out, struct mt_error *err)
+{
+	const char *name = mt_labref_is_ref(ref) ? ref + 4 : ref;
+	cJSON *root = NULL;
+	const cJSON *h;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!name || !*name)
+		return mt_err(err, MT_EINVAL, "lab reference '%s': no host name", ref ? ref : "");
+	if ((rc = load(&root, err)) != 0)
+		goto out;
+	h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "hosts"),
+					     name);
+	if (!cJSON_IsObject(h)) {
+		rc = mt_err(err, MT_ENOTFOUND, "lab reference '%s': the lab (%s) has no host '%s'",
+			    ref, mt_labref_path(), name);
+		goto out;
+	}
+	if (!(out->name = strdup(name)) || copy_str(h, "libvirt_uri", &out->libvirt_uri) ||
+	    copy_str(h, "migration_ip", &out->migration_ip) || copy_str(h, "netns", &out->netns))
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+out:
+	cJSON_Delete(root);
+	if (rc)
+		mt_labref_host_free(out);
+	return rc;
+}
+
+void mt_labref_host_free(struct mt_labref_host *h)
+{
+	if (!h)
+		return;
+	free(h->name);
+	free(h->libvirt_uri);
+	free(h->migration_ip);
+	free(h->netns);
+	memset(h, 0, sizeof(*h));
+}
+
+int mt_labref_guest(struct mt_labref_guest *out, struct mt_error *err)
+{
+	cJSON *root = NULL;
+	const cJSON *g;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = load(&root, err)) != 0)
+		goto out;
+	g = cJSON_GetObjectItemCaseSensitive(root, "guest");
+	if (!cJSON_IsObject(g)) {
+		rc = mt_err(err, MT_ENOTFOUND, "lab descriptor %s: no guest", mt_labref_path());
+		goto out;
+	}
+	if (copy_str(g, "name", &out->name) || copy_str(g, "ip", &out->ip) ||
+	    copy_str(g, "http_url", &out->http_url) || copy_str(g, "host", &out->host))
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+out:
+	cJSON_Delete(root);
+	if (rc)
+		mt_labref_guest_free(out);
+	return rc;
+}
+
+void mt_labref_guest_free(struct mt_labref_guest *g)
+{
+	if (!g)
+		return;
+	free(g->name);
+	free(g->ip);
+	free(g->http_url);
+	free(g->host);
+	memset(g, 0, sizeof(*g));
+}
+
+int mt_labref_resolve_uri(const char *s, char **uri, struct mt_error *err)
+{
+	struct mt_labref_host h;
+	int rc;
+
+	*uri = NULL;
+	if (!mt_labref_is_ref(s)) {
+		if (!s || !(*uri = strdup(s)))
+			return mt_err(err, s ? MT_ENOMEM : MT_EINVAL, s ? "out of memory" : "no URI");
+		return 0;
+	}
+	if ((rc = mt_labref_host(s, &h, err)) != 0)
+		return rc;
+	if (!h.libvirt_uri) {
+		rc = mt_err(err, MT_ENOTFOUND, "lab reference '%s': host has no libvirt_uri", s);
+	} else {
+		*uri = h.libvirt_uri;
+		h.libvirt_uri = NULL;
+	}
+	mt_labref_host_free(&h);
+	return rc;
+}

@@ -1,0 +1,167 @@
+/* plan_timeline.c — the planned timeline of one cell, exactly as the comment at the top of
+ * include/migtorture/scenario.h defines it. Events carry an anchor (cell start, completion of
+ * the previous hop, completion of the last hop) because migration times are only known when
+ * the cell runs; the run loop turns anchors into instants. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario_priv.h"
+
+const char *mt_tl_kind_name(enum mt_tl_kind k)
+{
+	switch (k) {
+	case MT_TL_PHASE: return "phase";
+	case MT_TL_FAULT_OFF: return "fault.off";
+	case MT_TL_PROBE_START: return "probe.start";
+	case MT_TL_WORKLOAD_START: return "workload.start";
+	case MT_TL_FAULT_ON: return "fault.on";
+	case MT_TL_MIGRATE_START: return "migrate.start";
+	case MT_TL_WORKLOAD_STOP: return "workload.stop";
+	case MT_TL_PROBE_STOP: return "probe.stop";
+	case MT_TL_CELL_END: return "cell.end";
+	}
+	return "?";
+}
+
+static int add(struct mt_cell *c, enum mt_tl_anchor a, int64_t off, enum mt_tl_kind k, int spec,
+	       int hop, const char *label)
+{
+	struct mt_tl_event *ne = realloc(c->events, (c->nevents + 1) * sizeof(*ne));
+
+	if (!ne)
+		return MT_ENOMEM;
+	c->events = ne;
+	ne[c->nevents] = (struct mt_tl_event){ a, off, k, spec, hop, strdup(label) };
+	if (!ne[c->nevents].label)
+		return MT_ENOMEM;
+	c->nevents++;
+	return 0;
+}
+
+/* Same instant: kind order, then declaration order (spec index), then hop. */
+static int cmp_event(const struct mt_tl_event *a, const struct mt_tl_event *b)
+{
+	if (a->anchor != b->anchor)
+		return a->anchor < b->anchor ? -1 : 1;
+	if (a->offset_ns != b->offset_ns)
+		return a->offset_ns < b->offset_ns ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->spec != b->spec)
+		return a->spec < b->spec ? -1 : 1;
+	return (a->hop > b->hop) - (a->hop < b->hop);
+}
+
+/* Insertion sort: stable, so equal events keep the order they were added in (baseline before
+ * during at t = 0); a cell has tens of events, not thousands. */
+static void sort_stable(struct mt_tl_event *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct mt_tl_event x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && cmp_event(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Where "the end" is: cooldown after the last hop, or after the would-be migration instant
+ * when the cell migrates nothing (migrate.count = 0). */
+static void end_anchor(const struct mt_cell *c, enum mt_tl_anchor *a, int64_t *off)
+{
+	if (c->migrate_count > 0) {
+		*a = MT_ANCHOR_MIGRATED;
+		*off = c->cooldown_ns;
+	} else {
+		*a = MT_ANCHOR_START;
+		*off = c->warmup_ns + c->migrate_at_ns + c->cooldown_ns;
+	}
+}
+
+static int spec_events(struct mt_cell *c, int i, enum mt_tl_anchor ea, int64_t eoff)
+{
+	const struct mt_spec *sp = &c->specs[i];
+	enum mt_tl_kind on, off;
+	int64_t start = sp->at_ns;
+	int rc;
+
+	switch (sp->cls) {
+	case MT_SPEC_FAULT:
+		start += c->warmup_ns; /* faults count from the end of warm-up */
+		rc = add(c, MT_ANCHOR_START, start, MT_TL_FAULT_ON, i, -1, sp->text);
+		if (rc == 0 && sp->for_ns >= 0)
+			rc = add(c, MT_ANCHOR_START, start + sp->for_ns, MT_TL_FAULT_OFF, i, -1,
+				 sp->text);
+		return rc; /* a fault without for= stays on until the cell end undoes it */
+	case MT_SPEC_PROBE:
+		on = MT_TL_PROBE_START, off = MT_TL_PROBE_STOP;
+		break;
+	default:
+		on = MT_TL_WORKLOAD_START, off = MT_TL_WORKLOAD_STOP;
+		break;
+	}
+	rc = add(c, MT_ANCHOR_START, start, on, i, -1, sp->text);
+	if (rc == 0 && sp->for_ns >= 0)
+		rc = add(c, MT_ANCHOR_START, start + sp->for_ns, off, i, -1, sp->text);
+	else if (rc == 0)
+		rc = add(c, ea, eoff, off, i, -1, sp->text);
+	return rc;
+}
+
+static int migration_events(struct mt_cell *c)
+{
+	int64_t t = c->warmup_ns + c->migrate_at_ns;
+	char label[512];
+	int rc = 0;
+
+	if (c->migrate_count <= 0)
+		return 0;
+	rc = add(c, MT_ANCHOR_START, t, MT_TL_PHASE, -1, -1, "during");
+	for (int h = 0; h < c->migrate_count && rc == 0; h++) {
+		/* ping-pong: even hops source → dest, odd hops back */
+		snprintf(label, sizeof(label), "hop %d: %s -> %s", h, h % 2 ? c->dest : c->source,
+			 h % 2 ? c->source : c->dest);
+		if (h == 0)
+			rc = add(c, MT_ANCHOR_START, t, MT_TL_MIGRATE_START, -1, 0, label);
+		else
+			rc = add(c, MT_ANCHOR_HOP_DONE, c->migrate_interval_ns, MT_TL_MIGRATE_START,
+				 -1, h, label);
+	}
+	if (rc == 0)
+		rc = add(c, MT_ANCHOR_MIGRATED, 0, MT_TL_PHASE, -1, -1, "after");
+	return rc;
+}
+
+int mt_sc_timeline(struct mt_cell *c, struct mt_error *err)
+{
+	enum mt_tl_anchor ea;
+	int64_t eoff;
+	int rc;
+
+	end_anchor(c, &ea, &eoff);
+	rc = add(c, MT_ANCHOR_START, 0, MT_TL_PHASE, -1, -1, "baseline");
+	for (size_t i = 0; i < c->nspecs && rc == 0; i++)
+		rc = spec_events(c, (int)i, ea, eoff);
+	if (rc == 0)
+		rc = migration_events(c);
+	if (rc == 0)
+		rc = add(c, ea, eoff, MT_TL_CELL_END, -1, -1, "end");
+	if (rc)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	sort_stable(c->events, c->nevents);
+	return 0;
+}
+
+int64_t mt_sc_cell_estimate(const struct mt_cell *c)
+{
+	int64_t end = c->warmup_ns + c->migrate_at_ns + c->cooldown_ns;
+
+	if (c->migrate_count > 1)
+		end += (int64_t)(c->migrate_count - 1) * c->migrate_interval_ns;
+	for (size_t i = 0; i < c->nevents; i++)
+		if (c->events[i].anchor == MT_ANCHOR_START && c->events[i].offset_ns > end)
+			end = c->events[i].offset_ns;
+	return end;
+}

@@ -1,0 +1,209 @@
+/* timeline.c — a cell's planned events on the loop (see timeline.h for the rules). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeline.h"
+
+enum slot_state { SLOT_IDLE, SLOT_SCHEDULED, SLOT_DONE };
+
+struct slot {
+	struct mt_timeline *tl;
+	size_t idx;          /* into cell->events */
+	int64_t planned_ns;  /* offset since t0, known once the anchor resolved */
+	uint64_t timer;
+	enum slot_state state;
+};
+
+struct mt_timeline {
+	struct mt_loop *loop;
+	const struct mt_cell *cell;
+	struct mt_cell_result *res;
+	mt_tl_exec_fn fn;
+	void *arg;
+	int64_t t0_ns;
+	struct slot *slots;
+	size_t *order;      /* scratch: indices of one anchor group, sorted */
+	size_t npending;
+};
+
+int mt_timeline_new(struct mt_timeline **out, struct mt_loop *loop, const struct mt_cell *cell,
+		    struct mt_cell_result *res, mt_tl_exec_fn fn, void *arg,
+		    struct mt_error *err)
+{
+	struct mt_timeline *tl = calloc(1, sizeof(*tl));
+	size_t n = cell->nevents ? cell->nevents : 1;
+	int rc = 0;
+
+	*out = NULL;
+	if (!tl || !(tl->slots = calloc(n, sizeof(*tl->slots))) ||
+	    !(tl->order = calloc(n, sizeof(*tl->order)))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	tl->loop = loop;
+	tl->cell = cell;
+	tl->res = res;
+	tl->fn = fn;
+	tl->arg = arg;
+	for (size_t i = 0; i < cell->nevents; i++) {
+		const struct mt_tl_event *ev = &cell->events[i];
+
+		if (ev->spec >= (int)cell->nspecs || ev->offset_ns < 0) {
+			rc = mt_err(err, MT_EINVAL, "cell %s: event %zu (%s) is malformed",
+				    cell->name ? cell->name : "?", i, mt_tl_kind_name(ev->kind));
+			goto out;
+		}
+		tl->slots[i] = (struct slot){ tl, i, -1, 0, SLOT_IDLE };
+	}
+	*out = tl;
+	tl = NULL;
+out:
+	mt_timeline_free(tl);
+	return rc;
+}
+
+void mt_timeline_free(struct mt_timeline *tl)
+{
+	if (!tl)
+		return;
+	mt_timeline_cancel(tl);
+	free(tl->slots);
+	free(tl->order);
+	free(tl);
+}
+
+char *mt_timeline_what(const struct mt_cell *cell, const struct mt_tl_event *ev)
+{
+	const char *kind = mt_tl_kind_name(ev->kind);
+	char buf[256];
+
+	if (ev->kind == MT_TL_PHASE)
+		snprintf(buf, sizeof(buf), "%s %s", kind, ev->label ? ev->label : "");
+	else if (ev->kind == MT_TL_MIGRATE_START)
+		snprintf(buf, sizeof(buf), "%s hop %d", kind, ev->hop);
+	else if (ev->spec >= 0 && (size_t)ev->spec < cell->nspecs && cell->specs[ev->spec].kind)
+		snprintf(buf, sizeof(buf), "%s %s", kind, cell->specs[ev->spec].kind);
+	else
+		snprintf(buf, sizeof(buf), "%s", kind);
+	return strdup(buf);
+}
+
+static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
+{
+	struct slot *s = arg;
+	struct mt_timeline *tl = s->tl;
+	const struct mt_cell *cell = tl->cell;
+	const struct mt_tl_event *ev = &cell->events[s->idx];
+	struct mt_error err = { 0 };
+	int64_t actual = mt_loop_now(loop) - tl->t0_ns;
+	const char *detail = NULL;
+	char *what;
+	int rc, arc;
+
+	(void)now_ns;
+	s->state = SLOT_DONE;
+	s->timer = 0;
+	tl->npending--;
+	rc = tl->fn(tl->arg, ev, s->planned_ns, actual, &err);
+	if (rc < 0)
+		detail = err.msg[0] ? err.msg : mt_err_name(rc);
+	else if (ev->spec >= 0)
+		detail = cell->specs[ev->spec].text;
+	else if (ev->kind == MT_TL_MIGRATE_START)
+		detail = ev->label; /* "hop 1: hostb -> hosta" */
+	what = mt_timeline_what(cell, ev);
+	arc = what ? mt_cell_add_event(tl->res, s->planned_ns, actual, what, detail, rc)
+		   : MT_ENOMEM;
+	free(what);
+	if (rc == 0 && arc < 0)
+		rc = arc;
+	return rc;
+}
+
+/* Same instant: documented kind order, then spec index, then plan order. */
+static int cmp_slot(const void *a, const void *b, void *events)
+{
+	const struct mt_tl_event *x = &((const struct mt_tl_event *)events)[*(const size_t *)a];
+	const struct mt_tl_event *y = &((const struct mt_tl_event *)events)[*(const size_t *)b];
+
+	if (x->offset_ns != y->offset_ns)
+		return x->offset_ns < y->offset_ns ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->spec != y->spec)
+		return x->spec < y->spec ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Schedules every idle event of anchor (and, for HOP_DONE, of that hop) from base_ns. */
+static int schedule(struct mt_timeline *tl, enum mt_tl_anchor anchor, int hop, int64_t base_ns,
+		    struct mt_error *err)
+{
+	const struct mt_cell *cell = tl->cell;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cell->nevents; i++) {
+		const struct mt_tl_event *ev = &cell->events[i];
+
+		if (ev->anchor != anchor || tl->slots[i].state != SLOT_IDLE)
+			continue;
+		if (anchor == MT_ANCHOR_HOP_DONE && ev->hop != hop)
+			continue;
+		tl->order[n++] = i;
+	}
+	qsort_r(tl->order, n, sizeof(*tl->order), cmp_slot, cell->events);
+	for (size_t k = 0; k < n; k++) {
+		struct slot *s = &tl->slots[tl->order[k]];
+		int64_t due = base_ns + cell->events[s->idx].offset_ns;
+		int rc = mt_loop_add_timer(tl->loop, due, 0, fire, s, &s->timer, err);
+
+		if (rc < 0)
+			return rc;
+		s->planned_ns = due - tl->t0_ns;
+		s->state = SLOT_SCHEDULED;
+		tl->npending++;
+	}
+	return 0;
+}
+
+int mt_timeline_start(struct mt_timeline *tl, int64_t t0_ns, struct mt_error *err)
+{
+	int rc;
+
+	tl->t0_ns = t0_ns;
+	rc = schedule(tl, MT_ANCHOR_START, -1, t0_ns, err);
+	if (rc == 0 && tl->cell->migrate_count <= 0)
+		rc = schedule(tl, MT_ANCHOR_MIGRATED, -1,
+			      t0_ns + tl->cell->warmup_ns + tl->cell->migrate_at_ns, err);
+	return rc;
+}
+
+int mt_timeline_hop_done(struct mt_timeline *tl, int hop, int64_t done_ns,
+			 struct mt_error *err)
+{
+	int rc = schedule(tl, MT_ANCHOR_HOP_DONE, hop + 1, done_ns, err);
+
+	if (rc == 0 && hop + 1 >= tl->cell->migrate_count)
+		rc = schedule(tl, MT_ANCHOR_MIGRATED, -1, done_ns, err);
+	return rc;
+}
+
+void mt_timeline_cancel(struct mt_timeline *tl)
+{
+	for (size_t i = 0; i < tl->cell->nevents; i++) {
+		struct slot *s = &tl->slots[i];
+
+		if (s->state != SLOT_SCHEDULED)
+			continue;
+		mt_loop_del_timer(tl->loop, s->timer);
+		s->timer = 0;
+		s->state = SLOT_IDLE;
+		tl->npending--;
+	}
+}
+
+size_t mt_timeline_pending(const struct mt_timeline *tl)
+{
+	return tl->npending;
+}

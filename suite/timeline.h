@@ -1,0 +1,56 @@
+/* timeline.h — runs a cell's planned events on the loop (private to the runner and bench).
+ *
+ * Anchors resolve as the cell goes: START events are scheduled by mt_timeline_start; the
+ * events anchored on HOP_DONE (hop k: after hop k-1 completed) and on MIGRATED (after the last
+ * hop) are scheduled when the runner reports a hop's completion (mt_timeline_hop_done). A cell
+ * without migration (migrate_count 0) resolves MIGRATED at warmup + migrate.at, the moment its
+ * first hop would have started, so its cool-down still ends it.
+ *
+ * Order: events due at the same instant run in the order documented in scenario.h (phase,
+ * fault off, probe start, workload start, fault on, migration start, workload stop, probe stop,
+ * cell end; then spec index, then plan order). The timeline sorts each anchor's events that
+ * way and adds their timers in that order; the loop fires equal due times in insertion order.
+ *
+ * Every executed event is recorded into the cell result (planned and actual offset since t0,
+ * "what", detail, rc). An event whose callback fails stops the loop with that error.
+ */
+#ifndef MT_TIMELINE_H
+#define MT_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtorture/loop.h"
+#include "migtorture/result.h"
+#include "migtorture/scenario.h"
+
+struct mt_timeline;
+
+/* Runs one event. planned_ns/actual_ns are offsets since t0. Returns 0 or MT_E* with err. */
+typedef int (*mt_tl_exec_fn)(void *arg, const struct mt_tl_event *ev, int64_t planned_ns,
+			     int64_t actual_ns, struct mt_error *err);
+
+/* The cell (its events, specs and migration settings) and res must outlive the timeline. */
+int mt_timeline_new(struct mt_timeline **out, struct mt_loop *loop, const struct mt_cell *cell,
+		    struct mt_cell_result *res, mt_tl_exec_fn fn, void *arg,
+		    struct mt_error *err);
+void mt_timeline_free(struct mt_timeline *tl);
+
+/* Sets t0 (absolute monotonic ns) and schedules the START-anchored events. */
+int mt_timeline_start(struct mt_timeline *tl, int64_t t0_ns, struct mt_error *err);
+
+/* Hop `hop` completed at done_ns (absolute): schedules the HOP_DONE events of hop + 1 and,
+ * after the last hop, the MIGRATED events. */
+int mt_timeline_hop_done(struct mt_timeline *tl, int hop, int64_t done_ns,
+			 struct mt_error *err);
+
+/* Removes every event not yet run (teardown). */
+void mt_timeline_cancel(struct mt_timeline *tl);
+
+/* Events scheduled but not yet run. */
+size_t mt_timeline_pending(const struct mt_timeline *tl);
+
+/* "fault.on netem", "migrate.start hop 1", "phase during": the event's record name (malloc'd). */
+char *mt_timeline_what(const struct mt_cell *cell, const struct mt_tl_event *ev);
+
+#endif

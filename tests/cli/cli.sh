@@ -1,0 +1,155 @@
+#!/bin/bash
+# tests/cli/cli.sh NAME MIGTORTURE SRCDIR — one CLI behaviour per NAME; exit 0 pass, 1 fail,
+# 77 skip (with the reason printed).
+set -u
+name=$1 mt=$2 src=$3
+tmp=$(mktemp -d /tmp/mt-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+# expect_rc WANT CMD... — runs CMD, keeps its stdout/stderr in $tmp/out $tmp/err
+expect_rc() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "'$*' exited $got, expected $want"; }
+}
+
+case "$name" in
+help)
+  expect_rc 0 "$mt" --help
+  cp "$tmp/out" "$tmp/help"
+  for code in 0 1 2 3 4; do
+    grep -qE "^  $code  " "$tmp/help" || fail "--help does not document exit status $code"
+  done
+  for cmd in validate plan run report compare recover lab reference; do
+    grep -qE "^  $cmd " "$tmp/help" || fail "--help does not list '$cmd'"
+    expect_rc 0 "$mt" "$cmd" --help
+    grep -q "Exit status" "$tmp/out" || fail "'$cmd --help' lacks the exit statuses"
+  done
+  expect_rc 0 "$mt" run --help
+  for opt in --output --repeat --seed --shard --only --dry-run; do
+    grep -q -- "$opt" "$tmp/out" || fail "run --help lacks $opt"
+  done
+  ;;
+version)
+  expect_rc 0 "$mt" --version
+  grep -qE '^migtorture [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" || fail "bad --version: $(cat "$tmp/out")"
+  ;;
+unknown_command)
+  expect_rc 2 "$mt" frobnicate
+  grep -q "unknown command 'frobnicate'" "$tmp/err" || fail "no clear message"
+  expect_rc 2 "$mt"
+  expect_rc 2 "$mt" run --no-such-option x.ini
+  grep -q "unknown option '--no-such-option'" "$tmp/err" || fail "no clear option message"
+  expect_rc 2 "$mt" plan --shard 3/2 "$src/scenarios/seed.ini"
+  grep -q -- "--shard: expected I/N" "$tmp/err" || fail "bad --shard not explained"
+  ;;
+man_uptodate)
+  expect_rc 0 "$mt" --man
+  diff -u "$src/docs/migtorture.1" "$tmp/out" || fail "docs/migtorture.1 is stale: regenerate with 'migtorture --man > docs/migtorture.1'"
+  if command -v groff >/dev/null; then
+    groff -man -Tutf8 -ww -z "$src/docs/migtorture.1" 2>"$tmp/groff" || fail "groff failed"
+    [ ! -s "$tmp/groff" ] || { cat "$tmp/groff"; fail "groff warnings"; }
+  fi
+  ;;
+reference_uptodate)
+  expect_rc 0 "$mt" reference
+  diff -u "$src/docs/scenario-reference.md" "$tmp/out" || fail "docs/scenario-reference.md is stale: regenerate with 'migtorture reference > docs/scenario-reference.md'"
+  ;;
+bad_scenarios)
+  # Each tests/cli/bad/*.ini starts with "# expect: LINE: TEXT": validate must exit 2 and print
+  # FILE:LINE: followed (somewhere) by TEXT, and create nothing.
+  n=0
+  for f in "$src"/tests/cli/bad/*.ini; do
+    exp=$(sed -n '1s/^# expect: //p' "$f")
+    line=${exp%%: *} text=${exp#*: }
+    (cd "$tmp" && expect_rc 2 "$mt" validate "$f")
+    grep -qF "$f:$line: " "$tmp/err" || fail "$(basename "$f"): no '$f:$line:' in: $(cat "$tmp/err")"
+    grep -qF -- "$text" "$tmp/err" || fail "$(basename "$f"): no '$text' in: $(cat "$tmp/err")"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$(basename "$f"): more than one error line"
+    n=$((n + 1))
+  done
+  [ -z "$(ls -A "$tmp")" ] || true
+  # files that are not scenarios at all
+  printf '' >"$tmp/empty.ini"
+  expect_rc 2 "$mt" validate "$tmp/empty.ini"; grep -q "empty" "$tmp/err" || fail "empty file: $(cat "$tmp/err")"
+  head -c 512 /bin/true >"$tmp/binary.ini"
+  expect_rc 2 "$mt" validate "$tmp/binary.ini"; grep -q "binary" "$tmp/err" || fail "binary file: $(cat "$tmp/err")"
+  expect_rc 2 "$mt" validate "$tmp/missing.ini"; grep -q "missing.ini" "$tmp/err" || fail "missing file: $(cat "$tmp/err")"
+  expect_rc 2 "$mt" validate "$tmp"; grep -q "$tmp" "$tmp/err" || fail "directory: $(cat "$tmp/err")"
+  echo "$n bad scenario files rejected with file:line"
+  ;;
+seed_validates)
+  expect_rc 0 "$mt" validate "$src/scenarios/seed.ini"
+  grep -q "valid, 15 cells" "$tmp/out" || fail "seed.ini: $(cat "$tmp/out")"
+  ;;
+seed_plan_json)
+  expect_rc 0 "$mt" plan --json "$src/scenarios/seed.ini"
+  for s in no-video offline-video online-video; do
+    grep -q "\"section\": *\"$s\"" "$tmp/out" || fail "plan lacks section $s"
+  done
+  [ "$(grep -c '"repeat":' "$tmp/out")" -ge 15 ] || fail "expected 15 cells (3 sections x 5 repeats)"
+  expect_rc 0 "$mt" plan --json --repeat 1 --only 'offline-video*' "$src/scenarios/seed.ini"
+  [ "$(grep -c '"section": *"offline-video"' "$tmp/out")" -eq 1 ] || fail "--only/--repeat not applied"
+  ;;
+report_roundtrip)
+  f=$src/tests/unit/fixtures/results/small.json
+  [ -f "$f" ] || { echo "SKIP: fixture $f missing"; exit 77; }
+  expect_rc 0 "$mt" report "$f" --format json -o "$tmp/a.json"
+  expect_rc 0 "$mt" report "$tmp/a.json" --format json -o "$tmp/b.json"
+  cmp "$tmp/a.json" "$tmp/b.json" || fail "report json is not a fixed point"
+  expect_rc 2 "$mt" report "$f" --format pdf
+  echo '{"schema_version": 99}' >"$tmp/bad.json"
+  expect_rc 2 "$mt" report "$tmp/bad.json"
+  ;;
+compare)
+  base=$src/tests/unit/fixtures/results/small.json
+  [ -f "$base" ] || { echo "SKIP: fixture $base missing"; exit 77; }
+  expect_rc 0 "$mt" compare "$base" "$base"
+  grep -q " 0 regressions" "$tmp/out" || fail "self-compare: $(tail -1 "$tmp/out")"
+  grep -q "total_time_ms" "$tmp/out" || fail "self-compare lists no metric"
+  # no-video/fault=none has repeats 1000 and 1037 ms: 1000 → 1300 moves the median +15 %
+  sed 's/"total_time_ms":[[:space:]]*1000,/"total_time_ms": 1300,/' "$base" >"$tmp/worse.json"
+  cmp -s "$base" "$tmp/worse.json" && fail "fixture lacks migration.total_time_ms = 1000"
+  expect_rc 1 "$mt" compare "$base" "$tmp/worse.json"
+  grep -q "total_time_ms.*regression" "$tmp/out" || fail "no regression row: $(cat "$tmp/out")"
+  expect_rc 0 "$mt" compare --tolerance 50% "$base" "$tmp/worse.json"
+  expect_rc 0 "$mt" compare "$tmp/worse.json" "$base"
+  grep -q "improved" "$tmp/out" || fail "no improvement row"
+  expect_rc 2 "$mt" compare "$base"
+  ;;
+report_html)
+  # The HTML report: well-formed XML (xmllint) and, where Chromium is installed, a headless
+  # screenshot that is not blank (much larger than a blank page's of the same size).
+  f=$src/tests/unit/fixtures/results/small.json
+  expect_rc 0 "$mt" report "$f" --format html -o "$tmp/r.html"
+  xmllint --noout "$tmp/r.html" || fail "report.html is not well-formed"
+  for want in "<svg" "migration time" "Thresholds" "Heat map" "fault" "network outage"; do
+    grep -q "$want" "$tmp/r.html" || fail "report.html lacks '$want'"
+  done
+  grep -q "http://\|https://" <(sed 's#http://www.w3.org/[^"]*##g' "$tmp/r.html") &&
+    fail "report.html refers to the network"
+  chromium=$(command -v chromium || true)
+  [ -n "$chromium" ] || { echo "SKIP: chromium not installed: screenshot check not run (xmllint passed)"; exit 77; }
+  shot() { timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic \
+             --no-first-run --disable-background-networking --disable-component-update \
+             --disable-sync --user-data-dir="$tmp/chrome-$2" --window-size=1200,1600 \
+             --screenshot="$tmp/$2.png" "file://$1" >/dev/null 2>&1; }
+  printf '<html><body></body></html>' >"$tmp/blank.html"
+  shot "$tmp/blank.html" blank
+  shot "$tmp/r.html" report
+  [ -s "$tmp/report.png" ] || fail "no screenshot"
+  b=$(stat -c %s "$tmp/blank.png") r=$(stat -c %s "$tmp/report.png")
+  echo "screenshot: report $r bytes, blank page $b bytes"
+  [ "$r" -gt $((b * 3)) ] || fail "the report's screenshot looks blank ($r vs $b bytes)"
+  ;;
+recover_empty)
+  expect_rc 0 "$mt" recover --journal "$tmp/journal"
+  ;;
+*)
+  fail "unknown test $name"
+  ;;
+esac
+echo "PASS: $name"
+exit 0

@@ -1,0 +1,409 @@
+/* fakes.h — fake plugins for runner/timeline tests (included by one test file each; never
+ * shipped). Every call is appended to a trace (name and monotonic time), fault undo records
+ * also go to a file so a forked runner's undo can be seen by the parent, and hand-built cells
+ * avoid depending on the scenario parser. */
+#ifndef MT_TEST_FAKES_H
+#define MT_TEST_FAKES_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "migtorture/plugin.h"
+#include "migtorture/runner.h"
+#include "migtorture/scenario.h"
+
+#define MS 1000000LL
+
+/* ---- the trace ---- */
+struct trace_rec {
+	char name[64];
+	int64_t t_ns;
+};
+static struct trace_rec trace[256];
+static size_t ntrace;
+static char undo_file[512];     /* fault undo appends "undo:<tag>\n" here */
+static int applied_fd = -1;     /* fault apply writes one byte here (signal test) */
+static struct mt_phases seen_phases = { -2, -2, -2 };
+
+static int64_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void tr(const char *fmt, const char *a)
+{
+	if (ntrace < sizeof(trace) / sizeof(trace[0])) {
+		snprintf(trace[ntrace].name, sizeof(trace[ntrace].name), "%s%s", fmt, a ? a : "");
+		trace[ntrace].t_ns = mono();
+		ntrace++;
+	}
+}
+
+/* Index of the first trace record named name, or -1. */
+__attribute__((unused)) static int trace_find(const char *name)
+{
+	for (size_t i = 0; i < ntrace; i++)
+		if (strcmp(trace[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Every fake takes one key, tag (the tests set it to the spec's text). */
+static const struct mt_option fake_opts[] = {
+	{ "tag", MT_OPT_STR, NULL, "name in the trace", NULL, 0, 0, 0 },
+	MT_OPTION_END,
+};
+
+/* ---- faults ---- */
+static int fake_fault_apply(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+			    struct mt_error *err)
+{
+	const char *tag = mt_params_str(p, "tag", "?");
+	char undo[256];
+	uint64_t id;
+	int rc;
+	snprintf(undo, sizeof(undo), "{\"tag\":\"%s\"}", tag);
+	rc = mt_journal_begin(ctx->journal, "fake-fault", ctx->host, undo, &id, err);
+	if (rc < 0)
+		return rc;
+	tr("apply:", tag);
+	if (applied_fd >= 0 && write(applied_fd, "a", 1) != 1)
+		return mt_err(err, MT_EIO, "fake: write");
+	rc = mt_journal_applied(ctx->journal, id, mono() - ctx->t0_ns, err);
+	*state = strdup(tag);
+	return rc;
+}
+
+static int fake_fault_undo(const char *undo_json, struct mt_error *err)
+{
+	cJSON *o = cJSON_Parse(undo_json);
+	const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tag") : NULL;
+	int rc = 0;
+
+	if (!cJSON_IsString(t)) {
+		rc = mt_err(err, MT_EINVAL, "fake: no tag");
+	} else {
+		FILE *f = undo_file[0] ? fopen(undo_file, "a") : NULL;
+
+		tr("undo:", t->valuestring);
+		if (f) {
+			fprintf(f, "undo:%s\n", t->valuestring);
+			fclose(f);
+		}
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
+static int fake_fault_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	(void)ctx;
+	(void)err;
+	tr("collect:", state);
+	return 0;
+}
+
+static void fake_fault_release(void *state)
+{
+	free(state);
+}
+
+static int fake_unsup_supported(const struct mt_params *p, const struct mt_ctx *ctx,
+				char *why, size_t len)
+{
+	(void)p;
+	(void)ctx;
+	snprintf(why, len, "fake says no");
+	return MT_EUNSUPPORTED;
+}
+
+static int fake_err_apply(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+			  struct mt_error *err)
+{
+	uint64_t id;
+	int rc;
+
+	(void)p;
+	(void)state;
+	/* Journals, then fails half-way: the runner must take the entry back. */
+	rc = mt_journal_begin(ctx->journal, "fake-fault", ctx->host, "{\"tag\":\"half\"}", &id,
+			      err);
+	if (rc < 0)
+		return rc;
+	tr("apply:", "half");
+	return mt_err(err, MT_EINFRA, "fake apply failed");
+}
+
+static const struct mt_fault_ops fake_fault = {
+	.options = fake_opts, .name = "fake-fault", .summary = "test", .apply = fake_fault_apply,
+	.undo = fake_fault_undo, .collect = fake_fault_collect, .release = fake_fault_release,
+};
+static const struct mt_fault_ops fake_unsup = {
+	.options = fake_opts, .name = "fake-unsup", .summary = "test", .supported = fake_unsup_supported,
+	.apply = fake_fault_apply, .undo = fake_fault_undo,
+};
+static const struct mt_fault_ops fake_err = {
+	.options = fake_opts, .name = "fake-err", .summary = "test", .apply = fake_err_apply, .undo = fake_fault_undo,
+};
+
+/* ---- workloads and probes ---- */
+static int fake_wl_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+			 struct mt_error *err)
+{
+	(void)ctx;
+	(void)err;
+	tr("start:", mt_params_str(p, "tag", "wl"));
+	*state = strdup(mt_params_str(p, "tag", "wl"));
+	return 0;
+}
+
+static int fake_wl_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	(void)ctx;
+	(void)err;
+	tr("stop:", state);
+	return 0;
+}
+
+static int fake_wl_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	(void)err;
+	tr("collect:", state);
+	seen_phases = *ctx->phases;
+	return mt_cell_set_num(ctx->result, "fake.collected_count", 1);
+}
+
+static int fake_probe_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+			    struct mt_error *err)
+{
+	(void)ctx;
+	(void)err;
+	tr("start:", mt_params_str(p, "tag", "probe"));
+	*state = strdup(mt_params_str(p, "tag", "probe"));
+	return 0;
+}
+
+static const struct mt_workload_ops fake_wl = {
+	.options = fake_opts, .name = "fake-wl", .summary = "test", .start = fake_wl_start, .stop = fake_wl_stop,
+	.collect = fake_wl_collect, .release = free,
+};
+static const struct mt_probe_ops fake_probe = {
+	.options = fake_opts, .name = "fake-probe", .summary = "test", .start = fake_probe_start, .stop = fake_wl_stop,
+	.collect = fake_fault_collect, .release = free,
+};
+
+/* ---- a driver: each hop ends hop_ms after it started (or never, when hang) ---- */
+static int64_t hop_ms = 20;
+static int drv_hang;
+
+struct fake_drv {
+	struct mt_ctx *ctx;
+	int p[2];
+	uint64_t timer;
+	int aborted, polls;
+};
+
+static int fake_drv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+			    struct mt_error *err)
+{
+	struct fake_drv *d = calloc(1, sizeof(*d));
+
+	(void)p;
+	if (!d)
+		return mt_err(err, MT_ENOMEM, "oom");
+	d->ctx = ctx;
+	d->p[0] = d->p[1] = -1;
+	*state = d;
+	tr("prepare", "");
+	return 0;
+}
+
+static int fake_drv_fire(struct mt_loop *loop, int64_t now, void *arg)
+{
+	struct fake_drv *d = arg;
+
+	(void)loop;
+	(void)now;
+	d->timer = 0;
+	return write(d->p[1], "d", 1) == 1 ? 0 : MT_EIO;
+}
+
+static int fake_drv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
+			  struct mt_error *err)
+{
+	struct fake_drv *d = state;
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d %s>%s", req->hop, req->from, req->to);
+	tr("hop.start:", name);
+	if (pipe(d->p) < 0)
+		return mt_err(err, MT_EIO, "pipe");
+	*done_fd = d->p[0];
+	if (drv_hang)
+		return 0;
+	return mt_loop_add_timer(d->ctx->loop, mono() + hop_ms * MS, 0, fake_drv_fire, d,
+				 &d->timer, err);
+}
+
+static int fake_drv_poll(void *state, struct mt_ctx *ctx, int64_t now)
+{
+	(void)ctx;
+	(void)now;
+	((struct fake_drv *)state)->polls++;
+	return 0;
+}
+
+static int fake_drv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	struct fake_drv *d = state;
+	char b;
+	int aborted = d->aborted;
+
+	(void)ctx;
+	if (read(d->p[0], &b, 1) != 1)
+		return mt_err(err, MT_EIO, "fake: read");
+	close(d->p[0]);
+	close(d->p[1]);
+	d->p[0] = d->p[1] = -1;
+	d->aborted = 0;
+	tr("hop.finish", "");
+	if (aborted)
+		return mt_err(err, MT_EINFRA, "fake migration aborted");
+	return mt_cell_set_num(ctx->result, "migration.fake_polls_count", d->polls);
+}
+
+static int fake_drv_abort(void *state, struct mt_error *err)
+{
+	struct fake_drv *d = state;
+
+	(void)err;
+	tr("abort", "");
+	d->aborted = 1;
+	if (d->timer)
+		mt_loop_del_timer(d->ctx->loop, d->timer);
+	d->timer = 0;
+	return write(d->p[1], "x", 1) == 1 ? 0 : MT_EIO;
+}
+
+static int fake_drv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	(void)state;
+	(void)ctx;
+	(void)err;
+	tr("drv.collect", "");
+	return 0;
+}
+
+static void fake_drv_release(void *state)
+{
+	struct fake_drv *d = state;
+
+	if (!d)
+		return;
+	if (d->p[0] >= 0)
+		close(d->p[0]);
+	if (d->p[1] >= 0)
+		close(d->p[1]);
+	free(d);
+}
+
+static const struct mt_driver_ops fake_drv = {
+	.name = "fake-drv", .summary = "test", .prepare = fake_drv_prepare,
+	.start = fake_drv_start, .poll = fake_drv_poll, .finish = fake_drv_finish,
+	.abort = fake_drv_abort, .collect = fake_drv_collect, .release = fake_drv_release,
+};
+
+static void register_fakes(void)
+{
+	mt_registry_reset_extra();
+	mt_registry_add_fault(&fake_fault);
+	mt_registry_add_fault(&fake_unsup);
+	mt_registry_add_fault(&fake_err);
+	mt_registry_add_workload(&fake_wl);
+	mt_registry_add_probe(&fake_probe);
+	mt_registry_add_driver(&fake_drv);
+}
+
+/* ---- hand-built cells ---- */
+#define MAXSPEC 8
+#define MAXEV 24
+
+struct tcell {
+	struct mt_cell cell;
+	struct mt_spec specs[MAXSPEC];
+	struct mt_tl_event evs[MAXEV];
+};
+
+static void tcell_init(struct tcell *t, const char *name)
+{
+	memset(t, 0, sizeof(*t));
+	t->cell.name = (char *)name;
+	t->cell.section = (char *)"test";
+	t->cell.specs = t->specs;
+	t->cell.events = t->evs;
+	t->cell.driver = (char *)"fake-drv";
+	t->cell.driver_ops = &fake_drv;
+	t->cell.source = (char *)"hosta";
+	t->cell.dest = (char *)"hostb";
+	t->cell.domain = (char *)"web";
+	t->cell.seed = 42;
+}
+
+/* Adds a spec; its text doubles as the fault's tag (passed to apply through *state). */
+static int tspec(struct tcell *t, enum mt_spec_class cls, const char *kind, const void *ops,
+		 const char *text)
+{
+	struct mt_spec *s = &t->specs[t->cell.nspecs];
+
+	s->cls = cls;
+	s->kind = (char *)kind;
+	s->ops = ops;
+	s->text = (char *)text;
+	s->host = (char *)"local";
+	s->for_ns = -1;
+	if (mt_params_set(&s->params, fake_opts, "tag", text, 0, NULL) < 0)
+		abort();
+	return (int)t->cell.nspecs++;
+}
+
+static void tcell_free(struct tcell *t)
+{
+	for (size_t i = 0; i < t->cell.nspecs; i++)
+		mt_params_free(&t->specs[i].params);
+}
+
+static void tev(struct tcell *t, enum mt_tl_anchor a, int64_t off_ms, enum mt_tl_kind k,
+		int spec, int hop)
+{
+	t->evs[t->cell.nevents++] = (struct mt_tl_event){ a, off_ms * MS, k, spec, hop,
+							   (char *)(k == MT_TL_PHASE ? "baseline"
+										     : NULL) };
+}
+
+/* The recorded event named what (first one), or NULL. */
+__attribute__((unused)) static const struct mt_event_rec *rec_find(const struct mt_cell_result *c, const char *what)
+{
+	for (size_t i = 0; i < c->nevents; i++)
+		if (strcmp(c->events[i].what, what) == 0)
+			return &c->events[i];
+	return NULL;
+}
+
+__attribute__((unused)) static int rec_index(const struct mt_cell_result *c, const char *what)
+{
+	for (size_t i = 0; i < c->nevents; i++)
+		if (strcmp(c->events[i].what, what) == 0)
+			return (int)i;
+	return -1;
+}
+
+#endif

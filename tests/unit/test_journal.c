@@ -1,0 +1,391 @@
+/* test_journal.c — the fault journal: apply → simulated crash → recover (newest first,
+ * idempotent), torn last line, the lock, a missing plugin, remote hosts, and the built-in
+ * "process" kind (kills a spawned process group, never a recycled PID). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "journal_priv.h"
+#include "migtorture/journal.h"
+#include "migtorture/plugin.h"
+#include "migtorture/runner.h"
+
+extern char **environ;
+
+static char tmpdir[256];
+static char undo_log[300];
+
+/* A fake fault whose undo appends its record's "tag" to undo_log. */
+static int fake_undo(const char *undo_json, struct mt_error *err)
+{
+	cJSON *o = cJSON_Parse(undo_json);
+	const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tag") : NULL;
+	FILE *f;
+	int rc = 0;
+
+	if (!cJSON_IsString(t)) {
+		rc = mt_err(err, MT_EINVAL, "fake: no tag");
+		goto out;
+	}
+	f = fopen(undo_log, "a");
+	if (!f) {
+		rc = mt_err(err, MT_EIO, "fake: %s", strerror(errno));
+		goto out;
+	}
+	fprintf(f, "%s\n", t->valuestring);
+	fclose(f);
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+static const struct mt_fault_ops fake_fault = {
+	.name = "fake-journal", .summary = "test fault", .undo = fake_undo,
+};
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-run-journal-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(undo_log, sizeof(undo_log), "%s/undo.log", tmpdir);
+	mt_registry_reset_extra();
+	ck_assert_int_eq(mt_registry_add_fault(&fake_fault), 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphaned test processes come back to us */
+}
+
+static void teardown(void)
+{
+	char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, NULL, 0);
+	mt_registry_reset_extra();
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!f)
+		return buf;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void jpath(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/state/deeper/%s", tmpdir, name);
+}
+
+static void begin_fake(struct mt_journal *j, const char *tag, uint64_t *id)
+{
+	struct mt_error err = { 0 };
+	char undo[128];
+
+	snprintf(undo, sizeof(undo), "{\"tag\":\"%s\"}", tag);
+	ck_assert_msg(mt_journal_begin(j, "fake-journal", NULL, undo, id, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(mt_journal_applied(j, *id, 1000, &err), 0);
+}
+
+START_TEST(crash_then_recover_newest_first_and_idempotent)
+{
+	struct mt_error err = { 0 };
+	char path[512];
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	jpath(path, sizeof(path), "journal");
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mt_journal *j;
+		uint64_t a, b;
+
+		if (mt_journal_open(path, &j, &err) < 0)
+			_exit(10);
+		begin_fake(j, "first", &a);
+		begin_fake(j, "second", &b);
+		raise(SIGKILL); /* crash before any undo */
+		_exit(11);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_str_eq(slurp(undo_log), "");
+
+	ck_assert_msg(mt_recover(path, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(slurp(undo_log), "second\nfirst\n");
+	/* A second recover finds nothing open and undoes nothing. */
+	ck_assert_msg(mt_recover(path, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(slurp(undo_log), "second\nfirst\n");
+}
+END_TEST
+
+START_TEST(torn_last_line_is_tolerated)
+{
+	struct mt_error err = { 0 };
+	const struct mt_journal_entry *e;
+	struct mt_journal *j;
+	char path[512];
+	uint64_t id;
+	size_t n;
+	FILE *f;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	begin_fake(j, "whole", &id);
+	ck_assert_int_eq(id, 1);
+	mt_journal_close(j);
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"op\":\"open\",\"id\":2,\"kind\":\"fake-jo", f); /* crash mid-write */
+	fclose(f);
+
+	ck_assert_msg(mt_journal_open(path, &j, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(mt_journal_bad_lines(j), 1);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(e[0].undo_json, "{\"tag\":\"whole\"}");
+	ck_assert_int_eq(e[0].applied, 1);
+	/* A record written after the torn line starts on a line of its own. */
+	begin_fake(j, "after", &id);
+	ck_assert_int_eq(id, 2);
+	mt_journal_close(j);
+
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_bad_lines(j), 1);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(e[0].id, 2);
+	ck_assert_int_eq(e[1].id, 1);
+	mt_journal_close(j);
+}
+END_TEST
+
+START_TEST(lock_refuses_a_second_user)
+{
+	struct mt_error err = { 0 };
+	struct mt_journal *j, *j2 = NULL;
+	char path[512];
+	uint64_t id;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	begin_fake(j, "held", &id);
+	ck_assert_int_eq(mt_journal_open(path, &j2, &err), MT_EINFRA);
+	ck_assert_ptr_null(j2);
+	ck_assert_ptr_nonnull(strstr(err.msg, "in use"));
+	/* recover refuses while the runner holds it, and undoes nothing. */
+	ck_assert_int_eq(mt_recover(path, NULL, &err), MT_EINFRA);
+	ck_assert_str_eq(slurp(undo_log), "");
+	mt_journal_close(j);
+	ck_assert_int_eq(mt_recover(path, NULL, &err), 0);
+	ck_assert_str_eq(slurp(undo_log), "held\n");
+}
+END_TEST
+
+START_TEST(missing_plugin_and_remote_host_stay_open)
+{
+	struct mt_error err = { 0 };
+	struct mt_host ssh = { .name = "router", .kind = MT_HOST_SSH, .ssh_address = "198.18.0.9",
+			       .ssh_identity = "/root/.ssh/id_ed25519" };
+	const struct mt_journal_entry *e;
+	struct mt_journal *j;
+	unsigned undone = 9, failed = 9;
+	uint64_t a, b, c;
+	char path[512];
+	size_t n;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_begin(j, "no-such-fault", NULL, "{}", &a, &err), 0);
+	ck_assert_int_eq(mt_journal_begin(j, "fake-journal", &ssh, "{\"tag\":\"remote\"}", &b,
+					  &err), 0);
+	begin_fake(j, "local", &c);
+	ck_assert_int_lt(mt_journal_begin(j, "fake-journal", NULL, "[1]", &c, &err), 0);
+	ck_assert_int_lt(mt_journal_undo_all(j, &undone, &failed, &err), 0);
+	ck_assert_uint_eq(undone, 1);
+	ck_assert_uint_eq(failed, 2);
+	ck_assert_str_eq(slurp(undo_log), "local\n");
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(e[0].id, b);
+	ck_assert_ptr_nonnull(strstr(e[0].host_json, "\"ssh\""));
+	ck_assert_ptr_nonnull(strstr(e[0].host_json, "/root/.ssh/id_ed25519"));
+	ck_assert_int_eq(e[1].id, a);
+	mt_journal_close(j);
+	/* Still open after a re-read: a failed undo is recorded, not closed. */
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	mt_journal_close(j);
+}
+END_TEST
+
+START_TEST(undo_range_only_touches_its_entries)
+{
+	struct mt_error err = { 0 };
+	struct mt_journal *j;
+	uint64_t a, b, c, mark;
+	char path[512];
+	unsigned u, f;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	begin_fake(j, "a", &a);
+	mark = mt_journal_last_id(j);
+	begin_fake(j, "b", &b);
+	begin_fake(j, "c", &c);
+	ck_assert_int_eq(mt_journal_undo_range(j, mark + 1, mt_journal_last_id(j), NULL, &u, &f,
+					       &err), 0);
+	ck_assert_uint_eq(u, 2);
+	ck_assert_str_eq(slurp(undo_log), "c\nb\n");
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	ck_assert_uint_eq(u, 1);
+	ck_assert_str_eq(slurp(undo_log), "c\nb\na\n");
+	mt_journal_close(j);
+}
+END_TEST
+
+static pid_t spawn_group(const char *script)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	posix_spawnattr_t at;
+	pid_t pid;
+
+	ck_assert_int_eq(posix_spawnattr_init(&at), 0);
+	ck_assert_int_eq(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP), 0);
+	ck_assert_int_eq(posix_spawnattr_setpgroup(&at, 0), 0);
+	ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", NULL, &at, argv, environ), 0);
+	posix_spawnattr_destroy(&at);
+	usleep(100000); /* let the shell start its children */
+	return pid;
+}
+
+static int group_gone(pid_t pgid)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0) /* reap orphans handed to us */
+		;
+	return kill(-pgid, 0) < 0 && errno == ESRCH;
+}
+
+START_TEST(process_kind_kills_the_group)
+{
+	struct mt_error err = { 0 };
+	struct mt_journal *j;
+	char path[512];
+	unsigned u, f;
+	uint64_t id;
+	pid_t pid;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	/* A leader and a background member; the member must die too. */
+	pid = spawn_group("sleep 30 & exec sleep 31");
+	ck_assert_msg(mt_journal_process(j, NULL, pid, "sleep", &id, &err) == 0, "%s", err.msg);
+	ck_assert(!group_gone(pid));
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	ck_assert_uint_eq(u, 1);
+	ck_assert(group_gone(pid));
+	mt_journal_close(j);
+}
+END_TEST
+
+START_TEST(process_kind_escalates_to_sigkill)
+{
+	struct mt_error err = { 0 };
+	struct mt_journal *j;
+	char path[512];
+	unsigned u, f;
+	uint64_t id;
+	pid_t pid;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	pid = spawn_group("trap '' TERM; sleep 30; true");
+	ck_assert_int_eq(mt_journal_process(j, NULL, pid, "stubborn", &id, &err), 0);
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	ck_assert_uint_eq(u, 1);
+	ck_assert(group_gone(pid));
+	mt_journal_close(j);
+}
+END_TEST
+
+START_TEST(process_kind_never_signals_a_recycled_pid)
+{
+	struct mt_error err = { 0 };
+	unsigned long long start;
+	struct mt_journal *j;
+	char path[512], undo[256];
+	unsigned u, f;
+	uint64_t id;
+	char state;
+	pid_t pid;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	pid = spawn_group("exec sleep 30");
+	ck_assert_int_eq(mt_proc_stat(pid, NULL, NULL, &start), 0);
+	/* The journal saw an older process under the same number. */
+	snprintf(undo, sizeof(undo), "{\"pid\":%d,\"pgid\":%d,\"start_time\":%llu,\"what\":\"x\"}",
+		 pid, pid, start - 1);
+	ck_assert_int_eq(mt_journal_begin(j, "process", NULL, undo, &id, &err), 0);
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	ck_assert_uint_eq(u, 1); /* closed: the journalled process is gone */
+	usleep(50000);
+	ck_assert_int_eq(mt_proc_stat(pid, &state, NULL, NULL), 0);
+	ck_assert_int_ne(state, 'Z'); /* still running: not signalled */
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	mt_journal_close(j);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("journal");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, crash_then_recover_newest_first_and_idempotent);
+	tcase_add_test(tc, torn_last_line_is_tolerated);
+	tcase_add_test(tc, lock_refuses_a_second_user);
+	tcase_add_test(tc, missing_plugin_and_remote_host_stay_open);
+	tcase_add_test(tc, undo_range_only_touches_its_entries);
+	tcase_add_test(tc, process_kind_kills_the_group);
+	tcase_add_test(tc, process_kind_escalates_to_sigkill);
+	tcase_add_test(tc, process_kind_never_signals_a_recycled_pid);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,121 @@
+/* test_labref.c — `lab:NAME` resolution from a lab descriptor (fixtures/lab*.json). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labref.h"
+
+static void use(const char *fixture)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", MT_FIXTURES, fixture);
+	setenv("MT_LAB_JSON", path, 1);
+}
+
+START_TEST(path_override)
+{
+	unsetenv("MT_LAB_JSON");
+	ck_assert_str_eq(mt_labref_path(), "/run/migtorture/lab/lab.json");
+	setenv("MT_LAB_JSON", "/x/y.json", 1);
+	ck_assert_str_eq(mt_labref_path(), "/x/y.json");
+	ck_assert_int_eq(mt_labref_is_ref("lab:hosta"), 1);
+	ck_assert_int_eq(mt_labref_is_ref("qemu:///system"), 0);
+	ck_assert_int_eq(mt_labref_is_ref(NULL), 0);
+}
+END_TEST
+
+START_TEST(host_fields)
+{
+	struct mt_labref_host h;
+	struct mt_error err = { 0 };
+
+	use("lab.json");
+	ck_assert_int_eq(mt_labref_host("lab:hostb", &h, &err), 0);
+	ck_assert_str_eq(h.name, "hostb");
+	ck_assert_str_eq(h.libvirt_uri,
+			 "qemu+unix:///system?socket=/run/migtorture/lab/hostb/run/libvirt-sock");
+	ck_assert_str_eq(h.migration_ip, "198.19.0.2");
+	ck_assert_str_eq(h.netns, "mt-hostb");
+	mt_labref_host_free(&h);
+	/* a host without libvirt (the client) resolves, with NULL URI */
+	ck_assert_int_eq(mt_labref_host("client", &h, &err), 0);
+	ck_assert_ptr_null(h.libvirt_uri);
+	ck_assert_ptr_null(h.migration_ip);
+	mt_labref_host_free(&h);
+}
+END_TEST
+
+START_TEST(resolve_uri)
+{
+	struct mt_error err = { 0 };
+	char *uri = NULL;
+
+	use("lab.json");
+	ck_assert_int_eq(mt_labref_resolve_uri("lab:hosta", &uri, &err), 0);
+	ck_assert_str_eq(uri,
+			 "qemu+unix:///system?socket=/run/migtorture/lab/hosta/run/libvirt-sock");
+	free(uri);
+	ck_assert_int_eq(mt_labref_resolve_uri("qemu+ssh://root@hv1/system", &uri, &err), 0);
+	ck_assert_str_eq(uri, "qemu+ssh://root@hv1/system");
+	free(uri);
+	ck_assert_int_eq(mt_labref_resolve_uri("lab:client", &uri, &err), MT_ENOTFOUND);
+	ck_assert_ptr_null(uri);
+}
+END_TEST
+
+START_TEST(errors_say_why)
+{
+	struct mt_labref_host h;
+	struct mt_error err = { 0 };
+
+	use("lab.json");
+	ck_assert_int_eq(mt_labref_host("lab:hostc", &h, &err), MT_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "hostc"));
+	ck_assert_int_eq(mt_labref_host("lab:", &h, &err), MT_EINVAL);
+	use("no-such-lab.json");
+	ck_assert_int_eq(mt_labref_host("lab:hosta", &h, &err), MT_EINFRA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "mt-lab up"));
+	use("lab-partial.json");
+	ck_assert_int_eq(mt_labref_host("lab:hosta", &h, &err), MT_EINFRA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "partial"));
+	use("test_labref_not_json.txt");
+	ck_assert_int_eq(mt_labref_host("lab:hosta", &h, &err), MT_EINFRA);
+}
+END_TEST
+
+START_TEST(guest_fields)
+{
+	struct mt_labref_guest g;
+	struct mt_error err = { 0 };
+
+	use("lab.json");
+	ck_assert_int_eq(mt_labref_guest(&g, &err), 0);
+	ck_assert_str_eq(g.name, "web");
+	ck_assert_str_eq(g.ip, "198.18.0.10");
+	ck_assert_str_eq(g.http_url, "http://198.18.0.10/");
+	ck_assert_str_eq(g.host, "hosta");
+	mt_labref_guest_free(&g);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("labref");
+	TCase *t = tcase_create("core");
+	SRunner *r;
+	int failed;
+
+	tcase_add_test(t, path_override);
+	tcase_add_test(t, host_fields);
+	tcase_add_test(t, resolve_uri);
+	tcase_add_test(t, errors_say_why);
+	tcase_add_test(t, guest_fields);
+	suite_add_tcase(s, t);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
