@@ -255,34 +255,74 @@ static double num(const struct mt_cell_result *c, const char *path)
 	return m->num;
 }
 
-/* nft counter of the drop rule: number of packets dropped. */
-static long nft_dropped(void)
+/* Runs argv inside ns and returns its stdout (static buffer, truncated at 64 KiB). */
+static const char *capture_in(const char *ns, char *const argv[])
 {
+	static char buf[65536];
 	int pfd[2];
 	pid_t pid;
-	char buf[4096] = "";
 	ssize_t n, got = 0;
-	char *p;
 
+	buf[0] = 0;
 	if (pipe(pfd) < 0)
-		return -1;
+		return buf;
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
 		close(pfd[0]);
-		if (enter_ns(ns_g) < 0)
+		if (ns && enter_ns(ns) < 0)
 			_exit(126);
-		execlp("nft", "nft", "list", "chain", "ip", "mttprobe", "in", (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(pfd[1]);
 	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
 		got += n;
+	buf[got] = 0;
 	close(pfd[0]);
 	waitpid(pid, NULL, 0);
-	p = strstr(buf, "packets ");
+	return buf;
+}
+
+/* nft counter of the drop rule: number of packets dropped. */
+static long nft_dropped(void)
+{
+	const char *out = capture_in(ns_g, (char *const[]){ "nft", "list", "chain", "ip",
+							     "mttprobe", "in", NULL });
+	const char *p = strstr(out, "packets ");
+
 	return p ? strtol(p + 8, NULL, 10) : -1;
 }
+
+START_TEST(test_guest_stalls_command)
+{
+	/* `mt-guest stalls` (what the host runs through guest-exec) prints the ring as JSON
+	 * lines; the 100 ms SIGSTOP must be among them (a gap of 99..150 ms: earlier tests left
+	 * 300 ms gaps in the same ring, so "some long gap" would prove nothing). */
+	const char *out, *line;
+	double best = 0;
+	int lines = 0;
+
+	kill(guest_pid, SIGSTOP);
+	usleep(100000);
+	kill(guest_pid, SIGCONT);
+	usleep(50000);
+	out = capture_in(NULL, (char *const[]){ (char *)guest_bin, "stalls", "--state", state_path,
+						NULL });
+	for (line = out; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+		const char *len = strstr(line, "\"len_ms\":");
+
+		ck_assert_msg(strncmp(line, "{\"instance\":", 12) == 0, "bad line: %.80s", line);
+		ck_assert_ptr_nonnull(len);
+		if (atof(len + 9) >= 99 && atof(len + 9) <= 150)
+			best = atof(len + 9);
+		lines++;
+	}
+	printf("mt-guest stalls: %d lines, the 100 ms stop: %.3f ms\n", lines, best);
+	ck_assert_int_ge(lines, 1);
+	ck_assert_msg(best > 0, "no gap of 99..150 ms in the ring");
+}
+END_TEST
 
 START_TEST(test_udp_loss_5pct)
 {
@@ -460,6 +500,7 @@ int main(void)
 	tcase_add_test(tc, test_udp_loss_5pct);
 	tcase_add_loop_test(tc, test_udp_stall_10ms, 0, reps);
 	tcase_add_loop_test(tc, test_udp_stall_1ms, 0, reps);
+	tcase_add_test(tc, test_guest_stalls_command);
 	tcase_add_test(tc, test_icmp_basic);
 	tcase_add_test(tc, test_icmp_dgram);
 	tcase_add_test(tc, test_udp_no_guest);
