@@ -37,9 +37,10 @@
  *     s_last_sent − s_last_answered  (trailing: requests lost up to the end)
  *   clamped at 0. For a path that delivers nothing during [T, T+O) the lost requests are those
  *   sent in that window, so the interior term lies in (O − I, O + I); for a responder that is
- *   stalled for O and answers its queue on resume it lies in (O − I − rtt, O]. Reply-time based
- *   (not loss-count based) so late replies (queued while the responder was stalled) count as
- *   outage too. Subtracting the actual spacing to the next request (not the nominal I) keeps a
+ *   stalled for O and answers its queue on resume it lies in (O − I − rtt, O], widened by how
+ *   late the probe itself sent (an outage is seen only while a request is outstanding).
+ *   Reply-time based (not loss-count based) so late replies (queued while the responder was
+ *   stalled) count as outage too. Subtracting the actual spacing to the next request (not the nominal I) keeps a
  *   probe that was itself not scheduled (sent nothing for a while) from reporting an outage.
  *   Noise floor: receive-time jitter (use kernel receive timestamps where possible).
  *   Per phase, an outage belongs to the phase containing its start (the reply before it).
