@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,6 +73,8 @@ static pid_t spawn_in(const char *ns, char *const argv[])
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		/* Dies with us even if we are SIGKILLed (e.g. by a ctest timeout). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (ns && enter_ns(ns) < 0)
 			_exit(126);
 		if (null >= 0 && !getenv("MT_TEST_VERBOSE"))
@@ -138,8 +142,29 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Namespaces an earlier, killed run of this test left behind (its pid no longer exists). */
+static void remove_stale(void)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		long pid;
+
+		if (strncmp(de->d_name, "mtt-probe-", 10) != 0 || !dash)
+			continue;
+		pid = strtol(dash + 1, NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			RUN(NULL, "ip", "netns", "del", de->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int setup_net(void)
 {
+	remove_stale();
 	snprintf(ns_g, sizeof(ns_g), "mtt-probe-g-%d", (int)getpid());
 	snprintf(ns_c, sizeof(ns_c), "mtt-probe-c-%d", (int)getpid());
 	snprintf(state_path, sizeof(state_path), "/tmp/mtt-probe-%d.state", (int)getpid());
