@@ -13,6 +13,18 @@
 
 #include "echo.h"
 
+/* Receive buffers of one probe: a batch of datagrams and their control messages (kept per
+ * probe, not static, so probes in different threads' loops never share them). */
+#define BATCH 16
+#define DGRAM_MAX 1500
+struct mt_echo_rx {
+	unsigned char bufs[BATCH][DGRAM_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec)) + 64];
+		struct cmsghdr align;
+	} ctl[BATCH];
+};
+
 int64_t mt_echo_now(void)
 {
 	struct timespec ts;
@@ -71,6 +83,8 @@ int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err)
 	int rc;
 
 	e->ctx = ctx;
+	if (!e->rx && !(e->rx = malloc(sizeof(*e->rx))))
+		return mt_err(err, MT_ENOMEM, "probe %s: out of memory", e->cls->name);
 	/* Kernel receive timestamps (best effort: without them, the read time is used). */
 	(void)setsockopt(e->fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
 	if (!e->send_ns && (rc = grow(e)) < 0)
@@ -109,8 +123,6 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 	return 1;
 }
 
-#define BATCH 16
-#define DGRAM_MAX 1500
 
 static int64_t ts_ns(const struct timespec *ts)
 {
@@ -138,12 +150,7 @@ void mt_echo_recv_all(struct mt_echo *e,
 		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
 				  int64_t now_ns))
 {
-	/* The loop is single-threaded: one set of buffers serves every probe. */
-	static unsigned char bufs[BATCH][DGRAM_MAX];
-	static union {
-		char buf[CMSG_SPACE(sizeof(struct timespec)) + 64];
-		struct cmsghdr align;
-	} ctl[BATCH];
+	struct mt_echo_rx *rx = e->rx;
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 
@@ -153,13 +160,13 @@ void mt_echo_recv_all(struct mt_echo *e,
 		int n;
 
 		for (int i = 0; i < BATCH; i++) {
-			iov[i].iov_base = bufs[i];
+			iov[i].iov_base = rx->bufs[i];
 			iov[i].iov_len = DGRAM_MAX;
 			memset(&msgs[i], 0, sizeof(msgs[i]));
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_control = ctl[i].buf;
-			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+			msgs[i].msg_hdr.msg_control = rx->ctl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(rx->ctl[i].buf);
 		}
 		n = recvmmsg(e->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -173,7 +180,7 @@ void mt_echo_recv_all(struct mt_echo *e,
 		now = ts_ns(&mo);
 		off = ts_ns(&rt) - now;
 		for (int i = 0; i < n; i++)
-			one(e, bufs[i], msgs[i].msg_len, rx_time(&msgs[i].msg_hdr, now, off));
+			one(e, rx->bufs[i], msgs[i].msg_len, rx_time(&msgs[i].msg_hdr, now, off));
 		if (n < BATCH)
 			break; /* drained (more arriving later wakes the loop again) */
 	}
@@ -275,6 +282,8 @@ void mt_echo_release(struct mt_echo *e)
 {
 	free(e->send_ns);
 	free(e->recv_ns);
+	free(e->rx);
+	e->rx = NULL;
 	e->send_ns = e->recv_ns = NULL;
 	e->n = e->cap = 0;
 }

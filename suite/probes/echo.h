@@ -38,6 +38,7 @@ struct mt_echo {
 	int timer_on, fd_on;
 	int64_t stop_ns;      /* when mt_echo_stop ran (0 = still running) */
 	size_t send_errors, late, duplicates, strays;
+	struct mt_echo_rx *rx; /* receive buffers (echo.c) */
 };
 
 /* Monotonic now in ns (the clock every sample uses). */
