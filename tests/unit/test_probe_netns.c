@@ -5,8 +5,9 @@
  * Accuracy bounds asked by issue 6 (documented, not loosened): loss injected on the receiver
  * with nft `numgen random` at 5 % → measured within ±1 point (5000 requests at 1 ms; binomial
  * σ ≈ 0.3 points); SIGSTOP of the responder for 300 ms → network outage 300 ± 15 ms at a 10 ms
- * interval and ± 3 ms at 1 ms; the stall monitor reports the SIGSTOP gap. Every measured value
- * is printed so the distribution can be quoted.
+ * interval and ± 3 ms at 1 ms (compared with the stop as really applied, see stall_once; the
+ * stall tests run at real-time priority, see realtime()); the stall monitor reports the SIGSTOP
+ * gap. Every measured value is printed so the distribution can be quoted.
  *
  * Needs root (namespaces, nft) and the mt-guest binary: exits 77 with the reason otherwise.
  * The namespaces (and with them the veth pair and nft table) and the mt-guest process are
@@ -423,9 +424,12 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	stall = num(c, "downtime.guest_stall_ms");
 	printf("udp stall @%lldms: SIGSTOP held %.3f ms, network_outage %.3f ms (err %+.3f), "
 	       "guest_stall %.3f ms, baseline outage %.3f ms\n",
-	       (long long)(interval_ns / MS), actual, outage, outage - 300, stall,
+	       (long long)(interval_ns / MS), actual, outage, outage - actual, stall,
 	       num(c, "qos.baseline.network_outage_ms"));
-	ck_assert_double_eq_tol(outage, 300, tol_ms);
+	/* Against the stop the test really applied (the time between its two kill() calls): the
+	 * test's own timers can be late on a loaded machine (once 262 ms instead of 300), and
+	 * the probe then measures that correctly. */
+	ck_assert_double_eq_tol(outage, actual, tol_ms);
 	ck_assert_double_eq_tol(num(c, "qos.during.network_outage_ms"), outage, 1e-9);
 	/* The stall monitor saw the stop: one of its gaps starts at the SIGSTOP (± 20 ms: the
 	 * guest-to-host clock mapping and the tick) and spans it. Not an upper bound on its
