@@ -74,6 +74,8 @@ static void num(double v, FILE *f)
 		fputs("–", f);
 	else if (fabs(v) >= 1e6)
 		fprintf(f, "%.4g", v);
+	else if (fabs(v) >= 100)
+		fprintf(f, "%.0f", v);
 	else
 		fprintf(f, "%.3g", v);
 }
@@ -311,6 +313,13 @@ static void boxplots(const struct mt_run_result *run, const size_t *first, size_
 	free(v);
 }
 
+/* Cells that measured something: pass or fail (skip, error and not-run cells may lack the
+ * matrix's axes and have no metrics). */
+static int judged(const struct mt_cell_result *c)
+{
+	return c->verdict == MT_VERDICT_PASS || c->verdict == MT_VERDICT_FAIL;
+}
+
 /* Value of dimension d of cell c: with_section makes the section dimension 0 and shifts the
  * axes by one. */
 static const char *dim_val(const struct mt_cell_result *c, int with_section, size_t d)
@@ -325,17 +334,22 @@ static const char *dim_val(const struct mt_cell_result *c, int with_section, siz
  * dimension, columns = second, cell = median over repeats. */
 static void heatmap(const struct mt_run_result *run, FILE *f)
 {
-	const struct mt_cell_result *c0 = run->ncells ? &run->cells[0] : NULL;
+	const struct mt_cell_result *c0 = NULL;
 	const char **rows = NULL, **cols = NULL;
 	size_t nr = 0, nc = 0;
 	int with_section = 0;
 	double *v = NULL;
 
+	for (size_t i = 0; !c0 && i < run->ncells; i++)
+		if (judged(&run->cells[i]))
+			c0 = &run->cells[i];
 	if (!c0)
 		return;
 	for (size_t i = 0; i < run->ncells; i++) {
 		const struct mt_cell_result *c = &run->cells[i];
 
+		if (!judged(c))
+			continue;
 		if (c->naxes != c0->naxes)
 			return;
 		for (size_t a = 0; a < c->naxes; a++)
@@ -352,10 +366,13 @@ static void heatmap(const struct mt_run_result *run, FILE *f)
 	if (!rows || !cols || !v)
 		goto out;
 	for (size_t i = 0; i < run->ncells; i++) {
-		const char *rv = dim_val(&run->cells[i], with_section, 0);
-		const char *cv = dim_val(&run->cells[i], with_section, 1);
+		const char *rv, *cv;
 		size_t j;
 
+		if (!judged(&run->cells[i]))
+			continue;
+		rv = dim_val(&run->cells[i], with_section, 0);
+		cv = dim_val(&run->cells[i], with_section, 1);
 		for (j = 0; j < nr && strcmp(rows[j], rv); j++)
 			;
 		if (j == nr)
@@ -384,7 +401,8 @@ static void heatmap(const struct mt_run_result *run, FILE *f)
 					const struct mt_cell_result *c = &run->cells[i];
 					const struct mt_metric *m;
 
-					if (strcmp(dim_val(c, with_section, 0), rows[r]) ||
+					if (!judged(c) ||
+					    strcmp(dim_val(c, with_section, 0), rows[r]) ||
 					    strcmp(dim_val(c, with_section, 1), cols[cc]))
 						continue;
 					m = mt_cell_metric(c, key_metrics[k].path);
@@ -445,7 +463,8 @@ static void migration_span(const struct mt_cell_result *c, double *a, double *b)
 
 		if (!strncmp(w, "migrate.start", 13) && !isfinite(*a))
 			*a = t;
-		else if (!strncmp(w, "migrate.done", 12) || !strcmp(w, "phase after"))
+		else if (!strncmp(w, "migrate.done", 12) || !strncmp(w, "migrate.end", 11) ||
+			 !strncmp(w, "migrate.fail", 12) || !strcmp(w, "phase after"))
 			*b = t;
 	}
 	if (isfinite(*a) && !isfinite(*b)) {
@@ -601,7 +620,7 @@ int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *er
 	      "<meta charset=\"UTF-8\"/><title>migtorture: ", f);
 	esc(run->scenario_path, f);
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>migtorture report: ", style);
-	esc(run->scenario_path, f);
+	esc(run->scenario_path ? run->scenario_path : run->run_id, f);
 	fputs("</h1>\n", f);
 	facts(run, f);
 	summary(run, first, ncell, f);

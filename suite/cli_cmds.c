@@ -1,4 +1,5 @@
 /* cli_cmds.c — what each subcommand does, over the public API. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "migtorture/result.h"
 #include "migtorture/runner.h"
 #include "migtorture/scenario.h"
+#include "migtorture/threshold.h"
 #include "migtorture/units.h"
 
 /* Prints err once, as "migtorture: message", and maps it to an exit status. */
@@ -179,18 +181,110 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	return rc;
 }
 
+/* Reads every results file of a trend directory: DIR/NAME.json and DIR/NAME/results.json.
+ * Files that are not results (other JSON) are passed over with a note; none is an error. */
+static int read_trend_dir(const char *dir, struct mt_run_result **runs, size_t *n,
+			  struct mt_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+	int rc = 0;
+
+	*runs = NULL;
+	*n = 0;
+	if (!d)
+		return mt_err(err, MT_EINVAL, "--trend %s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct mt_error rerr = { 0 };
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".json"))
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		else if ((size_t)snprintf(path, sizeof(path), "%s/%s/results.json", dir,
+					  e->d_name) >= sizeof(path) || access(path, R_OK))
+			continue;
+		if (*n == cap) {
+			struct mt_run_result *g = realloc(*runs, (cap ? cap * 2 : 16) * sizeof(*g));
+
+			if (!g) {
+				rc = mt_err(err, MT_ENOMEM, "out of memory");
+				break;
+			}
+			*runs = g;
+			cap = cap ? cap * 2 : 16;
+		}
+		memset(&(*runs)[*n], 0, sizeof(**runs));
+		if (mt_result_read_file(path, &(*runs)[*n], &rerr)) {
+			fprintf(stderr, "migtorture report: --trend: passing over %s\n", rerr.msg);
+			mt_run_result_free(&(*runs)[*n]);
+			continue;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (!rc && *n == 0)
+		rc = mt_err(err, MT_EINVAL, "--trend %s: no results files there", dir);
+	return rc;
+}
+
+static int trend(const char *dir, const char *out)
+{
+	struct mt_run_result *runs = NULL;
+	struct mt_error err = { 0 };
+	size_t n = 0;
+	int rc = read_trend_dir(dir, &runs, &n, &err);
+	FILE *f = stdout;
+	char *tmp = NULL;
+
+	if (rc)
+		goto out;
+	if (out && strcmp(out, "-")) {
+		if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "w"))) {
+			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
+			f = NULL;
+			goto out;
+		}
+	}
+	rc = mt_report_trend(runs, n, f, &err);
+	if (f != stdout) {
+		if (fclose(f) && !rc)
+			rc = mt_err(&err, MT_EIO, "%s: %s", tmp, strerror(errno));
+		if (!rc && rename(tmp, out))
+			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
+		if (rc)
+			unlink(tmp);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		mt_run_result_free(&runs[i]);
+	free(runs);
+	free(tmp);
+	return rc ? fail(&err) : 0;
+}
+
 int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 {
 	struct mt_cli_args a;
 	struct mt_error err = { 0 };
-	struct mt_run_result run;
-	const char *fmt, *out;
+	struct mt_run_result run, more;
+	const char *fmt;
 	int rc = mt_cli_parse(c, argc, argv, &a);
 
 	if (rc || a.help)
 		return rc;
-	if (a.argc != 1) {
-		fprintf(stderr, "migtorture report: expected one RESULTS.json\n");
+	if (mt_cli_get(&a, "trend")) {
+		if (a.argc) {
+			fprintf(stderr, "migtorture report: --trend takes a directory, no files\n");
+			return MT_EXIT_USAGE;
+		}
+		return trend(mt_cli_get(&a, "trend"), mt_cli_get(&a, "output"));
+	}
+	if (a.argc < 1) {
+		fprintf(stderr, "migtorture report: expected RESULTS.json (several: shards joined)\n");
 		return MT_EXIT_USAGE;
 	}
 	fmt = mt_cli_get(&a, "format");
@@ -206,8 +300,24 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 		rc = fail(&err);
 		goto out;
 	}
-	out = mt_cli_get(&a, "output");
-	if (mt_report_render(fmt, &run, out, &err))
+	/* Shards of one matrix (run --shard I/N on several CI runners) join into one run whose
+	 * verdict is that of all their cells together. */
+	for (int i = 1; i < a.argc; i++) {
+		memset(&more, 0, sizeof(more));
+		if (mt_result_read_file(a.argv[i], &more, &err) == 0 && mt_run_merge(&run, &more))
+			mt_err(&err, MT_ENOMEM, "out of memory joining %s", a.argv[i]);
+		mt_run_result_free(&more);
+		if (err.code) {
+			rc = fail(&err);
+			goto out;
+		}
+	}
+	if (a.argc > 1) {
+		mt_run_update_verdict(&run);
+		free(run.shard);
+		run.shard = NULL;
+	}
+	if (mt_report_render(fmt, &run, mt_cli_get(&a, "output"), &err))
 		rc = fail(&err);
 out:
 	mt_run_result_free(&run);

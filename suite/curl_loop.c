@@ -60,7 +60,8 @@ static void check_done(struct mt_curl_loop *cl)
 	int left;
 
 	while ((msg = curl_multi_info_read(cl->multi, &left))) {
-		struct xfer *x = NULL;
+		struct xfer *x;
+		char *priv = NULL;
 		CURL *easy;
 		CURLcode rc;
 
@@ -68,7 +69,8 @@ static void check_done(struct mt_curl_loop *cl)
 			continue;
 		easy = msg->easy_handle;
 		rc = msg->data.result; /* msg is invalid after remove_handle: copy first */
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		x = (struct xfer *)(void *)priv;
 		curl_multi_remove_handle(cl->multi, easy);
 		if (!x)
 			continue;

@@ -26,7 +26,8 @@ static const char *const bad_files[] = {
 	"key-outside.ini",	 "repeated-section.ini",   "seed-not-global.ini",
 	"none-plus.ini",	 "overflow-repeat.ini",	   "bad-percent.ini",
 	"unknown-host-key.ini",	 "ssh-needs-address.ini",  "bad-section-name.ini",
-	"comments-only.ini",	 "header-junk.ini",
+	"comments-only.ini",	 "header-junk.ini",	   "bad-threshold.ini",
+	"empty-threshold.ini",
 };
 
 static void read_expect(const char *path, int *line, char *text, size_t len)

@@ -451,9 +451,11 @@ START_TEST(video_download_tbf)
 	double mean;
 
 	enter_client();
-	drive(of_workload("video-download"), "", 6.0, NULL, 0, &o);
-	/* skip the first second (slow start, tbf burst) */
-	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 1000000000LL, &n);
+	drive(of_workload("video-download"), "", 7.0, NULL, 0, &o);
+	/* Skip the first 2 s: slow start, and on a loaded host (or under ASan) a late first read
+	 * leaves a backlog in the socket buffer that a bucket just after the cut would count
+	 * (seen: 10.4 Mbit/s with a 1 s cut at load 2.5 on 2 cores). */
+	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 2000000000LL, &n);
 	printf("video-download under tbf 10mbit: goodput %.2f Mbit/s over %zu buckets "
 	       "(during %.2f, after %.2f), %.0f bytes, CPU %.1f %%\n",
 	       mean / 1e6, n, num(&o, "qos.during.video.throughput_bps.mean") / 1e6,
@@ -474,9 +476,9 @@ START_TEST(video_download_range)
 	double mean;
 
 	enter_client();
-	/* 1 MiB chunks take ~0.9 s each at 9.6 Mbit/s: ≥ 3 whole chunks in 4.5 s */
-	drive(of_workload("video-download"), "range=1MiB", 4.5, NULL, 0, &o);
-	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 1000000000LL, &n);
+	/* 1 MiB chunks take ~0.9 s each at 9.6 Mbit/s: ≥ 3 whole chunks in 5 s */
+	drive(of_workload("video-download"), "range=1MiB", 5.0, NULL, 0, &o);
+	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 2000000000LL, &n);
 	printf("video-download range=1MiB: %.0f transfers, goodput %.2f Mbit/s\n",
 	       num(&o, "web.video.transfers"), mean / 1e6);
 	ck_assert(num(&o, "web.video.transfers") >= 3);
@@ -591,11 +593,12 @@ START_TEST(http_probe_rate_and_outage)
 	drive(of_probe("http"), "interval=10ms", 4.0, acts, 2, &o);
 	sent = num(&o, "probe.http.baseline.sent") + num(&o, "probe.http.during.sent") +
 	       num(&o, "probe.http.after.sent");
-	rate = sent / o.wall_s;
+	/* the last timeout (1 s) of the run is not counted (qos.h): rate over what is */
+	rate = sent / (o.wall_s - 1.0);
 	outage = num(&o, "downtime.http_outage_ms");
-	printf("http probe at 10 ms: %.0f requests in %.2f s = %.1f req/s, loss %.1f %%, "
+	printf("http probe at 10 ms: %.0f requests counted in %.2f s = %.1f req/s, loss %.1f %%, "
 	       "outage %.1f ms (server frozen 300 ms), p50 %.2f ms, CPU %.1f %% of a core\n",
-	       sent, o.wall_s, rate, num(&o, "probe.http.baseline.loss_pct"), outage,
+	       sent, o.wall_s - 1.0, rate, num(&o, "probe.http.baseline.loss_pct"), outage,
 	       num(&o, "probe.http.baseline.rtt_ms.p50"), 100 * o.cpu_s / o.wall_s);
 	printf("  errors: transport %.0f, status %.0f, last '%s'\n",
 	       num(&o, "probe.http.transport_errors"), num(&o, "probe.http.status_errors"),
@@ -619,7 +622,7 @@ START_TEST(http_probe_refused)
 
 	enter_client();
 	/* nothing listens on port 9: every request fails fast, nothing is "answered" */
-	drive(of_probe("http"), "url=http://" SRV_ADDR ":9/ interval=20ms", 1.0, NULL, 0, &o);
+	drive(of_probe("http"), "url=http://" SRV_ADDR ":9/ interval=20ms timeout=200ms", 1.0, NULL, 0, &o);
 	ck_assert(num(&o, "probe.http.baseline.loss_pct") == 100);
 	ck_assert(num(&o, "probe.http.transport_errors") > 10);
 	ck_assert_int_eq(mt_cell_metric(o.cell, "downtime.http_outage_ms")->kind,
