@@ -8,6 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${MT_CACHE_DIR:-/var/cache/migtorture}/guest
 helper=${MT_GUEST_BIN:-$repo/workloads/guest/mt-guest}
+# CMake builds the helper into the build tree (workloads/guest/CMakeLists.txt), not the source.
+[ -n "${MT_GUEST_BIN:-}" ] || [ -f "$helper" ] || helper=$repo/build/workloads/guest/mt-guest
 # Modules in load order (virtio chain, then the console for the guest agent channel).
 MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover
 net_failover virtio_net virtio_console"
