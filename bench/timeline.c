@@ -5,9 +5,12 @@
  * executed event (actual − planned, as recorded in the cell result) as p50 / p99 / max in µs.
  * Goal (issue 3): p99 < 1 ms on an idle machine.
  *
- * usage: timeline [-n EVENTS] [-a MIN_MS] [-b MAX_MS] [-s SEED]
+ * usage: timeline [-n EVENTS] [-a MIN_MS] [-b MAX_MS] [-s SEED] [-r]
+ *   -r  run under SCHED_FIFO (root): separates timer lateness from CPU contention on a
+ *       busy machine (the runner itself does not do this)
  */
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,16 +52,17 @@ int main(int argc, char **argv)
 	struct mt_loop *loop = NULL;
 	double *late = NULL;
 	int64_t off = 0;
-	int opt, rc = 1;
+	int opt, rc = 1, rt = 0;
 
-	while ((opt = getopt(argc, argv, "n:a:b:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:a:b:s:rh")) != -1) {
 		switch (opt) {
 		case 'n': n = strtol(optarg, NULL, 10); break;
 		case 'a': amin = strtol(optarg, NULL, 10); break;
 		case 'b': amax = strtol(optarg, NULL, 10); break;
 		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'r': rt = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-n EVENTS] [-a MIN_MS] [-b MAX_MS] [-s SEED]\n",
+			fprintf(stderr, "usage: %s [-n EVENTS] [-a MIN_MS] [-b MAX_MS] [-s SEED] [-r]\n",
 				argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -66,6 +70,14 @@ int main(int argc, char **argv)
 	if (n < 1 || amin < 0 || amax < amin) {
 		fprintf(stderr, "timeline: bad arguments\n");
 		return 2;
+	}
+	if (rt) {
+		struct sched_param sp = { .sched_priority = 10 };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+			perror("timeline: sched_setscheduler");
+			return 1;
+		}
 	}
 	cell.name = (char *)"bench";
 	cell.events = calloc((size_t)n + 1, sizeof(*cell.events));
@@ -91,8 +103,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < res.nevents; i++)
 		late[i] = (double)(res.events[i].actual_ns - res.events[i].planned_ns) / 1000.0;
-	printf("events %zu, spacing %ld-%ld ms, planned span %.1f s\n", res.nevents, amin, amax,
-	       (double)off / 1e9);
+	printf("events %zu, spacing %ld-%ld ms, planned span %.1f s, scheduler %s\n", res.nevents,
+	       amin, amax, (double)off / 1e9, rt ? "SCHED_FIFO" : "normal");
 	printf("lateness_us p50 %.1f p99 %.1f max %.1f mean %.1f min %.1f\n",
 	       mt_percentile(late, res.nevents, 50), mt_percentile(late, res.nevents, 99),
 	       mt_max(late, res.nevents), mt_mean(late, res.nevents),

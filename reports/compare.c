@@ -1,182 +1,231 @@
-/* compare.c — `migtorture compare BASE.json NEW.json`: per cell and metric, the change of the
- * median over repeats and a regression verdict (Rally's performance_degradation, generalised).
- *
- * Direction comes from the metric's name: rates and throughputs (…_bps, …bps, mbps, goodput,
- * throughput, achieved_ratio) are better when higher; everything else this suite measures
- * (times, downtimes, delays, jitter, loss, bytes, stalls) is better when lower. A change is a
- * regression when it is worse by more than the tolerance (percent of the base) AND by more than
- * the absolute floor (so 0.1 ms → 0.2 ms is not "+100 %"). String metrics regress when they
- * change away from "ok"; a cell whose verdict goes from pass to anything else regresses.
- */
-#include <fnmatch.h>
+/* compare.c — regression comparison of two results files (include/migtorture/report.h).
+ * Medians over repeats are compared because they are robust to one bad repeat; the table is
+ * plain text with aligned columns, one line per (cell, metric), in the order of the new run
+ * followed by what only the base had. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "migtorture/compare.h"
-#include "migtorture/stats.h"
+#include "migtorture/report.h"
+#include "migtorture/summary.h"
 
-static int higher_is_better(const char *path)
+enum dir { DIR_INFO = 0, DIR_LOWER, DIR_HIGHER };
+
+static int ends_with(const char *s, const char *suffix)
 {
-	static const char *const words[] = { "bps", "goodput", "throughput", "achieved_ratio",
-					     "bogo_ops", "received" };
+	size_t ls = strlen(s), lx = strlen(suffix);
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(path, words[i]))
-			return 1;
-	return 0;
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
-/* Median of the NUM values of path over the repeats of cell name; NAN if none. */
-static double median_of(const struct mt_run_result *r, const char *name, const char *path,
-			double *buf)
+/* Direction of "better" for a metric path, from its unit-carrying component. */
+static enum dir direction(const char *path)
 {
-	size_t n = 0;
+	static const char *const lower[] = { "_ms", "_s", "_us", "_ns", "_pct", "_bytes", "_count",
+					     "iterations" };
+	static const char *const higher[] = { "_bps", "mbps", "_ratio" };
+	const char *end = path + strlen(path), *start;
+	char comp[256];
+	size_t i, len;
 
-	for (size_t i = 0; i < r->ncells; i++) {
-		const struct mt_metric *m;
-
-		if (strcmp(r->cells[i].name, name))
-			continue;
-		m = mt_cell_metric(&r->cells[i], path);
-		if (m && m->kind == MT_METRIC_NUM && isfinite(m->num))
-			buf[n++] = m->num;
+	/* the last component that carries a direction decides (rtt_ms.p99 → rtt_ms) */
+	while (end > path) {
+		start = end;
+		while (start > path && start[-1] != '.')
+			start--;
+		len = (size_t)(end - start);
+		if (len < sizeof(comp)) {
+			memcpy(comp, start, len);
+			comp[len] = '\0';
+			if (ends_with(comp, "_pages_s"))
+				return DIR_INFO; /* a workload property, not a result */
+			for (i = 0; i < sizeof(higher) / sizeof(higher[0]); i++)
+				if (ends_with(comp, higher[i]))
+					return DIR_HIGHER;
+			for (i = 0; i < sizeof(lower) / sizeof(lower[0]); i++)
+				if (ends_with(comp, lower[i]))
+					return DIR_LOWER;
+		}
+		end = start > path ? start - 1 : path;
 	}
-	return n ? mt_percentile(buf, n, 50) : NAN;
+	return DIR_INFO;
 }
 
-/* The first STR value of path in cell name, or NULL. */
-static const char *str_of(const struct mt_run_result *r, const char *name, const char *path)
-{
-	for (size_t i = 0; i < r->ncells; i++) {
-		const struct mt_metric *m;
+struct row {
+	const char *cell, *metric, *verdict;
+	char base[32], cur[32], change[32];
+};
 
-		if (strcmp(r->cells[i].name, name))
-			continue;
-		m = mt_cell_metric(&r->cells[i], path);
-		if (m && m->kind == MT_METRIC_STR)
-			return m->str;
-	}
+static const struct mt_cell_summary *find_cell(const struct mt_run_summary *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++)
+		if (strcmp(s->cells[i].name, name) == 0)
+			return &s->cells[i];
 	return NULL;
 }
 
-/* 1 when every repeat of name passed in r (and there is at least one). */
-static int all_pass(const struct mt_run_result *r, const char *name)
+static const struct mt_metric_summary *find_metric(const struct mt_cell_summary *c,
+						   const char *path)
 {
-	int seen = 0;
+	size_t i;
 
-	for (size_t i = 0; i < r->ncells; i++) {
-		if (strcmp(r->cells[i].name, name))
-			continue;
-		seen = 1;
-		if (r->cells[i].verdict != MT_VERDICT_PASS)
-			return 0;
-	}
-	return seen;
+	for (i = 0; c && i < c->nmetrics; i++)
+		if (strcmp(c->metrics[i].path, path) == 0)
+			return &c->metrics[i];
+	return NULL;
 }
 
-static int seen_before(const struct mt_run_result *r, size_t upto, const char *name,
-		       const char *path)
+static void fmt_val(char *buf, size_t len, const struct mt_metric_summary *m)
 {
-	for (size_t i = 0; i < upto; i++) {
-		if (strcmp(r->cells[i].name, name))
-			continue;
-		if (!path || mt_cell_metric(&r->cells[i], path))
-			return 1;
+	if (!m || isnan(m->s.median))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.6g", m->s.median);
+}
+
+/* Fills r for one metric; returns 1 when it is a regression. */
+static int judge(struct row *r, const struct mt_metric_summary *b,
+		 const struct mt_metric_summary *n, double tol)
+{
+	double bv = b ? b->s.median : NAN, nv = n ? n->s.median : NAN, ch;
+	enum dir d = direction(b ? b->path : n->path);
+	int worse;
+
+	fmt_val(r->base, sizeof(r->base), b);
+	fmt_val(r->cur, sizeof(r->cur), n);
+	snprintf(r->change, sizeof(r->change), "-");
+	if (isnan(bv) && isnan(nv)) {
+		r->verdict = "no values";
+		return 0;
 	}
+	if (isnan(bv)) {
+		r->verdict = "new";
+		return 0;
+	}
+	if (isnan(nv)) {
+		r->verdict = "gone";
+		return 0;
+	}
+	if (bv == nv)
+		ch = 0;
+	else if (bv == 0)
+		ch = nv > 0 ? INFINITY : -INFINITY;
+	else
+		ch = (nv - bv) / fabs(bv) * 100.0;
+	if (isinf(ch))
+		snprintf(r->change, sizeof(r->change), "%s", ch > 0 ? "+inf%" : "-inf%");
+	else
+		snprintf(r->change, sizeof(r->change), "%+.1f%%", ch);
+	if (d == DIR_INFO) {
+		r->verdict = "info";
+		return 0;
+	}
+	worse = d == DIR_LOWER ? ch > tol : ch < -tol;
+	if (worse) {
+		r->verdict = "regression";
+		return 1;
+	}
+	if (d == DIR_LOWER ? ch < -tol : ch > tol)
+		r->verdict = "improved";
+	else
+		r->verdict = "ok";
 	return 0;
 }
 
-int mt_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
-	       const struct mt_compare_opts *o, FILE *f, struct mt_compare_counts *counts,
-	       struct mt_error *err)
+static int add_row(struct row **rows, size_t *n, size_t *cap)
 {
-	size_t nmax = (base->ncells > cur->ncells ? base->ncells : cur->ncells) + 1;
-	double *buf = malloc(sizeof(double) * nmax);
+	struct row *tmp;
 
-	if (!buf)
-		return mt_err(err, MT_ENOMEM, "out of memory");
-	memset(counts, 0, sizeof(*counts));
-	fprintf(f, "%-40s %-38s %12s %12s %9s  %s\n", "cell", "metric", "base", "new", "change",
-		"verdict");
-	for (size_t i = 0; i < cur->ncells; i++) {
-		const struct mt_cell_result *c = &cur->cells[i];
+	if (*n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 64;
+	tmp = realloc(*rows, *cap * sizeof(*tmp));
+	if (!tmp)
+		return MT_ENOMEM;
+	*rows = tmp;
+	return 0;
+}
 
-		if (seen_before(cur, i, c->name, NULL))
-			continue; /* one row set per cell name, over its repeats */
-		if (!seen_before(base, base->ncells, c->name, NULL)) {
-			fprintf(f, "%-40s %-38s %12s %12s %9s  %s\n", c->name, "-", "-", "-", "-",
-				"new cell");
-			counts->new_cells++;
-			continue;
+int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
+		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err)
+{
+	struct mt_run_summary sb = { 0 }, sn = { 0 };
+	struct row *rows = NULL;
+	size_t nrows = 0, cap = 0, i, j, reg = 0, w[2] = { 4, 6 };
+	const struct mt_cell_summary *cb, *cn;
+	int rc = 0;
+
+	if (!base || !cur || !f || !regressions)
+		return mt_err(err, MT_EINVAL, "compare: missing argument");
+	if (isnan(tolerance_pct) || tolerance_pct < 0)
+		return mt_err(err, MT_EINVAL, "compare: tolerance must be a percentage >= 0");
+	rc = mt_run_summarise(base, &sb, err);
+	if (!rc)
+		rc = mt_run_summarise(cur, &sn, err);
+	if (rc)
+		goto out;
+	/* everything in the new run, then what only the base had */
+	for (i = 0; i < sn.ncells; i++) {
+		cn = &sn.cells[i];
+		cb = find_cell(&sb, cn->name);
+		for (j = 0; j < cn->nmetrics; j++) {
+			if ((rc = add_row(&rows, &nrows, &cap)))
+				goto nomem;
+			rows[nrows].cell = cn->name;
+			rows[nrows].metric = cn->metrics[j].path;
+			reg += judge(&rows[nrows], find_metric(cb, cn->metrics[j].path),
+				     &cn->metrics[j], tolerance_pct);
+			nrows++;
 		}
-		if (all_pass(base, c->name) && !all_pass(cur, c->name)) {
-			fprintf(f, "%-40s %-38s %12s %12s %9s  %s\n", c->name, "verdict", "pass",
-				mt_verdict_name(c->verdict), "-", "REGRESSION");
-			counts->regressions++;
-		}
-		for (size_t j = 0; j < cur->ncells; j++) {
-			const struct mt_cell_result *cj = &cur->cells[j];
-
-			if (strcmp(cj->name, c->name))
+		for (j = 0; cb && j < cb->nmetrics; j++) {
+			if (find_metric(cn, cb->metrics[j].path))
 				continue;
-			for (size_t k = 0; k < cj->nmetrics; k++) {
-				const struct mt_metric *m = &cj->metrics[k];
-				const char *verdict = "ok";
-				double b, n, chg;
-				int worse;
-
-				if (o->metric_glob && fnmatch(o->metric_glob, m->path, 0))
-					continue;
-				if (j > i && seen_before(cur, j, c->name, m->path))
-					continue; /* this path was handled with an earlier repeat */
-				if (m->kind == MT_METRIC_STR) {
-					const char *bs = str_of(base, c->name, m->path);
-
-					if (!bs || !strcmp(bs, m->str))
-						continue;
-					worse = !strcmp(bs, "ok");
-					fprintf(f, "%-40s %-38s %12s %12s %9s  %s\n", c->name, m->path,
-						bs, m->str, "-", worse ? "REGRESSION" : "changed");
-					counts->compared++;
-					counts->regressions += worse;
-					continue;
-				}
-				if (m->kind != MT_METRIC_NUM)
-					continue;
-				b = median_of(base, c->name, m->path, buf);
-				n = median_of(cur, c->name, m->path, buf);
-				if (!isfinite(b) || !isfinite(n))
-					continue;
-				counts->compared++;
-				chg = b != 0 ? (n - b) / fabs(b) * 100 : (n == 0 ? 0 : INFINITY);
-				worse = higher_is_better(m->path) ? n < b : n > b;
-				if (worse && fabs(chg) > o->tolerance_pct &&
-				    fabs(n - b) > o->abs_floor) {
-					verdict = "REGRESSION";
-					counts->regressions++;
-				} else if (!worse && fabs(chg) > o->tolerance_pct &&
-					   fabs(n - b) > o->abs_floor) {
-					verdict = "improved";
-					counts->improvements++;
-				} else if (!o->all_rows) {
-					continue;
-				}
-				fprintf(f, "%-40s %-38s %12.4g %12.4g %+8.1f%%  %s\n", c->name,
-					m->path, b, n, chg, verdict);
-			}
+			if ((rc = add_row(&rows, &nrows, &cap)))
+				goto nomem;
+			rows[nrows].cell = cb->name;
+			rows[nrows].metric = cb->metrics[j].path;
+			judge(&rows[nrows], &cb->metrics[j], NULL, tolerance_pct);
+			nrows++;
 		}
 	}
-	for (size_t i = 0; i < base->ncells; i++)
-		if (!seen_before(base, i, base->cells[i].name, NULL) &&
-		    !seen_before(cur, cur->ncells, base->cells[i].name, NULL)) {
-			fprintf(f, "%-40s %-38s %12s %12s %9s  %s\n", base->cells[i].name, "-", "-",
-				"-", "-", "missing in new");
-			counts->missing_cells++;
+	for (i = 0; i < sb.ncells; i++) {
+		cb = &sb.cells[i];
+		if (find_cell(&sn, cb->name))
+			continue;
+		for (j = 0; j < cb->nmetrics; j++) {
+			if ((rc = add_row(&rows, &nrows, &cap)))
+				goto nomem;
+			rows[nrows].cell = cb->name;
+			rows[nrows].metric = cb->metrics[j].path;
+			judge(&rows[nrows], &cb->metrics[j], NULL, tolerance_pct);
+			nrows++;
 		}
-	fprintf(f, "%zu metrics compared: %zu regressions, %zu improvements (tolerance %.3g %%)\n",
-		counts->compared, counts->regressions, counts->improvements, o->tolerance_pct);
-	free(buf);
-	return 0;
+	}
+	for (i = 0; i < nrows; i++) {
+		if (strlen(rows[i].cell) > w[0])
+			w[0] = strlen(rows[i].cell);
+		if (strlen(rows[i].metric) > w[1])
+			w[1] = strlen(rows[i].metric);
+	}
+	fprintf(f, "%-*s  %-*s  %12s  %12s  %9s  %s\n", (int)w[0], "cell", (int)w[1], "metric",
+		"base median", "new median", "change", "verdict");
+	for (i = 0; i < nrows; i++)
+		fprintf(f, "%-*s  %-*s  %12s  %12s  %9s  %s\n", (int)w[0], rows[i].cell, (int)w[1],
+			rows[i].metric, rows[i].base, rows[i].cur, rows[i].change, rows[i].verdict);
+	fprintf(f, "%zu metric%s compared, %zu regression%s (tolerance %g%%)\n", nrows,
+		nrows == 1 ? "" : "s", reg, reg == 1 ? "" : "s", tolerance_pct);
+	*regressions = reg;
+	if (fflush(f) == EOF || ferror(f))
+		rc = mt_err(err, MT_EIO, "compare: write failed");
+	goto out;
+nomem:
+	rc = mt_err(err, MT_ENOMEM, "compare: out of memory");
+out:
+	free(rows);
+	mt_run_summary_free(&sb);
+	mt_run_summary_free(&sn);
+	return rc;
 }

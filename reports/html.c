@@ -74,6 +74,8 @@ static void num(double v, FILE *f)
 		fputs("–", f);
 	else if (fabs(v) >= 1e6)
 		fprintf(f, "%.4g", v);
+	else if (fabs(v) >= 100)
+		fprintf(f, "%.0f", v);
 	else
 		fprintf(f, "%.3g", v);
 }
@@ -286,7 +288,8 @@ static void boxplots(const struct mt_run_result *run, const size_t *first, size_
 		lo = lo > 0 ? 0 : lo;
 		mt_svg_begin(&g, f, 140 + 70 * (int)ncell, 200, 0, (double)ncell, lo,
 			     hi + (hi - lo) * 0.05);
-		mt_svg_axes(&g, "cell (index in the summary table, from 0)", key_metrics[k].title);
+		g.no_xticks = 1;
+		mt_svg_axes(&g, "cell (row of the summary table)", key_metrics[k].title);
 		for (size_t c = 0; c < ncell; c++) {
 			size_t n = collect(run, run->cells[first[c]].name, key_metrics[k].path, v,
 					   run->ncells);
@@ -301,52 +304,88 @@ static void boxplots(const struct mt_run_result *run, const size_t *first, size_
 			q[3] = mt_percentile(v, n, 75);
 			q[4] = v[n - 1];
 			mt_svg_box(&g, (double)c + 0.5, 0.3, q, run->cells[first[c]].name);
+			fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" "
+				   "text-anchor=\"middle\">%zu</text>\n",
+				mt_svg_x(&g, (double)c + 0.5), g.h - g.mb + 14, c + 1);
 		}
 		mt_svg_end(&g);
 	}
 	free(v);
 }
 
-/* The heat map: when every cell has the same two axes, one table per key metric present,
- * rows = first axis, columns = second, cell = median over repeats and sections. */
+/* Cells that measured something: pass or fail (skip, error and not-run cells may lack the
+ * matrix's axes and have no metrics). */
+static int judged(const struct mt_cell_result *c)
+{
+	return c->verdict == MT_VERDICT_PASS || c->verdict == MT_VERDICT_FAIL;
+}
+
+/* Value of dimension d of cell c: with_section makes the section dimension 0 and shifts the
+ * axes by one. */
+static const char *dim_val(const struct mt_cell_result *c, int with_section, size_t d)
+{
+	if (with_section && d == 0)
+		return c->section ? c->section : "";
+	return c->axes[d - (with_section ? 1 : 0)].val;
+}
+
+/* The heat map: when the matrix has exactly two dimensions (the section, when there are
+ * several, counts as one, then each axis), one table per key metric present: rows = first
+ * dimension, columns = second, cell = median over repeats. */
 static void heatmap(const struct mt_run_result *run, FILE *f)
 {
-	const struct mt_cell_result *c0 = run->ncells ? &run->cells[0] : NULL;
+	const struct mt_cell_result *c0 = NULL;
 	const char **rows = NULL, **cols = NULL;
 	size_t nr = 0, nc = 0;
+	int with_section = 0;
 	double *v = NULL;
 
-	if (!c0 || c0->naxes != 2)
+	for (size_t i = 0; !c0 && i < run->ncells; i++)
+		if (judged(&run->cells[i]))
+			c0 = &run->cells[i];
+	if (!c0)
 		return;
 	for (size_t i = 0; i < run->ncells; i++) {
 		const struct mt_cell_result *c = &run->cells[i];
 
-		if (c->naxes != 2 || strcmp(c->axes[0].key, c0->axes[0].key) ||
-		    strcmp(c->axes[1].key, c0->axes[1].key))
+		if (!judged(c))
+			continue;
+		if (c->naxes != c0->naxes)
 			return;
+		for (size_t a = 0; a < c->naxes; a++)
+			if (strcmp(c->axes[a].key, c0->axes[a].key))
+				return;
+		if (strcmp(c->section ? c->section : "", c0->section ? c0->section : ""))
+			with_section = 1;
 	}
+	if (c0->naxes + (size_t)with_section != 2)
+		return;
 	rows = calloc(run->ncells, sizeof(*rows));
 	cols = calloc(run->ncells, sizeof(*cols));
 	v = malloc(sizeof(double) * run->ncells);
 	if (!rows || !cols || !v)
 		goto out;
 	for (size_t i = 0; i < run->ncells; i++) {
-		const struct mt_cell_result *c = &run->cells[i];
+		const char *rv, *cv;
 		size_t j;
 
-		for (j = 0; j < nr && strcmp(rows[j], c->axes[0].val); j++)
+		if (!judged(&run->cells[i]))
+			continue;
+		rv = dim_val(&run->cells[i], with_section, 0);
+		cv = dim_val(&run->cells[i], with_section, 1);
+		for (j = 0; j < nr && strcmp(rows[j], rv); j++)
 			;
 		if (j == nr)
-			rows[nr++] = c->axes[0].val;
-		for (j = 0; j < nc && strcmp(cols[j], c->axes[1].val); j++)
+			rows[nr++] = rv;
+		for (j = 0; j < nc && strcmp(cols[j], cv); j++)
 			;
 		if (j == nc)
-			cols[nc++] = c->axes[1].val;
+			cols[nc++] = cv;
 	}
 	fputs("<h2>Heat map: ", f);
-	esc(c0->axes[0].key, f);
+	esc(with_section ? "section" : c0->axes[0].key, f);
 	fputs(" × ", f);
-	esc(c0->axes[1].key, f);
+	esc(c0->axes[with_section ? 0 : 1].key, f);
 	fputs("</h2>\n", f);
 	for (size_t k = 0; k < NKEYS; k++) {
 		double lo = INFINITY, hi = -INFINITY;
@@ -362,8 +401,9 @@ static void heatmap(const struct mt_run_result *run, FILE *f)
 					const struct mt_cell_result *c = &run->cells[i];
 					const struct mt_metric *m;
 
-					if (strcmp(c->axes[0].val, rows[r]) ||
-					    strcmp(c->axes[1].val, cols[cc]))
+					if (!judged(c) ||
+					    strcmp(dim_val(c, with_section, 0), rows[r]) ||
+					    strcmp(dim_val(c, with_section, 1), cols[cc]))
 						continue;
 					m = mt_cell_metric(c, key_metrics[k].path);
 					if (m && m->kind == MT_METRIC_NUM && isfinite(m->num))
@@ -412,8 +452,8 @@ out:
 	free(v);
 }
 
-/* Migration interval of a cell from its executed timeline: first "migrate.start" to the last
- * "migrate.done"/"phase.after"; NAN when absent. Times in seconds since cell start. */
+/* Migration interval of a cell from its executed timeline: first "migrate.start hop N" to the
+ * last "migrate.done hop N" / "phase after"; NAN when absent. Times in seconds since cell start. */
 static void migration_span(const struct mt_cell_result *c, double *a, double *b)
 {
 	*a = *b = NAN;
@@ -423,7 +463,8 @@ static void migration_span(const struct mt_cell_result *c, double *a, double *b)
 
 		if (!strncmp(w, "migrate.start", 13) && !isfinite(*a))
 			*a = t;
-		else if (!strncmp(w, "migrate.done", 12) || !strcmp(w, "phase.after"))
+		else if (!strncmp(w, "migrate.done", 12) || !strncmp(w, "migrate.end", 11) ||
+			 !strncmp(w, "migrate.fail", 12) || !strcmp(w, "phase after"))
 			*b = t;
 	}
 	if (isfinite(*a) && !isfinite(*b)) {
@@ -434,19 +475,20 @@ static void migration_span(const struct mt_cell_result *c, double *a, double *b)
 	}
 }
 
-/* Fault windows: "fault.on" paired with the next "fault.off" of the same detail. */
+/* Fault windows: "fault.on KIND" paired with the next "fault.off KIND" of the same detail (the
+ * spec text); a fault never switched off lasts to the end of the cell. */
 static void fault_spans(struct mt_svg *g, const struct mt_cell_result *c, double end_s)
 {
 	for (size_t i = 0; i < c->nevents; i++) {
 		const struct mt_event_rec *on = &c->events[i];
 		double off = end_s;
 
-		if (!on->what || strcmp(on->what, "fault.on"))
+		if (!on->what || strncmp(on->what, "fault.on", 8))
 			continue;
 		for (size_t j = i + 1; j < c->nevents; j++) {
 			const struct mt_event_rec *e = &c->events[j];
 
-			if (e->what && !strcmp(e->what, "fault.off") &&
+			if (e->what && !strncmp(e->what, "fault.off", 9) &&
 			    !strcmp(e->detail ? e->detail : "", on->detail ? on->detail : "")) {
 				off = (double)e->actual_ns / 1e9;
 				break;
@@ -503,7 +545,7 @@ static void series_plot(const struct mt_cell_result *c, const char *unit, const 
 	fault_spans(&g, c, xmax);
 	mt_svg_axes(&g, "time since cell start (s)", ylabel);
 	for (size_t s = 0; s < nsel; s++) {
-		char cls[8];
+		char cls[24];
 
 		for (size_t i = 0; i < sel[s]->n; i++)
 			x[i] = (double)sel[s]->t_ns[i] / 1e9;
@@ -578,7 +620,7 @@ int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *er
 	      "<meta charset=\"UTF-8\"/><title>migtorture: ", f);
 	esc(run->scenario_path, f);
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>migtorture report: ", style);
-	esc(run->scenario_path, f);
+	esc(run->scenario_path ? run->scenario_path : run->run_id, f);
 	fputs("</h1>\n", f);
 	facts(run, f);
 	summary(run, first, ncell, f);

@@ -6,22 +6,66 @@
 
 #include "svg.h"
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one (overlong forms,
+ * surrogates and code points above U+10FFFF are invalid too). */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 void mt_xml_escape(const char *s, FILE *f)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (p && *p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f); /* U+FFFD: the document stays well-formed */
+			p++;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
+		switch (*p) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
 		default:
-			/* drop control characters XML 1.0 cannot carry */
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				fputc('?', f);
+			/* XML 1.0 cannot carry other control characters */
+			if (*p < 0x20 && *p != '\n' && *p != '\t')
+				fputs("\xef\xbf\xbd", f);
 			else
-				fputc(*s, f);
+				fputc(*p, f);
 		}
+		p++;
 	}
 }
 
@@ -86,7 +130,7 @@ void mt_svg_axes(struct mt_svg *g, const char *xlabel, const char *ylabel)
 			g->ml, y, g->w - g->mr, y, g->ml - 4, y + 4, v);
 	}
 	step = nice_step(g->x1 - g->x0, 8);
-	for (v = ceil(g->x0 / step) * step; v <= g->x1 + step * 1e-9; v += step) {
+	for (v = ceil(g->x0 / step) * step; !g->no_xticks && v <= g->x1 + step * 1e-9; v += step) {
 		double x = mt_svg_x(g, v);
 
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%g</text>\n",

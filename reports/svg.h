@@ -10,6 +10,7 @@ struct mt_svg {
 	int w, h;             /* pixels */
 	int ml, mr, mt, mb;   /* margins */
 	double x0, x1, y0, y1; /* data ranges */
+	int no_xticks;         /* categorical x axis: the caller labels it */
 };
 
 /* Writes s with XML special characters escaped. */

@@ -44,14 +44,13 @@ static const struct mt_cli_opt run_opts[] = {
 static const struct mt_cli_opt report_opts[] = {
 	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html" },
 	{ "output", 'o', "FILE", "write to FILE (atomically) instead of standard output" },
+	{ "trend", 0, "DIR", "one HTML page of key metrics over every results file in DIR "
+			     "(DIR/*.json, DIR/*/results.json), oldest first" },
 	{ NULL, 0, NULL, NULL },
 };
 
 static const struct mt_cli_opt compare_opts[] = {
 	{ "tolerance", 't', "PCT", "a metric worse by more than PCT of the base regresses (10%)" },
-	{ "floor", 0, "X", "... and by more than X in the metric's unit (default 1)" },
-	{ "metric", 'm', "GLOB", "compare only metric paths matching GLOB" },
-	{ "all", 'a', NULL, "print unchanged metrics too" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -69,7 +68,8 @@ const struct mt_cli_cmd mt_cli_cmds[] = {
 	  mt_cmd_validate },
 	{ "plan", "FILE", "print the expanded cells and their timelines", plan_opts, mt_cmd_plan },
 	{ "run", "FILE", "run a scenario and write results.json", run_opts, mt_cmd_run },
-	{ "report", "RESULTS.json", "render a results file (works offline)", report_opts,
+	{ "report", "RESULTS.json [MORE.json ...] | --trend DIR",
+	  "render results (works offline); several files (shards) are joined", report_opts,
 	  mt_cmd_report },
 	{ "compare", "BASE.json NEW.json",
 	  "compare two results; exit 1 when a metric regressed beyond the tolerance", compare_opts,
@@ -126,9 +126,11 @@ void mt_cli_cmd_usage(const struct mt_cli_cmd *c, FILE *f)
 	fprintf(f, "  %-28s %s\n\n%s", "-h, --help", "show this help", exit_text);
 }
 
-/* roff-escapes s (leading dots/quotes and backslashes, hyphens as \-). */
+/* roff-escapes s (a leading dot or quote, backslashes, hyphens as \-). */
 static void roff(const char *s, FILE *f)
 {
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f); /* else roff reads the line as a request */
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\e", f);
@@ -191,14 +193,14 @@ void mt_cli_man(FILE *f)
 	      f);
 }
 
-/* Builds getopt_long's tables from a command's option table. The short option string gets a
- * leading '+' (stop at the first operand) and ':' (report missing arguments). */
+/* Builds getopt_long's tables from a command's option table. The short option string starts
+ * with ':' (report missing arguments); GNU permutation lets options follow operands
+ * (`run FILE -o DIR`). */
 static int build_getopt(const struct mt_cli_opt *opts, struct option *lo, size_t maxlo,
 			char *so, size_t maxso)
 {
 	size_t n = 0, s = 0;
 
-	so[s++] = '+';
 	so[s++] = ':';
 	for (const struct mt_cli_opt *o = opts; o->name; o++) {
 		if (n + 2 >= maxlo || s + 4 >= maxso)

@@ -1,4 +1,5 @@
 /* cli_cmds.c — what each subcommand does, over the public API. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -7,12 +8,12 @@
 #include <unistd.h>
 
 #include "cli_cmds.h"
-#include "migtorture/compare.h"
 #include "migtorture/error.h"
 #include "migtorture/report.h"
 #include "migtorture/result.h"
 #include "migtorture/runner.h"
 #include "migtorture/scenario.h"
+#include "migtorture/threshold.h"
 #include "migtorture/units.h"
 
 /* Prints err once, as "migtorture: message", and maps it to an exit status. */
@@ -180,18 +181,110 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	return rc;
 }
 
+/* Reads every results file of a trend directory: DIR/NAME.json and DIR/NAME/results.json.
+ * Files that are not results (other JSON) are passed over with a note; none is an error. */
+static int read_trend_dir(const char *dir, struct mt_run_result **runs, size_t *n,
+			  struct mt_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+	int rc = 0;
+
+	*runs = NULL;
+	*n = 0;
+	if (!d)
+		return mt_err(err, MT_EINVAL, "--trend %s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct mt_error rerr = { 0 };
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".json"))
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		else if ((size_t)snprintf(path, sizeof(path), "%s/%s/results.json", dir,
+					  e->d_name) >= sizeof(path) || access(path, R_OK))
+			continue;
+		if (*n == cap) {
+			struct mt_run_result *g = realloc(*runs, (cap ? cap * 2 : 16) * sizeof(*g));
+
+			if (!g) {
+				rc = mt_err(err, MT_ENOMEM, "out of memory");
+				break;
+			}
+			*runs = g;
+			cap = cap ? cap * 2 : 16;
+		}
+		memset(&(*runs)[*n], 0, sizeof(**runs));
+		if (mt_result_read_file(path, &(*runs)[*n], &rerr)) {
+			fprintf(stderr, "migtorture report: --trend: passing over %s\n", rerr.msg);
+			mt_run_result_free(&(*runs)[*n]);
+			continue;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (!rc && *n == 0)
+		rc = mt_err(err, MT_EINVAL, "--trend %s: no results files there", dir);
+	return rc;
+}
+
+static int trend(const char *dir, const char *out)
+{
+	struct mt_run_result *runs = NULL;
+	struct mt_error err = { 0 };
+	size_t n = 0;
+	int rc = read_trend_dir(dir, &runs, &n, &err);
+	FILE *f = stdout;
+	char *tmp = NULL;
+
+	if (rc)
+		goto out;
+	if (out && strcmp(out, "-")) {
+		if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "w"))) {
+			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
+			f = NULL;
+			goto out;
+		}
+	}
+	rc = mt_report_trend(runs, n, f, &err);
+	if (f != stdout) {
+		if (fclose(f) && !rc)
+			rc = mt_err(&err, MT_EIO, "%s: %s", tmp, strerror(errno));
+		if (!rc && rename(tmp, out))
+			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
+		if (rc)
+			unlink(tmp);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		mt_run_result_free(&runs[i]);
+	free(runs);
+	free(tmp);
+	return rc ? fail(&err) : 0;
+}
+
 int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 {
 	struct mt_cli_args a;
 	struct mt_error err = { 0 };
-	struct mt_run_result run;
-	const char *fmt, *out;
+	struct mt_run_result run, more;
+	const char *fmt;
 	int rc = mt_cli_parse(c, argc, argv, &a);
 
 	if (rc || a.help)
 		return rc;
-	if (a.argc != 1) {
-		fprintf(stderr, "migtorture report: expected one RESULTS.json\n");
+	if (mt_cli_get(&a, "trend")) {
+		if (a.argc) {
+			fprintf(stderr, "migtorture report: --trend takes a directory, no files\n");
+			return MT_EXIT_USAGE;
+		}
+		return trend(mt_cli_get(&a, "trend"), mt_cli_get(&a, "output"));
+	}
+	if (a.argc < 1) {
+		fprintf(stderr, "migtorture report: expected RESULTS.json (several: shards joined)\n");
 		return MT_EXIT_USAGE;
 	}
 	fmt = mt_cli_get(&a, "format");
@@ -207,8 +300,24 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 		rc = fail(&err);
 		goto out;
 	}
-	out = mt_cli_get(&a, "output");
-	if (mt_report_render(fmt, &run, out, &err))
+	/* Shards of one matrix (run --shard I/N on several CI runners) join into one run whose
+	 * verdict is that of all their cells together. */
+	for (int i = 1; i < a.argc; i++) {
+		memset(&more, 0, sizeof(more));
+		if (mt_result_read_file(a.argv[i], &more, &err) == 0 && mt_run_merge(&run, &more))
+			mt_err(&err, MT_ENOMEM, "out of memory joining %s", a.argv[i]);
+		mt_run_result_free(&more);
+		if (err.code) {
+			rc = fail(&err);
+			goto out;
+		}
+	}
+	if (a.argc > 1) {
+		mt_run_update_verdict(&run);
+		free(run.shard);
+		run.shard = NULL;
+	}
+	if (mt_report_render(fmt, &run, mt_cli_get(&a, "output"), &err))
 		rc = fail(&err);
 out:
 	mt_run_result_free(&run);
@@ -220,8 +329,8 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 	struct mt_cli_args a;
 	struct mt_error err = { 0 };
 	struct mt_run_result base, cur;
-	struct mt_compare_opts co = { .tolerance_pct = 10, .abs_floor = 1 };
-	struct mt_compare_counts cnt;
+	double tolerance = 10;
+	size_t regressions = 0;
 	const char *v;
 	char why[128];
 	int rc = mt_cli_parse(c, argc, argv, &a);
@@ -233,16 +342,10 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 		return MT_EXIT_USAGE;
 	}
 	if ((v = mt_cli_get(&a, "tolerance")) &&
-	    mt_parse_percent(v, &co.tolerance_pct, why, sizeof(why))) {
+	    mt_parse_percent(v, &tolerance, why, sizeof(why))) {
 		fprintf(stderr, "migtorture compare: --tolerance: %s\n", why);
 		return MT_EXIT_USAGE;
 	}
-	if ((v = mt_cli_get(&a, "floor")) && mt_parse_double(v, &co.abs_floor, why, sizeof(why))) {
-		fprintf(stderr, "migtorture compare: --floor: %s\n", why);
-		return MT_EXIT_USAGE;
-	}
-	co.metric_glob = mt_cli_get(&a, "metric");
-	co.all_rows = mt_cli_get(&a, "all") != NULL;
 	memset(&base, 0, sizeof(base));
 	memset(&cur, 0, sizeof(cur));
 	if (mt_result_read_file(a.argv[0], &base, &err) ||
@@ -250,10 +353,10 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 		rc = fail(&err);
 		goto out;
 	}
-	if (mt_compare(&base, &cur, &co, stdout, &cnt, &err))
+	if (mt_report_compare(&base, &cur, tolerance, stdout, &regressions, &err))
 		rc = fail(&err);
 	else
-		rc = cnt.regressions ? MT_EXIT_FAIL : MT_EXIT_PASS;
+		rc = regressions ? MT_EXIT_FAIL : MT_EXIT_PASS;
 out:
 	mt_run_result_free(&base);
 	mt_run_result_free(&cur);
@@ -310,6 +413,23 @@ int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 		fprintf(stderr, "migtorture lab: the lab script (lab/mt-lab) was not found; set "
 				"MT_LAB_DIR\n");
 		return MT_EXIT_INFRA;
+	}
+	/* The lab puts the in-guest helper built beside this binary into its guest. */
+	if (!getenv("MT_GUEST_BIN")) {
+		char exe[PATH_MAX], helper[PATH_MAX + 32];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		char *slash;
+
+		if (n > 0) {
+			exe[n] = '\0';
+			slash = strrchr(exe, '/');
+			if (slash) {
+				*slash = '\0';
+				snprintf(helper, sizeof(helper), "%s/workloads/guest/mt-guest", exe);
+				if (access(helper, X_OK) == 0)
+					setenv("MT_GUEST_BIN", helper, 1);
+			}
+		}
 	}
 	/* argv is ours to reuse: "lab up --json" → "<path> up --json"; no shell involved. */
 	args = argv;

@@ -435,6 +435,7 @@ int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_hos
 	char *hs = mt_host_to_json(host);
 	cJSON *o = NULL, *ho = NULL, *uo = NULL;
 	uint64_t nid = j->max_id + 1;
+	char wall[32];
 	int rc = 0;
 
 	if (!kind || !kind[0] || !undo_json) {
@@ -459,7 +460,9 @@ int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_hos
 	ho = NULL;
 	cJSON_AddItemToObject(o, "undo", uo);
 	uo = NULL;
-	if (!cJSON_AddNumberToObject(o, "t_wall_ns", (double)wall_ns()) ||
+	/* An integer, not a double in exponent form: ns since the epoch need 19 digits. */
+	snprintf(wall, sizeof(wall), "%lld", (long long)wall_ns());
+	if (!cJSON_AddRawToObject(o, "t_wall_ns", wall) ||
 	    !cJSON_AddStringToObject(o, "run", j->run_id ? j->run_id : "")) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;

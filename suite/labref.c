@@ -38,7 +38,7 @@ static int load(cJSON **out, struct mt_error *err)
 	*out = NULL;
 	if (!(f = fopen(path, "rb"))) {
 		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: %s (is the lab up? run "
-			    "`lab/mt-lab up`, or set MT_LAB_JSON)", path, strerror(errno));
+			    "`migtorture lab up`, or set MT_LAB_JSON)", path, strerror(errno));
 		goto out;
 	}
 	if (!(buf = malloc(LAB_JSON_MAX + 1))) {
@@ -58,7 +58,7 @@ static int load(cJSON **out, struct mt_error *err)
 	st = cJSON_GetObjectItemCaseSensitive(root, "state");
 	if (cJSON_IsString(st) && strcmp(st->valuestring, "up") != 0) {
 		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: the lab is %s, not up (run "
-			    "`lab/mt-lab up`)", path, st->valuestring);
+			    "`migtorture lab up`)", path, st->valuestring);
 		goto out;
 	}
 	*out = root;

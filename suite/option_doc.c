@@ -65,6 +65,13 @@ void mt_option_fmt_bound(const struct mt_option *opt, double v, char *buf, size_
 	case MT_OPT_PERCENT:
 		snprintf(buf, len, "%g%%", v);
 		return;
+	case MT_OPT_INT:
+		/* the top of int64 does not survive a double: name it exactly */
+		if (v >= 9223372036854775807.0)
+			snprintf(buf, len, "9223372036854775807");
+		else
+			snprintf(buf, len, "%.0f", v);
+		return;
 	default:
 		snprintf(buf, len, "%.15g", v);
 		return;

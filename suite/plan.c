@@ -55,6 +55,13 @@ static int keep(struct builder *b, const struct mt_cell *c)
 	return 1;
 }
 
+static int too_many(struct builder *b)
+{
+	return mt_err(b->err, MT_EINVAL,
+		      "%s: more than %d cells (sections x axes x repeat), expected fewer",
+		      b->s->path, MT_PLAN_MAX_CELLS);
+}
+
 /* Takes over *c (zeroed afterwards) when it is kept; frees it otherwise. */
 static int push(struct builder *b, struct mt_cell *c)
 {
@@ -62,9 +69,7 @@ static int push(struct builder *b, struct mt_cell *c)
 
 	if (++p->total_cells > MT_PLAN_MAX_CELLS) {
 		mt_sc_cell_free(c);
-		return mt_err(b->err, MT_EINVAL,
-			      "%s: more than %d cells (sections x axes x repeat), expected fewer",
-			      b->s->path, MT_PLAN_MAX_CELLS);
+		return too_many(b);
 	}
 	if (!keep(b, c)) {
 		mt_sc_cell_free(c);
@@ -100,6 +105,10 @@ static int combination(struct builder *b, const struct sc_section *job,
 		return rc;
 	}
 	reps = b->o->repeat > 0 ? b->o->repeat : (int)mt_params_i64(&c.core, "repeat", 1);
+	if (b->p->total_cells + (size_t)reps > MT_PLAN_MAX_CELLS) {
+		mt_sc_cell_free(&c); /* fail before resolving a million repeats */
+		return too_many(b);
+	}
 	rc = push(b, &c);
 	for (int r = 1; r < reps && rc == 0; r++) {
 		rc = mt_sc_resolve(b->s, job, axes, naxes, choice, r, b->o->seed, &c, b->err);
@@ -111,6 +120,19 @@ static int combination(struct builder *b, const struct sc_section *job,
 	return rc;
 }
 
+/* Number of axis combinations, saturating just above the cap. */
+static size_t product(const struct sc_axis *axes, size_t naxes)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < naxes; i++) {
+		n *= axes[i].e->nalts;
+		if (n > MT_PLAN_MAX_CELLS)
+			return MT_PLAN_MAX_CELLS + 1;
+	}
+	return n;
+}
+
 /* Walks the product of the axes like an odometer: the last axis turns fastest. */
 static int job_cells(struct builder *b, const struct sc_section *job)
 {
@@ -120,6 +142,10 @@ static int job_cells(struct builder *b, const struct sc_section *job)
 
 	if (rc) {
 		rc = mt_err(b->err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (product(axes, naxes) > MT_PLAN_MAX_CELLS) {
+		rc = too_many(b);
 		goto out;
 	}
 	choice = calloc(naxes + 1, sizeof(*choice));

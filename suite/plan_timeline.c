@@ -40,10 +40,8 @@ static int add(struct mt_cell *c, enum mt_tl_anchor a, int64_t off, enum mt_tl_k
 }
 
 /* Same instant: kind order, then declaration order (spec index), then hop. */
-static int cmp_event(const void *pa, const void *pb)
+static int cmp_event(const struct mt_tl_event *a, const struct mt_tl_event *b)
 {
-	const struct mt_tl_event *a = pa, *b = pb;
-
 	if (a->anchor != b->anchor)
 		return a->anchor < b->anchor ? -1 : 1;
 	if (a->offset_ns != b->offset_ns)
@@ -53,6 +51,20 @@ static int cmp_event(const void *pa, const void *pb)
 	if (a->spec != b->spec)
 		return a->spec < b->spec ? -1 : 1;
 	return (a->hop > b->hop) - (a->hop < b->hop);
+}
+
+/* Insertion sort: stable, so equal events keep the order they were added in (baseline before
+ * during at t = 0); a cell has tens of events, not thousands. */
+static void sort_stable(struct mt_tl_event *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct mt_tl_event x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && cmp_event(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* Where "the end" is: cooldown after the last hop, or after the would-be migration instant
@@ -138,7 +150,7 @@ int mt_sc_timeline(struct mt_cell *c, struct mt_error *err)
 		rc = add(c, ea, eoff, MT_TL_CELL_END, -1, -1, "end");
 	if (rc)
 		return mt_err(err, MT_ENOMEM, "out of memory");
-	qsort(c->events, c->nevents, sizeof(*c->events), cmp_event);
+	sort_stable(c->events, c->nevents);
 	return 0;
 }
 

@@ -462,3 +462,25 @@ void mt_run_result_free(struct mt_run_result *run)
 	/* leave a zeroed, reusable struct so a double free is harmless */
 	memset(run, 0, sizeof(*run));
 }
+
+int mt_run_merge(struct mt_run_result *dst, struct mt_run_result *src)
+{
+	size_t need;
+
+	if (!dst || !src || dst == src)
+		return MT_EINVAL;
+	if (!src->ncells)
+		return 0;
+	need = dst->ncells + src->ncells;
+	if (need < dst->ncells)
+		return MT_ENOMEM;
+	if (grow((void **)&dst->cells, &dst->capcells, need - 1, sizeof(*dst->cells)))
+		return MT_ENOMEM;
+	/* cells own their members: a shallow move transfers them */
+	memcpy(&dst->cells[dst->ncells], src->cells, src->ncells * sizeof(*src->cells));
+	dst->ncells = need;
+	free(src->cells);
+	src->cells = NULL;
+	src->ncells = src->capcells = 0;
+	return 0;
+}

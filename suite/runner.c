@@ -35,6 +35,9 @@
 #include "migtorture/loop.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
+#include "blast.h"
+#include "labresolve.h"
+#include "progress.h"
 #include "runner_priv.h"
 #include "timeline.h"
 
@@ -47,6 +50,7 @@ struct runner {
 	char results_path[PATH_MAX];
 	int signo;              /* the signal that interrupted the run, or 0 */
 	struct mt_error first;  /* first run-level (infrastructure) error */
+	struct mt_progress *progress;
 };
 
 /* One plugin instance of the cell (a spec). */
@@ -78,6 +82,7 @@ struct cellrun {
 	int prepared;
 	int hop_running, hop, hops_done, done_fd, timed_out, tearing_down;
 	uint64_t poll_id, timeout_id, grace_id;
+	struct mt_labres lab;   /* the cell's lab: references, resolved */
 	/* outcome */
 	int failed, skipped, interrupted;
 	char reason[MT_ERRMSG_MAX];
@@ -158,8 +163,9 @@ static const char *cls_name(enum mt_spec_class cls)
 	return "?";
 }
 
-/* A [host:NAME] section, or "local"; NULL for anything else (lab hosts: the lab issue). */
-static const struct mt_host *resolve_host(const struct mt_scenario *s, const char *name)
+/* A [host:NAME] section, "local", or a lab host; NULL (err set) for anything else. */
+static const struct mt_host *resolve_host(const struct mt_scenario *s, struct mt_labres *lab,
+					  const char *name, struct mt_error *err)
 {
 	const struct mt_host *h = name ? mt_scenario_host(s, name) : NULL;
 
@@ -167,7 +173,31 @@ static const struct mt_host *resolve_host(const struct mt_scenario *s, const cha
 		return h;
 	if (!name || strcmp(name, "local") == 0)
 		return &local_host;
+	if (mt_labres_is_lab_name(name))
+		return mt_labres_host(lab, name, err);
+	mt_err(err, MT_ENOTFOUND, "no [host:%s] section", name);
 	return NULL;
+}
+
+/* The blast radius (blast.h): a fault may act on a lab host, on what the scenario's targets
+ * allow, or anywhere with --allow-host-faults. */
+static int fault_in_radius(const struct cellrun *c, const struct inst *in)
+{
+	const struct mt_host *h = in->host;
+
+	if (c->r->o->allow_host_faults)
+		return 1;
+	if (h >= c->lab.hosts && h < c->lab.hosts + MT_LABRES_MAXHOSTS)
+		return 1;
+	return mt_blast_allowed(mt_params_str(&c->cell->core, "targets", NULL), h->name,
+				mt_params_str(&in->spec->params, "dev", NULL));
+}
+
+/* Probes and web workloads that name no host run on the lab's client when the cell uses the
+ * lab (that is where the VM's users are); stress and faults stay where they say. */
+static int runs_on_client(const struct mt_spec *sp)
+{
+	return sp->cls == MT_SPEC_PROBE || sp->cls == MT_SPEC_WORKLOAD;
 }
 
 /* ---- the ops of an instance, whatever its class ---- */
@@ -476,8 +506,8 @@ static int hop_start(struct cellrun *c, int hop, struct mt_error *err)
 		return fail(c, MT_EINFRA, "migration hop %d planned out of order", hop);
 	/* Ping-pong: even hops go source → dest, odd ones back. */
 	req.hop = hop;
-	req.from = hop % 2 ? c->cell->dest : c->cell->source;
-	req.to = hop % 2 ? c->cell->source : c->cell->dest;
+	req.from = hop % 2 ? c->lab.dst_uri : c->lab.src_uri;
+	req.to = hop % 2 ? c->lab.src_uri : c->lab.dst_uri;
 	rc = c->drv->start(c->dstate, &req, &fd, err);
 	if (rc < 0) {
 		if (err->code == 0)
@@ -666,9 +696,10 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 	base.outdir = c->r->o->outdir;
 	base.phases = &c->phases;
 	base.domain = cell->domain;
-	/* No core key names the guest yet: the lab issue resolves its address and URL. */
-	base.guest_addr = NULL;
-	base.guest_url = NULL;
+	if (mt_labres_cell(cell, &c->lab, err) < 0)
+		return fail(c, err->code, "%s", err->msg);
+	base.guest_addr = c->lab.guest_addr;
+	base.guest_url = c->lab.guest_url;
 	base.verbose = c->r->o->verbose;
 	c->dctx = base;
 	for (size_t i = 0; i < cell->nspecs; i++) {
@@ -676,17 +707,27 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 
 		in->spec = &cell->specs[i];
 		in->ctx = base;
-		in->host = resolve_host(c->r->s, in->spec->host);
+		if (c->lab.uses_lab && runs_on_client(in->spec) &&
+		    (!in->spec->host || !strcmp(in->spec->host, "local")))
+			in->host = &c->lab.client;
+		else
+			in->host = resolve_host(c->r->s, &c->lab, in->spec->host, err);
 		if (!in->host) {
-			/* Lab hosts (hosta, lab:router, ...) exist once the lab resolves them;
-			 * until then the cell cannot run here: skip, naming the host. */
+			/* A host this machine cannot reach (no [host:] section, or the lab is
+			 * not up): the cell cannot run here; skip, naming the host. */
 			c->skipped = 1;
-			skip_reason(c, "%s %s: host '%s' is not available here (no [host:%s] "
-				    "section, and lab hosts need the lab)", cls_name(in->spec->cls),
-				    in->spec->kind, in->spec->host, in->spec->host);
+			skip_reason(c, "%s %s: host '%s' is not available here: %s",
+				    cls_name(in->spec->cls), in->spec->kind, in->spec->host,
+				    err->msg);
 			return 0;
 		}
 		in->ctx.host = in->host;
+		if (in->spec->cls == MT_SPEC_FAULT && !fault_in_radius(c, in))
+			return fail(c, MT_EINVAL, "fault %s on host %s%s%s is outside the lab and not "
+				    "in the scenario's targets: add it to targets or run with "
+				    "--allow-host-faults", in->spec->kind, in->host->name,
+				    mt_params_get(&in->spec->params, "dev") ? " dev " : "",
+				    mt_params_str(&in->spec->params, "dev", ""));
 		if (!in->spec->ops)
 			return fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
 				    cls_name(in->spec->cls), in->spec->kind);
@@ -798,6 +839,18 @@ static void cell_teardown(struct cellrun *c)
 	c->dstate = NULL;
 }
 
+/* How often the progress line is refreshed while a cell runs. */
+#define MT_RUN_PROGRESS_NS (250 * 1000000LL)
+
+static int on_progress(struct mt_loop *loop, int64_t now_ns, void *arg)
+{
+	struct cellrun *c = arg;
+
+	(void)loop;
+	mt_progress_poll(c->r->progress, c->res, now_ns - c->t0);
+	return 0;
+}
+
 static void run_cell(struct runner *r, size_t index)
 {
 	const struct mt_cell *cell = &r->plan->cells[index];
@@ -839,7 +892,7 @@ static void run_cell(struct runner *r, size_t index)
 		goto teardown;
 	}
 	if (c.drv) {
-		rc = c.drv->prepare(&cell->migrate, &c.dctx, &c.dstate, &err);
+		rc = c.drv->prepare(&c.lab.migrate, &c.dctx, &c.dstate, &err);
 		if (rc < 0) {
 			if (c.dstate && c.drv->release)
 				c.drv->release(c.dstate);
@@ -860,6 +913,9 @@ static void run_cell(struct runner *r, size_t index)
 		c.in[i].ctx.t0_ns = c.t0;
 	c.dctx.t0_ns = c.t0;
 	say(&c, "cell %s: start", cell->name);
+	if (r->progress &&
+	    mt_loop_add_timer(c.loop, c.t0, MT_RUN_PROGRESS_NS, on_progress, &c, NULL, &err) < 0)
+		mt_err_clear(&err); /* progress is a convenience, never a reason to fail */
 	rc = mt_timeline_start(c.tl, c.t0, &err);
 	if (rc < 0) {
 		fail(&c, rc, "timeline: %s", err.msg);
@@ -888,6 +944,7 @@ verdict:
 	mt_timeline_free(c.tl);
 	mt_loop_free(c.loop);
 	free(c.in);
+	mt_labres_free(&c.lab);
 }
 
 /* ---- the run ---- */
@@ -1022,23 +1079,48 @@ static void dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FIL
 
 		fprintf(f, "cell %zu/%zu %s (repeat %d, seed %" PRIu64 ")\n", i + 1, plan->ncells,
 			cell->name, cell->repeat, cell->seed);
+		struct mt_labres lab = { 0 };
+		struct mt_error err = { 0 };
+
+		/* reading lab.json touches nothing; without a lab, say so and go on */
+		if (mt_labres_cell(cell, &lab, &err) < 0)
+			fprintf(f, "  note: %s\n", err.msg);
 		for (size_t k = 0; k < cell->nspecs; k++) {
 			const struct mt_spec *sp = &cell->specs[k];
-			const struct mt_host *h = resolve_host(s, sp->host);
+			const struct mt_host *h;
 
-			fprintf(f, "  check %s %s on host %s%s\n", cls_name(sp->cls), sp->kind,
-				sp->host ? sp->host : "local",
-				!h ? " (UNKNOWN HOST)" : h->kind == MT_HOST_SSH ? " (ssh)" : "");
+			if (lab.uses_lab && runs_on_client(sp) &&
+			    (!sp->host || !strcmp(sp->host, "local")))
+				h = &lab.client;
+			else
+				h = resolve_host(s, &lab, sp->host, &err);
+			fprintf(f, "  check %s %s on host %s%s%s%s\n", cls_name(sp->cls), sp->kind,
+				h && h->name ? h->name : sp->host ? sp->host : "local",
+				!h ? " (UNKNOWN HOST)" : h->kind == MT_HOST_SSH ? " (ssh)" : "",
+				h && h->netns ? " in netns " : "", h && h->netns ? h->netns : "");
 		}
+		if (lab.uses_lab)
+			fprintf(f, "  lab: %s -> %s, guest %s\n", lab.src_uri ? lab.src_uri : "?",
+				lab.dst_uri ? lab.dst_uri : "?",
+				lab.guest_addr ? lab.guest_addr : "?");
+		mt_labres_free(&lab);
 		if (cell->migrate_count > 0)
 			fprintf(f, "  prepare driver %s: %s -> %s, domain %s, %d hop%s, timeout %.0fs\n",
 				cell->driver ? cell->driver : "?", cell->source ? cell->source : "?",
 				cell->dest ? cell->dest : "?", cell->domain ? cell->domain : "?",
 				cell->migrate_count, cell->migrate_count == 1 ? "" : "s",
 				secs(cell->migrate_timeout_ns));
-		for (size_t k = 0; k < cell->nevents; k++) {
-			const struct mt_tl_event *ev = &cell->events[k];
-			char *what = mt_timeline_what(cell, ev);
+		/* In the order anchors resolve: start, then each hop's completion, then the end. */
+		for (size_t pass = 0; pass < 3 * cell->nevents; pass++) {
+			static const enum mt_tl_anchor order[] = { MT_ANCHOR_START,
+								   MT_ANCHOR_HOP_DONE,
+								   MT_ANCHOR_MIGRATED };
+			const struct mt_tl_event *ev = &cell->events[pass % cell->nevents];
+			char *what;
+
+			if (ev->anchor != order[pass / cell->nevents])
+				continue;
+			what = mt_timeline_what(cell, ev);
 
 			print_anchor(f, ev);
 			fprintf(f, "%s", what ? what : "?");
@@ -1093,6 +1175,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 	if (rc < 0)
 		goto out;
 	mt_journal_set_run(r.journal, run->run_id);
+	r.progress = mt_progress_new(stderr, o->verbose, plan->ncells, plan->estimated_ns);
 	/* Leftovers of a crashed run would falsify every measurement: refuse, name the fix. */
 	rc = mt_journal_open_entries(r.journal, &open_e, &nopen, err);
 	if (rc < 0)
@@ -1110,15 +1193,11 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		r.signo = mt_signals_pending();
 		if (r.signo)
 			break;
+		mt_progress_cell_start(r.progress, i, plan->cells[i].name, plan->cells[i].repeat);
 		run_cell(&r, i);
 		write_results(&r);
-		if (o->verbose >= 0 && run->ncells == i + 1) {
-			const struct mt_cell_result *cr = &run->cells[run->ncells - 1];
-
-			fprintf(stderr, "cell %zu/%zu %s: %s%s%s (%.1f s)\n", i + 1, plan->ncells,
-				cr->name, mt_verdict_name(cr->verdict), cr->reason ? ": " : "",
-				cr->reason ? cr->reason : "", secs(cr->duration_ns));
-		}
+		if (run->ncells == i + 1)
+			mt_progress_cell_end(r.progress, &run->cells[run->ncells - 1]);
 	}
 	if (!r.signo)
 		r.signo = mt_signals_pending();
@@ -1146,6 +1225,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 			}
 	}
 out:
+	mt_progress_free(r.progress);
 	mt_journal_close(r.journal);
 	if (blocked)
 		mt_signals_restore(&oldmask);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "migtorture/plugin.h"
+#include "migtorture/threshold.h"
 #include "migtorture/units.h"
 #include "scenario_priv.h"
 #include "sha256.h"
@@ -41,11 +42,13 @@ static int unknown_driver(const char *drv, struct mt_error *err)
 		      n ? list : "none");
 }
 
-/* Thresholds are checked for shape only here; their evaluation belongs to the thresholds code. */
+/* Thresholds are parsed here only to refuse bad ones at load time with their line (so
+ * `validate` catches them); evaluating them after the run is thresholds.c's job. */
 static int check_threshold(const char *text, struct mt_error *err)
 {
+	struct mt_threshold *t = NULL;
 	char **parts = NULL;
-	size_t n = 0;
+	size_t n = 0, nt = 0;
 	int rc = 0;
 
 	if (mt_sc_split(text, ',', &parts, &n))
@@ -56,6 +59,12 @@ static int check_threshold(const char *text, struct mt_error *err)
 				    "key 'threshold': expected expressions like "
 				    "'network_outage_ms.p95 <= 5s' separated by ',', got '%s'",
 				    text);
+	if (rc == 0) {
+		rc = mt_threshold_parse_list(text, &t, &nt, err);
+		if (rc && rc != MT_ENOMEM)
+			mt_err_prefix(err, "key 'threshold'");
+	}
+	free(t);
 	mt_sc_strv_free(parts, n);
 	return rc;
 }

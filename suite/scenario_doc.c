@@ -98,20 +98,35 @@ static void plugin(FILE *f, const char *name, const char *summary, const struct 
 	fputc('\n', f);
 }
 
+static void none_if(FILE *f, int any)
+{
+	if (!any)
+		fputs("None registered.\n\n", f);
+}
+
 static void plugins(FILE *f)
 {
+	int any = 0;
+
 	fputs("## Drivers\n\nThe `migrate.*` keys each driver adds to the core ones.\n\n", f);
-	for (const struct mt_driver_ops *const *r = mt_driver_registry(); *r; r++)
+	for (const struct mt_driver_ops *const *r = mt_driver_registry(); *r; r++, any = 1)
 		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
+	none_if(f, any);
 	fputs("## Workloads (`workload =`, `stress =`)\n\n", f);
-	for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r; r++)
+	any = 0;
+	for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r; r++, any = 1)
 		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
+	none_if(f, any);
 	fputs("## Probes (`probe =`)\n\n", f);
-	for (const struct mt_probe_ops *const *r = mt_probe_registry(); *r; r++)
+	any = 0;
+	for (const struct mt_probe_ops *const *r = mt_probe_registry(); *r; r++, any = 1)
 		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
+	none_if(f, any);
 	fputs("## Faults (`fault =`)\n\n", f);
-	for (const struct mt_fault_ops *const *r = mt_fault_registry(); *r; r++)
+	any = 0;
+	for (const struct mt_fault_ops *const *r = mt_fault_registry(); *r; r++, any = 1)
 		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
+	none_if(f, any);
 }
 
 void mt_scenario_reference_markdown(FILE *f)

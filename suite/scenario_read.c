@@ -24,6 +24,26 @@
 #define SC_FILE_MAX (16u << 20) /* a scenario is text a person wrote: 16 MiB is plenty */
 #define SC_LINE_MAX 16384       /* longest line we hand to inih (its buffer holds this) */
 
+/* Reads up to len bytes (fewer if the file shrank meanwhile); -1 with errno on error. */
+static int read_all(int fd, char *b, size_t len, size_t *got)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = read(fd, b + n, len - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return 0;
+}
+
 int mt_sc_read_file(const char *path, char **buf, size_t *len, struct mt_error *err)
 {
 	struct stat st;
@@ -54,18 +74,9 @@ int mt_sc_read_file(const char *path, char **buf, size_t *len, struct mt_error *
 		rc = mt_err(err, MT_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, b + n, (size_t)st.st_size - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = mt_err(err, MT_EINVAL, "%s: cannot read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break; /* shrank while reading: take what is there */
-		n += (size_t)r;
+	if (read_all(fd, b, (size_t)st.st_size, &n) < 0) {
+		rc = mt_err(err, MT_EINVAL, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
 	}
 	b[n] = '\0';
 	*buf = b;
@@ -206,7 +217,7 @@ static int add_section(struct loader *ld, const char *name)
 {
 	struct mt_scenario_priv *pv = ld->priv;
 	struct sc_section *ns;
-	enum sc_kind kind;
+	enum sc_kind kind = 0; /* set by section_kind on success; 0 keeps -O2 quiet */
 	char line[32];
 
 	if (section_kind(ld, name, &kind))
@@ -327,7 +338,8 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (ld->failed)
 		return 1;
-	if (!ld->cur || strcmp(ld->cur->name, section) != 0) {
+	(void)section; /* ours is trimmed and not truncated to inih's 50 bytes: use ld->cur */
+	if (!ld->cur) {
 		fail_at(ld, MT_EINVAL, "key '%s' outside a section, expected it under [global]",
 			name);
 		return 1;
@@ -375,6 +387,8 @@ int mt_sc_parse_ini(const char *text, const char *name, struct mt_scenario_priv 
 
 	ld.pos = text;
 	ld.end = text + strlen(text);
+	if (strncmp(text, "\xef\xbb\xbf", 3) == 0)
+		ld.pos += 3; /* a UTF-8 byte order mark (Windows editors) is not content */
 	ld.name = name;
 	ld.priv = priv;
 	ld.err = err;

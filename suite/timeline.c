@@ -110,6 +110,8 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 		detail = err.msg[0] ? err.msg : mt_err_name(rc);
 	else if (ev->spec >= 0)
 		detail = cell->specs[ev->spec].text;
+	else if (ev->kind == MT_TL_MIGRATE_START)
+		detail = ev->label; /* "hop 1: hostb -> hosta" */
 	what = mt_timeline_what(cell, ev);
 	arc = what ? mt_cell_add_event(tl->res, s->planned_ns, actual, what, detail, rc)
 		   : MT_ENOMEM;
@@ -119,13 +121,11 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 	return rc;
 }
 
-static const struct mt_tl_event *sort_events;
-
 /* Same instant: documented kind order, then spec index, then plan order. */
-static int cmp_slot(const void *a, const void *b)
+static int cmp_slot(const void *a, const void *b, void *events)
 {
-	const struct mt_tl_event *x = &sort_events[*(const size_t *)a];
-	const struct mt_tl_event *y = &sort_events[*(const size_t *)b];
+	const struct mt_tl_event *x = &((const struct mt_tl_event *)events)[*(const size_t *)a];
+	const struct mt_tl_event *y = &((const struct mt_tl_event *)events)[*(const size_t *)b];
 
 	if (x->offset_ns != y->offset_ns)
 		return x->offset_ns < y->offset_ns ? -1 : 1;
@@ -152,8 +152,7 @@ static int schedule(struct mt_timeline *tl, enum mt_tl_anchor anchor, int hop, i
 			continue;
 		tl->order[n++] = i;
 	}
-	sort_events = cell->events;
-	qsort(tl->order, n, sizeof(*tl->order), cmp_slot);
+	qsort_r(tl->order, n, sizeof(*tl->order), cmp_slot, cell->events);
 	for (size_t k = 0; k < n; k++) {
 		struct slot *s = &tl->slots[tl->order[k]];
 		int64_t due = base_ns + cell->events[s->idx].offset_ns;

@@ -49,7 +49,12 @@ int mt_journal_open_entries(struct mt_journal *j, const struct mt_journal_entry 
 			    size_t *n, struct mt_error *err);
 
 /* Records a spawned process group so it is killed on exit/recover (kind "process").
- * start_time is /proc/PID/stat field 22, so a recycled PID is never signalled. */
+ * start_time is /proc/PID/stat field 22, so a recycled PID is never signalled.
+ * Spawn it as the leader of its own group (POSIX_SPAWN_SETPGROUP, pgroup 0) so undo can
+ * signal the whole group; otherwise only the PID is signalled. Undo: SIGTERM to the group,
+ * SIGKILL after 2 s, reaping it when it is the caller's child; a process already gone is
+ * success. A workload that ends its process itself may close the entry (mt_journal_end);
+ * the cell's teardown closes what is left. */
 int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
 		       const char *what, uint64_t *id, struct mt_error *err);
 

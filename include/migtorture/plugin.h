@@ -120,7 +120,9 @@ struct mt_driver_ops {
 	 * own thread). *done_fd becomes readable when the hop ends (success or not). */
 	int (*start)(void *state, const struct mt_migrate_req *req, int *done_fd,
 		     struct mt_error *err);
-	/* Called every ≤ 50 ms while a hop runs: append job statistics to series. */
+	/* Called every ≤ 50 ms while a hop runs: append job statistics to series. now_ns is
+	 * absolute CLOCK_MONOTONIC (as the loop gives it): series times are now_ns - ctx->t0_ns.
+	 * A failed poll loses samples only; finish decides the hop's outcome. */
 	int (*poll)(void *state, struct mt_ctx *ctx, int64_t now_ns);
 	/* After done_fd fired: outcome of the hop (0, or the hop's error) and its final metrics
 	 * (under "migration." for hop 0, "migration.hop<N>." for the others). */

@@ -38,6 +38,23 @@ int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_er
 /* One self-contained XHTML file with inline SVG, no network (reports/html.c). */
 int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
+/* `migtorture compare BASE.json NEW.json [--tolerance 10%]` (Rally performance_degradation
+ * style): for every cell name and numeric metric present in either run, compares the medians
+ * over repeats (skip/error repeats left out) and writes one line per metric to f:
+ * cell, metric, base, new, change in %, verdict. Direction comes from the name: lower is
+ * better for durations (_ms _s _us _ns), _pct, _bytes, *_count, iterations; higher is better
+ * for _bps, mbps, _ratio; other metrics are listed as "info" and never regress. A change worse
+ * than tolerance_pct (e.g. 10 for 10 %) is "regression"; better by more than it "improved";
+ * a base of 0 that became worse counts as an unbounded change. Metrics only in one run are
+ * "new"/"gone" (not regressions). *regressions receives the count (the CLI exits 1 when > 0).
+ * Returns 0, MT_EINVAL (negative or NaN tolerance), MT_ENOMEM or MT_EIO. */
+int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
+		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err);
+
+/* One HTML page of key metrics across runs (e.g. many nights): runs are sorted in place by
+ * start time; per key metric one plot with a line per cell name (median over repeats). */
+int mt_report_trend(struct mt_run_result *runs, size_t nruns, FILE *f, struct mt_error *err);
+
 /* Renders run with fn into path atomically: temp file in the same directory, fsync, mode
  * 0644, rename, fsync of the directory. On failure path is untouched. */
 int mt_report_write_file(const char *path, mt_report_fn fn, const struct mt_run_result *run,

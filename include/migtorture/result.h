@@ -99,7 +99,12 @@ struct mt_run_result {
 	int interrupted;         /* 1 when cut short by a signal: partial results */
 };
 
-/* --- building (each returns 0 or MT_ENOMEM; strings are copied) --- */
+/* --- building (suite/result.c) ---
+ * Each returns 0, MT_ENOMEM, or MT_EINVAL for a NULL argument or a metric path JSON cannot
+ * nest (empty component, a component named "absent", or a path that is a component prefix of
+ * another, like "a.b" next to "a.b.c"). Strings are copied; set_* replace an existing path,
+ * add_fact/add_axis an existing key. Pointer stability: a cell pointer is valid until the next
+ * mt_run_add_cell on that run, a series pointer until the next NEW series in that cell. */
 struct mt_cell_result *mt_run_add_cell(struct mt_run_result *run, const char *name);
 int mt_run_add_fact(struct mt_run_result *run, const char *key, const char *val);
 int mt_cell_set_num(struct mt_cell_result *c, const char *path, double v);
@@ -118,6 +123,12 @@ int mt_cell_add_check(struct mt_cell_result *c, const char *expr, int held, doub
 int mt_cell_set_verdict(struct mt_cell_result *c, enum mt_verdict v, const char *reason);
 
 void mt_run_result_free(struct mt_run_result *run); /* frees members, not run */
+
+/* Moves every cell of src to the end of dst (joining shards for `migtorture report A B`);
+ * src keeps its other members and has no cells afterwards. dst's facts, ids and times are
+ * kept; the caller recomputes the verdict (mt_run_update_verdict, threshold.h) if needed.
+ * Returns 0, MT_EINVAL or MT_ENOMEM (then nothing moved). */
+int mt_run_merge(struct mt_run_result *dst, struct mt_run_result *src);
 
 /* --- JSON (reports/json.c) --- */
 /* Serialises run to JSON text (malloc'd, pretty when pretty != 0). */

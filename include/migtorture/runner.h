@@ -17,7 +17,12 @@ struct mt_run_opts {
 
 /* Runs every cell of plan, fills run (zeroed by the caller) and writes results.json into
  * outdir (also partial results on SIGINT/SIGTERM). Returns the exit status (MT_EXIT_*),
- * or 130/143 when interrupted. err holds the first infrastructure error, if any. */
+ * or 130/143 when interrupted. err holds the first infrastructure error, if any.
+ * Fields of run the caller already set (tool_version, run_id, shard, seed, ...) are kept.
+ * SIGINT/SIGTERM are blocked in the calling thread for the run (threads the plugins start
+ * inherit that); the run then stops at the next safe point, undoes everything and returns.
+ * Refuses (exit 3) a journal that still has open entries: `migtorture recover` first.
+ * o->dry_run prints every action with its planned time to stdout and touches nothing. */
 int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		const struct mt_run_opts *o, struct mt_run_result *run, struct mt_error *err);
 

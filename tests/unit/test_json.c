@@ -412,6 +412,39 @@ START_TEST(test_write_read_file)
 }
 END_TEST
 
+/* The compact example in docs/results.md must be a valid document (docs and code in step). */
+START_TEST(test_docs_example)
+{
+	struct mt_run_result r = { 0 };
+	struct mt_error err = { 0 };
+	char *doc, *start, *end;
+	long n;
+	FILE *f = fopen(MT_SOURCE_DIR "/docs/results.md", "r");
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	doc = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(doc, 1, (size_t)n, f), n);
+	fclose(f);
+	start = strstr(doc, "```json\n");
+	ck_assert_ptr_nonnull(start);
+	start += 8;
+	end = strstr(start, "\n```");
+	ck_assert_ptr_nonnull(end);
+	*end = '\0';
+	ck_assert_msg(mt_result_from_json(start, &r, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(r.ncells, 1);
+	ck_assert(r.started_wall_ns == 1795619760123456789LL);
+	ck_assert_int_eq(mt_cell_metric(&r.cells[0], "downtime.guest_stall_ms")->kind, MT_METRIC_ABSENT);
+	ck_assert_uint_eq(r.cells[0].series[0].n, 2);
+	ck_assert(isnan(r.cells[0].series[0].v[1]));
+	mt_run_result_free(&r);
+	free(doc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("json");
@@ -422,6 +455,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refuses_bad);
 	tcase_add_test(tc, test_no_crash_on_garbage);
 	tcase_add_test(tc, test_write_read_file);
+	tcase_add_test(tc, test_docs_example);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,17 +93,29 @@ static int count(const char *hay, const char *needle)
 	return n;
 }
 
-/* Runs xmllint --noout path; returns its exit status. */
-static int xmllint(const char *path)
+/* Runs xmllint --noout [--schema xsd] path; returns its exit status. */
+static int xmllint_schema(const char *path, const char *xsd)
 {
-	char *argv[] = { "xmllint", "--noout", (char *)path, NULL };
+	char *argv[] = { "xmllint", "--noout", (char *)path, NULL, NULL, NULL };
 	int st;
 	pid_t pid;
 
+	if (xsd) {
+		argv[2] = "--schema";
+		argv[3] = (char *)xsd;
+		argv[4] = (char *)path;
+	}
 	ck_assert_int_eq(posix_spawnp(&pid, "xmllint", NULL, NULL, argv, environ), 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
 }
+
+static int xmllint(const char *path)
+{
+	return xmllint_schema(path, NULL);
+}
+
+#define XSD MT_FIXTURES "/junit-subset.xsd"
 
 START_TEST(test_junit_wellformed)
 {
@@ -115,6 +127,7 @@ START_TEST(test_junit_wellformed)
 	snprintf(path, sizeof(path), "%s/junit.xml", dir);
 	ck_assert_msg(mt_report_write_file(path, mt_report_junit, &run, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(xmllint(path), 0);
+	ck_assert_int_eq(xmllint_schema(path, XSD), 0);
 	x = slurp(path);
 	ck_assert_int_eq(count(x, "<testsuite "), 3); /* no-video, offline-video, migtorture */
 	ck_assert_int_eq(count(x, "<testcase "), 5);
@@ -149,9 +162,17 @@ START_TEST(test_junit_empty_and_broken_xml_detected)
 	snprintf(path, sizeof(path), "%s/empty.xml", dir);
 	ck_assert_int_eq(mt_report_write_file(path, mt_report_junit, &run, &err), 0);
 	ck_assert_int_eq(xmllint(path), 0);
+	ck_assert_int_eq(xmllint_schema(path, XSD), 0);
 	x = slurp(path);
 	ck_assert_ptr_nonnull(strstr(x, "tests=\"0\""));
 	free(x);
+	/* the schema rejects what CI readers would choke on (so the check can fail) */
+	f = fopen(path, "w");
+	fputs("<testsuites name=\"x\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" "
+	      "time=\"1,5\"/>", f);
+	fclose(f);
+	ck_assert_int_eq(xmllint(path), 0);
+	ck_assert_int_ne(xmllint_schema(path, XSD), 0);
 	/* the checker itself rejects a broken document (so the test above can fail) */
 	f = fopen(path, "w");
 	fputs("<a><b></a>", f);

@@ -78,7 +78,7 @@ START_TEST(errors_say_why)
 	ck_assert_int_eq(mt_labref_host("lab:", &h, &err), MT_EINVAL);
 	use("no-such-lab.json");
 	ck_assert_int_eq(mt_labref_host("lab:hosta", &h, &err), MT_EINFRA);
-	ck_assert_ptr_nonnull(strstr(err.msg, "mt-lab up"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "lab up"));
 	use("lab-partial.json");
 	ck_assert_int_eq(mt_labref_host("lab:hosta", &h, &err), MT_EINFRA);
 	ck_assert_ptr_nonnull(strstr(err.msg, "partial"));

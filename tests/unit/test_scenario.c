@@ -26,7 +26,8 @@ static const char *const bad_files[] = {
 	"key-outside.ini",	 "repeated-section.ini",   "seed-not-global.ini",
 	"none-plus.ini",	 "overflow-repeat.ini",	   "bad-percent.ini",
 	"unknown-host-key.ini",	 "ssh-needs-address.ini",  "bad-section-name.ini",
-	"comments-only.ini",
+	"comments-only.ini",	 "header-junk.ini",	   "bad-threshold.ini",
+	"empty-threshold.ini",
 };
 
 static void read_expect(const char *path, int *line, char *text, size_t len)
@@ -253,6 +254,26 @@ START_TEST(global_only_file_and_seed)
 }
 END_TEST
 
+START_TEST(spaced_header_and_crlf)
+{
+	static const char txt[] = "\xef\xbb\xbf; BOM, windows line ends\r\n[ spaced ]\r\n"
+				  "driver = t-virt\r\n"
+				  "warmup = 2s\r\n";
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+	struct mt_plan_opts o = { .seed = 1 };
+	struct mt_plan *p = NULL;
+
+	ck_assert_msg(mt_scenario_load_buffer(txt, sizeof(txt) - 1, "w.ini", &s, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(mt_plan_build(s, &o, &p, &err), 0);
+	ck_assert_str_eq(p->cells[0].name, "spaced");
+	ck_assert(p->cells[0].warmup_ns == 2000000000LL);
+	mt_plan_free(p);
+	mt_scenario_free(s);
+}
+END_TEST
+
 START_TEST(file_hash)
 {
 	static const char txt[] = "[global]\ndriver = t-virt\n";
@@ -325,6 +346,7 @@ static Suite *scenario_suite(void)
 	tcase_add_test(t, long_lines_and_comments);
 	tcase_add_test(t, hosts_and_lab_hosts);
 	tcase_add_test(t, global_only_file_and_seed);
+	tcase_add_test(t, spaced_header_and_crlf);
 	tcase_add_test(t, file_hash);
 	tcase_add_test(t, sha256_vectors);
 	tcase_add_test(t, reference_markdown);

@@ -1,0 +1,126 @@
+/* labresolve.c — per-cell resolution of `lab:` references (see labresolve.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "labref.h"
+#include "labresolve.h"
+
+static const char *const lab_names[] = { "hosta", "hostb", "client", "router", NULL };
+
+int mt_labres_is_lab_name(const char *name)
+{
+	if (!name)
+		return 0;
+	if (mt_labref_is_ref(name))
+		return 1;
+	for (size_t i = 0; lab_names[i]; i++)
+		if (!strcmp(name, lab_names[i]))
+			return 1;
+	return 0;
+}
+
+/* Sets key in p from val unless the scenario already gave it. */
+static int default_param(struct mt_params *p, const char *key, const char *val,
+			 struct mt_error *err)
+{
+	const struct mt_value *v = mt_params_get(p, key);
+
+	if (!val || !p->table || !mt_option_find(p->table, key))
+		return 0;
+	if (v && !v->is_default)
+		return 0;
+	return mt_params_set(p, p->table, key, val, 0, err);
+}
+
+int mt_labres_cell(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err)
+{
+	struct mt_labref_host src = { 0 }, dst = { 0 }, cli = { 0 };
+	struct mt_labref_guest g = { 0 };
+	int rc = 0;
+
+	r->uses_lab = mt_labref_is_ref(cell->source) || mt_labref_is_ref(cell->dest);
+	if ((rc = mt_params_copy(&r->migrate, &cell->migrate)) < 0) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!r->uses_lab) {
+		r->src_uri = cell->source ? strdup(cell->source) : NULL;
+		r->dst_uri = cell->dest ? strdup(cell->dest) : NULL;
+		if ((cell->source && !r->src_uri) || (cell->dest && !r->dst_uri))
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = mt_labref_resolve_uri(cell->source, &r->src_uri, err)) < 0 ||
+	    (rc = mt_labref_resolve_uri(cell->dest, &r->dst_uri, err)) < 0)
+		goto out;
+	if (mt_labref_is_ref(cell->source) && (rc = mt_labref_host(cell->source, &src, err)) < 0)
+		goto out;
+	if (mt_labref_is_ref(cell->dest) && (rc = mt_labref_host(cell->dest, &dst, err)) < 0)
+		goto out;
+	if ((rc = default_param(&r->migrate, "migrate.source_address", src.migration_ip, err)) ||
+	    (rc = default_param(&r->migrate, "migrate.dest_address", dst.migration_ip, err)))
+		goto out;
+	if ((rc = mt_labref_host("client", &cli, err)) < 0)
+		goto out;
+	r->client.name = strdup("client");
+	r->client.kind = MT_HOST_LOCAL;
+	r->client.netns = cli.netns ? strdup(cli.netns) : NULL;
+	if ((rc = mt_labref_guest(&g, err)) < 0)
+		goto out;
+	r->guest_addr = g.ip ? strdup(g.ip) : NULL;
+	r->guest_url = g.http_url ? strdup(g.http_url) : NULL;
+	if (!r->client.name || (cli.netns && !r->client.netns) || (g.ip && !r->guest_addr) ||
+	    (g.http_url && !r->guest_url))
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+out:
+	mt_labref_host_free(&src);
+	mt_labref_host_free(&dst);
+	mt_labref_host_free(&cli);
+	mt_labref_guest_free(&g);
+	return rc < 0 ? rc : 0;
+}
+
+const struct mt_host *mt_labres_host(struct mt_labres *r, const char *name,
+				     struct mt_error *err)
+{
+	const char *bare = mt_labref_is_ref(name) ? name + 4 : name;
+	struct mt_labref_host h = { 0 };
+	struct mt_host *out;
+
+	for (size_t i = 0; i < r->nhosts; i++)
+		if (!strcmp(r->hosts[i].name, bare))
+			return &r->hosts[i];
+	if (r->nhosts == MT_LABRES_MAXHOSTS) {
+		mt_err(err, MT_EINFRA, "too many lab hosts in one cell");
+		return NULL;
+	}
+	if (mt_labref_host(bare, &h, err) < 0)
+		return NULL;
+	out = &r->hosts[r->nhosts];
+	memset(out, 0, sizeof(*out));
+	out->name = strdup(bare);
+	/* The router is a UML kernel: its qdiscs live behind sshd, not in a namespace here. */
+	out->kind = strcmp(bare, "router") ? MT_HOST_LOCAL : MT_HOST_SSH;
+	out->netns = h.netns && out->kind == MT_HOST_LOCAL ? strdup(h.netns) : NULL;
+	mt_labref_host_free(&h);
+	if (!out->name) {
+		mt_err(err, MT_ENOMEM, "out of memory");
+		free(out->netns);
+		return NULL;
+	}
+	r->nhosts++;
+	return out;
+}
+
+void mt_labres_free(struct mt_labres *r)
+{
+	free(r->src_uri);
+	free(r->dst_uri);
+	mt_params_free(&r->migrate);
+	mt_host_free(&r->client);
+	free(r->guest_addr);
+	free(r->guest_url);
+	for (size_t i = 0; i < r->nhosts; i++)
+		mt_host_free(&r->hosts[i]);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,170 @@
+/* test_html.c — the HTML report: well-formed (xmllint), self-contained, with its parts. */
+#include <check.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "migtorture/report.h"
+
+extern char **environ;
+
+static void build(struct mt_run_result *run)
+{
+	static const char *const faults[] = { "none", "netem delay=20ms" };
+	static const char *const stress[] = { "none", "host-cpu" };
+	char name[128];
+	struct mt_cell_result *c;
+	struct mt_series *s;
+	int a, b, r, i;
+
+	memset(run, 0, sizeof(*run));
+	run->run_id = strdup("run <&> 1");
+	run->started_wall_ns = 1795619760000000000LL;
+	ck_assert_int_eq(mt_run_add_fact(run, "kernel", "6.1 \"x\""), 0);
+	for (a = 0; a < 2; a++) {
+		for (b = 0; b < 2; b++) {
+			snprintf(name, sizeof(name), "web/fault=%s stress=%s", faults[a], stress[b]);
+			for (r = 0; r < 3; r++) {
+				c = mt_run_add_cell(run, name);
+				c->section = strdup("web");
+				c->repeat = r;
+				c->duration_ns = 30000000000LL;
+				ck_assert_int_eq(mt_cell_add_axis(c, "fault", faults[a]), 0);
+				ck_assert_int_eq(mt_cell_add_axis(c, "stress", stress[b]), 0);
+				ck_assert_int_eq(mt_cell_set_num(c, "migration.total_time_ms",
+								  1000.0 * (1 + a + 2 * b) + r), 0);
+				ck_assert_int_eq(mt_cell_set_absent(c, "downtime.guest_stall_ms", "no helper"), 0);
+				ck_assert_int_eq(mt_cell_set_num(c, "downtime.network_outage_ms", 120 + r), 0);
+				ck_assert_int_eq(mt_cell_add_event(c, 5000000000LL, 5000100000LL, "fault.on netem", NULL, 0), 0);
+				ck_assert_int_eq(mt_cell_add_event(c, 10000000000LL, 10000200000LL, "migrate.start", NULL, 0), 0);
+				ck_assert_int_eq(mt_cell_add_event(c, 12000000000LL, 12000100000LL, "migrate.end", NULL, 0), 0);
+				ck_assert_int_eq(mt_cell_add_event(c, 20000000000LL, 20000100000LL, "fault.off netem", NULL, 0), 0);
+				s = mt_cell_series(c, "probe.udp.rtt_ms", "ms");
+				for (i = 0; i < 300; i++)
+					ck_assert_int_eq(mt_series_add(s, (int64_t)i * 100000000, i >= 110 && i < 114 ? NAN : 0.2 + (i % 7) * 0.1), 0);
+				ck_assert_int_eq(mt_cell_add_check(c, "migration.total_time_ms <= 3s", 1, 1000, 3000, NULL), 0);
+				c->verdict = MT_VERDICT_PASS;
+			}
+		}
+	}
+	c = mt_run_add_cell(run, "video \xff skipped");
+	ck_assert_int_eq(mt_cell_set_verdict(c, MT_VERDICT_SKIP, "no <netem>"), 0);
+}
+
+static int xmllint(const char *path)
+{
+	char *argv[] = { "xmllint", "--noout", (char *)path, NULL };
+	int st;
+	pid_t pid;
+
+	ck_assert_int_eq(posix_spawnp(&pid, "xmllint", NULL, NULL, argv, environ), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+START_TEST(test_html)
+{
+	char dir[] = "/tmp/mt-test-html-XXXXXX", path[128];
+	struct mt_run_result run;
+	struct mt_error err = { 0 };
+	char *x;
+	long n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	build(&run);
+	ck_assert_msg(mt_report_write_file(path, mt_report_html, &run, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(xmllint(path), 0);
+	f = fopen(path, "r");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	x = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(x, 1, (size_t)n, f), n);
+	fclose(f);
+
+	ck_assert_ptr_nonnull(strstr(x, "<!DOCTYPE html>"));
+	ck_assert_ptr_null(strstr(x, "<script")); /* self-contained, nothing to fetch */
+	ck_assert_ptr_null(strstr(x, "src="));
+	ck_assert_ptr_null(strstr(x, "href="));
+	ck_assert_ptr_nonnull(strstr(x, "<h1>migtorture report: run &lt;&amp;&gt; 1</h1>"));
+	/* 12 repeats, one RTT plot each, broken once by the 4 lost samples */
+	ck_assert_int_eq(count(x, "<polyline "), 12 * 2);
+	ck_assert_int_eq(count(x, "class=\"lost\""), 12 * 4);
+	ck_assert_int_eq(count(x, "class=\"fault\""), 12);  /* fault window */
+	ck_assert_int_eq(count(x, "class=\"mig\""), 12);    /* migration interval */
+	ck_assert_int_eq(count(x, "class=\"dt\""), 12);     /* network outage marked */
+	ck_assert_ptr_nonnull(strstr(x, "guest_stall_ms = absent (no helper)"));
+	ck_assert_ptr_nonnull(strstr(x, "<h2>Heat map: fault × stress</h2>"));
+	ck_assert_ptr_nonnull(strstr(x, "<tr><th></th><th>none</th><th>host-cpu</th></tr>"));
+	ck_assert_ptr_nonnull(strstr(x, ">4001</td>")); /* fault=netem, stress=host-cpu: 4000+0..2 */
+	/* box plots: 4 cell names × 2 key metrics measured (total time, network outage) */
+	ck_assert_int_eq(count(x, "<g class=\"box\">"), 4 * 2);
+	ck_assert_ptr_nonnull(strstr(x, "video \xef\xbf\xbd skipped"));
+	ck_assert_ptr_nonnull(strstr(x, "no &lt;netem&gt;"));
+	ck_assert_int_eq(count(x, "<td class=\"pass\">pass</td>"), 12);
+	free(x);
+	unlink(path);
+	rmdir(dir);
+	mt_run_result_free(&run);
+}
+END_TEST
+
+START_TEST(test_html_empty)
+{
+	struct mt_run_result run = { 0 };
+	struct mt_error err = { 0 };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	ck_assert_int_eq(mt_report_html(&run, f, &err), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "No thresholds were evaluated."));
+	ck_assert_ptr_nonnull(strstr(out, "</html>\n"));
+	free(out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("html");
+	TCase *tc = tcase_create("html");
+
+	tcase_add_test(tc, test_html);
+	tcase_add_test(tc, test_html_empty);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (access("/usr/bin/xmllint", X_OK) != 0) {
+		printf("SKIP: xmllint not installed (package libxml2-utils, see scripts/setup)\n");
+		return 77;
+	}
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
