@@ -7,7 +7,6 @@
 #include <cjson/cJSON.h>
 
 #include "labref.h"
-#include "migtorture/scenario.h"
 
 #define LAB_JSON_DEFAULT "/run/migtorture/lab/lab.json"
 #define LAB_JSON_MAX (4 * 1024 * 1024)
@@ -178,45 +177,5 @@ int mt_labref_resolve_uri(const char *s, char **uri, struct mt_error *err)
 		h.libvirt_uri = NULL;
 	}
 	mt_labref_host_free(&h);
-	return rc;
-}
-
-/* One end of the cell: *where (a lab ref) → URI; addr_key ← migration_ip unless given. */
-static int resolve_end(struct mt_cell *cell, char **where, const char *addr_key,
-		       struct mt_error *err)
-{
-	struct mt_labref_host h;
-	const struct mt_value *v;
-	int rc;
-
-	if (!mt_labref_is_ref(*where))
-		return 0;
-	if ((rc = mt_labref_host(*where, &h, err)) != 0)
-		return rc;
-	if (!h.libvirt_uri) {
-		rc = mt_err(err, MT_ENOTFOUND, "lab reference '%s': host has no libvirt_uri",
-			    *where);
-		goto out;
-	}
-	v = mt_params_get(&cell->migrate, addr_key);
-	if (h.migration_ip && cell->migrate.table &&
-	    mt_option_find(cell->migrate.table, addr_key) && (!v || v->is_default) &&
-	    (rc = mt_params_set(&cell->migrate, cell->migrate.table, addr_key, h.migration_ip, 0,
-				err)) != 0)
-		goto out;
-	free(*where);
-	*where = h.libvirt_uri;
-	h.libvirt_uri = NULL;
-out:
-	mt_labref_host_free(&h);
-	return rc;
-}
-
-int mt_labref_resolve_cell(struct mt_cell *cell, struct mt_error *err)
-{
-	int rc = resolve_end(cell, &cell->source, "migrate.source_address", err);
-
-	if (rc == 0)
-		rc = resolve_end(cell, &cell->dest, "migrate.dest_address", err);
 	return rc;
 }

@@ -45,12 +45,4 @@ void mt_labref_guest_free(struct mt_labref_guest *g);
  * either way (caller frees). */
 int mt_labref_resolve_uri(const char *s, char **uri, struct mt_error *err);
 
-/* Resolves a cell's lab references in place, for the runner: cell->source and cell->dest
- * become the hosts' libvirt URIs (the old strings are freed), and when the driver's table has
- * migrate.source_address / migrate.dest_address and the scenario did not set them, they get
- * the hosts' migration_ip. A cell without lab references is left alone (returns 0 without
- * reading lab.json). Errors as mt_labref_host. */
-struct mt_cell;
-int mt_labref_resolve_cell(struct mt_cell *cell, struct mt_error *err);
-
 #endif

@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "labref.h"
-#include "migtorture/plugin.h"
-#include "migtorture/scenario.h"
 
 static void use(const char *fixture)
 {
@@ -102,43 +100,6 @@ START_TEST(guest_fields)
 }
 END_TEST
 
-/* The runner's one call: URIs in place, migration addresses into the driver's params. */
-START_TEST(resolve_cell_for_the_runner)
-{
-	const struct mt_driver_ops *d = mt_find_driver("libvirt");
-	struct mt_cell cell = { 0 };
-	struct mt_error err = { 0 };
-
-	ck_assert_ptr_nonnull(d);
-	use("lab.json");
-	cell.source = strdup("lab:hosta");
-	cell.dest = strdup("lab:hostb");
-	/* the scenario set the destination's address itself: kept */
-	ck_assert_int_eq(mt_params_parse(d->options, "migrate.dest_address=198.18.7.7", 1,
-					 &cell.migrate, &err), 0);
-	ck_assert_msg(mt_labref_resolve_cell(&cell, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(cell.source,
-			 "qemu+unix:///system?socket=/run/migtorture/lab/hosta/run/libvirt-sock");
-	ck_assert_str_eq(cell.dest,
-			 "qemu+unix:///system?socket=/run/migtorture/lab/hostb/run/libvirt-sock");
-	ck_assert_str_eq(mt_params_str(&cell.migrate, "migrate.source_address", ""), "198.19.0.1");
-	ck_assert_str_eq(mt_params_str(&cell.migrate, "migrate.dest_address", ""), "198.18.7.7");
-	/* resolving again changes nothing (no lab refs left, lab.json not even read) */
-	use("no-such-lab.json");
-	ck_assert_int_eq(mt_labref_resolve_cell(&cell, &err), 0);
-	free(cell.source);
-	free(cell.dest);
-	mt_params_free(&cell.migrate);
-	/* an unknown lab host is an error naming it; the cell keeps its text */
-	use("lab.json");
-	memset(&cell, 0, sizeof(cell));
-	cell.source = strdup("lab:hostz");
-	ck_assert_int_eq(mt_labref_resolve_cell(&cell, &err), MT_ENOTFOUND);
-	ck_assert_str_eq(cell.source, "lab:hostz");
-	free(cell.source);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("labref");
@@ -151,7 +112,6 @@ int main(void)
 	tcase_add_test(t, resolve_uri);
 	tcase_add_test(t, errors_say_why);
 	tcase_add_test(t, guest_fields);
-	tcase_add_test(t, resolve_cell_for_the_runner);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
