@@ -839,6 +839,36 @@ static void cell_teardown(struct cellrun *c)
 	c->dstate = NULL;
 }
 
+/* Starts the cell from wherever the VM runs: a one-hop cell leaves it on the destination, so
+ * the next cell migrates it back (dest → source) rather than failing. The driver is prepared
+ * again with the roles swapped; the direction is recorded. */
+static int orient(struct cellrun *c, struct mt_error *err)
+{
+	int where = 0, rc;
+
+	if (!c->drv->locate || !c->lab.src_uri || !c->lab.dst_uri)
+		return 0;
+	rc = c->drv->locate(c->dstate, c->lab.src_uri, c->lab.dst_uri, &where, err);
+	if (rc < 0)
+		return fail(c, rc, "driver %s: %s", c->drv->name, err->msg);
+	mt_cell_set_str(c->res, "migration.direction", where ? "dest->source" : "source->dest");
+	if (!where)
+		return 0;
+	if (c->drv->release)
+		c->drv->release(c->dstate);
+	c->dstate = NULL;
+	c->prepared = 0;
+	if ((rc = mt_labres_swap(&c->lab, err)) < 0)
+		return fail(c, rc, "%s", err->msg);
+	rc = c->drv->prepare(&c->lab.migrate, &c->dctx, &c->dstate, err);
+	if (rc < 0)
+		return fail(c, rc, "driver %s: prepare: %s", c->drv->name, err->msg);
+	c->prepared = 1;
+	mt_cell_add_event(c->res, -1, 0, "migrate.orient",
+			  "the VM runs on the destination: this cell migrates it back", 0);
+	return 0;
+}
+
 /* How often the progress line is refreshed while a cell runs. */
 #define MT_RUN_PROGRESS_NS (250 * 1000000LL)
 
@@ -906,6 +936,8 @@ static void run_cell(struct runner *r, size_t index)
 			goto teardown;
 		}
 		c.prepared = 1;
+		if (orient(&c, &err) < 0)
+			goto teardown;
 	}
 	c.t0 = mt_loop_now(c.loop);
 	mt_journal_set_t0(r->journal, c.t0);
