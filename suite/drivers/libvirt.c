@@ -779,6 +779,7 @@ static int lv_locate(void *state, const char *a, const char *b, int *where, stru
 {
 	struct lv_state *s = state;
 	const char *uris[2] = { a, b };
+	char why[512] = "";
 	int found = -1, rc;
 
 	for (int i = 0; i < 2; i++) {
@@ -790,15 +791,18 @@ static int lv_locate(void *state, const char *a, const char *b, int *where, stru
 		if ((rc = conn_get(s, uris[i], &c, err)) != 0)
 			return rc;
 		d = virDomainLookupByName(c->conn, s->domain);
-		if (!d)
+		if (!d) {
+			/* keep libvirt's own words ("Domain not found: ...") for the message */
+			snprintf(why, sizeof(why), ": %s", virGetLastErrorMessage());
 			continue;
+		}
 		if (virDomainIsActive(d) == 1 && found < 0)
 			found = i;
 		virDomainFree(d);
 	}
 	if (found < 0)
-		return mt_err(err, MT_ENOTFOUND, "domain '%s' runs on neither %s nor %s", s->domain,
-			      a ? a : "?", b ? b : "?");
+		return mt_err(err, MT_ENOTFOUND, "domain '%s' runs on neither %s nor %s%s",
+			      s->domain, a ? a : "?", b ? b : "?", why);
 	*where = found;
 	return 0;
 }
