@@ -100,6 +100,10 @@ report_roundtrip)
   expect_rc 0 "$mt" report "$tmp/a.json" --format json -o "$tmp/b.json"
   cmp "$tmp/a.json" "$tmp/b.json" || fail "report json is not a fixed point"
   expect_rc 2 "$mt" report "$f" --format pdf
+  expect_rc 0 "$mt" report "$f" --format markdown
+  grep -q "^| no-video/fault=none | 2 (2/0/0/0) | 1018" "$tmp/out" ||
+    fail "markdown table lacks the median migration time of no-video/fault=none: $(head -4 "$tmp/out")"
+  grep -q "hypervisor_downtime_ms vs transferred" "$tmp/out" || fail "markdown lacks the fit"
   # two shards join into one run with the cells of both
   expect_rc 0 "$mt" report "$f" "$f" --format junit -o "$tmp/joined.xml"
   [ "$(grep -c '<testcase ' "$tmp/joined.xml")" -eq $((2 * $(grep -c '"repeat":' "$f"))) ] ||
