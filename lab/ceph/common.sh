@@ -6,7 +6,7 @@
 # independent cluster (its own namespace, subnet, state directory) next to the lab's.
 
 CEPH_STATE=${MT_CEPH_STATE:-/run/migtorture/ceph}       # everything made at run time
-CEPH_DESC=${MT_CEPH_DESC:-/run/migtorture/lab/ceph.json} # the descriptor others read
+CEPH_DESC=${MT_CEPH_DESC:-/run/migtorture/ceph/ceph.json} # the descriptor others read
 CEPH_NS=${MT_CEPH_NETNS:-mt-ceph}                        # the cluster's network namespace
 # Storage network: only the benchmark range 198.18.0.0/15. The lab uses 198.18.0/24 (tenant),
 # 198.18.3/24 (management) and 198.19.0/24 (migration); storage is 198.18.4/24.
