@@ -8,6 +8,7 @@
  *       none), keeps the faults on for S seconds while the loop runs (thrash timers, the ceph
  *       probe), undoes them through the journal (newest first), and measures undo→HEALTH_OK.
  *       --park: after applying, print "applied" and wait forever (the SIGKILLed-runner test).
+ *       --probe "OPTS": runs the ceph probe around it all; its metrics join the output.
  *   Connection for state/wait-ok: --conf C --keyring K (or the descriptor via --ceph D).
  * Prints one JSON line of figures; exits like migtorture (0, 2 usage, 3 infrastructure).
  */
@@ -104,7 +105,10 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 {
 	const char *jpath = "/tmp/ceph_tool.journal", *expect = "none";
 	double hold = 0;
-	int park = 0, rc = 0, nf = 0, i;
+	int park = 0, rc = 0, nf = 0, i, probe = 0;
+	const struct mt_probe_ops *pops = mt_find_probe("ceph");
+	struct mt_params pp = { 0 };
+	void *pstate = NULL;
 	struct mt_journal *j = NULL;
 	struct mt_loop *loop = NULL;
 	struct mt_run_result run = { 0 };
@@ -128,6 +132,8 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 			expect = argv[++i];
 		else if (strcmp(argv[i], "--park") == 0)
 			park = 1;
+		else if (strcmp(argv[i], "--probe") == 0 && i + 1 < argc)
+			probe = 1, rc = mt_params_parse(pops->options, argv[++i], 1, &pp, err);
 		else
 			return mt_err(err, MT_EINVAL, "fault: unknown option %s", argv[i]);
 	}
@@ -144,6 +150,8 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 		if (rc < 0)
 			goto out;
 	}
+	if (rc < 0)
+		goto out;
 	if (!nf)
 		return mt_err(err, MT_EINVAL, "fault: no SPEC");
 	if ((rc = mt_journal_open(jpath, &j, err)) < 0 || (rc = mt_loop_new(&loop, err)) < 0)
@@ -156,6 +164,12 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 	first = mt_journal_last_id(j) + 1;
 	if (!park && (rc = connect_cluster(&c, err)) < 0)
 		goto out;
+	if (probe) {
+		rc = pops->start(&pp, &ctx, &pstate, err);
+		if (rc < 0)
+			goto out;
+		mt_loop_run(loop, now_ns() + 1500 * MT_NS_PER_MS, err); /* a baseline sample */
+	}
 	t_apply = now_ns();
 	for (i = 0; i < nf; i++) {
 		rc = f[i].ops->apply(&f[i].p, &ctx, &f[i].state, err);
@@ -193,14 +207,35 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 		f[i].state = NULL;
 	}
 	t_undo = now_ns();
+	/* what the runner's timeline records when a fault goes off (the probe times from it) */
+	mt_cell_add_event(cell, t_undo - ctx.t0_ns, t_undo - ctx.t0_ns, "fault.off tool", NULL, 0);
 	rc = mt_journal_undo_range(j, first, mt_journal_last_id(j), NULL, &undone, &failed, err);
 	t_undone = now_ns();
 	if (rc == 0)
 		rc = mt_ceph_wait(c, MT_CEPH_WAIT_HEALTH_OK, 120 * MT_NS_PER_S, &waited, err);
-	printf("{\"apply_to_effect_ms\":%.0f,\"undo_ms\":%.0f,\"undo_to_health_ok_ms\":%.0f,"
-	       "\"undone\":%u,\"failed\":%u", t_effect < 0 ? -1.0 : (double)(t_effect - t_apply) / 1e6,
-	       (double)(t_undone - t_undo) / 1e6, (double)(t_undone - t_undo + waited) / 1e6,
-	       undone, failed);
+	if (probe) {
+		struct mt_error perr = { 0 };
+
+		mt_loop_run(loop, now_ns() + 1500 * MT_NS_PER_MS, &perr);
+		pops->stop(pstate, &ctx, &perr);
+		pops->collect(pstate, &ctx, &perr);
+		pops->release(pstate);
+		pstate = NULL;
+		for (size_t k = 0; k < cell->nseries; k++)
+			fprintf(stderr, "series %s: %zu samples\n", cell->series[k].name,
+				cell->series[k].n);
+	}
+	/* Undo ends with 2 s of confirmed active+clean (mt_ceph_wait's settle window): the
+	 * cluster was clean when that window began. HEALTH_OK is then timed the same way. */
+	{
+		double undo_ms = (double)(t_undone - t_undo) / 1e6;
+		double clean_ms = undo_ms >= 2000 ? undo_ms - 2000 : undo_ms;
+
+		printf("{\"apply_to_effect_ms\":%.0f,\"undo_ms\":%.0f,\"undo_to_clean_ms\":%.0f,"
+		       "\"undo_to_health_ok_ms\":%.0f,\"undone\":%u,\"failed\":%u",
+		       t_effect < 0 ? -1.0 : (double)(t_effect - t_apply) / 1e6, undo_ms, clean_ms,
+		       clean_ms + (double)waited / 1e6, undone, failed);
+	}
 	for (size_t m = 0; m < cell->nmetrics; m++)
 		if (cell->metrics[m].kind == MT_METRIC_NUM)
 			printf(",\"%s\":%g", cell->metrics[m].path, cell->metrics[m].num);
@@ -213,6 +248,9 @@ out:
 			f[i].ops->release(f[i].state);
 		mt_params_free(&f[i].p);
 	}
+	if (pstate)
+		pops->release(pstate);
+	mt_params_free(&pp);
 	mt_ceph_close(c);
 	mt_loop_free(loop);
 	mt_journal_close(j);
