@@ -5,8 +5,8 @@
  *   ceph_tool fault [--journal J] [--hold S] [--expect E] [--park] SPEC...
  *       applies each SPEC ("osd-out id=1 conf=...") in order through the registry and the
  *       journal, like the runner; measures apply→effect (E: down:N, out:N, in:N, flag:F,
- *       none), keeps the faults on for S seconds while the loop runs (thrash timers, the ceph
- *       probe), undoes them through the journal (newest first), and measures undo→HEALTH_OK.
+ *       none), keeps the faults on for S seconds after the effect while the loop runs (thrash
+ *       timers, the ceph probe), undoes them through the journal (newest first), and measures undo→HEALTH_OK.
  *       --park: after applying, print "applied" and wait forever (the SIGKILLed-runner test).
  *       --probe "OPTS": runs the ceph probe around it all; its metrics join the output.
  *   Connection for state/wait-ok: --conf C --keyring K (or the descriptor via --ceph D).
@@ -197,8 +197,10 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 		else
 			usleep(100000);
 	}
+	/* The fault holds for S seconds from when it was seen to take effect (the monitors
+	 * commit a change up to ~1 s after the command: paxos propose interval). */
 	if (hold > 0)
-		mt_loop_run(loop, t_apply + (int64_t)(hold * 1e9), err);
+		mt_loop_run(loop, (t_effect > 0 ? t_effect : t_apply) + (int64_t)(hold * 1e9), err);
 	for (i = nf - 1; i >= 0; i--) {
 		if (f[i].ops->collect)
 			f[i].ops->collect(f[i].state, &ctx, err);
