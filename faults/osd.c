@@ -61,9 +61,11 @@ static const char *kind_name(enum osd_kind k)
 static int supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
 		     size_t whylen)
 {
-	/* Connecting here would cost a timeout per cell; apply reports an unreachable cluster
-	 * as an infrastructure error with the reason instead. */
-	return 0;
+	/* Only whether there is a cluster to talk to: connecting here would cost a timeout
+	 * per cell; apply reports an unreachable cluster as an infrastructure error. */
+	const struct mt_value *mode = mt_params_get(p, "mode");
+
+	return mt_osd_where(p, mode && strcmp(mode->text, "lab") == 0, why, whylen);
 }
 
 /* The action itself, once journalled. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -82,6 +83,27 @@ void mt_osd_conn_from_params(const struct mt_params *p, struct mt_osd_conn *c)
 	c->timeout_ns = mt_params_i64(p, "timeout", 10 * MT_NS_PER_S);
 	c->wait_clean_ns = mt_params_i64(p, "wait_clean", 120 * MT_NS_PER_S);
 	cJSON_Delete(d);
+}
+
+int mt_osd_where(const struct mt_params *p, int needs_desc, char *why, size_t whylen)
+{
+	struct mt_osd_conn c;
+	cJSON *d;
+
+	mt_osd_conn_from_params(p, &c);
+	d = read_desc(c.desc);
+	if (needs_desc && !d) {
+		snprintf(why, whylen, "mode=lab needs the lab Ceph descriptor %s (lab up --ceph), "
+			 "which is not there", c.desc[0] ? c.desc : "(ceph= is empty)");
+		return MT_EUNSUPPORTED;
+	}
+	cJSON_Delete(d);
+	if (!c.conf[0] && access("/etc/ceph/ceph.conf", R_OK) != 0) {
+		snprintf(why, whylen, "no Ceph cluster: no conf=, no lab descriptor %s and no "
+			 "/etc/ceph/ceph.conf", c.desc[0] ? c.desc : "(ceph= is empty)");
+		return MT_EUNSUPPORTED;
+	}
+	return 0;
 }
 
 int mt_osd_connect(const struct mt_osd_conn *c, struct mt_ceph **out, struct mt_error *err)
@@ -281,7 +303,8 @@ static int revive(const cJSON *s, int64_t timeout_ns, struct mt_error *err)
 {
 	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(s, "argv"), *a;
 	const char *pf = jstr(s, "pid_file");
-	int id = cJSON_GetObjectItemCaseSensitive(s, "id")->valueint, pid, n = 0, status, rc = 0;
+	double idv = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
+	int id = isnan(idv) ? -1 : (int)idv, pid, n = 0, status, rc = 0;
 	char *av[32];
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
@@ -333,8 +356,9 @@ static int revive(const cJSON *s, int64_t timeout_ns, struct mt_error *err)
 
 static int cont(const cJSON *s, struct mt_error *err)
 {
-	int pid = cJSON_GetObjectItemCaseSensitive(s, "pid")->valueint;
-	double st = cJSON_GetObjectItemCaseSensitive(s, "start_time")->valuedouble;
+	double pv = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "pid"));
+	double st = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "start_time"));
+	int pid = isnan(pv) ? 0 : (int)pv;
 
 	/* The recorded start time guards against a recycled pid. */
 	if (pid <= 0 || (double)start_time_of(pid) != st)

@@ -33,6 +33,9 @@ struct mt_osd_conn {
 };
 
 void mt_osd_conn_from_params(const struct mt_params *p, struct mt_osd_conn *c);
+/* supported(): MT_EUNSUPPORTED with the reason when there is no cluster to talk to (no conf=,
+ * no descriptor, no /etc/ceph/ceph.conf) or, with needs_desc, no lab descriptor. */
+int mt_osd_where(const struct mt_params *p, int needs_desc, char *why, size_t whylen);
 int mt_osd_connect(const struct mt_osd_conn *c, struct mt_ceph **out, struct mt_error *err);
 
 /* A new undo record {"v":1,"fault":..,"conf":..,..,"steps":[]}; *steps is its array. */

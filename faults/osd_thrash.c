@@ -207,6 +207,12 @@ static void thrash_release(void *state)
 	free(t);
 }
 
+static int thrash_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+			    size_t whylen)
+{
+	return mt_osd_where(p, 0, why, whylen);
+}
+
 static int thrash_undo(const char *undo_json, struct mt_error *err)
 {
 	return mt_osd_undo_run(undo_json, err);
@@ -229,6 +235,7 @@ const struct mt_fault_ops mt_fault_osd_thrash = {
 	.summary = "teuthology-style OSD churn: random osd down/out/in every interval, keeping "
 		   "min_in OSDs in",
 	.options = thrash_opts,
+	.supported = thrash_supported,
 	.apply = thrash_apply,
 	.undo = thrash_undo,
 	.collect = thrash_collect,

@@ -99,7 +99,10 @@ w=$(cat "$TMP/writer.out")
 echo "writer during a 5 s pause: $w"
 [ $wrc = 0 ] || fail "writer exit $wrc: $w"
 stall=$(jget max_write_ms "$w")
-[ "${stall:-0}" -ge 5000 ] || fail "pause 5 s: longest write ${stall:-?} ms, expected >= 5000"
+# The pause is held 5 s from when the monitors show it. A client learns of the pause only from
+# the OSDs' copy of the map (a few hundred ms later) but of the unpause at once (a paused client
+# subscribes to the monitors): measured 4.9-5.0 s here. 500 ms covers that propagation.
+[ "${stall:-0}" -ge 4500 ] || fail "pause 5 s: longest write ${stall:-?} ms, expected >= 4500"
 FIG+=("pause 5 s: longest client write $stall ms ($(jget writes "$w") writes in 13 s)")
 
 # --- refusals: exit 3, a clear message, nothing changed ---

@@ -97,6 +97,29 @@ START_TEST(probe_ok_after)
 }
 END_TEST
 
+/* supported(): a cell without any cluster to talk to is skipped with the reason. */
+START_TEST(supported_reason)
+{
+	struct mt_params p = { 0 };
+	struct mt_error err = { 0 };
+	const struct mt_fault_ops *kill = mt_find_fault("osd-kill");
+	const struct mt_fault_ops *out = mt_find_fault("osd-out");
+	char why[512] = "";
+
+	ck_assert_int_eq(mt_params_parse(kill->options, "id=1 ceph=/nonexistent/ceph.json", 1, &p,
+					 &err), 0);
+	ck_assert_int_eq(kill->supported(&p, NULL, why, sizeof(why)), MT_EUNSUPPORTED);
+	ck_assert_msg(strstr(why, "/nonexistent/ceph.json"), "why: %s", why);
+	mt_params_free(&p);
+	memset(&p, 0, sizeof(p));
+	/* an explicit conf is enough for the monitor faults (reachability is apply's business) */
+	ck_assert_int_eq(mt_params_parse(out->options, "id=1 conf=/x/ceph.conf ceph=", 1, &p,
+					 &err), 0);
+	ck_assert_int_eq(out->supported(&p, NULL, why, sizeof(why)), 0);
+	mt_params_free(&p);
+}
+END_TEST
+
 /* apply against a cluster that is not there: error, and the journal stays empty. */
 static void refused(const char *spec_opts, int want, const char *msg_part)
 {
@@ -166,6 +189,7 @@ int main(void)
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, flags_and_checks);
 	tcase_add_test(tc, probe_ok_after);
+	tcase_add_test(tc, supported_reason);
 	tcase_add_test(tc, missing_conf);
 	tcase_add_test(tc, unreachable_mon);
 	suite_add_tcase(s, tc);
