@@ -105,6 +105,28 @@ static void check_hop(const struct mt_cell_result *c, const char *prefix, const 
 #undef P
 }
 
+/* Where a cell's VM must end after an even number of hops: where it started. uris is
+ * "SOURCE" or "SOURCE,DEST"; a cell that found the VM on the destination (the runner's
+ * migration.direction = dest->source) started there. Returns a static buffer or NULL. */
+static const char *expected_final(const struct mt_cell_result *c, const char *uris)
+{
+	static char buf[1024];
+	const struct mt_metric *d = mt_cell_metric(c, "migration.direction");
+	const char *comma;
+
+	if (!uris)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", uris);
+	comma = strchr(uris, ',');
+	if (!comma)
+		return buf;
+	if (d && d->kind == MT_METRIC_STR && !strcmp(d->str, "dest->source"))
+		snprintf(buf, sizeof(buf), "%s", comma + 1);
+	else
+		buf[comma - uris] = '\0';
+	return buf;
+}
+
 static int check_idle(const struct mt_run_result *run, const char *final_uri)
 {
 	int ncells = 0;
@@ -112,6 +134,7 @@ static int check_idle(const struct mt_run_result *run, const char *final_uri)
 	for (size_t i = 0; i < run->ncells; i++) {
 		const struct mt_cell_result *c = &run->cells[i];
 		const struct mt_metric *fh;
+		const char *want;
 		const struct mt_series *s;
 
 		if (!c->section || strcmp(c->section, "idle") != 0)
@@ -131,9 +154,10 @@ static int check_idle(const struct mt_run_result *run, const char *final_uri)
 		if (!s || s->n < 1)
 			fail(c->name, "series migration.memory_remaining_bytes has no samples");
 		fh = mt_cell_metric(c, "migration.final_host");
-		if (!fh || fh->kind != MT_METRIC_STR || (final_uri && strcmp(fh->str, final_uri)))
+		want = expected_final(c, final_uri);
+		if (!fh || fh->kind != MT_METRIC_STR || (want && strcmp(fh->str, want)))
 			fail(c->name, "migration.final_host is %s, expected %s",
-			     fh && fh->str ? fh->str : "(missing)", final_uri ? final_uri : "");
+			     fh && fh->str ? fh->str : "(missing)", want ? want : "");
 	}
 	if (ncells < 3)
 		fail("idle", "%d idle cells, expected 3 (repeat = 3)", ncells);
@@ -193,6 +217,7 @@ static int check_modes(const struct mt_run_result *run, const char *final_uri)
 	for (size_t i = 0; i < run->ncells; i++) {
 		const struct mt_cell_result *c = &run->cells[i];
 		const struct mt_metric *fh;
+		const char *want;
 		int compressed;
 
 		if (!quiet)
@@ -216,9 +241,10 @@ static int check_modes(const struct mt_run_result *run, const char *final_uri)
 		check_hop(c, "migration.", "downtime.hypervisor_downtime_ms", compressed);
 		check_hop(c, "migration.hop1.", "downtime.hop1.hypervisor_downtime_ms", compressed);
 		fh = mt_cell_metric(c, "migration.final_host");
-		if (!fh || fh->kind != MT_METRIC_STR || (final_uri && strcmp(fh->str, final_uri)))
+		want = expected_final(c, final_uri);
+		if (!fh || fh->kind != MT_METRIC_STR || (want && strcmp(fh->str, want)))
 			fail(c->name, "migration.final_host is %s, expected %s",
-			     fh && fh->str ? fh->str : "(missing)", final_uri ? final_uri : "");
+			     fh && fh->str ? fh->str : "(missing)", want ? want : "");
 	}
 	if (npass < 1)
 		fail("modes", "no cell passed (%zu cells)", run->ncells);
@@ -359,6 +385,22 @@ static int selftest_modes(enum mt_verdict third)
 	return failures;
 }
 
+/* A cell that started on the destination must end there (direction dest->source). */
+static int selftest_direction(const char *final_host)
+{
+	struct mt_run_result run = { 0 };
+	struct mt_cell_result *c = mt_run_add_cell(&run, "dir");
+	const char *want;
+	int bad;
+
+	mt_cell_set_str(c, "migration.direction", "dest->source");
+	mt_cell_set_str(c, "migration.final_host", final_host);
+	want = expected_final(c, "qemu:///a,qemu:///b");
+	bad = !want || strcmp(want, final_host) != 0;
+	mt_run_result_free(&run);
+	return bad;
+}
+
 static int selftest(void)
 {
 	int ok = 1;
@@ -369,6 +411,8 @@ static int selftest(void)
 	ok &= selftest_run(100, 12000) > 0;   /* 12 s for 128 MiB at 16 MiB/s: caught */
 	ok &= selftest_modes(MT_VERDICT_SKIP) == 0;
 	ok &= selftest_modes(MT_VERDICT_ERROR) > 0;
+	ok &= selftest_direction("qemu:///b") == 0; /* started on b, ended on b */
+	ok &= selftest_direction("qemu:///a") == 1; /* caught */
 	quiet = 0;
 	printf("selftest %s\n", ok ? "ok" : "FAILED");
 	return ok ? 0 : 1;
