@@ -160,6 +160,39 @@ START_TEST(flipped_byte)
 }
 END_TEST
 
+/* A byte flipped behind a RUNNING dirtier: its next pass would heal the page, so it checks
+ * each page before rewriting it and keeps the count (the lost-write case of a migration). */
+START_TEST(flipped_byte_while_running)
+{
+	char out[4096];
+	unsigned char c;
+	off_t at;
+	int fd;
+
+	/* 1 MiB at 1 MiB/s: 256 page writes a second, so the flip (one pread/pwrite) races a
+	 * write of that very page with odds of about 1 in 4000 */
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--size", "1M", "--rate", "1M/s",
+			     "--state", state, NULL), 0);
+	ck_assert_int_eq(run(out, sizeof(out), "dirty-status", "--state", state, NULL), 0);
+	at = (off_t)field(out, "data_offset") + 7 * 4096 + 33;
+	fd = open(state, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, at), 1);
+	c ^= 0x01;
+	ck_assert_int_eq(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+	usleep(1300000); /* more than one full pass: page 7 has been rewritten since */
+	ck_assert_int_eq(run(out, sizeof(out), "stop", "--state", state, NULL), 0);
+	ck_assert_double_eq(field(out, "lost_seen"), 1);
+	ck_assert_int_eq(run(out, sizeof(out), "verify", "--state", state, NULL), 1);
+	ck_assert_double_eq(field(out, "lost_pages"), 1);
+	ck_assert_double_eq(field(out, "first_offset"), 7 * 4096);
+	/* --remove releases the state once the dirtier is gone */
+	ck_assert_int_eq(run(out, sizeof(out), "verify", "--state", state, "--remove", NULL), 1);
+	ck_assert(access(state, F_OK) != 0);
+}
+END_TEST
+
 START_TEST(cpu_load)
 {
 	char out[4096], pf[320];
@@ -201,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, rate_accuracy);
 	tcase_add_test(tc, verify_while_running);
 	tcase_add_test(tc, flipped_byte);
+	tcase_add_test(tc, flipped_byte_while_running);
 	tcase_add_test(tc, cpu_load);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);

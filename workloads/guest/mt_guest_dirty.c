@@ -2,7 +2,7 @@
  * check, and a CPU load.
  *
  *   mt-guest dirty --size 64M --rate 100M/s [--pattern seq|random] [--state /run/mt-dirty]
- *                  [--seconds N] [--seed N] [--foreground]
+ *                  [--seconds N] [--seed N] [--no-check] [--foreground]
  *       Writes whole pages of a shared file mapping (tmpfs: guest RAM) at the set rate and
  *       keeps a 64-bit checksum per page, updated with every write. Detaches once the region
  *       is filled and prints {"pid":..,"state":..}; with --foreground it runs (for --seconds,
@@ -11,8 +11,9 @@
  *       Status JSON: bytes written, achieved rate, the guest's CLOCK_MONOTONIC now (the host
  *       maps guest times onto its own with it), and with --samples the 100 ms history
  *       [[mono_ns, bytes], ...] so the host can take the rate over any interval.
- *   mt-guest verify [--state F]
- *       Checks every page against its checksum: {"memory_integrity":"ok",...} (exit 0) or
+ *   mt-guest verify [--state F] [--remove]
+ *       Checks every page against its checksum (and counts the pages the dirtier itself found
+ *       changed before rewriting them, unless --no-check): {"memory_integrity":"ok",...} (exit 0) or
  *       {"memory_integrity":"lost","lost_pages":N,"first_offset":X} (exit 1).
  *   mt-guest stop (--state F | --pidfile F)
  *       SIGTERM to the dirtier (or cpu load), waits for it; prints the dirtier's final status or
@@ -76,6 +77,10 @@ struct dirty_hdr {
 	_Atomic int64_t start_mono_ns, last_mono_ns;
 	_Atomic uint64_t nsamples; /* written so far; sample i at samples[i % NSAMPLES] */
 	uint64_t meta_off, data_off;
+	uint32_t check;                 /* check each page against its checksum before rewriting */
+	uint32_t pad;
+	_Atomic uint64_t lost_seen;     /* pages the dirtier found changed behind its back */
+	_Atomic uint64_t first_lost_off;/* offset of the first of them (UINT64_MAX: none) */
 	struct sample samples[NSAMPLES];
 };
 
@@ -224,11 +229,21 @@ static void on_stop(int sig)
 	stop_flag = 1;
 }
 
+/* With check on, the page is first compared with its checksum: a write the migration lost
+ * would otherwise be healed by this very rewrite before any verify could see it. */
 static void write_page(struct dirty_hdr *h, uint64_t p)
 {
 	struct page_meta *m = &meta_of(h)[p];
 	uint64_t g = atomic_load_explicit(&m->gen, memory_order_relaxed);
 	uint64_t sum;
+
+	if (h->check && mtg_page_sum(data_of(h) + p * PAGE, p) !=
+				atomic_load_explicit(&m->sum, memory_order_relaxed)) {
+		uint64_t none = UINT64_MAX;
+
+		atomic_compare_exchange_strong(&h->first_lost_off, &none, p * PAGE);
+		atomic_fetch_add(&h->lost_seen, 1);
+	}
 
 	atomic_store_explicit(&m->gen, g + 1, memory_order_relaxed); /* odd: being written */
 	atomic_thread_fence(memory_order_release);
@@ -315,10 +330,11 @@ static void print_status(struct dirty_hdr *h, int with_samples)
 	printf("{\"pid\":%u,\"running\":%u,\"ready\":%u,\"size\":%" PRIu64 ",\"pages\":%" PRIu64
 	       ",\"pattern\":\"%s\",\"rate_set_bps\":%" PRIu64 ",\"bytes\":%" PRIu64
 	       ",\"seconds\":%.3f,\"achieved_bps\":%.0f,\"now_mono_ns\":%" PRId64
-	       ",\"start_mono_ns\":%" PRId64 ",\"data_offset\":%" PRIu64,
+	       ",\"start_mono_ns\":%" PRId64 ",\"data_offset\":%" PRIu64 ",\"lost_seen\":%" PRIu64,
 	       atomic_load(&h->pid), atomic_load(&h->running), atomic_load(&h->ready), h->size,
 	       h->npages, h->pattern ? "random" : "seq", h->rate_Bps, bytes, secs,
-	       secs > 0 ? bytes / secs : 0.0, mono(), start, h->data_off);
+	       secs > 0 ? bytes / secs : 0.0, mono(), start, h->data_off,
+	       atomic_load(&h->lost_seen));
 	if (with_samples) {
 		uint64_t first = n > NSAMPLES ? n - NSAMPLES : 0;
 
@@ -335,7 +351,7 @@ static void print_status(struct dirty_hdr *h, int with_samples)
 struct dopts {
 	const char *state, *pidfile;
 	uint64_t size, rate;
-	int pattern, foreground, samples;
+	int pattern, foreground, samples, nocheck, remove;
 	int64_t seconds;
 	uint64_t seed;
 	int workers;
@@ -353,6 +369,14 @@ static int parse(int argc, char **argv, int from, struct dopts *o)
 		}
 		if (!strcmp(a, "--samples")) {
 			o->samples = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-check")) {
+			o->nocheck = 1;
+			continue;
+		}
+		if (!strcmp(a, "--remove")) {
+			o->remove = 1;
 			continue;
 		}
 		if (!v) {
@@ -468,6 +492,8 @@ int mtg_cmd_dirty(int argc, char **argv, int from)
 	h->pattern = (uint32_t)o.pattern;
 	h->meta_off = meta_off;
 	h->data_off = data_off;
+	h->check = !o.nocheck;
+	atomic_store(&h->first_lost_off, UINT64_MAX);
 	h->version = DIRTY_VERSION;
 	atomic_store(&h->magic, DIRTY_MAGIC);
 	sigaction(SIGTERM, &sa, NULL);
@@ -554,6 +580,14 @@ int mtg_cmd_verify(int argc, char **argv, int from)
 				first = i * PAGE;
 		}
 	}
+	/* Pages the dirtier caught before rewriting them, plus those corrupt right now. */
+	if (atomic_load(&h->lost_seen)) {
+		uint64_t f = atomic_load(&h->first_lost_off);
+
+		lost += atomic_load(&h->lost_seen);
+		if (f < first)
+			first = f;
+	}
 	if (lost)
 		printf("{\"memory_integrity\":\"lost\",\"lost_pages\":%" PRIu64
 		       ",\"first_offset\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"dirtied_pages\":%" PRIu64
@@ -563,6 +597,9 @@ int mtg_cmd_verify(int argc, char **argv, int from)
 		printf("{\"memory_integrity\":\"ok\",\"pages\":%" PRIu64 ",\"dirtied_pages\":%" PRIu64
 		       ",\"busy_pages\":%" PRIu64 "}\n",
 		       h->npages, dirtied, busy);
+	/* --remove: the state (guest RAM) is released once nobody writes it any more */
+	if (o.remove && !atomic_load(&h->running))
+		unlink(o.state);
 	munmap(h, len);
 	return lost ? 1 : 0;
 }
