@@ -1,0 +1,112 @@
+/* test_guest_rate.c — the host side of guest stress without a VM: the dirtier's history on the
+ * host's clock, rates over intervals, libvirt's samples, and the guest agent's JSON. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migtorture/result.h"
+#include "workloads/guest_agent.h"
+#include "workloads/guest_rate.h"
+
+#define S(x) ((int64_t)((x) * 1e9))
+
+START_TEST(history_shift_and_rate)
+{
+	/* guest clock 10 s ahead of "host since t0" + 8 s: samples land at 1, 1.5, 2, 3 s */
+	static const char js[] =
+		"{\"pid\":5,\"now_mono_ns\":10000000000,\"samples\":[[9000000000,0],"
+		"[9500000000,50000000],[10000000000,100000000],[10000000000,1],"
+		"[11000000000,100000000]]}";
+	struct mt_dirty_hist h;
+	double r;
+
+	ck_assert_int_eq(mt_dirty_hist_parse(js, S(2), &h), 0);
+	ck_assert_uint_eq(h.n, 4); /* the repeated time is dropped */
+	ck_assert_int_eq(h.t_ns[0], S(1));
+	ck_assert_int_eq(h.t_ns[3], S(3));
+	ck_assert_int_eq(mt_dirty_rate(&h, S(1), S(2), 1, &r), 0);
+	ck_assert_double_eq_tol(r, 100e6, 1e-3);
+	ck_assert_int_eq(mt_dirty_rate(&h, S(1.25), S(1.75), 1, &r), 0); /* interpolated */
+	ck_assert_double_eq_tol(r, 100e6, 1e-3);
+	ck_assert_int_eq(mt_dirty_rate(&h, S(2), S(3), 1, &r), 0);       /* stalled second */
+	ck_assert_double_eq_tol(r, 0, 1e-6);
+	ck_assert_int_eq(mt_dirty_rate(&h, 0, S(100), 1, &r), 0);        /* clamped to 1..3 s */
+	ck_assert_double_eq_tol(r, 50e6, 1e-3);
+	ck_assert_int_eq(mt_dirty_rate(&h, S(5), S(6), 1, &r), MT_ENOTFOUND);
+	ck_assert_int_eq(mt_dirty_rate(&h, S(1), S(1.1), S(0.2), &r), MT_ENOTFOUND);
+	mt_dirty_hist_free(&h);
+	ck_assert_int_eq(mt_dirty_hist_parse("{\"pid\":1}", 0, &h), MT_EINVAL);
+	ck_assert_int_eq(mt_dirty_hist_parse("not json", 0, &h), MT_EINVAL);
+	ck_assert_int_eq(mt_dirty_hist_parse("{\"now_mono_ns\":1,\"samples\":[[1,\"x\"]]}", 0, &h),
+			 MT_EINVAL);
+}
+END_TEST
+
+START_TEST(libvirt_positive_mean)
+{
+	int64_t t[] = { S(1), S(2), S(3), S(4), S(5) };
+	double v[] = { 0, 0, 100, NAN, 300 };
+	struct mt_series s = { .name = "migration.dirty_rate_pages_s", .n = 5, .t_ns = t, .v = v };
+	int64_t f = -1, l = -1;
+	double m;
+
+	ck_assert_int_eq(mt_series_positive_mean(&s, 0, S(10), &m, &f, &l), 0);
+	ck_assert_double_eq(m, 200);
+	ck_assert_int_eq(f, S(3));
+	ck_assert_int_eq(l, S(5));
+	ck_assert_int_eq(mt_series_positive_mean(&s, 0, S(5), &m, NULL, NULL), 0); /* b excluded */
+	ck_assert_double_eq(m, 100);
+	ck_assert_int_eq(mt_series_positive_mean(&s, 0, S(2.5), &m, NULL, NULL), MT_ENOTFOUND);
+	ck_assert_int_eq(mt_series_positive_mean(NULL, 0, S(9), &m, NULL, NULL), MT_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(agent_json)
+{
+	const char *args[] = { "dirty", "--size", "1 M\"", NULL };
+	char *j = mt_ga_exec_json("/bin/mt-guest", args), *out = NULL;
+	int exited, code;
+	size_t n;
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(j, "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\","
+			    "\"arg\":[\"dirty\",\"--size\",\"1 M\\\"\"],\"capture-output\":true}}");
+	free(j);
+	out = mt_base64_decode("eyJtZW1vcnlfaW50ZWdyaXR5Ijoib2sifQo=", &n);
+	ck_assert_str_eq(out, "{\"memory_integrity\":\"ok\"}\n");
+	ck_assert_uint_eq(n, 26);
+	free(out);
+	ck_assert_ptr_null(mt_base64_decode("abc$", NULL));
+	ck_assert_int_eq(mt_ga_parse_status("{\"return\":{\"exitcode\":1,\"out-data\":"
+					    "\"aGk=\",\"exited\":true}}",
+					    &exited, &code, &out), 0);
+	ck_assert_int_eq(exited, 1);
+	ck_assert_int_eq(code, 1);
+	ck_assert_str_eq(out, "hi");
+	free(out);
+	ck_assert_int_eq(mt_ga_parse_status("{\"return\":{\"exited\":false}}", &exited, &code,
+					    &out), 0);
+	ck_assert_int_eq(exited, 0);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(mt_ga_parse_status("{\"error\":{}}", &exited, &code, NULL), MT_EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("guest_rate");
+	TCase *tc = tcase_create("host side");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, history_shift_and_rate);
+	tcase_add_test(tc, libvirt_positive_mean);
+	tcase_add_test(tc, agent_json);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
