@@ -347,6 +347,13 @@ static int link_apply_common(const char *fault, int flap, const struct mt_params
 	rc = mt_journal_begin(ctx->journal, fault, ctx->host, undo, &s->journal_id, err);
 	if (rc < 0)
 		goto out;
+	/* Already down: there will be no "down" event to time; it is in effect now. */
+	if (!up) {
+		s->journal_applied = 1;
+		rc = mt_journal_applied(ctx->journal, s->journal_id, now_ns() - ctx->t0_ns, err);
+		if (rc < 0)
+			goto out;
+	}
 	/* The first transition happens now; the rest on the loop's timers. */
 	s->start_ns = now_ns();
 	rc = transition(s, 0, s->start_ns);

@@ -6,6 +6,9 @@
  *   {"v":1,"fault":"tbf","dev":"veth0","parent":"root|ingress","target":"veth0|mtifb…",
  *    "prior":{qdisc record of target's root},"link":{"up":true,"mtu":1500},
  *    "ingress":null|{"ifb":"mtifb…","prior":{qdisc record of dev's ingress},"prio":19796}}
+ * "link" is recorded for the timeline and reports only: undo never touches the link's state
+ * (that is link-down/link-flap's job). One ingress fault per device at a time (the ifb name is
+ * derived from the device name).
  */
 #ifndef MT_FAULTS_TC_FAULT_H
 #define MT_FAULTS_TC_FAULT_H

@@ -5,6 +5,8 @@
  * Why raw bytes: the kernel's own dump of TCA_OPTIONS is what it accepts back, for every qdisc
  * kind, so "restore" does not depend on libnl knowing the kind. Decoded fields for tbf and
  * netem go into the JSON too, for people reading the journal and for tests.
+ * Known limit: the kernel does not dump a netem delay distribution table, so a prior netem
+ * that had one comes back with uniform jitter (every other netem field is restored).
  * Names, never ifindexes, are stored: the record must replay in a fresh process or on another
  * host's agent (the runner enters the host/namespace before undo).
  */

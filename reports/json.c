@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "migtorture/report.h"
 #include "migtorture/result.h"
 #include "migtorture/units.h"
 
@@ -351,100 +352,15 @@ char *mt_result_to_json(const struct mt_run_result *run, int pretty)
 	return text;
 }
 
-/* Writes all of buf to fd, retrying short writes and EINTR. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * Writes run (pretty JSON plus a final newline) to path atomically: a temp file in the same
- * directory, fsync, mode 0644, rename over path, fsync of the directory. On failure path is
- * untouched and the temp file removed. The caller keeps ownership of run.
+ * Writes run (pretty JSON plus a final newline) to path atomically: the same temp file, fsync,
+ * 0644, rename and directory fsync as every report (mt_report_write_file), with the canonical
+ * JSON renderer. On failure path is untouched. The caller keeps ownership of run.
  */
 int mt_result_write_file(const struct mt_run_result *run, const char *path,
 			 struct mt_error *err)
 {
-	char *text = NULL, *tmp = NULL, *dir = NULL, *slash;
-	int fd = -1, dfd = -1, rc = 0;
-	size_t plen;
-
 	if (!run || !path || !*path)
 		return mt_err(err, MT_EINVAL, "results: no run or no path to write");
-	text = mt_result_to_json(run, 1);
-	if (!text) {
-		rc = mt_err(err, MT_ENOMEM,
-			    "results: cannot serialise to JSON (out of memory or colliding metric "
-			    "paths)");
-		goto out;
-	}
-	plen = strlen(path);
-	tmp = malloc(plen + 16);
-	dir = strdup(path);
-	if (!tmp || !dir) {
-		rc = mt_err(err, MT_ENOMEM, "results: out of memory");
-		goto out;
-	}
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = mt_err(err, MT_EIO, "results: cannot create a temp file next to %s: %s", path,
-			    strerror(errno));
-		free(tmp);
-		tmp = NULL; /* nothing to unlink */
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) ||
-	    fchmod(fd, 0644) || fsync(fd)) {
-		rc = mt_err(err, MT_EIO, "results: cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd)) {
-		fd = -1;
-		rc = mt_err(err, MT_EIO, "results: cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		rc = mt_err(err, MT_EIO, "results: cannot rename %s to %s: %s", tmp, path,
-			    strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* the rename is durable only once the directory entry is on disk */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd))
-		rc = mt_err(err, MT_EIO, "results: cannot sync directory %s: %s", dir,
-			    strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	free(text);
-	return rc;
+	return mt_report_write_file(path, mt_report_json, run, err);
 }

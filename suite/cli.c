@@ -44,6 +44,8 @@ static const struct mt_cli_opt run_opts[] = {
 static const struct mt_cli_opt report_opts[] = {
 	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html" },
 	{ "output", 'o', "FILE", "write to FILE (atomically) instead of standard output" },
+	{ "trend", 0, "DIR", "one HTML page of key metrics over every results file in DIR "
+			     "(DIR/*.json, DIR/*/results.json), oldest first" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -66,7 +68,7 @@ const struct mt_cli_cmd mt_cli_cmds[] = {
 	  mt_cmd_validate },
 	{ "plan", "FILE", "print the expanded cells and their timelines", plan_opts, mt_cmd_plan },
 	{ "run", "FILE", "run a scenario and write results.json", run_opts, mt_cmd_run },
-	{ "report", "RESULTS.json [MORE.json ...]",
+	{ "report", "RESULTS.json [MORE.json ...] | --trend DIR",
 	  "render results (works offline); several files (shards) are joined", report_opts,
 	  mt_cmd_report },
 	{ "compare", "BASE.json NEW.json",

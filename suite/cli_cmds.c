@@ -1,4 +1,5 @@
 /* cli_cmds.c — what each subcommand does, over the public API. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -180,6 +181,91 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	return rc;
 }
 
+/* Reads every results file of a trend directory: DIR/NAME.json and DIR/NAME/results.json.
+ * Files that are not results (other JSON) are passed over with a note; none is an error. */
+static int read_trend_dir(const char *dir, struct mt_run_result **runs, size_t *n,
+			  struct mt_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+	int rc = 0;
+
+	*runs = NULL;
+	*n = 0;
+	if (!d)
+		return mt_err(err, MT_EINVAL, "--trend %s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct mt_error rerr = { 0 };
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".json"))
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		else if ((size_t)snprintf(path, sizeof(path), "%s/%s/results.json", dir,
+					  e->d_name) >= sizeof(path) || access(path, R_OK))
+			continue;
+		if (*n == cap) {
+			struct mt_run_result *g = realloc(*runs, (cap ? cap * 2 : 16) * sizeof(*g));
+
+			if (!g) {
+				rc = mt_err(err, MT_ENOMEM, "out of memory");
+				break;
+			}
+			*runs = g;
+			cap = cap ? cap * 2 : 16;
+		}
+		memset(&(*runs)[*n], 0, sizeof(**runs));
+		if (mt_result_read_file(path, &(*runs)[*n], &rerr)) {
+			fprintf(stderr, "migtorture report: --trend: passing over %s\n", rerr.msg);
+			mt_run_result_free(&(*runs)[*n]);
+			continue;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (!rc && *n == 0)
+		rc = mt_err(err, MT_EINVAL, "--trend %s: no results files there", dir);
+	return rc;
+}
+
+static int trend(const char *dir, const char *out)
+{
+	struct mt_run_result *runs = NULL;
+	struct mt_error err = { 0 };
+	size_t n = 0;
+	int rc = read_trend_dir(dir, &runs, &n, &err);
+	FILE *f = stdout;
+	char *tmp = NULL;
+
+	if (rc)
+		goto out;
+	if (out && strcmp(out, "-")) {
+		if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "w"))) {
+			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
+			f = NULL;
+			goto out;
+		}
+	}
+	rc = mt_report_trend(runs, n, f, &err);
+	if (f != stdout) {
+		if (fclose(f) && !rc)
+			rc = mt_err(&err, MT_EIO, "%s: %s", tmp, strerror(errno));
+		if (!rc && rename(tmp, out))
+			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
+		if (rc)
+			unlink(tmp);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		mt_run_result_free(&runs[i]);
+	free(runs);
+	free(tmp);
+	return rc ? fail(&err) : 0;
+}
+
 int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 {
 	struct mt_cli_args a;
@@ -190,6 +276,13 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 
 	if (rc || a.help)
 		return rc;
+	if (mt_cli_get(&a, "trend")) {
+		if (a.argc) {
+			fprintf(stderr, "migtorture report: --trend takes a directory, no files\n");
+			return MT_EXIT_USAGE;
+		}
+		return trend(mt_cli_get(&a, "trend"), mt_cli_get(&a, "output"));
+	}
 	if (a.argc < 1) {
 		fprintf(stderr, "migtorture report: expected RESULTS.json (several: shards joined)\n");
 		return MT_EXIT_USAGE;
@@ -320,6 +413,23 @@ int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 		fprintf(stderr, "migtorture lab: the lab script (lab/mt-lab) was not found; set "
 				"MT_LAB_DIR\n");
 		return MT_EXIT_INFRA;
+	}
+	/* The lab puts the in-guest helper built beside this binary into its guest. */
+	if (!getenv("MT_GUEST_BIN")) {
+		char exe[PATH_MAX], helper[PATH_MAX + 32];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		char *slash;
+
+		if (n > 0) {
+			exe[n] = '\0';
+			slash = strrchr(exe, '/');
+			if (slash) {
+				*slash = '\0';
+				snprintf(helper, sizeof(helper), "%s/workloads/guest/mt-guest", exe);
+				if (access(helper, X_OK) == 0)
+					setenv("MT_GUEST_BIN", helper, 1);
+			}
+		}
 	}
 	/* argv is ours to reuse: "lab up --json" → "<path> up --json"; no shell involved. */
 	args = argv;

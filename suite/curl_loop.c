@@ -7,7 +7,12 @@
  * one-shot loop timer armed. Completed transfers are collected with curl_multi_info_read after
  * every socket_action and handed back to their owners.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +37,43 @@ struct mt_curl_loop {
 	int aborting;          /* inside abort_all: refuse adds */
 	int error;             /* sticky MT_E* from a loop callback */
 	char errmsg[256];
+	int netns_fd;          /* the network namespace current at creation (-1: none known) */
+	ino_t netns_ino;       /* its inode, to skip setns when the thread is already there */
 };
+
+/* Identity (inode) of the calling thread's network namespace, 0 when unknown. */
+static ino_t thread_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: curl opens sockets lazily, from loop callbacks, long after the
+ * runner left the plugin's host namespace (it enters it only around start()). Open each socket
+ * in the namespace the glue was created in, so a probe started for the lab's client really
+ * talks from the client. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct mt_curl_loop *cl = clientp;
+	curl_socket_t fd;
+	int back;
+
+	(void)purpose;
+	if (cl->netns_fd < 0 || thread_netns_ino() == cl->netns_ino)
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (back < 0 || setns(cl->netns_fd, CLONE_NEWNET) < 0) {
+		if (back >= 0)
+			close(back);
+		return CURL_SOCKET_BAD;
+	}
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (setns(back, CLONE_NEWNET) < 0)
+		abort(); /* a loop thread stuck in another namespace would falsify everything */
+	close(back);
+	return fd;
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
@@ -60,7 +101,8 @@ static void check_done(struct mt_curl_loop *cl)
 	int left;
 
 	while ((msg = curl_multi_info_read(cl->multi, &left))) {
-		struct xfer *x = NULL;
+		struct xfer *x;
+		char *priv = NULL;
 		CURL *easy;
 		CURLcode rc;
 
@@ -68,7 +110,8 @@ static void check_done(struct mt_curl_loop *cl)
 			continue;
 		easy = msg->easy_handle;
 		rc = msg->data.result; /* msg is invalid after remove_handle: copy first */
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		x = (struct xfer *)(void *)priv;
 		curl_multi_remove_handle(cl->multi, easy);
 		if (!x)
 			continue;
@@ -191,6 +234,8 @@ int mt_curl_loop_new(struct mt_loop *loop, struct mt_curl_loop **out, struct mt_
 		goto out;
 	}
 	cl->loop = loop;
+	cl->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	cl->netns_ino = thread_netns_ino();
 	cl->multi = curl_multi_init();
 	if (!cl->multi) {
 		rc = mt_err(err, MT_EINFRA, "curl_multi_init failed");
@@ -206,6 +251,8 @@ out:
 	if (cl) {
 		if (cl->multi)
 			curl_multi_cleanup(cl->multi);
+		if (cl->netns_fd >= 0)
+			close(cl->netns_fd);
 		free(cl);
 	}
 	return rc;
@@ -226,6 +273,8 @@ int mt_curl_loop_add(struct mt_curl_loop *cl, CURL *easy, mt_curl_done_cb done, 
 	x->done = done;
 	x->arg = arg;
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, cl);
 	mc = curl_multi_add_handle(cl->multi, easy);
 	if (mc != CURLM_OK) {
 		free(x);
@@ -276,6 +325,8 @@ void mt_curl_loop_free(struct mt_curl_loop *cl)
 	curl_multi_cleanup(cl->multi);
 	if (cl->timer_armed)
 		mt_loop_del_timer(cl->loop, cl->timer_id);
+	if (cl->netns_fd >= 0)
+		close(cl->netns_fd);
 	free(cl);
 }
 

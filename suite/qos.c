@@ -127,11 +127,19 @@ out:
 	return rc;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+/* A reply: arrival time and the index of the request it answers. */
+struct arrival {
+	int64_t recv_ns;
+	size_t k;
+};
 
-	return (x > y) - (x < y);
+static int cmp_arrival(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+
+	if (x->recv_ns != y->recv_ns)
+		return (x->recv_ns > y->recv_ns) - (x->recv_ns < y->recv_ns);
+	return (x->k > y->k) - (x->k < y->k);
 }
 
 /* Offers a candidate gap: kept when it starts in the window and is the longest so far. */
@@ -148,11 +156,20 @@ static void offer(struct mt_qos_outage *best, int64_t len, int64_t start, int64_
 	}
 }
 
+/* Interior term of the definition for consecutive arrivals a, b. */
+static int64_t interior(const struct mt_qos_sample *s, size_t n, int64_t interval_ns,
+			const struct arrival *a, const struct arrival *b)
+{
+	int64_t spacing = a->k + 1 < n ? s[a->k + 1].send_ns - s[a->k].send_ns : interval_ns;
+
+	return b->recv_ns - a->recv_ns - spacing;
+}
+
 int mt_qos_outage(const struct mt_qos_sample *s, size_t n, int64_t interval_ns, int64_t from_ns,
 		  int64_t to_ns, struct mt_qos_outage *out, struct mt_error *err)
 {
 	struct mt_qos_outage best = { 0, INT64_MIN };
-	int64_t *r = NULL;
+	struct arrival *r = NULL;
 	size_t m = 0, first = n, last = n;
 	int rc = 0;
 
@@ -175,22 +192,25 @@ int mt_qos_outage(const struct mt_qos_sample *s, size_t n, int64_t interval_ns, 
 	}
 	m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (answered(&s[i]))
-			r[m++] = s[i].recv_ns;
+		if (answered(&s[i])) {
+			r[m].recv_ns = s[i].recv_ns;
+			r[m++].k = i;
+		}
 	/* Replies may arrive out of send order (a reordering path): gaps are between arrivals. */
-	qsort(r, m, sizeof(*r), cmp_i64);
+	qsort(r, m, sizeof(*r), cmp_arrival);
 	/* Leading: requests lost from the start; trailing: lost up to the last one sent. */
 	offer(&best, s[first].send_ns - s[0].send_ns, s[0].send_ns, from_ns, to_ns);
 	for (size_t i = 0; i + 1 < m; i++)
-		offer(&best, r[i + 1] - r[i] - interval_ns, r[i], from_ns, to_ns);
-	offer(&best, s[n - 1].send_ns - s[last].send_ns, r[m - 1], from_ns, to_ns);
+		offer(&best, interior(s, n, interval_ns, &r[i], &r[i + 1]), r[i].recv_ns, from_ns,
+		      to_ns);
+	offer(&best, s[n - 1].send_ns - s[last].send_ns, r[m - 1].recv_ns, from_ns, to_ns);
 	if (best.start_ns == INT64_MIN) {
 		/* Nothing started in the window (e.g. one long outage spanning all of it): the
 		 * longest gap that covers the window's start is the outage seen there. */
 		for (size_t i = 0; i + 1 < m; i++)
-			if (r[i] < from_ns && r[i + 1] >= from_ns)
-				offer(&best, r[i + 1] - r[i] - interval_ns, r[i], INT64_MIN,
-				      INT64_MAX);
+			if (r[i].recv_ns < from_ns && r[i + 1].recv_ns >= from_ns)
+				offer(&best, interior(s, n, interval_ns, &r[i], &r[i + 1]),
+				      r[i].recv_ns, INT64_MIN, INT64_MAX);
 	}
 	if (best.start_ns == INT64_MIN) {
 		rc = mt_err(err, MT_ENOTFOUND, "no reply in the window");

@@ -35,7 +35,9 @@
 #include "migtorture/loop.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
+#include "blast.h"
 #include "labresolve.h"
+#include "progress.h"
 #include "runner_priv.h"
 #include "timeline.h"
 
@@ -48,6 +50,7 @@ struct runner {
 	char results_path[PATH_MAX];
 	int signo;              /* the signal that interrupted the run, or 0 */
 	struct mt_error first;  /* first run-level (infrastructure) error */
+	struct mt_progress *progress;
 };
 
 /* One plugin instance of the cell (a spec). */
@@ -174,6 +177,20 @@ static const struct mt_host *resolve_host(const struct mt_scenario *s, struct mt
 		return mt_labres_host(lab, name, err);
 	mt_err(err, MT_ENOTFOUND, "no [host:%s] section", name);
 	return NULL;
+}
+
+/* The blast radius (blast.h): a fault may act on a lab host, on what the scenario's targets
+ * allow, or anywhere with --allow-host-faults. */
+static int fault_in_radius(const struct cellrun *c, const struct inst *in)
+{
+	const struct mt_host *h = in->host;
+
+	if (c->r->o->allow_host_faults)
+		return 1;
+	if (h >= c->lab.hosts && h < c->lab.hosts + MT_LABRES_MAXHOSTS)
+		return 1;
+	return mt_blast_allowed(mt_params_str(&c->cell->core, "targets", NULL), h->name,
+				mt_params_str(&in->spec->params, "dev", NULL));
 }
 
 /* Probes and web workloads that name no host run on the lab's client when the cell uses the
@@ -699,6 +716,12 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 			return 0;
 		}
 		in->ctx.host = in->host;
+		if (in->spec->cls == MT_SPEC_FAULT && !fault_in_radius(c, in))
+			return fail(c, MT_EINVAL, "fault %s on host %s%s%s is outside the lab and not "
+				    "in the scenario's targets: add it to targets or run with "
+				    "--allow-host-faults", in->spec->kind, in->host->name,
+				    mt_params_get(&in->spec->params, "dev") ? " dev " : "",
+				    mt_params_str(&in->spec->params, "dev", ""));
 		if (!in->spec->ops)
 			return fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
 				    cls_name(in->spec->cls), in->spec->kind);
@@ -810,6 +833,18 @@ static void cell_teardown(struct cellrun *c)
 	c->dstate = NULL;
 }
 
+/* How often the progress line is refreshed while a cell runs. */
+#define MT_RUN_PROGRESS_NS (250 * 1000000LL)
+
+static int on_progress(struct mt_loop *loop, int64_t now_ns, void *arg)
+{
+	struct cellrun *c = arg;
+
+	(void)loop;
+	mt_progress_poll(c->r->progress, c->res, now_ns - c->t0);
+	return 0;
+}
+
 static void run_cell(struct runner *r, size_t index)
 {
 	const struct mt_cell *cell = &r->plan->cells[index];
@@ -872,6 +907,9 @@ static void run_cell(struct runner *r, size_t index)
 		c.in[i].ctx.t0_ns = c.t0;
 	c.dctx.t0_ns = c.t0;
 	say(&c, "cell %s: start", cell->name);
+	if (r->progress &&
+	    mt_loop_add_timer(c.loop, c.t0, MT_RUN_PROGRESS_NS, on_progress, &c, NULL, &err) < 0)
+		mt_err_clear(&err); /* progress is a convenience, never a reason to fail */
 	rc = mt_timeline_start(c.tl, c.t0, &err);
 	if (rc < 0) {
 		fail(&c, rc, "timeline: %s", err.msg);
@@ -1131,6 +1169,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 	if (rc < 0)
 		goto out;
 	mt_journal_set_run(r.journal, run->run_id);
+	r.progress = mt_progress_new(stderr, o->verbose, plan->ncells, plan->estimated_ns);
 	/* Leftovers of a crashed run would falsify every measurement: refuse, name the fix. */
 	rc = mt_journal_open_entries(r.journal, &open_e, &nopen, err);
 	if (rc < 0)
@@ -1148,15 +1187,11 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		r.signo = mt_signals_pending();
 		if (r.signo)
 			break;
+		mt_progress_cell_start(r.progress, i, plan->cells[i].name, plan->cells[i].repeat);
 		run_cell(&r, i);
 		write_results(&r);
-		if (o->verbose >= 0 && run->ncells == i + 1) {
-			const struct mt_cell_result *cr = &run->cells[run->ncells - 1];
-
-			fprintf(stderr, "cell %zu/%zu %s: %s%s%s (%.1f s)\n", i + 1, plan->ncells,
-				cr->name, mt_verdict_name(cr->verdict), cr->reason ? ": " : "",
-				cr->reason ? cr->reason : "", secs(cr->duration_ns));
-		}
+		if (run->ncells == i + 1)
+			mt_progress_cell_end(r.progress, &run->cells[run->ncells - 1]);
 	}
 	if (!r.signo)
 		r.signo = mt_signals_pending();
@@ -1184,6 +1219,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 			}
 	}
 out:
+	mt_progress_free(r.progress);
 	mt_journal_close(r.journal);
 	if (blocked)
 		mt_signals_restore(&oldmask);

@@ -217,7 +217,7 @@ static int add_section(struct loader *ld, const char *name)
 {
 	struct mt_scenario_priv *pv = ld->priv;
 	struct sc_section *ns;
-	enum sc_kind kind;
+	enum sc_kind kind = 0; /* set by section_kind on success; 0 keeps -O2 quiet */
 	char line[32];
 
 	if (section_kind(ld, name, &kind))

@@ -201,19 +201,39 @@ static int has_prefix_ci(const char *s, size_t n, const char *pfx)
 	return n >= k && strncasecmp(s, pfx, k) == 0;
 }
 
-static int has_suffix_ci(const char *s, size_t n, const char *sfx)
+/* The name of the tag an attribute at html[i] sits in ("img", "link", ...), or "" when it is
+ * not inside a tag. */
+static void tag_of(const char *html, size_t i, char *tag, size_t taglen)
 {
-	size_t k = strlen(sfx);
+	size_t k = i, t = 0;
 
-	return n >= k && strncasecmp(s + n - k, sfx, k) == 0;
+	tag[0] = '\0';
+	while (k > 0 && html[k - 1] != '<' && html[k - 1] != '>')
+		k--;
+	if (k == 0 || html[k - 1] != '<')
+		return;
+	while (k < i && t + 1 < taglen && isalnum((unsigned char)html[k]))
+		tag[t++] = (char)tolower((unsigned char)html[k++]);
+	tag[t] = '\0';
 }
 
-/* Whether a reference is a same-site asset worth fetching as part of the page. */
-static int is_asset(const char *v, size_t n, int is_href)
+/* Whether a reference is part of the page's own load, as a browser's first view fetches it:
+ * src= of img/script/iframe/embed/input and href= of link (stylesheet, icon). Not <a href>
+ * (navigation: the lab page links to the 20 MiB video), not video/audio/source (media streams
+ * are the video workloads' job); and only same-site: no scheme, not //host, no fragment,
+ * mailto:, data: or javascript:. */
+static int is_asset(const char *tag, const char *v, size_t n, int is_href)
 {
-	size_t path_len = n;
+	static const char *const src_tags[] = { "img", "script", "iframe", "embed", "input", NULL };
+	int tag_ok = 0;
 
-	if (n == 0 || v[0] == '#')
+	if (is_href) {
+		tag_ok = strcmp(tag, "link") == 0;
+	} else {
+		for (size_t i = 0; src_tags[i] && !tag_ok; i++)
+			tag_ok = strcmp(tag, src_tags[i]) == 0;
+	}
+	if (!tag_ok || n == 0 || v[0] == '#')
 		return 0;
 	if (has_prefix_ci(v, n, "//") || has_prefix_ci(v, n, "mailto:") ||
 	    has_prefix_ci(v, n, "data:") || has_prefix_ci(v, n, "javascript:"))
@@ -221,15 +241,6 @@ static int is_asset(const char *v, size_t n, int is_href)
 	for (size_t i = 0; i < n && v[i] != '/' && v[i] != '?'; i++)
 		if (v[i] == ':')
 			return 0; /* has a scheme: another site */
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == '?' || v[i] == '#') {
-			path_len = i;
-			break;
-		}
-	/* An href to another page is navigation, not part of this page's load. */
-	if (is_href && (has_suffix_ci(v, path_len, ".html") || has_suffix_ci(v, path_len, ".htm") ||
-			v[path_len - 1] == '/'))
-		return 0;
 	return 1;
 }
 
@@ -243,7 +254,7 @@ int mt_web_find_assets(const char *html, size_t len, char ***out)
 	for (size_t i = 0; i < len; i++) {
 		int is_href;
 		size_t j, start;
-		char q;
+		char q, tag[16];
 
 		if (i > 0 && !isspace((unsigned char)html[i - 1]))
 			continue;
@@ -261,7 +272,8 @@ int mt_web_find_assets(const char *html, size_t len, char ***out)
 			j++;
 		if (j >= len || html[j] != q)
 			continue;
-		if (!is_asset(html + start, j - start, is_href))
+		tag_of(html, i, tag, sizeof(tag));
+		if (!is_asset(tag, html + start, j - start, is_href))
 			continue;
 		{
 			int dup = 0;

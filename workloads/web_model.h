@@ -77,11 +77,12 @@ void mt_playout_stalls_in(const struct mt_playout *p, int64_t a, int64_t b, unsi
 void mt_playout_free(struct mt_playout *p);
 
 /* --- page assets (web-page) --- */
-/* Finds same-site references in html: the values of src="..." and href="..." (also single
- * quotes) that are not absolute (no scheme, not //host), not fragments, not mailto:/data:/
- * javascript:, and not links to other pages (href to .html/.htm or ending in '/').
+/* Finds what a browser's first view of the page fetches from the same site: src= of img,
+ * script, iframe, embed, input and href= of link (double or single quotes), leaving out
+ * absolute URLs (a scheme or //host), fragments, mailto:/data:/javascript:, <a href>
+ * (navigation) and video/audio/source (media streams). Duplicates are removed.
  * *out receives a malloc'd array of malloc'd strings (caller frees with mt_web_strv_free).
- * Duplicates are removed. Returns the count (>= 0) or MT_ENOMEM. */
+ * Returns the count (>= 0) or MT_ENOMEM. */
 int mt_web_find_assets(const char *html, size_t len, char ***out);
 void mt_web_strv_free(char **v, size_t n);
 

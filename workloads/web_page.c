@@ -42,7 +42,6 @@ struct load {
 
 struct page {
 	struct mt_ctx *ctx;
-	const struct mt_params *p;
 	struct mt_curl_loop *cl;
 	char *page_url;
 	char **fixed; size_t nfixed; /* assets= list (resolved URLs), or NULL for auto */
@@ -267,7 +266,8 @@ static void page_release(void *state)
 }
 
 /* Splits the comma list of assets= into resolved URLs. */
-static int fixed_assets(struct page *pg, const char *list, struct mt_error *err)
+static int fixed_assets(struct page *pg, const struct mt_params *p, const char *list,
+			struct mt_error *err)
 {
 	char *copy = strdup(list), *save = NULL;
 	int rc = 0;
@@ -287,7 +287,7 @@ static int fixed_assets(struct page *pg, const char *list, struct mt_error *err)
 			goto out;
 		}
 		pg->fixed = v;
-		rc = mt_web_url(pg->p, pg->ctx, tok, &pg->fixed[pg->nfixed], err);
+		rc = mt_web_url(p, pg->ctx, tok, &pg->fixed[pg->nfixed], err);
 		if (rc < 0)
 			goto out;
 		pg->nfixed++;
@@ -308,7 +308,6 @@ static int page_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	if (!pg)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	pg->ctx = ctx;
-	pg->p = p;
 	pg->interval_ns = mt_params_i64(p, "interval", 200 * 1000000LL);
 	pg->timeout_ns = mt_params_i64(p, "timeout", 10 * 1000000000LL);
 	pg->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 2 * 1000000000LL);
@@ -318,7 +317,7 @@ static int page_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		goto out;
 	pg->auto_assets = strcmp(assets, "auto") == 0;
 	if (!pg->auto_assets && strcmp(assets, "none") != 0) {
-		rc = fixed_assets(pg, assets, err);
+		rc = fixed_assets(pg, p, assets, err);
 		if (rc < 0)
 			goto out;
 	}

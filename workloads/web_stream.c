@@ -41,9 +41,8 @@ static const struct mt_option stream_options[] = {
 
 struct stream {
 	struct mt_ctx *ctx;
-	const struct mt_params *p;
 	struct mt_curl_loop *cl;
-	const char *tmpl;
+	char *tmpl_url;          /* full segment URL with {n} {kbps} {dur} still in it (owned) */
 	uint64_t kbps, dur_s;
 	int64_t seg_ns, buffer_ns, startup_ns, timeout_ns, connect_timeout_ns, retry_ns;
 	int64_t sample_ns;
@@ -129,18 +128,14 @@ static void seg_done(CURL *easy, CURLcode rc, int64_t now_ns, void *arg)
 
 static int fetch(struct stream *st)
 {
-	char *path = mt_web_expand(st->tmpl, st->next_seg, st->kbps, st->dur_s);
-	char *url = NULL;
+	char *url = mt_web_expand(st->tmpl_url, st->next_seg, st->kbps, st->dur_s);
 	CURL *e = NULL;
-	int rc;
+	int rc = 0;
 
-	if (!path) {
+	if (!url) {
 		rc = MT_ENOMEM;
 		goto out;
 	}
-	rc = mt_web_url(st->p, st->ctx, path, &url, NULL);
-	if (rc < 0)
-		goto out;
 	e = mt_web_easy(url, st->connect_timeout_ns, st->timeout_ns);
 	if (!e) {
 		rc = MT_ENOMEM;
@@ -153,7 +148,6 @@ out:
 	if (e)
 		curl_easy_cleanup(e);
 	free(url);
-	free(path);
 	return rc;
 }
 
@@ -170,6 +164,7 @@ static void stream_release(void *state)
 		mt_loop_del_timer(st->ctx->loop, st->sample_timer);
 	mt_curl_loop_free(st->cl);
 	mt_playout_free(&st->model);
+	free(st->tmpl_url);
 	free(st);
 }
 
@@ -197,8 +192,6 @@ static int stream_start(const struct mt_params *p, struct mt_ctx *ctx, void **st
 	if (!st)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	st->ctx = ctx;
-	st->p = p;
-	st->tmpl = mt_params_str(p, "segment_path", "/cgi-bin/seg?n={n}&kbps={kbps}&dur={dur}");
 	st->kbps = mt_params_u64(p, "bitrate", 2000000) / 1000;
 	st->seg_ns = mt_params_i64(p, "segment", 2000000000LL);
 	st->dur_s = (uint64_t)((st->seg_ns + 500000000LL) / 1000000000LL);
@@ -211,6 +204,12 @@ static int stream_start(const struct mt_params *p, struct mt_ctx *ctx, void **st
 	st->stop_ns = -1;
 	mt_playout_init(&st->model, st->seg_ns, st->startup_ns, now - ctx->t0_ns);
 	rc = stream_check(p, err);
+	if (rc < 0)
+		goto out;
+	/* the parameters are the runner's: keep our own copy of what fetch needs */
+	rc = mt_web_url(p, ctx,
+			mt_params_str(p, "segment_path", "/cgi-bin/seg?n={n}&kbps={kbps}&dur={dur}"),
+			&st->tmpl_url, err);
 	if (rc < 0)
 		goto out;
 	st->level = mt_cell_series(ctx->result, "web.stream.buffer_s", "s");

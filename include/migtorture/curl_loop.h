@@ -8,8 +8,12 @@
  *
  * Ownership: the caller creates and configures each easy handle, hands it over with
  * mt_curl_loop_add, and gets it back exactly once in its done callback (after curl has removed
- * it from the multi handle); the callback may clean it up or add it again. CURLOPT_PRIVATE is
- * used by this glue and must not be set by callers.
+ * it from the multi handle); the callback may clean it up or add it again. CURLOPT_PRIVATE and
+ * CURLOPT_OPENSOCKETFUNCTION are used by this glue and must not be set by callers.
+ *
+ * Network namespace: every socket is opened in the namespace that was current when
+ * mt_curl_loop_new ran (the runner enters a plugin's host around start()), whatever namespace
+ * the loop thread is in when curl connects later.
  */
 #ifndef MIGTORTURE_CURL_LOOP_H
 #define MIGTORTURE_CURL_LOOP_H

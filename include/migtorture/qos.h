@@ -28,17 +28,21 @@
  *    owner in the string metric "qos.source".
  *
  * NETWORK OUTAGE (definition, error ≤ one interval I):
- *   Let r_1 ≤ r_2 ≤ ... be the arrival times of the successful replies (sorted). The outage is
- *   the longest of
- *     r_{i+1} − r_i − I                  (interior: gap between consecutive replies, minus the
- *                                          normal spacing of one interval)
- *     s_first_answered − s_0             (leading: requests lost from the start)
- *     s_last_sent − s_last_answered      (trailing: requests lost up to the end)
+ *   Let r_1 ≤ r_2 ≤ ... be the arrival times of the successful replies (sorted), k(i) the request
+ *   answered by r_i and s_k send times. The outage is the longest of
+ *     r_{i+1} − r_i − (s_{k(i)+1} − s_{k(i)})   (interior: gap between consecutive replies,
+ *                                 minus the spacing to the next request sent, answered or not —
+ *                                 I on a regular schedule; I when k(i) was the last request)
+ *     s_first_answered − s_0     (leading: requests lost from the start)
+ *     s_last_sent − s_last_answered  (trailing: requests lost up to the end)
  *   clamped at 0. For a path that delivers nothing during [T, T+O) the lost requests are those
  *   sent in that window, so the interior term lies in (O − I, O + I); for a responder that is
- *   stalled for O and answers its queue on resume it lies in (O − I − rtt, O]. Reply-time based
- *   (not loss-count based) so late replies (queued while the responder was stalled) count as
- *   outage too. Noise floor: receive-side scheduling jitter (a few ms on a loaded host).
+ *   stalled for O and answers its queue on resume it lies in (O − I − rtt, O], widened by how
+ *   late the probe itself sent (an outage is seen only while a request is outstanding).
+ *   Reply-time based (not loss-count based) so late replies (queued while the responder was
+ *   stalled) count as outage too. Subtracting the actual spacing to the next request (not the nominal I) keeps a
+ *   probe that was itself not scheduled (sent nothing for a while) from reporting an outage.
+ *   Noise floor: receive-time jitter (use kernel receive timestamps where possible).
  *   Per phase, an outage belongs to the phase containing its start (the reply before it).
  */
 #ifndef MIGTORTURE_QOS_H

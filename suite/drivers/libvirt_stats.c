@@ -64,7 +64,7 @@ void mt_lv_key_metric(const char *prefix, const char *key, char *buf, size_t len
 	const struct mt_lv_key *k = mt_lv_key_find(key);
 	size_t at;
 
-	snprintf(buf, len, "%sjob.%s", prefix ? prefix : "", k ? k->metric : key);
+	snprintf(buf, len, "%sjob.%s", prefix ? prefix : "", k ? k->metric : key ? key : "unknown");
 	if (k)
 		return;
 	/* A raw name must stay one path component: dots would nest it in the JSON. */

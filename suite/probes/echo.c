@@ -13,6 +13,18 @@
 
 #include "echo.h"
 
+/* Receive buffers of one probe: a batch of datagrams and their control messages (kept per
+ * probe, not static, so probes in different threads' loops never share them). */
+#define BATCH 16
+#define DGRAM_MAX 1500
+struct mt_echo_rx {
+	unsigned char bufs[BATCH][DGRAM_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec)) + 64];
+		struct cmsghdr align;
+	} ctl[BATCH];
+};
+
 int64_t mt_echo_now(void)
 {
 	struct timespec ts;
@@ -71,6 +83,10 @@ int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err)
 	int rc;
 
 	e->ctx = ctx;
+	if (!e->rx && !(e->rx = malloc(sizeof(*e->rx))))
+		return mt_err(err, MT_ENOMEM, "probe %s: out of memory", e->cls->name);
+	/* Kernel receive timestamps (best effort: without them, the read time is used). */
+	(void)setsockopt(e->fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
 	if (!e->send_ns && (rc = grow(e)) < 0)
 		return mt_err(err, rc, "probe %s: out of memory", e->cls->name);
 	rc = mt_loop_add_fd(ctx->loop, e->fd, EPOLLIN, on_readable, e, err);
@@ -107,27 +123,50 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 	return 1;
 }
 
-#define BATCH 16
-#define DGRAM_MAX 1500
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* The kernel's receive time of msg (SCM_TIMESTAMPNS, CLOCK_REALTIME) on the monotonic clock,
+ * or now_ns when there is none. Using the kernel's stamp keeps the probe's own scheduling
+ * delays (a loaded host) out of RTTs and outages. */
+static int64_t rx_time(const struct msghdr *msg, int64_t now_ns, int64_t real_minus_mono)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			int64_t t;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			t = ts_ns(&ts) - real_minus_mono;
+			return t < now_ns ? t : now_ns;
+		}
+	return now_ns;
+}
 
 void mt_echo_recv_all(struct mt_echo *e,
 		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
 				  int64_t now_ns))
 {
-	static unsigned char bufs[BATCH][DGRAM_MAX]; /* the loop is single-threaded */
+	struct mt_echo_rx *rx = e->rx;
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 
 	for (int errs = 0; errs < 64;) {
+		struct timespec rt, mo;
+		int64_t now, off;
 		int n;
-		int64_t now;
 
 		for (int i = 0; i < BATCH; i++) {
-			iov[i].iov_base = bufs[i];
+			iov[i].iov_base = rx->bufs[i];
 			iov[i].iov_len = DGRAM_MAX;
 			memset(&msgs[i], 0, sizeof(msgs[i]));
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_control = rx->ctl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(rx->ctl[i].buf);
 		}
 		n = recvmmsg(e->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -136,9 +175,12 @@ void mt_echo_recv_all(struct mt_echo *e,
 			errs++; /* EINTR, or a queued ICMP error: try again */
 			continue;
 		}
-		now = mt_echo_now();
+		clock_gettime(CLOCK_MONOTONIC, &mo);
+		clock_gettime(CLOCK_REALTIME, &rt);
+		now = ts_ns(&mo);
+		off = ts_ns(&rt) - now;
 		for (int i = 0; i < n; i++)
-			one(e, bufs[i], msgs[i].msg_len, now);
+			one(e, rx->bufs[i], msgs[i].msg_len, rx_time(&msgs[i].msg_hdr, now, off));
 		if (n < BATCH)
 			break; /* drained (more arriving later wakes the loop again) */
 	}
@@ -155,7 +197,7 @@ void mt_echo_stop(struct mt_echo *e)
 		mt_loop_del_fd(e->ctx->loop, e->fd);
 		e->fd_on = 0;
 	}
-	if (!e->stop_ns)
+	if (!e->stop_ns && e->ctx)
 		e->stop_ns = mt_echo_now();
 }
 
@@ -240,6 +282,8 @@ void mt_echo_release(struct mt_echo *e)
 {
 	free(e->send_ns);
 	free(e->recv_ns);
+	free(e->rx);
+	e->rx = NULL;
 	e->send_ns = e->recv_ns = NULL;
 	e->n = e->cap = 0;
 }

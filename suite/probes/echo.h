@@ -38,6 +38,7 @@ struct mt_echo {
 	int timer_on, fd_on;
 	int64_t stop_ns;      /* when mt_echo_stop ran (0 = still running) */
 	size_t send_errors, late, duplicates, strays;
+	struct mt_echo_rx *rx; /* receive buffers (echo.c) */
 };
 
 /* Monotonic now in ns (the clock every sample uses). */
@@ -58,7 +59,8 @@ void mt_echo_recv_all(struct mt_echo *e,
 		      void (*one)(struct mt_echo *e, const unsigned char *b, size_t len,
 				  int64_t now_ns));
 
-/* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent. */
+/* Stops sending, reads the replies already queued, unregisters from the loop. Idempotent; a
+ * no-op when mt_echo_start never ran. */
 void mt_echo_stop(struct mt_echo *e);
 
 /* Samples relative to t0 for qos.h: lost ones marked MT_QOS_LOST; requests sent within one

@@ -57,9 +57,10 @@ struct http_probe {
 	char *url;
 	int64_t interval_ns, connect_timeout_ns, timeout_ns;
 	long max_inflight;
-	const char *primary;
+	char qos_mode[8];    /* copy of qos= (the parameters are the runner's) */
 	uint64_t timer_id;
 	int timer_on;
+	int64_t stop_ns;     /* since t0, when stop ran (0 = not yet) */
 	struct req *r;
 	size_t n, cap;
 	size_t transport_errors, status_errors, not_sent;
@@ -227,7 +228,7 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		    (rlim_t)hp->max_inflight + 128 > rl.rlim_cur)
 			hp->max_inflight = rl.rlim_cur > 256 ? (long)(rl.rlim_cur - 128) : 128;
 	}
-	hp->primary = mt_params_str(p, "qos", "auto");
+	snprintf(hp->qos_mode, sizeof(hp->qos_mode), "%s", mt_params_str(p, "qos", "auto"));
 	if (url && *url) {
 		hp->url = strdup(url);
 	} else if (ctx->guest_url && *ctx->guest_url) {
@@ -270,6 +271,7 @@ static int http_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		mt_loop_del_timer(hp->ctx->loop, hp->timer_id);
 		hp->timer_on = 0;
 	}
+	hp->stop_ns = rel_now(hp, mt_loop_now(hp->ctx->loop));
 	rc = mt_curl_loop_error(hp->cl, err);
 	/* Requests still open are neither answered nor timed out: they end as REQ_ABORTED and
 	 * collect leaves them (and everything sent after the first of them) out. */
@@ -287,8 +289,10 @@ static int http_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	size_t n = 0;
 	int primary, rc = 0;
 
-	/* qos.h contract: drop the tail from the first request that never ended. */
-	while (n < hp->n && hp->r[n].state != REQ_ABORTED && hp->r[n].state != REQ_OPEN)
+	/* qos.h contract: requests sent less than one timeout before stop have an unknown fate
+	 * (left out, answered or not); so has anything from the first request curl never ended. */
+	while (n < hp->n && hp->r[n].state != REQ_ABORTED && hp->r[n].state != REQ_OPEN &&
+	       (hp->stop_ns == 0 || hp->stop_ns - hp->r[n].send_ns >= hp->timeout_ns))
 		n++;
 	s = calloc(n ? n : 1, sizeof(*s));
 	if (!s) {
@@ -303,7 +307,7 @@ static int http_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	rc = mt_qos_write_series(c, "probe.http.rtt_ms", s, n, err);
 	if (rc < 0)
 		goto out;
-	primary = mt_qos_claim_primary(c, "http", hp->primary);
+	primary = mt_qos_claim_primary(c, "http", hp->qos_mode);
 	if (primary < 0) {
 		rc = mt_err(err, primary, "out of memory");
 		goto out;

@@ -270,6 +270,8 @@ static void icmp_release(void *state)
 
 	if (!c)
 		return;
+	/* Normally stopped already; if not, leave the loop (it outlives its plugins). */
+	mt_echo_stop(&c->e);
 	if (c->e.fd >= 0)
 		close(c->e.fd);
 	mt_echo_release(&c->e);

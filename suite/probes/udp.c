@@ -27,9 +27,12 @@
 #include "migtorture/stats.h"
 #include "migtorture/units.h"
 
-/* One guest clock gap, placed on the host's monotonic clock (absolute ns). */
+/* One guest clock gap as the guest reported it, and where it is placed on the host's clock
+ * (absolute monotonic ns; filled at collect time by place_gaps). */
 struct gap {
-	int64_t start_ns, len_ns;
+	int64_t guest_start_ns, len_ns;
+	size_t carrier;   /* index in offs of the reply that first carried it */
+	int64_t start_ns; /* host clock */
 };
 
 struct udp {
@@ -41,8 +44,9 @@ struct udp {
 	size_t guest_replies, gaps_missed;
 	struct gap *gaps;
 	size_t ngaps, capgaps;
-	/* Per reply: host time (absolute) and host−guest clock offset, for the clock step. */
-	struct off { int64_t host_ns, off_ns; uint32_t instance; } *offs;
+	/* Per reply, NTP style: host receive time (absolute), host−guest clock offset and the
+	 * round-trip delay without the guest's own residence (the offset's error is ≤ delay/2). */
+	struct off { int64_t host_ns, off_ns, delay_ns; uint32_t instance; } *offs;
 	size_t noffs, capoffs;
 };
 
@@ -107,7 +111,7 @@ static int udp_send(struct mt_echo *e, uint32_t seq)
 	return 0;
 }
 
-static int add_gap(struct udp *u, int64_t start_ns, int64_t len_ns)
+static int add_gap(struct udp *u, int64_t guest_start_ns, int64_t len_ns, size_t carrier)
 {
 	if (u->ngaps == u->capgaps) {
 		size_t cap = u->capgaps ? u->capgaps * 2 : 64;
@@ -118,18 +122,17 @@ static int add_gap(struct udp *u, int64_t start_ns, int64_t len_ns)
 		u->gaps = g;
 		u->capgaps = cap;
 	}
-	u->gaps[u->ngaps].start_ns = start_ns;
+	u->gaps[u->ngaps].guest_start_ns = guest_start_ns;
 	u->gaps[u->ngaps].len_ns = len_ns;
+	u->gaps[u->ngaps].carrier = carrier;
+	u->gaps[u->ngaps].start_ns = 0;
 	u->ngaps++;
 	return 0;
 }
 
-/* Records the gaps of reply r not seen before. The guest's clock is mapped to ours with the
- * offset of this very reply (host receive time minus half the RTT ≈ guest transmit time):
- * the reply comes after the gap, so both ends of the gap use the post-gap clock relation. */
-static void take_gaps(struct udp *u, const struct mt_gp_reply *r, int64_t recv_ns, int64_t rtt)
+/* Records the gaps of reply r not seen before; carrier = the index r's offset will get. */
+static void take_gaps(struct udp *u, const struct mt_gp_reply *r, size_t carrier)
 {
-	int64_t off = recv_ns - rtt / 2 - (int64_t)r->tx_mono_ns;
 	uint32_t hi = u->gap_next;
 
 	if (r->instance != u->instance) {
@@ -146,7 +149,7 @@ static void take_gaps(struct udp *u, const struct mt_gp_reply *r, int64_t recv_n
 
 		if (g->seq < u->gap_next)
 			continue;
-		if (add_gap(u, (int64_t)g->start_mono_ns + off, (int64_t)g->len_us * 1000) < 0)
+		if (add_gap(u, (int64_t)g->start_mono_ns, (int64_t)g->len_us * 1000, carrier) < 0)
 			continue; /* out of memory: that gap is missed */
 		if (g->seq + 1 > hi)
 			hi = g->seq + 1;
@@ -154,8 +157,9 @@ static void take_gaps(struct udp *u, const struct mt_gp_reply *r, int64_t recv_n
 	u->gap_next = hi;
 }
 
-/* Remembers the host−guest clock offset seen in one reply (best effort: skipped on ENOMEM). */
-static void add_offset(struct udp *u, int64_t host_ns, int64_t off_ns, uint32_t instance)
+/* Remembers the clock offset seen in one reply (best effort: skipped on ENOMEM). */
+static void add_offset(struct udp *u, int64_t host_ns, int64_t off_ns, int64_t delay_ns,
+		       uint32_t instance)
 {
 	if (u->noffs == u->capoffs) {
 		size_t cap = u->capoffs ? u->capoffs * 2 : 4096;
@@ -168,14 +172,35 @@ static void add_offset(struct udp *u, int64_t host_ns, int64_t off_ns, uint32_t 
 	}
 	u->offs[u->noffs].host_ns = host_ns;
 	u->offs[u->noffs].off_ns = off_ns;
+	u->offs[u->noffs].delay_ns = delay_ns;
 	u->offs[u->noffs].instance = instance;
 	u->noffs++;
+}
+
+/* Places every gap on the host clock with the best offset (smallest delay, NTP's rule) among
+ * the replies in the 2 s from the one that carried it: replies after the gap, so a guest
+ * clock that stood still during the gap is mapped with the post-gap relation. The carrier
+ * itself is usually a bad sample (its request waited in the stalled guest's queue). */
+static void place_gaps(struct udp *u)
+{
+	for (size_t i = 0; i < u->ngaps; i++) {
+		struct gap *g = &u->gaps[i];
+		size_t c = g->carrier < u->noffs ? g->carrier : u->noffs - 1, best = c;
+
+		for (size_t j = c; j < u->noffs && u->offs[j].host_ns - u->offs[c].host_ns <
+				   2 * MT_NS_PER_S; j++)
+			if (u->offs[j].instance == u->offs[c].instance &&
+			    u->offs[j].delay_ns < u->offs[best].delay_ns)
+				best = j;
+		g->start_ns = g->guest_start_ns + u->offs[best].off_ns;
+	}
 }
 
 static void udp_one(struct mt_echo *e, const unsigned char *b, size_t len, int64_t now)
 {
 	struct udp *u = e->owner;
 	struct mt_gp_reply r;
+	int64_t s, rx, tx;
 
 	if (mt_gp_decode_reply(b, len, &r) < 0 || r.seq >= e->n ||
 	    r.client_send_ns != (uint64_t)e->send_ns[r.seq]) {
@@ -183,9 +208,13 @@ static void udp_one(struct mt_echo *e, const unsigned char *b, size_t len, int64
 		return;
 	}
 	u->guest_replies++;
-	take_gaps(u, &r, now, now - e->send_ns[r.seq]);
-	/* Guest transmit ≈ host receive − RTT/2 (symmetric path assumed). */
-	add_offset(u, now, now - (now - e->send_ns[r.seq]) / 2 - (int64_t)r.tx_mono_ns, r.instance);
+	take_gaps(u, &r, u->noffs);
+	/* NTP on-wire: host−guest offset = ((s − rx) + (now − tx)) / 2, delay = (now − s) −
+	 * (tx − rx). */
+	s = e->send_ns[r.seq];
+	rx = (int64_t)r.rx_mono_ns;
+	tx = (int64_t)r.tx_mono_ns;
+	add_offset(u, now, ((s - rx) + (now - tx)) / 2, (now - s) - (tx - rx), r.instance);
 	mt_echo_reply(e, r.seq, now);
 }
 
@@ -309,6 +338,8 @@ static int collect_stalls(struct udp *u, struct mt_ctx *ctx)
 
 	if (!ser)
 		return MT_ENOMEM;
+	if (u->noffs)
+		place_gaps(u);
 	for (size_t i = 0; i < u->ngaps; i++)
 		rc |= mt_series_add(ser, u->gaps[i].start_ns - ctx->t0_ns, u->gaps[i].len_ns / 1e6);
 	rc |= mt_cell_set_num(c, "probe.udp.guest_replies", (double)u->guest_replies);
@@ -356,6 +387,8 @@ static void udp_release(void *state)
 
 	if (!u)
 		return;
+	/* Normally stopped already; if not, leave the loop (it outlives its plugins). */
+	mt_echo_stop(&u->e);
 	if (u->e.fd >= 0)
 		close(u->e.fd);
 	mt_echo_release(&u->e);

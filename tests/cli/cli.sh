@@ -148,6 +148,20 @@ report_html)
   echo "screenshot: report $r bytes, blank page $b bytes"
   [ "$r" -gt $((b * 3)) ] || fail "the report's screenshot looks blank ($r vs $b bytes)"
   ;;
+report_trend)
+  f=$src/tests/unit/fixtures/results/small.json
+  mkdir -p "$tmp/nights/n1" "$tmp/nights/n2"
+  cp "$f" "$tmp/nights/n1/results.json"
+  sed 's/"total_time_ms":[[:space:]]*1000,/"total_time_ms": 1300,/' "$f" >"$tmp/nights/n2.json"
+  echo '{"not":"results"}' >"$tmp/nights/other.json"
+  expect_rc 0 "$mt" report --trend "$tmp/nights" -o "$tmp/trend.html"
+  grep -q "passing over" "$tmp/err" || fail "a non-results file was not reported"
+  xmllint --noout "$tmp/trend.html" || fail "trend.html is not well-formed"
+  grep -q "trend: 2 runs" "$tmp/trend.html" || fail "trend does not hold the 2 runs"
+  [ "$(grep -c '<polyline' "$tmp/trend.html")" -ge 4 ] || fail "trend has too few lines"
+  mkdir "$tmp/empty"
+  expect_rc 2 "$mt" report --trend "$tmp/empty"
+  ;;
 recover_empty)
   expect_rc 0 "$mt" recover --journal "$tmp/journal"
   ;;

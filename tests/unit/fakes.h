@@ -60,6 +60,7 @@ __attribute__((unused)) static int trace_find(const char *name)
 /* Every fake takes one key, tag (the tests set it to the spec's text). */
 static const struct mt_option fake_opts[] = {
 	{ "tag", MT_OPT_STR, NULL, "name in the trace", NULL, 0, 0, 0 },
+	{ "dev", MT_OPT_STR, NULL, "a device name (for the blast-radius test)", NULL, 0, 0, 0 },
 	MT_OPTION_END,
 };
 

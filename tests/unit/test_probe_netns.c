@@ -5,8 +5,9 @@
  * Accuracy bounds asked by issue 6 (documented, not loosened): loss injected on the receiver
  * with nft `numgen random` at 5 % → measured within ±1 point (5000 requests at 1 ms; binomial
  * σ ≈ 0.3 points); SIGSTOP of the responder for 300 ms → network outage 300 ± 15 ms at a 10 ms
- * interval and ± 3 ms at 1 ms; the stall monitor reports the SIGSTOP gap. Every measured value
- * is printed so the distribution can be quoted.
+ * interval and ± 3 ms at 1 ms (compared with the stop as really applied, see stall_once; the
+ * stall tests run at real-time priority, see realtime()); the stall monitor reports the SIGSTOP
+ * gap. Every measured value is printed so the distribution can be quoted.
  *
  * Needs root (namespaces, nft) and the mt-guest binary: exits 77 with the reason otherwise.
  * The namespaces (and with them the veth pair and nft table) and the mt-guest process are
@@ -21,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,6 +74,8 @@ static pid_t spawn_in(const char *ns, char *const argv[])
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		/* Dies with us even if we are SIGKILLed (e.g. by a ctest timeout). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (ns && enter_ns(ns) < 0)
 			_exit(126);
 		if (null >= 0 && !getenv("MT_TEST_VERBOSE"))
@@ -138,8 +143,29 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Namespaces an earlier, killed run of this test left behind (its pid no longer exists). */
+static void remove_stale(void)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		long pid;
+
+		if (strncmp(de->d_name, "mtt-probe-", 10) != 0 || !dash)
+			continue;
+		pid = strtol(dash + 1, NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			RUN(NULL, "ip", "netns", "del", de->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int setup_net(void)
 {
+	remove_stale();
 	snprintf(ns_g, sizeof(ns_g), "mtt-probe-g-%d", (int)getpid());
 	snprintf(ns_c, sizeof(ns_c), "mtt-probe-c-%d", (int)getpid());
 	snprintf(state_path, sizeof(state_path), "/tmp/mtt-probe-%d.state", (int)getpid());
@@ -255,34 +281,74 @@ static double num(const struct mt_cell_result *c, const char *path)
 	return m->num;
 }
 
-/* nft counter of the drop rule: number of packets dropped. */
-static long nft_dropped(void)
+/* Runs argv inside ns and returns its stdout (static buffer, truncated at 64 KiB). */
+static const char *capture_in(const char *ns, char *const argv[])
 {
+	static char buf[65536];
 	int pfd[2];
 	pid_t pid;
-	char buf[4096] = "";
 	ssize_t n, got = 0;
-	char *p;
 
+	buf[0] = 0;
 	if (pipe(pfd) < 0)
-		return -1;
+		return buf;
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
 		close(pfd[0]);
-		if (enter_ns(ns_g) < 0)
+		if (ns && enter_ns(ns) < 0)
 			_exit(126);
-		execlp("nft", "nft", "list", "chain", "ip", "mttprobe", "in", (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(pfd[1]);
 	while ((n = read(pfd[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
 		got += n;
+	buf[got] = 0;
 	close(pfd[0]);
 	waitpid(pid, NULL, 0);
-	p = strstr(buf, "packets ");
+	return buf;
+}
+
+/* nft counter of the drop rule: number of packets dropped. */
+static long nft_dropped(void)
+{
+	const char *out = capture_in(ns_g, (char *const[]){ "nft", "list", "chain", "ip",
+							     "mttprobe", "in", NULL });
+	const char *p = strstr(out, "packets ");
+
 	return p ? strtol(p + 8, NULL, 10) : -1;
 }
+
+START_TEST(test_guest_stalls_command)
+{
+	/* `mt-guest stalls` (what the host runs through guest-exec) prints the ring as JSON
+	 * lines; the 100 ms SIGSTOP must be among them (a gap of 99..150 ms: earlier tests left
+	 * 300 ms gaps in the same ring, so "some long gap" would prove nothing). */
+	const char *out, *line;
+	double best = 0;
+	int lines = 0;
+
+	kill(guest_pid, SIGSTOP);
+	usleep(100000);
+	kill(guest_pid, SIGCONT);
+	usleep(50000);
+	out = capture_in(NULL, (char *const[]){ (char *)guest_bin, "stalls", "--state", state_path,
+						NULL });
+	for (line = out; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+		const char *len = strstr(line, "\"len_ms\":");
+
+		ck_assert_msg(strncmp(line, "{\"instance\":", 12) == 0, "bad line: %.80s", line);
+		ck_assert_ptr_nonnull(len);
+		if (atof(len + 9) >= 99 && atof(len + 9) <= 150)
+			best = atof(len + 9);
+		lines++;
+	}
+	printf("mt-guest stalls: %d lines, the 100 ms stop: %.3f ms\n", lines, best);
+	ck_assert_int_ge(lines, 1);
+	ck_assert_msg(best > 0, "no gap of 99..150 ms in the ring");
+}
+END_TEST
 
 START_TEST(test_udp_loss_5pct)
 {
@@ -320,6 +386,23 @@ START_TEST(test_udp_loss_5pct)
 }
 END_TEST
 
+/* Runs the calling process and mt-guest's responder at SCHED_FIFO 10 (when permitted and not
+ * disabled with MT_TEST_NO_RT=1), so other users' load on a small shared machine does not add
+ * its scheduling delays to what the stall tests compare with their bounds: the bounds are about
+ * the outage arithmetic, not about the machine. Without it, on this 2-core machine at load 3–5,
+ * about one run in ten exceeded a bound (e.g. 343 ms at 10 ms: the responder woke 43 ms after
+ * SIGCONT). Both processes sleep nearly all the time, so real-time priority is harmless. */
+static void realtime(void)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+
+	if (getenv("MT_TEST_NO_RT") && strcmp(getenv("MT_TEST_NO_RT"), "1") == 0)
+		return;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0 ||
+	    sched_setscheduler(guest_pid, SCHED_FIFO, &sp) < 0)
+		printf("  (no real-time priority: %s)\n", strerror(errno));
+}
+
 static void stall_once(const char *params, int64_t interval_ns, double tol_ms, int rep)
 {
 	/* SIGSTOP at ~1.0 s for 300 ms, "migration" phase [0.8 s, 2.0 s). The stop moves by
@@ -330,8 +413,10 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	struct sig_plan sp = { at, at + 300 * MS, 0, 0, guest_pid };
 	struct mt_run_result run = { 0 };
 	struct mt_cell_result *c;
-	double outage, stall, actual;
+	double outage, stall, actual, found = 0;
+	struct mt_series *ser;
 
+	realtime();
 	run_probe("udp", params, 3000 * MS, &ph, &sp, &run);
 	c = &run.cells[0];
 	actual = (double)(sp.contd_ns - sp.stopped_ns) / MS;
@@ -339,14 +424,26 @@ static void stall_once(const char *params, int64_t interval_ns, double tol_ms, i
 	stall = num(c, "downtime.guest_stall_ms");
 	printf("udp stall @%lldms: SIGSTOP held %.3f ms, network_outage %.3f ms (err %+.3f), "
 	       "guest_stall %.3f ms, baseline outage %.3f ms\n",
-	       (long long)(interval_ns / MS), actual, outage, outage - 300, stall,
+	       (long long)(interval_ns / MS), actual, outage, outage - actual, stall,
 	       num(c, "qos.baseline.network_outage_ms"));
-	ck_assert_double_eq_tol(outage, 300, tol_ms);
+	/* Against the stop the test really applied (the time between its two kill() calls): the
+	 * test's own timers can be late on a loaded machine (once 262 ms instead of 300), and
+	 * the probe then measures that correctly. */
+	ck_assert_double_eq_tol(outage, actual, tol_ms);
 	ck_assert_double_eq_tol(num(c, "qos.during.network_outage_ms"), outage, 1e-9);
-	/* The stall monitor saw the stop: its gap spans the SIGSTOP (plus < 1 tick + wakeup). */
-	ck_assert_double_ge(stall, actual - 1);
-	ck_assert_double_le(stall, actual + 20);
-	ck_assert_double_ge(num(c, "probe.udp.guest_stalls"), 1);
+	/* The stall monitor saw the stop: one of its gaps starts at the SIGSTOP (± 20 ms: the
+	 * guest-to-host clock mapping and the tick) and spans it. Not an upper bound on its
+	 * length: on a loaded host the monitor thread may wake late after SIGCONT, and other
+	 * load-induced gaps may be longer (downtime.guest_stall_ms is the longest). */
+	ser = mt_cell_series(c, "probe.udp.guest_stall_ms", "ms");
+	for (size_t i = 0; i < ser->n; i++)
+		if (llabs(ser->t_ns[i] - sp.stop_at) < 20 * MS && ser->v[i] >= actual - 1)
+			found = ser->v[i];
+	printf("  stall monitor gap at SIGSTOP: %.3f ms (guest_stalls %.0f)\n", found,
+	       num(c, "probe.udp.guest_stalls"));
+	ck_assert_msg(found > 0, "no guest gap spanning the SIGSTOP at %lld ms",
+		      (long long)(sp.stop_at / MS));
+	ck_assert_double_ge(stall, found);
 	/* SIGSTOP does not stop the guest's clock: no step between baseline and after. */
 	printf("  guest_clock_step %.3f ms\n", num(c, "probe.udp.guest_clock_step_ms"));
 	ck_assert_double_lt(fabs(num(c, "probe.udp.guest_clock_step_ms")), 2);
@@ -450,6 +547,7 @@ int main(void)
 	tcase_add_test(tc, test_udp_loss_5pct);
 	tcase_add_loop_test(tc, test_udp_stall_10ms, 0, reps);
 	tcase_add_loop_test(tc, test_udp_stall_1ms, 0, reps);
+	tcase_add_test(tc, test_guest_stalls_command);
 	tcase_add_test(tc, test_icmp_basic);
 	tcase_add_test(tc, test_icmp_dgram);
 	tcase_add_test(tc, test_udp_no_guest);

@@ -178,6 +178,46 @@ START_TEST(test_outage_stalled_responder)
 }
 END_TEST
 
+START_TEST(test_outage_sender_pause_is_not_outage)
+{
+	/* The probe itself was not scheduled for 40 ms: no request sent, none lost. That is not
+	 * an outage of the path (the spacing to the next request sent is subtracted, not I). */
+	struct mt_qos_sample *s = seq(1000, 1 * MS, 0, 0);
+	struct mt_qos_outage o;
+	struct mt_error err = { 0 };
+
+	for (size_t i = 500; i < 1000; i++) {
+		s[i].send_ns += 40 * MS;
+		s[i].recv_ns += 40 * MS;
+	}
+	ck_assert_int_eq(mt_qos_outage(s, 1000, 1 * MS, INT64_MIN, INT64_MAX, &o, &err), 0);
+	ck_assert_int_eq(o.len_ns, 0);
+	/* A real 100 ms blackout after it is still seen in full. */
+	for (size_t i = 700; i < 800; i++)
+		s[i].recv_ns = MT_QOS_LOST;
+	ck_assert_int_eq(mt_qos_outage(s, 1000, 1 * MS, INT64_MIN, INT64_MAX, &o, &err), 0);
+	ck_assert_int_eq(o.len_ns, 100 * MS);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_outage_reordered_replies)
+{
+	/* Reply 50 is delayed by 10 ms so it arrives just after reply 51: between the arrivals
+	 * of 49 and 51 nothing came for 20 ms, normal spacing 10 ms → a 10 ms outage (a delay
+	 * spike is an outage in the reply-time sense); arrival order, not send order, counts. */
+	struct mt_qos_sample *s = seq(100, 10 * MS, 0, 0);
+	struct mt_qos_outage o;
+	struct mt_error err = { 0 };
+
+	s[50].recv_ns = s[51].recv_ns + 1000;
+	ck_assert_int_eq(mt_qos_outage(s, 100, 10 * MS, INT64_MIN, INT64_MAX, &o, &err), 0);
+	ck_assert_int_eq(o.len_ns, 10 * MS);
+	ck_assert_int_eq(o.start_ns, s[49].recv_ns);
+	free(s);
+}
+END_TEST
+
 START_TEST(test_outage_edges)
 {
 	struct mt_qos_sample *s;
@@ -351,6 +391,8 @@ static Suite *qos_suite(void)
 	tcase_add_test(tc, test_outage_blackout);
 	tcase_add_test(tc, test_outage_unaligned_within_one_interval);
 	tcase_add_test(tc, test_outage_stalled_responder);
+	tcase_add_test(tc, test_outage_sender_pause_is_not_outage);
+	tcase_add_test(tc, test_outage_reordered_replies);
 	tcase_add_test(tc, test_outage_edges);
 	tcase_add_test(tc, test_phase_boundaries);
 	tcase_add_test(tc, test_phase_split_metrics);

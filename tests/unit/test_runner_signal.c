@@ -64,7 +64,8 @@ static int run_and_signal(int sig)
 		struct mt_scenario s = { .path = (char *)"fake.ini" };
 		struct mt_cell cells[2];
 		struct mt_plan plan = { .seed = 1, .cells = cells, .ncells = 2, .total_cells = 2 };
-		struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+		struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1,
+					 .allow_host_faults = 1 }; /* fakes touch nothing */
 		struct mt_run_result run = { 0 };
 		struct mt_error err = { 0 };
 		int a, w, rc;

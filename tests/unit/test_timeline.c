@@ -43,7 +43,9 @@ static int run_cells(struct tcell **cells, size_t n, struct mt_run_opts *o,
 	struct mt_scenario s = { .path = (char *)"fake.ini" };
 	struct mt_cell all[8];
 	struct mt_plan plan = { .seed = 7, .cells = all, .ncells = n, .total_cells = n };
-	struct mt_run_opts def = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	/* the fakes touch nothing: let their faults act on "local" */
+	struct mt_run_opts def = { .outdir = outdir, .journal_path = jpath, .verbose = -1,
+				   .allow_host_faults = 1 };
 
 	for (size_t i = 0; i < n; i++)
 		all[i] = cells[i]->cell;
@@ -404,6 +406,7 @@ START_TEST(scenario_text_runs_end_to_end)
 		"migrate.timeout = 5s\n"
 		"probe = fake-probe tag=P\n"
 		"fault = fake-fault tag=A at=0s for=10ms + fake-fault tag=B at=5ms\n"
+		"targets = local\n"
 		"[one]\n"
 		"workload = fake-wl tag=W\n";
 	struct mt_plan_opts po = { .seed = 3 };
@@ -441,6 +444,47 @@ START_TEST(scenario_text_runs_end_to_end)
 }
 END_TEST
 
+
+/* Blast radius: a fault on a host outside the lab needs `targets` (or --allow-host-faults). */
+START_TEST(fault_outside_targets_is_refused)
+{
+	static const char ini[] =
+		"[global]\n"
+		"driver = fake-drv\n"
+		"source = hosta\n"
+		"dest = hostb\n"
+		"warmup = 10ms\n"
+		"cooldown = 10ms\n"
+		"migrate.count = 0\n"
+		"fault = fake-fault tag=A dev=eth0\n"
+		"targets = local:lo, other\n"
+		"[one]\n";
+	struct mt_plan_opts po = { .seed = 3 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_scenario *sc = NULL;
+	struct mt_plan *plan = NULL;
+
+	ck_assert_msg(mt_scenario_load_buffer(ini, sizeof(ini) - 1, "radius.ini", &sc, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(mt_plan_build(sc, &po, &plan, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(mt_run_plan(sc, plan, &o, &run, &err), MT_EXIT_INFRA);
+	ck_assert_int_eq(run.cells[0].verdict, MT_VERDICT_ERROR);
+	ck_assert_ptr_nonnull(strstr(run.cells[0].reason, "outside the lab"));
+	ck_assert_int_lt(trace_find("apply:A"), 0); /* never applied */
+	mt_run_result_free(&run);
+	/* the same with --allow-host-faults runs it */
+	o.allow_host_faults = 1;
+	o.force = 1;
+	ck_assert_int_eq(mt_run_plan(sc, plan, &o, &run, &err), MT_EXIT_PASS);
+	ck_assert_int_ge(trace_find("apply:A"), 0);
+	mt_run_result_free(&run);
+	mt_plan_free(plan);
+	mt_scenario_free(sc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("timeline");
@@ -457,6 +501,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, dry_run_touches_nothing);
 	tcase_add_test(tc, non_empty_outdir_needs_force);
 	tcase_add_test(tc, scenario_text_runs_end_to_end);
+	tcase_add_test(tc, fault_outside_targets_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

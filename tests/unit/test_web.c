@@ -174,7 +174,9 @@ START_TEST(page_assets)
 		"<img src=\"logo.png\"> <img src=\"logo.png\"> <img src=\"http://other/x.png\">\n"
 		"<img src=\"//cdn/x.png\"> <a href=\"page2.html\">n</a> <a href=\"/docs/\">d</a>\n"
 		"<a href=\"#top\">t</a> <a href=\"mailto:a@b\">m</a> <img data-src=\"no.png\">\n"
-		"<img src=\"data:image/png;base64,xx\"></body></html>";
+		"<img src=\"data:image/png;base64,xx\"> <a href=\"/video.bin\">v</a>\n"
+		"<video src=\"movie.mp4\"><source src=\"m.webm\"></video>\n"
+		"<p title='src=\"x.png\"'>see src=\"y.png\" in text</p></body></html>";
 	char **v = NULL;
 	int n = mt_web_find_assets(html, strlen(html), &v);
 
@@ -183,6 +185,28 @@ START_TEST(page_assets)
 	ck_assert_str_eq(v[1], "/js/app.js");
 	ck_assert_str_eq(v[2], "favicon.ico?v=2");
 	ck_assert_str_eq(v[3], "logo.png");
+	mt_web_strv_free(v, (size_t)n);
+}
+END_TEST
+
+/* The lab guest's page (copy of lab/guest/www/index.html): its three assets, not the 20 MiB
+ * video or the /live/ page it links to. */
+START_TEST(lab_page_assets)
+{
+	char buf[8192], **v = NULL;
+	FILE *f = fopen(MT_FIXTURES "/web/lab-index.html", "r");
+	size_t len;
+	int n;
+
+	ck_assert_ptr_nonnull(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	n = mt_web_find_assets(buf, len, &v);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(v[0], "/style.css");
+	ck_assert_str_eq(v[1], "/app.js");
+	ck_assert_str_eq(v[2], "/logo.png");
 	mt_web_strv_free(v, (size_t)n);
 }
 END_TEST
@@ -226,6 +250,7 @@ int main(void)
 	tcase_add_test(tc, playout_phase_split);
 	tcase_add_test(tc, playout_open_stall_and_refill);
 	tcase_add_test(tc, page_assets);
+	tcase_add_test(tc, lab_page_assets);
 	tcase_add_test(tc, resolve_and_expand);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -289,16 +289,28 @@ static int setup(void)
 	return -1;
 }
 
+static int home_ns = -1; /* the namespace the test started in (each test is a forked child) */
+
 static void enter_client(void)
 {
 	char path[128];
 	int fd;
+
+	if (home_ns < 0)
+		home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(home_ns >= 0, "open /proc/self/ns/net: %s", strerror(errno));
 
 	snprintf(path, sizeof(path), "/run/netns/%s", ns_cli);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
 	ck_assert_msg(setns(fd, CLONE_NEWNET) == 0, "setns: %s", strerror(errno));
 	close(fd);
+}
+
+/* Back to the namespace the test started in, where the server's address is unreachable. */
+static void leave_client(void)
+{
+	ck_assert_msg(setns(home_ns, CLONE_NEWNET) == 0, "setns: %s", strerror(errno));
 }
 
 /* ---- driving a plugin the way the runner does ---- */
@@ -391,8 +403,12 @@ static void drive(struct life l, const char *params, double secs, const struct a
 						   0, act, (void *)&acts[i], NULL, &err),
 				 0);
 	cpu0 = cpu_now();
+	enter_client();
 	rc = l.start(&p, &ctx, &state, &err);
 	ck_assert_msg(rc == 0, "start: %s", err.msg);
+	/* Like the runner: the host's namespace is entered around start() only; every later
+	 * connection must still come from the client (the curl glue remembers it). */
+	leave_client();
 	rc = mt_loop_run(loop, ctx.t0_ns + len, &err);
 	ck_assert_msg(rc == 0, "loop: %s", err.msg);
 	rc = l.stop(state, &ctx, &err);
@@ -451,9 +467,11 @@ START_TEST(video_download_tbf)
 	double mean;
 
 	enter_client();
-	drive(of_workload("video-download"), "", 6.0, NULL, 0, &o);
-	/* skip the first second (slow start, tbf burst) */
-	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 1000000000LL, &n);
+	drive(of_workload("video-download"), "", 7.0, NULL, 0, &o);
+	/* Skip the first 2 s: slow start, and on a loaded host (or under ASan) a late first read
+	 * leaves a backlog in the socket buffer that a bucket just after the cut would count
+	 * (seen: 10.4 Mbit/s with a 1 s cut at load 2.5 on 2 cores). */
+	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 2000000000LL, &n);
 	printf("video-download under tbf 10mbit: goodput %.2f Mbit/s over %zu buckets "
 	       "(during %.2f, after %.2f), %.0f bytes, CPU %.1f %%\n",
 	       mean / 1e6, n, num(&o, "qos.during.video.throughput_bps.mean") / 1e6,
@@ -474,9 +492,9 @@ START_TEST(video_download_range)
 	double mean;
 
 	enter_client();
-	/* 1 MiB chunks take ~0.9 s each at 9.6 Mbit/s: ≥ 3 whole chunks in 4.5 s */
-	drive(of_workload("video-download"), "range=1MiB", 4.5, NULL, 0, &o);
-	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 1000000000LL, &n);
+	/* 1 MiB chunks take ~0.9 s each at 9.6 Mbit/s: ≥ 3 whole chunks in 5 s */
+	drive(of_workload("video-download"), "range=1MiB", 5.0, NULL, 0, &o);
+	mean = series_mean_from(series(&o, "web.video.goodput_bps"), 2000000000LL, &n);
 	printf("video-download range=1MiB: %.0f transfers, goodput %.2f Mbit/s\n",
 	       num(&o, "web.video.transfers"), mean / 1e6);
 	ck_assert(num(&o, "web.video.transfers") >= 3);
@@ -591,11 +609,12 @@ START_TEST(http_probe_rate_and_outage)
 	drive(of_probe("http"), "interval=10ms", 4.0, acts, 2, &o);
 	sent = num(&o, "probe.http.baseline.sent") + num(&o, "probe.http.during.sent") +
 	       num(&o, "probe.http.after.sent");
-	rate = sent / o.wall_s;
+	/* the last timeout (1 s) of the run is not counted (qos.h): rate over what is */
+	rate = sent / (o.wall_s - 1.0);
 	outage = num(&o, "downtime.http_outage_ms");
-	printf("http probe at 10 ms: %.0f requests in %.2f s = %.1f req/s, loss %.1f %%, "
+	printf("http probe at 10 ms: %.0f requests counted in %.2f s = %.1f req/s, loss %.1f %%, "
 	       "outage %.1f ms (server frozen 300 ms), p50 %.2f ms, CPU %.1f %% of a core\n",
-	       sent, o.wall_s, rate, num(&o, "probe.http.baseline.loss_pct"), outage,
+	       sent, o.wall_s - 1.0, rate, num(&o, "probe.http.baseline.loss_pct"), outage,
 	       num(&o, "probe.http.baseline.rtt_ms.p50"), 100 * o.cpu_s / o.wall_s);
 	printf("  errors: transport %.0f, status %.0f, last '%s'\n",
 	       num(&o, "probe.http.transport_errors"), num(&o, "probe.http.status_errors"),
@@ -619,7 +638,7 @@ START_TEST(http_probe_refused)
 
 	enter_client();
 	/* nothing listens on port 9: every request fails fast, nothing is "answered" */
-	drive(of_probe("http"), "url=http://" SRV_ADDR ":9/ interval=20ms", 1.0, NULL, 0, &o);
+	drive(of_probe("http"), "url=http://" SRV_ADDR ":9/ interval=20ms timeout=200ms", 1.0, NULL, 0, &o);
 	ck_assert(num(&o, "probe.http.baseline.loss_pct") == 100);
 	ck_assert(num(&o, "probe.http.transport_errors") > 10);
 	ck_assert_int_eq(mt_cell_metric(o.cell, "downtime.http_outage_ms")->kind,

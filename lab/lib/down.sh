@@ -1,0 +1,97 @@
+# down.sh — undo the journal in reverse order. Every step tolerates "already gone", so `down`
+# works after a complete, failed or SIGKILLed `up`, and when nothing is up at all.
+# shellcheck shell=bash
+
+# Processes get TERM at once and are waited for together (libvirtd takes ~2 s to exit), before
+# the next non-process entry; whatever is still alive after 5 s gets KILL.
+WAIT_PIDS=()
+
+stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM now, reaped by reap_pids
+  local f=$1 pat=$2 grp=${3:-} pid
+  pid_alive "$f" "$pat" || return 0
+  pid=$(tr -dc '0-9' < "$f")
+  if [ -n "$grp" ]; then kill -TERM -- "-$pid" 2>/dev/null || true; WAIT_PIDS+=("-$pid")
+  else kill -TERM "$pid" 2>/dev/null || true; WAIT_PIDS+=("$pid"); fi
+}
+
+reap_pids() {
+  local p alive
+  [ ${#WAIT_PIDS[@]} -gt 0 ] || return 0
+  for _ in $(seq 1 25); do
+    alive=0
+    for p in "${WAIT_PIDS[@]}"; do [ -d "/proc/${p#-}" ] && alive=1; done
+    [ $alive = 1 ] || break
+    sleep 0.2
+  done
+  for p in "${WAIT_PIDS[@]}"; do
+    [ -d "/proc/${p#-}" ] && kill -KILL -- "$p" 2>/dev/null
+  done
+  WAIT_PIDS=()
+}
+
+kill_ns_procs() { # stragglers of a killed `up` (a daemon whose pid file was not written yet):
+  # only processes that are the lab's own kinds; anything else in the namespace is named, not
+  # signalled (it belongs to whoever started it there).
+  local ns=$1 p cmd mine=() other=()
+  for p in $(ip netns pids "$ns" 2>/dev/null); do
+    { cmd=$(tr '\0' ' ' < "/proc/$p/cmdline"); } 2>/dev/null || continue
+    case $cmd in
+      *linux.uml*|*libvirtd*|*virtlogd*|*qemu-system*|*"$STATE"*) mine+=("$p") ;;
+      *) other+=("$p:${cmd:0:40}") ;;
+    esac
+  done
+  [ ${#other[@]} -eq 0 ] || log "down: leaving processes not started by the lab in $ns: ${other[*]}"
+  [ ${#mine[@]} -gt 0 ] || return 0
+  kill -TERM "${mine[@]}" 2>/dev/null || true
+  sleep 0.5
+  for p in "${mine[@]}"; do [ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null; done
+  return 0
+}
+
+undo() { # undo KIND ARGS...
+  local kind=$1; shift
+  case $kind in
+    domain)
+      local h
+      for h in hosta hostb; do
+        [ -S "$STATE/$h/run/libvirt-sock" ] || continue
+        timeout 10 virsh -q -c "$(uri "$h")" destroy "$1" >/dev/null 2>&1 || true
+        timeout 10 virsh -q -c "$(uri "$h")" undefine "$1" >/dev/null 2>&1 || true
+      done
+      # QEMU outlives a dead libvirtd: end it by the pid file libvirt wrote for it.
+      for h in hosta hostb; do stop_pidfile "$STATE/$h/run/qemu/$1.pid" qemu-system; done
+      reap_pids ;;
+    daemon)   stop_pidfile "$1" "$2" ;;
+    pgroup)   stop_pidfile "$1" "$2" group ;;
+    sshmaster)
+      if [ -f "$STATE/router/ssh_config" ]; then
+        ssh -F "$STATE/router/ssh_config" -O exit router >/dev/null 2>&1 || true
+      fi ;;
+    link)
+      if [ "$1" = root ]; then ip link del "$2" 2>/dev/null || true
+      elif ns_exists "$1"; then ip -n "$1" link del "$2" 2>/dev/null || true; fi ;;
+    netns)
+      if ns_exists "$1"; then kill_ns_procs "$1"; ip netns del "$1"; fi ;;
+    file)
+      case $1 in "$STATE"/*) rm -rf -- "$1" ;; esac ;;
+    rmdir)    rmdir -- "$1" 2>/dev/null || true ;;
+    state)    rm -rf -- "$STATE" ;;
+    *)        echo "mt-lab: unknown journal entry: $kind $*" >&2 ;;
+  esac
+}
+
+lab_down() {
+  [ -f "$JOURNAL" ] || { rm -rf -- "$STATE"; log "down: nothing to do"; return 0; }
+  local line lines
+  # Read the journal first: virsh/ssh inside undo must not eat the loop's stdin.
+  mapfile -t lines < <(tac "$JOURNAL")
+  for line in "${lines[@]}"; do
+    case $line in daemon*|pgroup*|sshmaster*) ;; *) reap_pids ;; esac
+    # shellcheck disable=SC2086
+    undo $line < /dev/null
+  done
+  reap_pids
+  rm -rf -- "$STATE"
+  rmdir "$(dirname "$STATE")" 2>/dev/null || true
+  log "down: done"
+}

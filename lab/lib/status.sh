@@ -1,0 +1,67 @@
+# status.sh — health check and the lab descriptor (lab.json); keys documented in docs/lab.md.
+# shellcheck shell=bash
+
+lab_state() { # prints up, down or partial
+  [ -f "$JOURNAL" ] || { echo down; return 0; }
+  if [ "$(cat "$STATE/state" 2>/dev/null)" = up ] &&
+     pid_alive "$STATE/hosta/run/libvirtd.pid" libvirtd &&
+     pid_alive "$STATE/hostb/run/libvirtd.pid" libvirtd &&
+     pid_alive "$STATE/router/uml.pid" linux &&
+     { pid_alive "$STATE/hosta/run/qemu/$DOMAIN.pid" qemu-system ||
+       pid_alive "$STATE/hostb/run/qemu/$DOMAIN.pid" qemu-system; }; then
+    echo up
+  else
+    echo partial
+  fi
+}
+
+jlist() { # jlist A B ... -> ["A","B",...]
+  local out="" x
+  for x in "$@"; do out="$out${out:+,}\"$x\""; done
+  printf '[%s]' "$out"
+}
+
+lab_json() { # lab_json STATE — the descriptor on stdout
+  local st=$1 via=false r=$STATE/router ma mb gh=""
+  [ "$(cat "$STATE/via-router" 2>/dev/null)" = 1 ] && via=true
+  if [ $via = true ]; then ma=m-ar mb=m-br; else ma=m-ab mb=m-ba; fi
+  [ "$st" = down ] || gh=$(guest_host)
+  cat <<JSON
+{
+  "state": "$st",
+  "state_dir": "$STATE",
+  "migration_via_router": $via,
+  "hosts": {
+    "hosta": {"netns": "$NS_A", "libvirt_uri": "$(uri hosta)",
+              "migration_ip": "$MIG_A_IP", "migration_if": "$ma", "tenant_bridge": "$BRIDGE"},
+    "hostb": {"netns": "$NS_B", "libvirt_uri": "$(uri hostb)",
+              "migration_ip": "$MIG_B_IP", "migration_if": "$mb", "tenant_bridge": "$BRIDGE"},
+    "client": {"netns": "$NS_C", "ip": "$CLIENT_IP", "interface": "c-r"},
+    "router": {"netns": "$NS_R",
+               "ssh": {"address": "$MGMT_ROUTER_IP", "user": "root",
+                       "identity_file": "$r/id_ed25519", "known_hosts_file": "$r/known_hosts",
+                       "config_file": "$r/ssh_config"},
+               "interfaces": {"client_side": "vec0", "tenant_side": "vec1", "management": "vec2",
+                              "migration_a_side": $( [ $via = true ] && echo '"vec3"' || echo null ),
+                              "migration_b_side": $( [ $via = true ] && echo '"vec4"' || echo null )}}
+  },
+  "guest": {"name": "$DOMAIN", "host": $( [ -n "$gh" ] && echo "\"$gh\"" || echo null ), "ip": "$GUEST_IP", "mac": "$GUEST_MAC",
+            "http_url": "http://$GUEST_IP/", "page_path": "/index.html",
+            "page_assets": ["/style.css", "/app.js", "/logo.png"],
+            "video_path": "/video.bin", "video_bytes": 20971520,
+            "stream_path": "/cgi-bin/seg", "agent": true,
+            "agent_channel": "org.qemu.guest_agent.0", "memory_mib": 256, "domain_type": "qemu",
+            "image_dir": "$(cat "$STATE/guest-dir" 2>/dev/null)"},
+  "links": {
+    "tenant": {"subnet": "$TENANT_NET", "interfaces": {
+      "$NS_A": $(jlist "$BRIDGE" t-ab t-ar), "$NS_B": $(jlist "$BRIDGE" t-ba),
+      "$NS_C": $(jlist c-r), "$NS_R": $(jlist rbr-c r-c tap-c rbr-t r-t tap-t)}},
+    "migration": {"subnet": "198.19.0.0/24", "interfaces": {
+      "$NS_A": $(jlist "$ma"), "$NS_B": $(jlist "$mb")$( [ $via = true ] &&
+        printf ', "%s": %s' "$NS_R" "$(jlist rbr-ma r-ma tap-ma rbr-mb r-mb tap-mb)")}},
+    "management": {"subnet": "198.18.3.0/24", "interfaces": {
+      "root": $(jlist mt-mgmt), "$NS_R": $(jlist rbr-m r-m tap-m)}}
+  }
+}
+JSON
+}

@@ -1,0 +1,65 @@
+# lib.sh — shared helpers of the lab tests: skip rules, lab access, the "nothing left" check.
+# shellcheck shell=bash
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$REPO/lab/mt-lab
+STATE=${MT_LAB_STATE:-/run/migtorture/lab}
+NAME=$(basename "$0" .sh)
+
+skip() { echo "SKIP $NAME: $*"; exit 77; }
+fail() { echo "FAIL $NAME: $*"; exit 1; }
+ok()   { echo "ok   $NAME: $*"; }
+
+need_lab() { # skip (77) when this machine cannot run the lab, with the reason
+  [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, libvirtd)"
+  local t
+  for t in ip ethtool unshare virsh libvirtd virtlogd qemu-system-x86_64 linux.uml ssh \
+           /usr/sbin/sshd busybox curl cpio openssl apt-get jq; do
+    command -v "$t" >/dev/null 2>&1 || skip "missing $t (run scripts/setup)"
+  done
+  [ -c /dev/net/tun ] || skip "no /dev/net/tun"
+}
+
+# lab_ensure_up — use the running lab as it is (either migration mode), else bring one up.
+lab_ensure_up() {
+  [ "$("$LAB" status)" = up ] && return 0
+  "$LAB" up >/dev/null || fail "mt-lab up failed"
+}
+desc() { jq -r "$1" "$STATE/lab.json"; }   # desc JQ-FILTER — a value from the descriptor
+client() { ip netns exec "$(desc .hosts.client.netns)" "$@"; }
+
+http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connection, 5 s max)
+  client curl -fsS -o /dev/null -m 5 "$(desc .guest.http_url)${1#/}"
+}
+
+# median_rtt NS IP — median RTT (ms) of 100 pings from NS: robust to the outliers that a shared
+# 2-core machine and the TCG guest's ~1 ms of noisy reply time put into a mean.
+median_rtt() {
+  ip netns exec "$1" ping -n -c 100 -i 0.02 "$2" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' \
+    | sort -g | awk '{v[NR]=$1} END{if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
+}
+
+# assert_clean — the lab left nothing behind. Lists every kind of object it checks.
+assert_clean() {
+  local bad="" ns dev
+  for ns in mt-hosta mt-hostb mt-client mt-router; do          # namespaces
+    ip netns list | awk '{print $1}' | grep -qx -- "$ns" && bad="$bad netns:$ns"
+    [ -e "/run/netns/$ns" ] && bad="$bad netns-file:$ns"
+  done
+  for dev in mt-mgmt mtbr0 t-ab t-ba t-ar r-t r-c c-r r-m m-ab m-ba m-ar m-br r-ma r-mb \
+             rbr-c rbr-t rbr-m rbr-ma rbr-mb tap-c tap-t tap-m tap-ma tap-mb; do  # bridges/veths/taps
+    ip link show "$dev" >/dev/null 2>&1 && bad="$bad link:$dev"
+  done
+  local p cmd                                                  # processes
+  for p in /proc/[0-9]*; do
+    { cmd=$(tr '\0' ' ' < "$p/cmdline"); } 2>/dev/null || continue   # may exit meanwhile
+    case $cmd in
+      *"$STATE"*|*migtorture/guest*|*lab/router/uml-init*) bad="$bad process:${p#/proc/}:${cmd:0:60}" ;;
+    esac
+  done
+  # mounts: the lab's netns files and anything under its state dir (not other mt-* users')
+  grep -qE "netns/mt-(hosta|hostb|client|router) |$STATE" /proc/self/mountinfo && bad="$bad mount"
+  [ -e "$STATE" ] && bad="$bad file:$STATE"                                 # files
+  [ -z "$bad" ] || fail "left behind:$bad"
+  ok "clean: no mt-* netns, lab bridge/veth/tap, process, mount or $STATE"
+}
