@@ -194,6 +194,45 @@ static int pgid_of(int pid, char *state)
 	return pg;
 }
 
+double mt_spawn_group_cpu_s(int pgid)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	unsigned long long sum = 0;
+	int found = 0;
+	DIR *d;
+
+	if (pgid <= 1 || hz <= 0 || !(d = opendir("/proc")))
+		return -1;
+	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		char path[64], buf[1024], *p;
+		unsigned long long ut, st;
+		int pid = atoi(de->d_name), pg, fd;
+		ssize_t r;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		p = strrchr(buf, ')');
+		/* after comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+		 * utime stime */
+		if (!p || sscanf(p + 1, " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &pg,
+				 &ut, &st) != 3 || pg != pgid)
+			continue;
+		sum += ut + st;
+		found = 1;
+	}
+	closedir(d);
+	return found ? (double)sum / (double)hz : -1;
+}
+
 int mt_spawn_group_alive(int pgid)
 {
 	DIR *d;

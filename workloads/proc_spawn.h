@@ -53,6 +53,10 @@ int mt_spawn_which(const char *prog, char *buf, size_t len);
 int mt_spawn_stop(struct mt_spawned *sp, int sig, int64_t grace_ns, struct mt_journal *j,
 		  int64_t t0_ns, struct mt_error *err);
 
+/* CPU time (user + system, seconds) used so far by the live members of group pgid, from
+ * /proc/PID/stat; -1 when none is alive. One /proc scan: call it at most every second or so. */
+double mt_spawn_group_cpu_s(int pgid);
+
 /* Nonzero while any process of group pgid is alive (zombies excluded). */
 int mt_spawn_group_alive(int pgid);
 

@@ -10,7 +10,11 @@
  *   bogo_ops, bogo_ops_s_real, bogo_ops_s_usr_sys, wall_clock_s, user_s, system_s,
  *   cpu_usage_per_instance_pct, max_rss_kib; memrate: <method>_bytes_s per write method,
  *   achieved_write_bytes_s (mean over write methods) and achieved_ratio (achieved / rate=).
- * stress-ng reports totals at its end only: per-phase figures are not available from it.
+ * stress-ng reports totals at its end only, so per phase the workload measures what it can
+ * itself: the CPU time of the stress-ng group, sampled every second from /proc while the loop
+ * runs → stress.host.<stressor>.<baseline|during|after>.cpu_cores (CPU-seconds per second) and
+ * the series stress.host.<stressor>.cpu_cores; also .spawn_ms and .run_s. Two instances of the
+ * same kind in one cell (e.g. host-cpu on two hosts) write the same names: the last wins.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +28,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_rate.h"
 #include "migtorture/plugin.h"
+#include "migtorture/qos.h"
 #include "proc_spawn.h"
 #include "stress_yaml.h"
 
 #define SNG_STOP_GRACE_NS (5LL * 1000000000)
+#define SNG_SAMPLE_NS 1000000000LL
+#define SNG_MAX_SAMPLES 86400
 #define SNG_MISSING "stress-ng not installed (Debian package stress-ng)"
 
 enum sng_kind { SNG_CPU, SNG_VM, SNG_MEMRATE };
@@ -43,6 +51,12 @@ struct sng {
 	double rate_Bps;      /* memrate: the set write rate */
 	int early_exit;       /* the leader had ended before stop: status in sp */
 	int64_t start_ns, stop_ns;
+	/* the group's CPU time, sampled: t (since t0) → cumulative CPU seconds */
+	struct mt_loop *loop;
+	uint64_t timer;
+	int64_t *cpu_t;
+	double *cpu_s;
+	size_t ncpu;
 };
 
 static const struct mt_option cpu_options[] = {
@@ -70,6 +84,12 @@ static const struct mt_option memrate_options[] = {
 	{ "bytes", MT_OPT_SIZE, "64M", "buffer per worker (--memrate-bytes)", NULL, 4096, 0, 0 },
 	MT_OPTION_END
 };
+
+/* The stress-ng stressor of the kind: also the metric prefix stress.host.<stressor>. */
+static const char *stressor(enum sng_kind k)
+{
+	return k == SNG_CPU ? "cpu" : k == SNG_VM ? "vm" : "memrate";
+}
 
 static int64_t mono_ns(void)
 {
@@ -150,12 +170,37 @@ static void build_argv(enum sng_kind kind, const struct mt_params *p, const stru
 	argv[n] = NULL;
 }
 
+static void sample_cpu(struct sng *s, int64_t now_abs)
+{
+	double v;
+
+	if (!s->sp.pid || s->ncpu >= SNG_MAX_SAMPLES)
+		return;
+	v = mt_spawn_group_cpu_s(s->sp.pid);
+	if (v < 0 || (s->ncpu && v < s->cpu_s[s->ncpu - 1]))
+		return; /* group gone, or a worker's time left with it: skip the sample */
+	s->cpu_t[s->ncpu] = now_abs - s->t0_ns;
+	s->cpu_s[s->ncpu] = v;
+	s->ncpu++;
+}
+
+static int on_sample(struct mt_loop *loop, int64_t now_ns, void *arg)
+{
+	(void)loop;
+	sample_cpu(arg, now_ns);
+	return 0;
+}
+
 static void sng_release(void *state)
 {
 	struct sng *s = state;
 
 	if (!s)
 		return;
+	if (s->timer)
+		mt_loop_del_timer(s->loop, s->timer);
+	free(s->cpu_t);
+	free(s->cpu_s);
 	if (s->sp.pid) {
 		struct mt_error err = { 0 };
 
@@ -209,6 +254,21 @@ static int sng_start(enum sng_kind kind, const struct mt_params *p, struct mt_ct
 	if (rc < 0)
 		goto out;
 	s->start_ns = mono_ns() - ctx->t0_ns;
+	/* Per-phase CPU needs the loop (absent in plain unit tests: then totals only). */
+	s->cpu_t = calloc(SNG_MAX_SAMPLES, sizeof(*s->cpu_t));
+	s->cpu_s = calloc(SNG_MAX_SAMPLES, sizeof(*s->cpu_s));
+	if (!s->cpu_t || !s->cpu_s) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ctx->loop) {
+		s->loop = ctx->loop;
+		rc = mt_loop_add_timer(ctx->loop, mono_ns() + SNG_SAMPLE_NS, SNG_SAMPLE_NS,
+				       on_sample, s, &s->timer, err);
+		if (rc < 0)
+			goto out;
+	}
+	sample_cpu(s, mono_ns());
 	if (ctx->verbose > 0)
 		fprintf(stderr, "stress-ng: pid %d started in %.1f ms (log %s)\n", s->sp.pid,
 			s->sp.spawn_ns / 1e6, s->log);
@@ -268,6 +328,10 @@ static int sng_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		    si.si_pid == s->sp.pid)
 			s->early_exit = 1;
 	}
+	if (s->timer)
+		mt_loop_del_timer(s->loop, s->timer);
+	s->timer = 0;
+	sample_cpu(s, mono_ns());
 	s->stop_ns = mono_ns() - ctx->t0_ns;
 	rc = mt_spawn_stop(&s->sp, SIGINT, SNG_STOP_GRACE_NS, ctx->journal, ctx->t0_ns, err);
 	if (rc == 0 && s->early_exit &&
@@ -317,23 +381,65 @@ static int put_report(struct sng *s, const struct mt_sng_report *r, struct mt_ce
 	return 0;
 }
 
+/* stress.host.<phase>.cpu_cores and the per-second series from the CPU samples. */
+static int put_cpu(struct sng *s, struct mt_ctx *ctx)
+{
+	struct mt_dirty_hist h = { s->cpu_t, s->cpu_s, s->ncpu };
+	struct mt_cell_result *c = ctx->result;
+	struct mt_series *ser;
+	char path[96];
+	double v;
+	int rc;
+
+	for (int ph = 0; ph < MT_QOS_NPHASES; ph++) {
+		int64_t a, b;
+		int reached = mt_qos_phase_bounds(ctx->phases, ph, &a, &b) == 0;
+
+		snprintf(path, sizeof(path), "stress.host.%s.%s.cpu_cores", stressor(s->kind),
+			 mt_qos_phase_name(ph));
+		if (reached && mt_dirty_rate(&h, a, b, 500000000LL, &v) == 0)
+			rc = mt_cell_set_num(c, path, v);
+		else
+			rc = mt_cell_set_absent(c, path, reached ? "stress-ng not sampled then"
+							     : "phase not reached");
+		if (rc < 0)
+			return rc;
+	}
+	snprintf(path, sizeof(path), "stress.host.%s.cpu_cores", stressor(s->kind));
+	ser = mt_cell_series(c, path, "cores");
+	if (!ser)
+		return MT_ENOMEM;
+	for (size_t i = 1; i < s->ncpu; i++)
+		if ((rc = mt_series_add(ser, s->cpu_t[i], (s->cpu_s[i] - s->cpu_s[i - 1]) /
+							    ((s->cpu_t[i] - s->cpu_t[i - 1]) / 1e9))) < 0)
+			return rc;
+	return 0;
+}
+
 static int sng_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct sng *s = state;
 	struct mt_cell_result *c = ctx->result;
 	struct mt_sng_report r = { 0 };
-	char lerrbuf[400];
+	char lerrbuf[400], p1[64], p2[64];
 	int rc;
 
-	if (mt_cell_set_num(c, "stress.host.spawn_ms", s->sp.spawn_ns / 1e6) < 0 ||
-	    mt_cell_set_num(c, "stress.host.run_s", (s->stop_ns - s->start_ns) / 1e9) < 0) {
+	snprintf(p1, sizeof(p1), "stress.host.%s.spawn_ms", stressor(s->kind));
+	snprintf(p2, sizeof(p2), "stress.host.%s.run_s", stressor(s->kind));
+	if (mt_cell_set_num(c, p1, s->sp.spawn_ns / 1e6) < 0 ||
+	    mt_cell_set_num(c, p2, (s->stop_ns - s->start_ns) / 1e9) < 0) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ctx->phases && (rc = put_cpu(s, ctx)) < 0) {
+		rc = mt_err(err, rc, "out of memory");
 		goto out;
 	}
 	rc = mt_sng_yaml_read(s->yaml, &r, &(struct mt_error){ 0 });
 	if (rc < 0 || r.nstressors == 0) {
 		snprintf(lerrbuf, sizeof(lerrbuf), "stress-ng wrote no metrics to %s", s->yaml);
-		rc = mt_cell_set_absent(c, "stress.host.metrics", lerrbuf);
+		snprintf(p1, sizeof(p1), "stress.host.%s.report", stressor(s->kind));
+		rc = mt_cell_set_absent(c, p1, lerrbuf);
 		if (rc < 0)
 			rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;

@@ -129,11 +129,20 @@ START_TEST(host_cpu_start_stop_collect)
 	ck_assert(m->num > 0);
 	m = mt_cell_metric(ctx.result, "stress.host.cpu.bogo_ops_s_real");
 	ck_assert_ptr_nonnull(m);
+	/* no migration: all baseline; the group's CPU time over it (2 workers at 20 %) */
+	ck_assert_int_eq(mt_cell_metric(ctx.result, "stress.host.cpu.baseline.cpu_cores")->kind,
+			 MT_METRIC_NUM);
+	printf("host-cpu workers=2 load=20%%: baseline %.2f cores\n",
+	       mt_cell_metric(ctx.result, "stress.host.cpu.baseline.cpu_cores")->num);
+	ck_assert(mt_cell_metric(ctx.result, "stress.host.cpu.baseline.cpu_cores")->num > 0);
+	ck_assert(mt_cell_metric(ctx.result, "stress.host.cpu.baseline.cpu_cores")->num <= 2.5);
+	ck_assert_int_eq(mt_cell_metric(ctx.result, "stress.host.cpu.during.cpu_cores")->kind,
+			 MT_METRIC_ABSENT);
 	printf("host-cpu workers=2 load=20%%: bogo_ops %.0f, %.1f/s real, cpu/instance %.1f %%, "
 	       "spawn %.2f ms\n",
 	       mt_cell_metric(ctx.result, "stress.host.cpu.bogo_ops")->num, m->num,
 	       mt_cell_metric(ctx.result, "stress.host.cpu.cpu_usage_per_instance_pct")->num,
-	       mt_cell_metric(ctx.result, "stress.host.spawn_ms")->num);
+	       mt_cell_metric(ctx.result, "stress.host.cpu.spawn_ms")->num);
 	w->release(st);
 	mt_params_free(&p);
 	mt_journal_close(j);
