@@ -58,7 +58,7 @@ static void child(const char *file, const char *const argv[], int out_fd, int go
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	char go;
+	char go = 0;
 	int e, nul;
 
 	/* The runner's handlers (self-pipe writers) must not run here or in the program. */

@@ -193,6 +193,32 @@ START_TEST(flipped_byte_while_running)
 }
 END_TEST
 
+/* A dirtier left running (its host side died) is stopped by the next start on that state. */
+START_TEST(restart_stops_previous)
+{
+	char out[4096], path[64], st = 0;
+	int first;
+	FILE *f;
+
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--size", "1M", "--rate", "1M/s",
+			     "--state", state, NULL), 0);
+	first = (int)field(out, "pid");
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--size", "2M", "--rate", "1M/s",
+			     "--state", state, NULL), 0);
+	ck_assert_int_ne((int)field(out, "pid"), first);
+	snprintf(path, sizeof(path), "/proc/%d/stat", first);
+	f = fopen(path, "r");
+	if (f) { /* gone, or a zombie nobody reaped yet */
+		ck_assert_int_eq(fscanf(f, "%*d %*s %c", &st), 1);
+		fclose(f);
+		ck_assert_msg(st == 'Z' || st == 'X', "first dirtier %d still running (%c)", first,
+			      st);
+	}
+	ck_assert_int_eq(run(out, sizeof(out), "stop", "--state", state, NULL), 0);
+	ck_assert_double_eq(field(out, "pages"), 512);
+}
+END_TEST
+
 START_TEST(cpu_load)
 {
 	char out[4096], pf[320];
@@ -235,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, verify_while_running);
 	tcase_add_test(tc, flipped_byte);
 	tcase_add_test(tc, flipped_byte_while_running);
+	tcase_add_test(tc, restart_stops_previous);
 	tcase_add_test(tc, cpu_load);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);

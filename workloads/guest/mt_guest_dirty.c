@@ -458,6 +458,27 @@ static int detach_after_ready(_Atomic uint32_t *ready, const char *state, int *i
 	return chdir("/");
 }
 
+static int wait_exit(pid_t pid, int ms);
+
+/* A dirtier left running by an earlier run (its host side died) is stopped first: truncating
+ * its file under it would make it fault, or worse, keep writing into the new region. */
+static void stop_previous(const char *path)
+{
+	size_t len;
+	struct dirty_hdr *old = state_open(path, &len);
+	pid_t pid;
+
+	if (!old)
+		return;
+	pid = (pid_t)atomic_load(&old->pid);
+	if (atomic_load(&old->running) && pid > 1 && pid != getpid() && kill(pid, SIGTERM) == 0 &&
+	    !wait_exit(pid, 5000)) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 2000);
+	}
+	munmap(old, len);
+}
+
 int mtg_cmd_dirty(int argc, char **argv, int from)
 {
 	struct dopts o = { .state = default_dirty_state, .size = 64u << 20, .rate = 100u << 20 };
@@ -473,6 +494,7 @@ int mtg_cmd_dirty(int argc, char **argv, int from)
 		return rc;
 	npages = o.size / PAGE;
 	len = state_bytes(npages, &meta_off, &data_off);
+	stop_previous(o.state);
 	fd = open(o.state, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || ftruncate(fd, (off_t)len) < 0) {
 		fprintf(stderr, "mt-guest: %s: %s\n", o.state, strerror(errno));
