@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +21,8 @@
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "workloads/proc_spawn.h"
+
+extern char **environ;
 
 static char tmpdir[256], jfile[300];
 static struct mt_host local = { .name = "local", .kind = MT_HOST_LOCAL };
@@ -40,10 +44,14 @@ static void setup(void)
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come back to us: reaped, not zombies */
 }
 
+/* Everything under tmpdir goes (a killed runner leaves stress-ng's report dir behind). */
 static void teardown(void)
 {
-	unlink(jfile);
-	rmdir(tmpdir);
+	char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, NULL, 0);
 }
 
 /* Waits up to ms for group pgid to be gone; returns how long it took (ms) or -1. */
@@ -251,6 +259,63 @@ START_TEST(runner_sigkill_recover)
 }
 END_TEST
 
+/* The runner's exit on SIGTERM (migtorture run, the real CLI) stops stress-ng with its group
+ * and closes the journal entry. */
+START_TEST(runner_sigterm_stops_group)
+{
+	char ini[320], out[320], line[1024];
+	const char *text = "[global]\nwarmup = 60s\ncooldown = 1s\nmigrate.count = 0\n"
+			   "[cpu]\nstress = host-cpu workers=1 load=5%\n";
+	char *argv[] = { (char *)MT_BINARY, "run", ini, "-o", out, "--journal", jfile, NULL };
+	int pid = 0, st = 0;
+	pid_t runner;
+	FILE *f;
+
+	snprintf(ini, sizeof(ini), "%s/s.ini", tmpdir);
+	snprintf(out, sizeof(out), "%s/out", tmpdir);
+	f = fopen(ini, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	runner = fork();
+	ck_assert_int_ge(runner, 0);
+	if (runner == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execv(MT_BINARY, argv);
+		_exit(127);
+	}
+	/* wait for the journal's process record */
+	for (int i = 0; i < 500 && !pid; i++) {
+		usleep(10000);
+		f = fopen(jfile, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "\"kind\":\"process\"") && strstr(line, "\"pid\":"))
+				sscanf(strstr(line, "\"pid\":") + 6, "%d", &pid);
+		if (f)
+			fclose(f);
+	}
+	ck_assert_msg(pid > 1, "no stress-ng in the journal");
+	usleep(300000);
+	ck_assert(mt_spawn_group_alive(pid));
+	kill(runner, SIGTERM);
+	ck_assert_int_eq(waitpid(runner, &st, 0), runner);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 143, "runner status %d", st);
+	ck_assert(!mt_spawn_group_alive(pid));
+	ck_assert_uint_eq(open_entries(), 0);
+	{
+		char *rm[] = { "rm", "-rf", out, NULL };
+		pid_t p;
+
+		if (posix_spawnp(&p, "rm", NULL, NULL, rm, environ) == 0)
+			waitpid(p, NULL, 0);
+	}
+	unlink(ini);
+}
+END_TEST
+
 /* A missing program is a clear error and leaves no journal entry open. */
 START_TEST(missing_program)
 {
@@ -311,6 +376,7 @@ int main(void)
 	tcase_add_test(tc, host_cpu_start_stop_collect);
 	tcase_add_test(tc, runner_sigkill_pdeathsig);
 	tcase_add_test(tc, runner_sigkill_recover);
+	tcase_add_test(tc, runner_sigterm_stops_group);
 	tcase_add_test(tc, missing_program);
 	tcase_add_test(tc, exec_failure_closes_entry);
 	suite_add_tcase(s, tc);
