@@ -39,8 +39,16 @@ void mt_ga_close(struct mt_ga *ga)
 	memset(ga, 0, sizeof(*ga));
 }
 
+/* libvirt prints every error to stderr by default; ours go into mt_error instead. */
+static void quiet(void *arg, virErrorPtr e)
+{
+	(void)arg;
+	(void)e;
+}
+
 int mt_ga_attach(struct mt_ga *ga, const char *uri, const char *domain, struct mt_error *err)
 {
+	virSetErrorFunc(NULL, quiet); /* process-wide, as the libvirt driver does */
 	if (ga->conn && ((!uri && !ga->uri) || (uri && ga->uri && !strcmp(uri, ga->uri))) &&
 	    ga->domain && domain && !strcmp(domain, ga->domain))
 		return 0;

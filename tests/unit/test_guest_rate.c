@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migtorture/plugin.h"
 #include "migtorture/result.h"
 #include "workloads/guest_agent.h"
 #include "workloads/guest_rate.h"
@@ -93,6 +94,40 @@ START_TEST(agent_json)
 }
 END_TEST
 
+/* Without a guest agent: a clear skip without a domain, a clear error with one (libvirt's test
+ * driver has a domain "test" but no agent). */
+START_TEST(guest_dirty_without_agent)
+{
+	const struct mt_workload_ops *w = mt_find_workload("guest-dirty");
+	struct mt_params p = { 0 };
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_ctx ctx = { 0 };
+	char why[256] = "";
+	void *st = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(mt_find_workload("guest-cpu"));
+	ck_assert_int_eq(mt_params_parse(w->options, "size=1M rate=1M/s", 1, &p, &err), 0);
+	ctx.result = mt_run_add_cell(&run, "c");
+	ck_assert_int_eq(w->supported(&p, &ctx, why, sizeof(why)), MT_EUNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(why, "domain"));
+	ctx.domain = "test";
+	ctx.vm_uri = "test:///default";
+	ck_assert_int_eq(w->supported(&p, &ctx, why, sizeof(why)), 0);
+	rc = w->start(&p, &ctx, &st, &err);
+	ck_assert_int_lt(rc, 0);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err.msg, "guest agent") != NULL, "%s", err.msg);
+	ctx.domain = "no-such-domain";
+	ck_assert_int_eq(w->start(&p, &ctx, &st, &err), MT_EINFRA);
+	ck_assert_msg(strstr(err.msg, "no-such-domain") != NULL, "%s", err.msg);
+	mt_params_free(&p);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guest_rate");
@@ -103,6 +138,7 @@ int main(void)
 	tcase_add_test(tc, history_shift_and_rate);
 	tcase_add_test(tc, libvirt_positive_mean);
 	tcase_add_test(tc, agent_json);
+	tcase_add_test(tc, guest_dirty_without_agent);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
