@@ -10,6 +10,8 @@ static const struct mt_report_format formats[] = {
 	{ "junit", "JUnit XML: one testcase per cell and repeat", mt_report_junit },
 	{ "openmetrics", "Prometheus/OpenMetrics textfile, base units", mt_report_openmetrics },
 	{ "html", "one self-contained HTML file with inline SVG plots", mt_report_html },
+	{ "markdown", "the summary table (median ± CI) and the bytes-vs-downtime fits",
+	  mt_report_markdown },
 	{ NULL, NULL, NULL },
 };
 
@@ -23,7 +25,7 @@ const struct mt_report_format *mt_report_find(const char *name)
 
 const char *mt_report_formats(void)
 {
-	return "json, junit, openmetrics, html";
+	return "json, junit, openmetrics, html, markdown";
 }
 
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,

@@ -42,7 +42,7 @@ static const struct mt_cli_opt run_opts[] = {
 };
 
 static const struct mt_cli_opt report_opts[] = {
-	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html" },
+	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html, markdown" },
 	{ "output", 'o', "FILE", "write to FILE (atomically) instead of standard output" },
 	{ "trend", 0, "DIR", "one HTML page of key metrics over every results file in DIR "
 			     "(DIR/*.json, DIR/*/results.json), oldest first" },

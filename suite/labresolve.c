@@ -80,6 +80,30 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+int mt_labres_swap(struct mt_labres *r, struct mt_error *err)
+{
+	const struct mt_value *sv = mt_params_get(&r->migrate, "migrate.source_address");
+	const struct mt_value *dv = mt_params_get(&r->migrate, "migrate.dest_address");
+	char *st = sv && sv->text ? strdup(sv->text) : NULL;
+	char *dt = dv && dv->text ? strdup(dv->text) : NULL;
+	char *u = r->src_uri;
+	int rc = 0;
+
+	r->src_uri = r->dst_uri;
+	r->dst_uri = u;
+	if ((sv && sv->text && !st) || (dv && dv->text && !dt))
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+	else if (dt && (rc = mt_params_set(&r->migrate, r->migrate.table,
+					  "migrate.source_address", dt, 0, err)) < 0)
+		;
+	else if (st)
+		rc = mt_params_set(&r->migrate, r->migrate.table, "migrate.dest_address", st, 0,
+				   err);
+	free(st);
+	free(dt);
+	return rc < 0 ? rc : 0;
+}
+
 const struct mt_host *mt_labres_host(struct mt_labres *r, const char *name,
 				     struct mt_error *err)
 {

@@ -33,6 +33,10 @@ struct mt_labres {
  * cell uses the lab and the lab is not up (the message says how to start it). */
 int mt_labres_cell(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err);
 
+/* Turns the cell around: source and destination (URIs and the driver's migration addresses)
+ * change places, for a VM that runs on the destination when the cell starts. */
+int mt_labres_swap(struct mt_labres *r, struct mt_error *err);
+
 /* The lab host a spec names (`hosta`, `lab:hosta`, `client`, `router`, ...), or NULL with err
  * set when it is not a lab host or the lab is not up. Owned by r. */
 const struct mt_host *mt_labres_host(struct mt_labres *r, const char *name,

@@ -405,6 +405,19 @@ static void set_vm_uri(struct cellrun *c, const char *uri)
 		c->in[i].ctx.vm_uri = uri;
 }
 
+/* A driver that reports MT_EUNSUPPORTED when a hop starts or ends (libvirt refused the
+ * parameter combination only once asked, e.g. QEMU's "Postcopy is not yet compatible with
+ * multifd") skips the cell with that reason instead of failing it (DESIGN §3). */
+static int hop_unsupported(struct cellrun *c, int hop, const char *msg)
+{
+	if (!c->failed && !c->skipped) {
+		c->skipped = 1;
+		skip_reason(c, "driver %s: migration hop %d: %s", c->drv->name, hop, msg);
+	}
+	mt_loop_stop(c->loop);
+	return 0;
+}
+
 static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 {
 	struct cellrun *c = arg;
@@ -431,6 +444,8 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 		return fail(c, MT_ETIMEOUT, "migration hop %d did not finish within %.0f s and was "
 			    "aborted%s%s", c->hop, secs(c->cell->migrate_timeout_ns),
 			    rc < 0 ? ": " : "", rc < 0 ? err.msg : "");
+	if (rc == MT_EUNSUPPORTED)
+		return hop_unsupported(c, c->hop, err.msg);
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", c->hop, err.msg);
 	c->hops_done++;
@@ -507,6 +522,8 @@ static int hop_start(struct cellrun *c, int hop, struct mt_error *err)
 	if (rc < 0) {
 		if (err->code == 0)
 			mt_err(err, rc, "start failed (%s)", mt_err_name(rc));
+		if (rc == MT_EUNSUPPORTED)
+			return hop_unsupported(c, hop, err->msg);
 		return fail(c, rc, "migration hop %d: %s", hop, err->msg);
 	}
 	now = mt_loop_now(c->loop);
@@ -833,6 +850,36 @@ static void cell_teardown(struct cellrun *c)
 	c->dstate = NULL;
 }
 
+/* Starts the cell from wherever the VM runs: a one-hop cell leaves it on the destination, so
+ * the next cell migrates it back (dest → source) rather than failing. The driver is prepared
+ * again with the roles swapped; the direction is recorded. */
+static int orient(struct cellrun *c, struct mt_error *err)
+{
+	int where = 0, rc;
+
+	if (!c->drv->locate || !c->lab.src_uri || !c->lab.dst_uri)
+		return 0;
+	rc = c->drv->locate(c->dstate, c->lab.src_uri, c->lab.dst_uri, &where, err);
+	if (rc < 0)
+		return fail(c, rc, "driver %s: %s", c->drv->name, err->msg);
+	mt_cell_set_str(c->res, "migration.direction", where ? "dest->source" : "source->dest");
+	if (!where)
+		return 0;
+	if (c->drv->release)
+		c->drv->release(c->dstate);
+	c->dstate = NULL;
+	c->prepared = 0;
+	if ((rc = mt_labres_swap(&c->lab, err)) < 0)
+		return fail(c, rc, "%s", err->msg);
+	rc = c->drv->prepare(&c->lab.migrate, &c->dctx, &c->dstate, err);
+	if (rc < 0)
+		return fail(c, rc, "driver %s: prepare: %s", c->drv->name, err->msg);
+	c->prepared = 1;
+	mt_cell_add_event(c->res, -1, 0, "migrate.orient",
+			  "the VM runs on the destination: this cell migrates it back", 0);
+	return 0;
+}
+
 /* How often the progress line is refreshed while a cell runs. */
 #define MT_RUN_PROGRESS_NS (250 * 1000000LL)
 
@@ -900,6 +947,8 @@ static void run_cell(struct runner *r, size_t index)
 			goto teardown;
 		}
 		c.prepared = 1;
+		if (orient(&c, &err) < 0)
+			goto teardown;
 	}
 	c.t0 = mt_loop_now(c.loop);
 	mt_journal_set_t0(r->journal, c.t0);

@@ -135,6 +135,10 @@ struct mt_driver_ops {
 	int (*abort)(void *state, struct mt_error *err);
 	/* End of cell: where the VM is, and any last metrics. */
 	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
+	/* Optional: which of two hosts (URIs) runs the domain now — *where = 0 for a, 1 for b —
+	 * or MT_ENOTFOUND with the reason. The runner asks before the first hop so that a cell
+	 * starts from wherever the VM is (a one-hop cell leaves it on the destination). */
+	int (*locate)(void *state, const char *a, const char *b, int *where, struct mt_error *err);
 	void (*release)(void *state);
 };
 

@@ -51,6 +51,10 @@ int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *er
 int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
 		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err);
 
+/* Markdown: per cell the median ± CI95 of migration time, the three downtimes, bytes and QoS
+ * during migration, then fits of downtime and migration time against transferred bytes. */
+int mt_report_markdown(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
 /* One HTML page of key metrics across runs (e.g. many nights): runs are sorted in place by
  * start time; per key metric one plot with a line per cell name (median over repeats). */
 int mt_report_trend(struct mt_run_result *runs, size_t nruns, FILE *f, struct mt_error *err);

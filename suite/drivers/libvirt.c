@@ -3,8 +3,10 @@
  * Life cycle (plugin.h): prepare → start(hop) → poll… → done_fd readable → finish → … → collect
  * → release. virDomainMigrateToURI3 (p2p) / virDomainMigrate3 (direct) block for the whole
  * migration, so each hop runs in a driver thread that writes an eventfd (done_fd) when it
- * returns. Statistics are read from the runner's loop thread in poll() (virDomainGetJobStats;
- * libvirt connections are thread-safe and answer job queries during a migration). Domain events
+ * returns. Job statistics are sampled every MT_LV_SAMPLE_NS by a second per-hop thread
+ * (virDomainGetJobStats can block for seconds while QEMU completes the migration — measured 1.8 s
+ * on the lab — and the loop must keep probing meanwhile); poll() on the loop thread only drains
+ * the samples into series and acts on them (max downtime, post-copy switch). Domain events
  * (MIGRATION_ITERATION, JOB_COMPLETED) arrive in libvirt's event thread (libvirt_events.c) and
  * are buffered under a mutex until poll/finish consume them.
  *
@@ -28,6 +30,8 @@
 #include "migtorture/units.h"
 
 #define MAX_ITER_EVENTS 256
+#define MAX_SAMPLES 128                     /* queued job-stats samples (poll drains) */
+#define MT_LV_SAMPLE_NS (50 * 1000000LL)    /* ≤ 50 ms between samples (issue 5) */
 
 struct lv_conn {
 	char *uri;
@@ -55,11 +59,18 @@ struct lv_state {
 	int64_t t_start_ns, t_end_ns;
 	int downtime_applied, postcopy_started, aborted;
 	int64_t postcopy_t_ns, abort_t_ns;
-	double last_remaining, last_dirty, last_Bps, last_iter, page_size;
+	double last_processed, last_remaining, last_dirty, last_Bps, last_iter, page_size;
 
 	/* written by the worker thread before it signals efd */
 	int mig_rc, vir_code;
 	char vir_msg[768];
+
+	/* the stats thread of the running hop; its samples are queued under mu */
+	pthread_t stats_thread;
+	int have_stats_thread, stats_failed;
+	atomic_int stats_stop;
+	struct { int64_t t_ns; virTypedParameterPtr p; int n; } samples[MAX_SAMPLES];
+	int nsamples, samples_lost;
 
 	/* written by the event thread under mu */
 	int ev_iteration;
@@ -225,6 +236,56 @@ static void *migrate_thread(void *arg)
 	return NULL;
 }
 
+/* Stats thread: one job-stats sample every MT_LV_SAMPLE_NS while the hop runs, stamped with
+ * the midpoint of the query (the figures describe the moment libvirt answered). */
+static void *stats_thread(void *arg)
+{
+	struct lv_state *s = arg;
+	int64_t next = mt_now_ns();
+
+	while (!atomic_load(&s->stats_stop)) {
+		virTypedParameterPtr p = NULL;
+		int n = 0, type = VIR_DOMAIN_JOB_NONE;
+		int64_t a = mt_now_ns(), b;
+		struct timespec ts;
+
+		if (virDomainGetJobStats(s->dom, &type, &p, &n, 0) == 0 &&
+		    type != VIR_DOMAIN_JOB_NONE) {
+			b = mt_now_ns();
+			pthread_mutex_lock(&s->mu);
+			if (s->nsamples < MAX_SAMPLES) {
+				s->samples[s->nsamples].t_ns = a + (b - a) / 2;
+				s->samples[s->nsamples].p = p;
+				s->samples[s->nsamples].n = n;
+				s->nsamples++;
+				p = NULL;
+			} else {
+				s->samples_lost++;
+			}
+			pthread_mutex_unlock(&s->mu);
+		}
+		if (p)
+			virTypedParamsFree(p, n);
+		next += MT_LV_SAMPLE_NS;
+		if (next < mt_now_ns())
+			next = mt_now_ns() + MT_LV_SAMPLE_NS; /* a slow query: no burst to catch up */
+		ts.tv_sec = next / 1000000000LL;
+		ts.tv_nsec = next % 1000000000LL;
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	return NULL;
+}
+
+static void stats_thread_stop(struct lv_state *s)
+{
+	if (!s->have_stats_thread)
+		return;
+	atomic_store(&s->stats_stop, 1);
+	pthread_join(s->stats_thread, NULL);
+	s->have_stats_thread = 0;
+}
+
 /* --- ops --- */
 
 static int lv_check(const struct mt_params *p, struct mt_error *err)
@@ -301,11 +362,15 @@ static void hop_reset(struct lv_state *s)
 	s->running = s->have_thread = 0;
 	s->downtime_applied = s->postcopy_started = s->aborted = 0;
 	s->postcopy_t_ns = s->abort_t_ns = -1;
-	s->last_remaining = s->last_dirty = s->last_Bps = s->last_iter = NAN;
+	s->last_processed = s->last_remaining = s->last_dirty = s->last_Bps = s->last_iter = NAN;
 	s->mig_rc = 0;
 	s->vir_code = 0;
 	s->vir_msg[0] = '\0';
 	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < s->nsamples; i++)
+		virTypedParamsFree(s->samples[i].p, s->samples[i].n);
+	s->nsamples = s->samples_lost = 0;
+	s->stats_failed = 0;
 	s->ev_iteration = 0;
 	s->niters = s->iters_lost = 0;
 	if (s->done_params)
@@ -362,12 +427,16 @@ static int lv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
 		goto out;
 	}
 	s->t_start_ns = mt_now_ns();
-	if (pthread_create(&s->thread, NULL, migrate_thread, s) != 0) {
+	if (mt_lv_thread_start(&s->thread, migrate_thread, s, 0) != 0) {
 		rc = mt_err(err, MT_EINFRA, "libvirt driver: cannot start the migration thread");
 		goto out;
 	}
 	s->have_thread = 1;
 	s->running = 1;
+	atomic_store(&s->stats_stop, 0);
+	/* Without the stats thread the hop still runs, unsampled: finish() says so. */
+	s->have_stats_thread = mt_lv_thread_start(&s->stats_thread, stats_thread, s, 0) == 0;
+	s->stats_failed = !s->have_stats_thread;
 	*done_fd = s->efd;
 out:
 	return rc;
@@ -417,32 +486,65 @@ static void maybe_postcopy(struct lv_state *s, struct mt_ctx *ctx, int64_t now_n
 				  rc < 0 ? MT_EINFRA : 0);
 }
 
-static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
+/* Records one job-stats sample (series, "last seen" figures) and acts on it. */
+static void consume_sample(struct lv_state *s, struct mt_ctx *ctx, int64_t t_ns,
+			   virTypedParameterPtr p, int n)
 {
-	struct lv_state *s = state;
-	virTypedParameterPtr p = NULL;
-	int n = 0, type = VIR_DOMAIN_JOB_NONE;
 	double v;
 
-	if (!s->running)
-		return 0;
-	drain_iterations(s, ctx);
-	/* A failed query (job just ended, daemon busy) loses one sample, not the cell. */
-	if (virDomainGetJobStats(s->dom, &type, &p, &n, 0) < 0 || type == VIR_DOMAIN_JOB_NONE)
-		goto out;
 	if (ctx && ctx->result)
-		mt_lv_record_sample(ctx->result, now_ns - ctx->t0_ns, p, n);
-	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
-		s->last_remaining = v;
-	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &v) == 0)
-		s->last_dirty = v;
-	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &v) == 0)
-		s->last_Bps = v;
+		mt_lv_record_sample(ctx->result, t_ns - ctx->t0_ns, p, n);
+	/* The "last seen" figures for a failed or aborted hop's message: only from samples taken
+	 * while memory was moving (a job in setup, or one that just failed, reports zeros). */
+	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &v) == 0 && v > 0) {
+		s->last_processed = v;
+		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
+			s->last_remaining = v;
+		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &v) == 0)
+			s->last_dirty = v;
+		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &v) == 0)
+			s->last_Bps = v;
+	}
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &v) == 0)
 		s->last_iter = v;
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &v) == 0 && v > 0)
 		s->page_size = v;
-	if (s->cfg.max_downtime_ns >= 0 && !s->downtime_applied) {
+}
+
+/* Moves the stats thread's queued samples into the cell, oldest first. */
+static void drain_samples(struct lv_state *s, struct mt_ctx *ctx)
+{
+	for (;;) {
+		virTypedParameterPtr p;
+		int64_t t;
+		int n;
+
+		pthread_mutex_lock(&s->mu);
+		if (!s->nsamples) {
+			pthread_mutex_unlock(&s->mu);
+			return;
+		}
+		t = s->samples[0].t_ns;
+		p = s->samples[0].p;
+		n = s->samples[0].n;
+		memmove(&s->samples[0], &s->samples[1], (size_t)(s->nsamples - 1) *
+			sizeof(s->samples[0]));
+		s->nsamples--;
+		pthread_mutex_unlock(&s->mu);
+		consume_sample(s, ctx, t, p, n);
+		virTypedParamsFree(p, n);
+	}
+}
+
+static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
+{
+	struct lv_state *s = state;
+
+	if (!s->running)
+		return 0;
+	drain_iterations(s, ctx);
+	drain_samples(s, ctx);
+	if (s->cfg.max_downtime_ns >= 0 && !s->downtime_applied && !isnan(s->last_iter)) {
 		int rc = set_max_downtime(s);
 
 		s->downtime_applied = 1;
@@ -453,9 +555,6 @@ static int lv_poll(void *state, struct mt_ctx *ctx, int64_t now_ns)
 					  rc < 0 ? MT_EINFRA : 0);
 	}
 	maybe_postcopy(s, ctx, now_ns);
-out:
-	if (p)
-		virTypedParamsFree(p, n);
 	return 0;
 }
 
@@ -549,17 +648,26 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	if (!s->have_thread)
 		return mt_err(err, MT_EINVAL, "libvirt driver: finish without a running hop");
 	pthread_join(s->thread, NULL);
+	stats_thread_stop(s);
 	/* Already drained by the runner, or not: the join settled it either way. */
 	(void)!read(s->efd, &val, sizeof(val));
 	s->have_thread = 0;
 	s->running = 0;
 	drain_iterations(s, ctx);
+	drain_samples(s, ctx);
+	if (r && s->stats_failed)
+		mt_cell_add_event(r, -1, mt_now_ns() - ctx->t0_ns, "migrate.stats",
+				  "could not start the statistics thread: no samples", MT_EINFRA);
 	if (s->hop == 0) {
 		snprintf(prefix, sizeof(prefix), "migration.");
 		snprintf(dt_prefix, sizeof(dt_prefix), "downtime.");
 	} else {
 		snprintf(prefix, sizeof(prefix), "migration.hop%d.", s->hop);
 		snprintf(dt_prefix, sizeof(dt_prefix), "downtime.hop%d.", s->hop);
+	}
+	if (r && s->samples_lost) {
+		snprintf(path, sizeof(path), "%sstats_samples_lost", prefix);
+		mt_cell_set_num(r, path, s->samples_lost);
 	}
 	if (r) {
 		snprintf(path, sizeof(path), "%sdriver_elapsed_ms", prefix);
@@ -591,6 +699,11 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		mt_cell_set_str(r, path, s->vir_msg);
 		snprintf(path, sizeof(path), "%sfinal_host", prefix);
 		record_final_host(s, r, path);
+		snprintf(path, sizeof(path), "%slast_processed_bytes", prefix);
+		if (isnan(s->last_processed))
+			mt_cell_set_absent(r, path, "no memory was copied before the hop ended");
+		else
+			mt_cell_set_num(r, path, s->last_processed);
 		if (!isnan(s->last_remaining)) {
 			snprintf(path, sizeof(path), "%slast_remaining_bytes", prefix);
 			mt_cell_set_num(r, path, s->last_remaining);
@@ -600,7 +713,11 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			mt_cell_set_num(r, path, s->last_dirty);
 		}
 	}
-	if (s->aborted) {
+	if (s->aborted && isnan(s->last_processed)) {
+		rc = mt_err(err, MT_ETIMEOUT, "aborted after %.1f s, before any memory was copied "
+			    "(libvirt: %s)", (double)(s->abort_t_ns - s->t_start_ns) / 1e9,
+			    s->vir_msg);
+	} else if (s->aborted) {
 		char rem[32] = "?", dirty[32] = "?";
 
 		if (!isnan(s->last_remaining))
@@ -612,9 +729,8 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			    "aborted after %.1f s: last remaining %s at %s dirty rate (libvirt: %s)",
 			    (double)(s->abort_t_ns - s->t_start_ns) / 1e9, rem, dirty, s->vir_msg);
 	} else {
-		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg),
-			    "migration hop %d %s → %s: %s", s->hop, s->from->uri, s->to->uri,
-			    s->vir_msg);
+		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg), "%s → %s: %s",
+			    s->from->uri, s->to->uri, s->vir_msg);
 	}
 out:
 	if (p)
@@ -657,6 +773,40 @@ static int lv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	return 0;
 }
 
+/* Where the domain runs: asks both hosts (an inactive definition left behind by a migration
+ * without undefine_source does not count). */
+static int lv_locate(void *state, const char *a, const char *b, int *where, struct mt_error *err)
+{
+	struct lv_state *s = state;
+	const char *uris[2] = { a, b };
+	char why[512] = "";
+	int found = -1, rc;
+
+	for (int i = 0; i < 2; i++) {
+		struct lv_conn *c;
+		virDomainPtr d;
+
+		if (!uris[i])
+			continue;
+		if ((rc = conn_get(s, uris[i], &c, err)) != 0)
+			return rc;
+		d = virDomainLookupByName(c->conn, s->domain);
+		if (!d) {
+			/* keep libvirt's own words ("Domain not found: ...") for the message */
+			snprintf(why, sizeof(why), ": %s", virGetLastErrorMessage());
+			continue;
+		}
+		if (virDomainIsActive(d) == 1 && found < 0)
+			found = i;
+		virDomainFree(d);
+	}
+	if (found < 0)
+		return mt_err(err, MT_ENOTFOUND, "domain '%s' runs on neither %s nor %s%s",
+			      s->domain, a ? a : "?", b ? b : "?", why);
+	*where = found;
+	return 0;
+}
+
 static void lv_release(void *state)
 {
 	struct lv_state *s = state;
@@ -670,6 +820,7 @@ static void lv_release(void *state)
 		pthread_join(s->thread, NULL);
 		s->have_thread = 0;
 	}
+	stats_thread_stop(s);
 	hop_reset(s);
 	if (s->efd >= 0)
 		close(s->efd);
@@ -690,5 +841,6 @@ const struct mt_driver_ops mt_driver_libvirt = {
 	.finish = lv_finish,
 	.abort = lv_abort,
 	.collect = lv_collect,
+	.locate = lv_locate,
 	.release = lv_release,
 };

@@ -7,6 +7,7 @@
  * connection is opened; the thread lives until the process exits.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "libvirt_priv.h"
@@ -32,10 +33,26 @@ static void quiet_errors(void *opaque, virErrorPtr e)
 	(void)e;
 }
 
+int mt_lv_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	if (detached)
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 static void init_once(void)
 {
 	pthread_t t;
-	pthread_attr_t attr;
 
 	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
 		init_rc = MT_EINFRA;
@@ -44,13 +61,10 @@ static void init_once(void)
 		return;
 	}
 	virSetErrorFunc(NULL, quiet_errors);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, event_thread, NULL) != 0) {
+	if (mt_lv_thread_start(&t, event_thread, NULL, 1) != 0) {
 		init_rc = MT_EINFRA;
 		snprintf(init_msg, sizeof(init_msg), "libvirt event loop: cannot start thread");
 	}
-	pthread_attr_destroy(&attr);
 }
 
 int mt_lv_events_init(struct mt_error *err)

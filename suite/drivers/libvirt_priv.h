@@ -12,6 +12,7 @@
 #ifndef MT_DRIVERS_LIBVIRT_PRIV_H
 #define MT_DRIVERS_LIBVIRT_PRIV_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,9 @@ int mt_lv_record_sample(struct mt_cell_result *c, int64_t t_ns, const virTypedPa
 int mt_lv_params_copy(const virTypedParameter *src, int n, virTypedParameterPtr *dst, int *ndst);
 
 /* --- libvirt_events.c --- */
+/* pthread_create with every signal blocked in the new thread: the runner takes SIGINT/SIGTERM
+ * through a signalfd, which only works when no thread can receive them. 0 or an errno. */
+int mt_lv_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached);
 /* Registers libvirt's default event implementation and starts its thread, once per process.
  * Must run before the first connection is opened. */
 int mt_lv_events_init(struct mt_error *err);

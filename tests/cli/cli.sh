@@ -2,7 +2,7 @@
 # tests/cli/cli.sh NAME MIGTORTURE SRCDIR — one CLI behaviour per NAME; exit 0 pass, 1 fail,
 # 77 skip (with the reason printed).
 set -u
-name=$1 mt=$2 src=$3
+name=$1 mt=$2 src=$3 bld=${4:-}
 tmp=$(mktemp -d /tmp/mt-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -100,6 +100,10 @@ report_roundtrip)
   expect_rc 0 "$mt" report "$tmp/a.json" --format json -o "$tmp/b.json"
   cmp "$tmp/a.json" "$tmp/b.json" || fail "report json is not a fixed point"
   expect_rc 2 "$mt" report "$f" --format pdf
+  expect_rc 0 "$mt" report "$f" --format markdown
+  grep -q "^| no-video/fault=none | 2 (2/0/0/0) | 1018" "$tmp/out" ||
+    fail "markdown table lacks the median migration time of no-video/fault=none: $(head -4 "$tmp/out")"
+  grep -q "hypervisor_downtime_ms vs transferred" "$tmp/out" || fail "markdown lacks the fit"
   # two shards join into one run with the cells of both
   expect_rc 0 "$mt" report "$f" "$f" --format junit -o "$tmp/joined.xml"
   [ "$(grep -c '<testcase ' "$tmp/joined.xml")" -eq $((2 * $(grep -c '"repeat":' "$f"))) ] ||
@@ -161,6 +165,25 @@ report_trend)
   [ "$(grep -c '<polyline' "$tmp/trend.html")" -ge 4 ] || fail "trend has too few lines"
   mkdir "$tmp/empty"
   expect_rc 2 "$mt" report --trend "$tmp/empty"
+  ;;
+install)
+  expect_rc 0 cmake --install "$bld" --prefix "$tmp/prefix"
+  for f in bin/migtorture include/migtorture/plugin.h include/migtorture/scenario.h \
+           share/man/man1/migtorture.1 share/migtorture/scenarios/seed.ini \
+           share/migtorture/lab/mt-lab; do
+    [ -e "$tmp/prefix/$f" ] || fail "cmake --install did not install $f"
+  done
+  pc=$(find "$tmp/prefix" -name migtorture.pc | head -n 1)
+  [ -n "$pc" ] || fail "no migtorture.pc installed"
+  PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --libs migtorture | grep -q -- -lmigtorture ||
+    fail "pkg-config migtorture does not give -lmigtorture"
+  lib=$(find "$tmp/prefix" -name libmigtorture.a | head -n 1)
+  [ -n "$lib" ] || fail "no libmigtorture.a installed"
+  # a plugin author's program compiles against the installed headers alone
+  printf '#include <migtorture/plugin.h>\nint main(void){return mt_find_driver("x") != 0;}\n' >"$tmp/p.c"
+  cc -std=c11 -D_GNU_SOURCE -I"$tmp/prefix/include" -c "$tmp/p.c" -o "$tmp/p.o" ||
+    fail "the installed headers do not compile on their own"
+  "$tmp/prefix/bin/migtorture" --version >/dev/null || fail "installed binary does not run"
   ;;
 recover_empty)
   expect_rc 0 "$mt" recover --journal "$tmp/journal"

@@ -5,11 +5,14 @@
  * Performs HOPS ping-pong hops (even: source → dest, odd: back) exactly as the runner would:
  * prepare, start, poll every 50 ms until done_fd is readable, finish; then collect. Prints the
  * cell's metrics and series sizes; MT_TRY_JSON=FILE also writes the cell as results.json.
- * MT_TRY_TIMEOUT=SECONDS aborts a hop that runs longer (default 120).
+ * MT_TRY_TIMEOUT=SECONDS aborts a hop that runs longer (default 120). The last line,
+ * "cpu_ms N wall_ms M", is this process's CPU and wall time for the hops (bench/driver-overhead
+ * uses it for the cost of the stats polling).
  * Exit status: 0 all hops succeeded, 1 a hop failed, 77 a hop was skipped (unsupported),
  * 2 usage.
  */
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,12 @@ static int run_hops(const struct mt_driver_ops *d, void *state, struct mt_ctx *c
 	return rc;
 }
 
+static double cpu_ms(const struct rusage *r)
+{
+	return (r->ru_utime.tv_sec + r->ru_stime.tv_sec) * 1e3 +
+	       (r->ru_utime.tv_usec + r->ru_stime.tv_usec) / 1e3;
+}
+
 int main(int argc, char **argv)
 {
 	const struct mt_driver_ops *d = mt_find_driver("libvirt");
@@ -62,6 +71,8 @@ int main(int argc, char **argv)
 	char params[4096] = "", why[512] = "", *json;
 	void *state = NULL;
 	const char *t = getenv("MT_TRY_TIMEOUT");
+	struct rusage ru0, ru1;
+	double wall_ms = 0;
 	int rc, hops;
 
 	if (argc < 5 || !d) {
@@ -94,7 +105,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctx.t0_ns = mt_now_ns();
+	getrusage(RUSAGE_SELF, &ru0);
 	rc = run_hops(d, state, &ctx, argv[1], argv[2], hops, t ? atof(t) : 120.0);
+	getrusage(RUSAGE_SELF, &ru1);
+	wall_ms = (double)(mt_now_ns() - ctx.t0_ns) / 1e6;
 	if (d->collect(state, &ctx, &err))
 		printf("collect: %s\n", err.msg);
 	for (size_t i = 0; i < cell->nmetrics; i++) {
@@ -120,6 +134,7 @@ int main(int argc, char **argv)
 		}
 		free(json);
 	}
+	printf("cpu_ms %.1f wall_ms %.1f\n", cpu_ms(&ru1) - cpu_ms(&ru0), wall_ms);
 out:
 	if (state)
 		d->release(state);

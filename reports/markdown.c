@@ -1,0 +1,106 @@
+/* markdown.c — `report --format markdown`: the seed question's table, for docs and pull
+ * requests. Per cell name the median ± 95 % CI over its judged repeats of migration time, the
+ * three downtimes, bytes transferred and QoS during the migration; then least-squares fits of
+ * downtime and migration time against transferred bytes across every cell and repeat — the
+ * thesis' finding ("more transferred data, longer downtime and migration time") as numbers.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "migtorture/report.h"
+#include "migtorture/summary.h"
+
+static const struct {
+	const char *path;
+	const char *title;
+	double scale; /* display = value × scale */
+} cols[] = {
+	{ "migration.total_time_ms", "migration time (ms)", 1 },
+	{ "downtime.hypervisor_downtime_ms", "hypervisor downtime (ms)", 1 },
+	{ "downtime.guest_stall_ms", "guest stall (ms)", 1 },
+	{ "downtime.network_outage_ms", "network outage (ms)", 1 },
+	{ "migration.transferred_bytes", "transferred (MiB)", 1.0 / 1048576 },
+	{ "qos.during.rtt_ms.p50", "delay p50 during (ms)", 1 },
+	{ "qos.during.jitter_ms", "jitter during (ms)", 1 },
+	{ "qos.during.loss_pct", "loss during (%)", 1 },
+	{ "qos.during.video.throughput_bps.mean", "video goodput during (Mbit/s)", 1e-6 },
+	{ "qos.baseline.video.throughput_bps.mean", "video goodput before (Mbit/s)", 1e-6 },
+	{ "qos.during.stream.stall_ms", "stream stall during (ms)", 1 },
+	{ "qos.during.page.load_ms.p50", "page load p50 during (ms)", 1 },
+};
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+
+static const struct mt_metric_summary *find(const struct mt_cell_summary *c, const char *path)
+{
+	for (size_t i = 0; i < c->nmetrics; i++)
+		if (!strcmp(c->metrics[i].path, path))
+			return &c->metrics[i];
+	return NULL;
+}
+
+/* A cell text with the table's separator escaped. */
+static void cell_text(const char *s, FILE *f)
+{
+	for (; s && *s; s++)
+		fputs(*s == '|' ? "\\|" : (char[]){ *s, 0 }, f);
+}
+
+int mt_report_markdown(const struct mt_run_result *run, FILE *f, struct mt_error *err)
+{
+	struct mt_run_summary sum = { 0 };
+	static const char *const fits[][2] = {
+		{ "migration.transferred_bytes", "downtime.hypervisor_downtime_ms" },
+		{ "migration.transferred_bytes", "migration.total_time_ms" },
+		{ "migration.transferred_bytes", "downtime.network_outage_ms" },
+	};
+	int rc = mt_run_summarise(run, &sum, err);
+
+	if (rc)
+		goto out;
+	fprintf(f, "| cell | repeats (pass/fail/skip/error) |");
+	for (size_t k = 0; k < NCOLS; k++)
+		fprintf(f, " %s |", cols[k].title);
+	fputs("\n|---|---|", f);
+	for (size_t k = 0; k < NCOLS; k++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (size_t i = 0; i < sum.ncells; i++) {
+		const struct mt_cell_summary *c = &sum.cells[i];
+
+		fputs("| ", f);
+		cell_text(c->name, f);
+		fprintf(f, " | %zu (%zu/%zu/%zu/%zu) |", c->repeats, c->pass, c->fail, c->skip,
+			c->error);
+		for (size_t k = 0; k < NCOLS; k++) {
+			const struct mt_metric_summary *m = find(c, cols[k].path);
+
+			if (!m || !m->s.n) {
+				fputs(" – |", f);
+				continue;
+			}
+			fprintf(f, " %.4g", m->s.median * cols[k].scale);
+			if (isfinite(m->s.ci95))
+				fprintf(f, " ± %.2g", m->s.ci95 * cols[k].scale);
+			fputs(" |", f);
+		}
+		fputc('\n', f);
+	}
+	fputs("\nMedian over the judged repeats ± half-width of the 95 % confidence interval of "
+	      "the mean (Student t).\n\n| fit (least squares over every cell and repeat) | slope "
+	      "| intercept | r² | points |\n|---|---:|---:|---:|---:|\n", f);
+	for (size_t i = 0; i < sizeof(fits) / sizeof(fits[0]); i++) {
+		double slope = NAN, icpt = NAN, r2 = NAN;
+		size_t n = 0;
+
+		mt_run_fit(run, fits[i][0], fits[i][1], &slope, &icpt, &r2, &n);
+		/* per MiB reads better than per byte */
+		fprintf(f, "| %s vs transferred | %.4g ms/MiB | %.4g ms | %.3f | %zu |\n",
+			fits[i][1], slope * 1048576, icpt, r2, n);
+	}
+out:
+	mt_run_summary_free(&sum);
+	if (!rc && ferror(f))
+		rc = mt_err(err, MT_EIO, "writing the Markdown report failed");
+	return rc;
+}

@@ -1,0 +1,119 @@
+/* test_libvirt_runner.c — the runner with the real libvirt driver, offline (test:///default).
+ *
+ * test:///default cannot migrate, so this proves the plumbing between the runner and the
+ * driver, not migration: a hop libvirt refuses is a SKIP carrying libvirt's words, a
+ * combination refused up front is a skip too, a missing domain is an ERROR with libvirt's
+ * message, and the cell records where the domain is (migration.final_host).
+ */
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migtorture/result.h"
+#include "migtorture/runner.h"
+#include "migtorture/scenario.h"
+
+static const char scenario[] =
+	"[global]\n"
+	"driver = libvirt\n"
+	"source = test:///default\n"
+	"dest = test:///default\n"
+	"domain = test\n"
+	"warmup = 0s\n"
+	"cooldown = 0s\n"
+	"migrate.count = 2\n"
+	"migrate.bandwidth = 16MiB/s\n"
+	"[refused-by-libvirt]\n"
+	"[refused-up-front]\n"
+	"migrate.postcopy = on\n"
+	"migrate.tunnelled = yes\n"
+	"[no-domain]\n"
+	"domain = no-such-vm\n";
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	remove(path); /* best effort: keep walking */
+	return 0;
+}
+
+static const struct mt_cell_result *cell(const struct mt_run_result *run, const char *section)
+{
+	for (size_t i = 0; i < run->ncells; i++)
+		if (run->cells[i].section && strcmp(run->cells[i].section, section) == 0)
+			return &run->cells[i];
+	ck_abort_msg("no cell of section %s", section);
+	return NULL;
+}
+
+START_TEST(skips_and_errors_keep_libvirt_words)
+{
+	char dir[] = "/tmp/mt-lv-runner-XXXXXX", journal[512], out[512];
+	struct mt_scenario *s = NULL;
+	struct mt_plan *plan = NULL;
+	struct mt_plan_opts po = { .seed = 1 };
+	struct mt_run_opts ro = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_error err = { 0 };
+	const struct mt_cell_result *c;
+	const struct mt_metric *m;
+	int rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(journal, sizeof(journal), "%s/journal", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert_msg(mt_scenario_load_buffer(scenario, strlen(scenario), "test.ini", &s, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(mt_plan_build(s, &po, &plan, &err) == 0, "%s", err.msg);
+	ro.outdir = out;
+	ro.journal_path = journal;
+	ro.verbose = -1;
+	rc = mt_run_plan(s, plan, &ro, &run, &err);
+	/* one error cell: infrastructure */
+	ck_assert_int_eq(rc, MT_EXIT_INFRA);
+
+	c = cell(&run, "refused-by-libvirt");
+	ck_assert_int_eq(c->verdict, MT_VERDICT_SKIP);
+	ck_assert_ptr_nonnull(strstr(c->reason, "p2p migration is not supported"));
+	m = mt_cell_metric(c, "migration.final_host");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->str, "test:///default");
+
+	c = cell(&run, "refused-up-front");
+	ck_assert_int_eq(c->verdict, MT_VERDICT_SKIP);
+	ck_assert_ptr_nonnull(strstr(c->reason,
+				     "post-copy is not supported with tunnelled migration"));
+
+	c = cell(&run, "no-domain");
+	ck_assert_int_eq(c->verdict, MT_VERDICT_ERROR);
+	ck_assert_ptr_nonnull(strstr(c->reason, "no-such-vm"));
+	ck_assert_ptr_nonnull(strstr(c->reason, "not found"));
+
+	mt_run_result_free(&run);
+	mt_plan_free(plan);
+	mt_scenario_free(s);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); /* our own mkdtemp folder */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("libvirt_runner");
+	TCase *t = tcase_create("core");
+	SRunner *r;
+	int failed;
+
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, skips_and_errors_keep_libvirt_words);
+	suite_add_tcase(s, t);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
