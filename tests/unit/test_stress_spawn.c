@@ -158,6 +158,75 @@ START_TEST(host_cpu_start_stop_collect)
 }
 END_TEST
 
+/* Starts kind with params, runs ~1 s, stops; returns stop's rc, the cell in *run. */
+static int run_kind(const char *kind, const char *params, struct mt_run_result *run,
+		    struct mt_error *err)
+{
+	const struct mt_workload_ops *w = mt_find_workload(kind);
+	struct mt_params p = { 0 };
+	struct mt_phases ph = { -1, -1, -1 };
+	struct mt_ctx ctx = { 0 };
+	struct mt_journal *j;
+	void *st = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(mt_params_parse(w->options, params, 1, &p, err), 0);
+	ck_assert_int_eq(mt_journal_open(jfile, &j, err), 0);
+	ctx.journal = j;
+	ctx.host = &local;
+	ctx.result = mt_run_add_cell(run, kind);
+	ctx.t0_ns = mono();
+	ctx.phases = &ph;
+	ck_assert_msg(w->start(&p, &ctx, &st, err) == 0, "%s", err->msg);
+	usleep(1200000);
+	rc = w->stop(st, &ctx, err);
+	if (rc == 0)
+		ck_assert_msg(w->collect(st, &ctx, err) == 0, "%s", err->msg);
+	w->release(st);
+	mt_params_free(&p);
+	mt_journal_close(j);
+	return rc;
+}
+
+START_TEST(host_vm_and_memrate)
+{
+	struct mt_run_result run = { 0 };
+	struct mt_error err = { 0 };
+	const struct mt_metric *m;
+
+	ck_assert_msg(run_kind("host-vm", "bytes=8M method=write64", &run, &err) == 0, "%s",
+		      err.msg);
+	m = mt_cell_metric(&run.cells[0], "stress.host.vm.bogo_ops");
+	ck_assert(m && m->kind == MT_METRIC_NUM && m->num > 0);
+	ck_assert_msg(run_kind("host-memrate", "rate=16M/s bytes=4M", &run, &err) == 0, "%s",
+		      err.msg);
+	m = mt_cell_metric(&run.cells[1], "stress.host.memrate.achieved_ratio");
+	ck_assert(m && m->kind == MT_METRIC_NUM);
+	printf("host-memrate rate=16M/s: achieved %.2f MiB/s (ratio %.3f)\n",
+	       mt_cell_metric(&run.cells[1], "stress.host.memrate.achieved_write_bytes_s")->num /
+		       1048576, m->num);
+	ck_assert(m->num > 0.5 && m->num < 1.5);
+	ck_assert_uint_eq(open_entries(), 0);
+	mt_run_result_free(&run);
+}
+END_TEST
+
+/* stress-ng refusing its arguments ends before stop: stop says so, with stress-ng's words. */
+START_TEST(early_exit_is_an_error)
+{
+	struct mt_run_result run = { 0 };
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(run_kind("host-vm", "bytes=8M method=no-such-method", &run, &err),
+			 MT_EINFRA);
+	ck_assert_msg(strstr(err.msg, "ended before stop") != NULL, "%s", err.msg);
+	printf("bad vm method: %s\n", err.msg);
+	ck_assert_uint_eq(open_entries(), 0);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 /* The "runner": starts stress-ng (through host-cpu, or bare without PDEATHSIG), reports the
  * leader's pid on fd, then waits to be killed. */
 static void runner_child(int fd, int no_pdeathsig)
@@ -377,6 +446,8 @@ int main(void)
 	tcase_add_test(tc, runner_sigkill_pdeathsig);
 	tcase_add_test(tc, runner_sigkill_recover);
 	tcase_add_test(tc, runner_sigterm_stops_group);
+	tcase_add_test(tc, host_vm_and_memrate);
+	tcase_add_test(tc, early_exit_is_an_error);
 	tcase_add_test(tc, missing_program);
 	tcase_add_test(tc, exec_failure_closes_entry);
 	suite_add_tcase(s, tc);
