@@ -6,7 +6,8 @@
  *       Writes whole pages of a shared file mapping (tmpfs: guest RAM) at the set rate and
  *       keeps a 64-bit checksum per page, updated with every write. Detaches once the region
  *       is filled and prints {"pid":..,"state":..}; with --foreground it runs (for --seconds,
- *       0 = until SIGTERM/SIGINT) and prints its final status JSON.
+ *       0 = until SIGTERM/SIGINT) and prints its final status JSON. Removing the state file
+ *       also ends it (checked every 100 ms).
  *   mt-guest dirty-status [--state F] [--samples]
  *       Status JSON: bytes written, achieved rate, the guest's CLOCK_MONOTONIC now (the host
  *       maps guest times onto its own with it), and with --samples the 100 ms history
@@ -273,7 +274,7 @@ static uint64_t xorshift(uint64_t *s)
 
 /* Paces page writes: at every SLICE_NS tick, writes until bytes catch up with rate × time
  * (a stall's debt is capped at MAX_DEBT_NS so a pause does not turn into a burst). */
-static void dirty_loop(struct dirty_hdr *h, int64_t seconds)
+static void dirty_loop(struct dirty_hdr *h, int64_t seconds, int fd)
 {
 	struct timespec next;
 	uint64_t rng = h->seed | 1, seqp = 0;
@@ -303,8 +304,13 @@ static void dirty_loop(struct dirty_hdr *h, int64_t seconds)
 		t = mono();
 		atomic_store_explicit(&h->last_mono_ns, t, memory_order_relaxed);
 		while (t >= next_sample) {
+			struct stat st;
+
 			record_sample(h, t);
 			next_sample += SAMPLE_NS;
+			/* State file removed (rm, or a test's cleanup): nobody can read us any more. */
+			if (fstat(fd, &st) == 0 && st.st_nlink == 0)
+				stop_flag = 1;
 		}
 		next.tv_nsec += SLICE_NS;
 		if (next.tv_nsec >= 1000000000L) {
@@ -501,7 +507,6 @@ int mtg_cmd_dirty(int argc, char **argv, int from)
 		return 1;
 	}
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "mt-guest: mmap %s: %s\n", o.state, strerror(errno));
 		return 1;
@@ -532,7 +537,8 @@ int mtg_cmd_dirty(int argc, char **argv, int from)
 	for (uint64_t i = 0; i < npages; i++)
 		meta_of(h)[i].sum = fill_page(data_of(h) + i * PAGE, h->seed, i, 0);
 	atomic_store(&h->ready, 1);
-	dirty_loop(h, o.seconds);
+	dirty_loop(h, o.seconds, fd);
+	close(fd);
 	atomic_store(&h->running, 0);
 	if (o.foreground)
 		print_status(h, 0);
