@@ -238,7 +238,8 @@ static void runner_child(int fd, int no_pdeathsig)
 	if (mt_journal_open(jfile, &j, &err) < 0)
 		_exit(1);
 	if (no_pdeathsig) {
-		const char *argv[] = { "stress-ng", "--cpu", "2", "--cpu-load", "10", "-t", "0",
+		/* -t 60: without the backstop, a test that dies early must not leave it forever */
+		const char *argv[] = { "stress-ng", "--cpu", "2", "--cpu-load", "10", "-t", "60",
 				       NULL };
 		struct mt_spawned sp;
 
@@ -276,6 +277,7 @@ static int start_runner(int no_pdeathsig, pid_t *runner)
 	ck_assert_int_ge(*runner, 0);
 	if (*runner == 0) {
 		close(fds[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a timed-out test */
 		runner_child(fds[1], no_pdeathsig);
 	}
 	close(fds[1]);
