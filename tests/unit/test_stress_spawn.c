@@ -335,7 +335,9 @@ END_TEST
 START_TEST(runner_sigterm_stops_group)
 {
 	char ini[320], out[320], line[1024];
+	/* source/dest that are not lab: references, so no lab is needed (no hop runs) */
 	const char *text = "[global]\nwarmup = 60s\ncooldown = 1s\nmigrate.count = 0\n"
+			   "source = test:///default\ndest = test:///default\n"
 			   "[cpu]\nstress = host-cpu workers=1 load=5%\n";
 	char *argv[] = { (char *)MT_BINARY, "run", ini, "-o", out, "--journal", jfile, NULL };
 	int pid = 0, st = 0;
