@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "migtorture/plugin.h"
 #include "migtorture/result.h"
 
 /* Cumulative bytes written by the dirtier at host times (ns since the cell's t0), ascending. */
@@ -32,5 +33,13 @@ int mt_dirty_rate(const struct mt_dirty_hist *h, int64_t a, int64_t b, int64_t m
  * NULL) get the times of the first and last value used. */
 int mt_series_positive_mean(const struct mt_series *s, int64_t a, int64_t b, double *mean,
 			    int64_t *first_ns, int64_t *last_ns);
+
+/* guest-dirty's results into c (names: guest_stress.c, docs/results.md): integrity from
+ * `mt-guest verify` JSON (NULL: absent), rates per phase and the libvirt cross-check from
+ * `dirty-status --samples` JSON read at status_host_ns (since t0), with the libvirt series
+ * migration.dirty_rate_pages_s already in c. Returns 0 or MT_ENOMEM/MT_EINVAL. */
+int mt_guest_dirty_put(struct mt_cell_result *c, const struct mt_phases *phases,
+		       const char *verify_json, const char *status_json, int64_t status_host_ns,
+		       double set_Bps, double page_size);
 
 #endif

@@ -94,6 +94,70 @@ START_TEST(agent_json)
 }
 END_TEST
 
+/* The results guest-dirty writes, from canned mt-guest output and a libvirt series: 50 MiB/s
+ * in the guest, libvirt 12800 pages/s (= 50 MiB/s) after one 0 sample → ratio 1. */
+START_TEST(dirty_results)
+{
+	struct mt_run_result run = { 0 };
+	struct mt_cell_result *c = mt_run_add_cell(&run, "c");
+	struct mt_phases ph = { S(10), S(20), S(30) };
+	struct mt_series *lv = mt_cell_series(c, "migration.dirty_rate_pages_s", "pages/s");
+	char status[4096];
+	size_t n;
+	const double rate = 50.0 * 1048576;
+	const struct mt_metric *m;
+
+	/* guest clock = host clock + 70 s; a sample a second from host 0 s to 30 s */
+	n = (size_t)snprintf(status, sizeof(status), "{\"now_mono_ns\":100000000000,\"samples\":[");
+	for (int i = 0; i <= 30; i++)
+		n += (size_t)snprintf(status + n, sizeof(status) - n, "%s[%lld,%.0f]", i ? "," : "",
+				      (long long)(S(70) + S(i)), rate * i);
+	snprintf(status + n, sizeof(status) - n, "]}");
+	ck_assert_int_eq(mt_series_add(lv, S(11), 0), 0);
+	for (int i = 12; i < 20; i++)
+		ck_assert_int_eq(mt_series_add(lv, S(i), 12800), 0);
+	ck_assert_int_eq(mt_guest_dirty_put(c, &ph,
+					    "{\"memory_integrity\":\"lost\",\"lost_pages\":3,"
+					    "\"first_offset\":8192}",
+					    status, S(30), rate, 4096), 0);
+	ck_assert_str_eq(mt_cell_metric(c, "memory_integrity")->str, "corrupt");
+	ck_assert_str_eq(mt_cell_metric(c, "stress.guest.memory_integrity")->str, "lost");
+	ck_assert_double_eq(mt_cell_metric(c, "stress.guest.lost_pages")->num, 3);
+	ck_assert_double_eq(mt_cell_metric(c, "stress.guest.first_lost_offset_bytes")->num, 8192);
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_bps")->num, rate, 1);
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty.after.rate_bps")->num, rate,
+				1);
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.libvirt_dirty_rate_bps")->num,
+				rate, 1);
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_ratio")->num, 1, 1e-6);
+	m = mt_cell_metric(c, "stress.guest.dirty_rate_set_bps");
+	ck_assert_double_eq(m->num, rate);
+	mt_run_result_free(&run);
+
+	/* No migration: whole-run rate, the cross-check absent with its reason; verify said ok. */
+	memset(&run, 0, sizeof(run));
+	c = mt_run_add_cell(&run, "c");
+	ph = (struct mt_phases){ -1, -1, S(30) };
+	ck_assert_int_eq(mt_guest_dirty_put(c, &ph, "{\"memory_integrity\":\"ok\"}", status,
+					    S(30), rate, 4096), 0);
+	ck_assert_str_eq(mt_cell_metric(c, "memory_integrity")->str, "ok");
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_bps")->num, rate, 1);
+	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty_rate_ratio")->kind,
+			 MT_METRIC_ABSENT);
+	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty.during.rate_bps")->kind,
+			 MT_METRIC_ABSENT);
+	mt_run_result_free(&run);
+
+	/* Nothing from the guest: absent, not invented. */
+	memset(&run, 0, sizeof(run));
+	c = mt_run_add_cell(&run, "c");
+	ck_assert_int_eq(mt_guest_dirty_put(c, &ph, NULL, NULL, 0, rate, 4096), 0);
+	ck_assert_int_eq(mt_cell_metric(c, "memory_integrity")->kind, MT_METRIC_ABSENT);
+	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty_rate_bps")->kind, MT_METRIC_ABSENT);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 /* Without a guest agent: a clear skip without a domain, a clear error with one (libvirt's test
  * driver has a domain "test" but no agent). */
 START_TEST(guest_dirty_without_agent)
@@ -139,6 +203,7 @@ int main(void)
 	tcase_add_test(tc, libvirt_positive_mean);
 	tcase_add_test(tc, agent_json);
 	tcase_add_test(tc, guest_dirty_without_agent);
+	tcase_add_test(tc, dirty_results);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
