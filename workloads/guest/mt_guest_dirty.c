@@ -1,5 +1,5 @@
-/* mt_guest_dirty.c — guest stress subcommands of mt-guest: the memory dirtier, its integrity
- * check, and a CPU load.
+/* mt_guest_dirty.c — the memory dirtier of mt-guest and its integrity check (`cpu` and `stop`
+ * are in mt_guest_load.c, shared helpers in mt_guest_util.c); all the stress subcommands:
  *
  *   mt-guest dirty --size 64M --rate 100M/s [--pattern seq|random] [--state /run/mt-dirty]
  *                  [--seconds N] [--seed N] [--no-check] [--foreground]
@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -46,6 +45,7 @@
 #include <unistd.h>
 
 #include "mt_guest_cmds.h"
+#include "mt_guest_util.h"
 
 #define DIRTY_MAGIC 0x4d544744u /* "MTGD" */
 #define DIRTY_VERSION 1
@@ -86,14 +86,6 @@ struct dirty_hdr {
 };
 
 static const char *const default_dirty_state = "/run/mt-dirty";
-
-static int64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* --- the page checksum: 64-bit, word-wise, xxhash-style mixing --- */
 
@@ -139,34 +131,6 @@ static uint64_t fill_page(void *page, uint64_t seed, uint64_t pageno, uint64_t g
 		h = mix(h, v);
 	}
 	return finish(h);
-}
-
-/* --- sizes and rates: 64M, 1G, 100M/s (K/M/G = 1024-based, like migtorture's units) --- */
-
-int mtg_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	double mul = 1;
-
-	if (end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': mul = 1024.0; end++; break;
-	case 'm': case 'M': mul = 1048576.0; end++; break;
-	case 'g': case 'G': mul = 1073741824.0; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	if (strcmp(end, "/s") == 0)
-		end += 2;
-	if (*end)
-		return -1;
-	*out = (uint64_t)(v * mul);
-	return 0;
 }
 
 /* --- the state file --- */
@@ -222,14 +186,6 @@ static char *data_of(struct dirty_hdr *h)
 
 /* --- the dirtier --- */
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 /* With check on, the page is first compared with its checksum: a write the migration lost
  * would otherwise be healed by this very rewrite before any verify could see it. */
 static void write_page(struct dirty_hdr *h, uint64_t p)
@@ -278,15 +234,15 @@ static void dirty_loop(struct dirty_hdr *h, int64_t seconds, int fd)
 {
 	struct timespec next;
 	uint64_t rng = h->seed | 1, seqp = 0;
-	int64_t t0 = mono(), last = t0, next_sample = t0 + SAMPLE_NS;
+	int64_t t0 = mtg_mono(), last = t0, next_sample = t0 + SAMPLE_NS;
 	int64_t end = seconds > 0 ? t0 + seconds * 1000000000LL : INT64_MAX;
 	double credit = 0; /* pages we may write now */
 
 	atomic_store(&h->start_mono_ns, t0);
 	record_sample(h, t0);
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!stop_flag) {
-		int64_t t = mono(), dt = t - last;
+	while (!mtg_stop_flag) {
+		int64_t t = mtg_mono(), dt = t - last;
 
 		if (t >= end)
 			break;
@@ -294,14 +250,14 @@ static void dirty_loop(struct dirty_hdr *h, int64_t seconds, int fd)
 			dt = MAX_DEBT_NS;
 		credit += (double)h->rate_Bps * (double)dt / 1e9 / PAGE;
 		last = t;
-		while (credit >= 1 && !stop_flag) {
+		while (credit >= 1 && !mtg_stop_flag) {
 			uint64_t p = h->pattern ? xorshift(&rng) % h->npages : seqp++ % h->npages;
 
 			write_page(h, p);
 			atomic_fetch_add_explicit(&h->bytes, PAGE, memory_order_relaxed);
 			credit -= 1;
 		}
-		t = mono();
+		t = mtg_mono();
 		atomic_store_explicit(&h->last_mono_ns, t, memory_order_relaxed);
 		while (t >= next_sample) {
 			struct stat st;
@@ -310,7 +266,7 @@ static void dirty_loop(struct dirty_hdr *h, int64_t seconds, int fd)
 			next_sample += SAMPLE_NS;
 			/* State file removed (rm, or a test's cleanup): nobody can read us any more. */
 			if (fstat(fd, &st) == 0 && st.st_nlink == 0)
-				stop_flag = 1;
+				mtg_stop_flag = 1;
 		}
 		next.tv_nsec += SLICE_NS;
 		if (next.tv_nsec >= 1000000000L) {
@@ -322,7 +278,7 @@ static void dirty_loop(struct dirty_hdr *h, int64_t seconds, int fd)
 			clock_gettime(CLOCK_MONOTONIC, &next);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	t0 = mono();
+	t0 = mtg_mono();
 	atomic_store_explicit(&h->last_mono_ns, t0, memory_order_relaxed);
 	record_sample(h, t0);
 }
@@ -339,7 +295,7 @@ static void print_status(struct dirty_hdr *h, int with_samples)
 	       ",\"start_mono_ns\":%" PRId64 ",\"data_offset\":%" PRIu64 ",\"lost_seen\":%" PRIu64,
 	       atomic_load(&h->pid), atomic_load(&h->running), atomic_load(&h->ready), h->size,
 	       h->npages, h->pattern ? "random" : "seq", h->rate_Bps, bytes, secs,
-	       secs > 0 ? bytes / secs : 0.0, mono(), start, h->data_off,
+	       secs > 0 ? bytes / secs : 0.0, mtg_mono(), start, h->data_off,
 	       atomic_load(&h->lost_seen));
 	if (with_samples) {
 		uint64_t first = n > NSAMPLES ? n - NSAMPLES : 0;
@@ -354,118 +310,6 @@ static void print_status(struct dirty_hdr *h, int with_samples)
 	fflush(stdout);
 }
 
-struct dopts {
-	const char *state, *pidfile;
-	uint64_t size, rate;
-	int pattern, foreground, samples, nocheck, remove;
-	int64_t seconds;
-	uint64_t seed;
-	int workers;
-	double load;
-};
-
-static int parse(int argc, char **argv, int from, struct dopts *o)
-{
-	for (int i = from; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--foreground") || !strcmp(a, "-f")) {
-			o->foreground = 1;
-			continue;
-		}
-		if (!strcmp(a, "--samples")) {
-			o->samples = 1;
-			continue;
-		}
-		if (!strcmp(a, "--no-check")) {
-			o->nocheck = 1;
-			continue;
-		}
-		if (!strcmp(a, "--remove")) {
-			o->remove = 1;
-			continue;
-		}
-		if (!v) {
-			fprintf(stderr, "mt-guest: '%s' needs a value\n", a);
-			return 2;
-		}
-		i++;
-		if (!strcmp(a, "--state")) {
-			o->state = v;
-		} else if (!strcmp(a, "--pidfile")) {
-			o->pidfile = v;
-		} else if (!strcmp(a, "--size")) {
-			if (mtg_parse_size(v, &o->size) < 0 || o->size < PAGE) {
-				fprintf(stderr, "mt-guest: --size: expected e.g. 64M, got '%s'\n", v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--rate")) {
-			if (mtg_parse_size(v, &o->rate) < 0) {
-				fprintf(stderr, "mt-guest: --rate: expected e.g. 100M/s, got '%s'\n",
-					v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--pattern")) {
-			if (strcmp(v, "seq") && strcmp(v, "random")) {
-				fprintf(stderr, "mt-guest: --pattern: seq or random, got '%s'\n", v);
-				return 2;
-			}
-			o->pattern = !strcmp(v, "random");
-		} else if (!strcmp(a, "--seconds")) {
-			o->seconds = strtoll(v, NULL, 10);
-		} else if (!strcmp(a, "--seed")) {
-			o->seed = strtoull(v, NULL, 0);
-		} else if (!strcmp(a, "--workers")) {
-			o->workers = atoi(v);
-		} else if (!strcmp(a, "--load")) {
-			o->load = strtod(v, NULL);
-		} else {
-			fprintf(stderr, "mt-guest: unknown option '%s'\n", a);
-			return 2;
-		}
-	}
-	return 0;
-}
-
-/* fork; the parent waits for *ready (shared memory) then prints and exits. Returns in the
- * child (0) after setsid and stdio to /dev/null, or -1. */
-static int detach_after_ready(_Atomic uint32_t *ready, const char *state, int *is_parent)
-{
-	pid_t p = fork();
-	int fd;
-
-	*is_parent = 0;
-	if (p < 0)
-		return -1;
-	if (p > 0) {
-		/* Up to 120 s: filling 128 MiB under TCG takes a few seconds. */
-		for (int i = 0; i < 12000 && !atomic_load(ready); i++) {
-			if (waitpid(p, NULL, WNOHANG) == p)
-				break;
-			usleep(10000);
-		}
-		*is_parent = 1;
-		if (!atomic_load(ready)) {
-			fprintf(stderr, "mt-guest: the background process did not get ready\n");
-			return -1;
-		}
-		printf("{\"pid\":%d,\"state\":\"%s\"}\n", (int)p, state ? state : "");
-		return 0;
-	}
-	setsid();
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	return chdir("/");
-}
-
-static int wait_exit(pid_t pid, int ms);
-
 /* A dirtier left running by an earlier run (its host side died) is stopped first: truncating
  * its file under it would make it fault, or worse, keep writing into the new region. */
 static void stop_previous(const char *path)
@@ -478,9 +322,9 @@ static void stop_previous(const char *path)
 		return;
 	pid = (pid_t)atomic_load(&old->pid);
 	if (atomic_load(&old->running) && pid > 1 && pid != getpid() && kill(pid, SIGTERM) == 0 &&
-	    !wait_exit(pid, 5000)) {
+	    !mtg_wait_exit(pid, 5000)) {
 		kill(pid, SIGKILL);
-		wait_exit(pid, 2000);
+		mtg_wait_exit(pid, 2000);
 	}
 	munmap(old, len);
 }
@@ -488,15 +332,15 @@ static void stop_previous(const char *path)
 int mtg_cmd_dirty(int argc, char **argv, int from)
 {
 	struct dopts o = { .state = default_dirty_state, .size = 64u << 20, .rate = 100u << 20 };
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = { .sa_handler = mtg_on_stop };
 	uint64_t meta_off, data_off, npages;
 	struct dirty_hdr *h;
 	size_t len;
 	int fd, rc, is_parent;
 	void *p;
 
-	o.seed = (uint64_t)mono() ^ ((uint64_t)getpid() << 32);
-	if ((rc = parse(argc, argv, from, &o)) != 0)
+	o.seed = (uint64_t)mtg_mono() ^ ((uint64_t)getpid() << 32);
+	if ((rc = mtg_parse_opts(argc, argv, from, &o)) != 0)
 		return rc;
 	npages = o.size / PAGE;
 	len = state_bytes(npages, &meta_off, &data_off);
@@ -526,7 +370,7 @@ int mtg_cmd_dirty(int argc, char **argv, int from)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (!o.foreground) {
-		if (detach_after_ready(&h->ready, o.state, &is_parent) < 0)
+		if (mtg_detach_after_ready(&h->ready, o.state, &is_parent) < 0)
 			return 1;
 		if (is_parent)
 			return 0;
@@ -552,7 +396,7 @@ int mtg_cmd_dirty_status(int argc, char **argv, int from)
 	size_t len;
 	int rc;
 
-	if ((rc = parse(argc, argv, from, &o)) != 0)
+	if ((rc = mtg_parse_opts(argc, argv, from, &o)) != 0)
 		return rc;
 	h = state_open(o.state, &len);
 	if (!h) {
@@ -572,7 +416,7 @@ int mtg_cmd_verify(int argc, char **argv, int from)
 	size_t len;
 	int rc;
 
-	if ((rc = parse(argc, argv, from, &o)) != 0)
+	if ((rc = mtg_parse_opts(argc, argv, from, &o)) != 0)
 		return rc;
 	h = state_open(o.state, &len);
 	if (!h || !atomic_load(&h->ready)) {
@@ -632,207 +476,26 @@ int mtg_cmd_verify(int argc, char **argv, int from)
 	return lost ? 1 : 0;
 }
 
-/* --- stop --- */
 
-/* Gone, or a zombie (a detached process's parent is init, which may reap it late). */
-static int proc_gone(pid_t pid)
+int mtg_dirty_stop(const char *state)
 {
-	char path[64], buf[256], *p;
-	ssize_t r;
-	int fd;
-
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return 1;
-	buf[r] = '\0';
-	p = strrchr(buf, ')');
-	return p && (p[2] == 'Z' || p[2] == 'X');
-}
-
-static int wait_exit(pid_t pid, int ms)
-{
-	for (int i = 0; i < ms / 10; i++) {
-		if (proc_gone(pid))
-			return 1;
-		usleep(10000);
-	}
-	return proc_gone(pid);
-}
-
-/* utime+stime (s) and age (s) of pid from /proc; -1 when unreadable. */
-static int cpu_share(pid_t pid, double *cpu_s, double *age_s)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st, start;
-	double up;
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return -1;
-	buf[r] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
-			 "%*d %*d %*d %*d %llu", &ut, &st, &start) != 3)
-		return -1;
-	f = fopen("/proc/uptime", "re");
-	if (!f || fscanf(f, "%lf", &up) != 1) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*cpu_s = (double)(ut + st) / hz;
-	*age_s = up - (double)start / hz;
-	return 0;
-}
-
-int mtg_cmd_stop(int argc, char **argv, int from)
-{
-	struct dopts o = { 0 };
-	struct dirty_hdr *h = NULL;
 	size_t len = 0;
-	pid_t pid = 0;
-	int rc;
+	struct dirty_hdr *h = state_open(state, &len);
+	pid_t pid;
 
-	if ((rc = parse(argc, argv, from, &o)) != 0)
-		return rc;
-	if (o.state) {
-		h = state_open(o.state, &len);
-		if (!h) {
-			fprintf(stderr, "mt-guest: %s: no dirtier state\n", o.state);
-			return 2;
-		}
-		pid = (pid_t)atomic_load(&h->pid);
-		if (!atomic_load(&h->running))
-			pid = 0;
-	} else if (o.pidfile) {
-		FILE *f = fopen(o.pidfile, "re");
-		int v = 0;
-
-		if (!f || fscanf(f, "%d", &v) != 1) {
-			fprintf(stderr, "mt-guest: %s: no pid\n", o.pidfile);
-			if (f)
-				fclose(f);
-			return 2;
-		}
-		fclose(f);
-		pid = v;
-	} else {
-		fprintf(stderr, "mt-guest: stop needs --state or --pidfile\n");
+	if (!h) {
+		fprintf(stderr, "mt-guest: %s: no dirtier state\n", state);
 		return 2;
 	}
-	if (pid > 1) {
-		double cpu = 0, age = 0;
-		int have = !h && cpu_share(pid, &cpu, &age) == 0;
-
+	pid = (pid_t)atomic_load(&h->pid);
+	if (atomic_load(&h->running) && pid > 1) {
 		kill(pid, SIGTERM);
-		if (!wait_exit(pid, 5000)) {
+		if (!mtg_wait_exit(pid, 5000)) {
 			kill(pid, SIGKILL);
-			wait_exit(pid, 2000);
-		}
-		if (!h)
-			printf("{\"pid\":%d,\"stopped\":true,\"cpu_s\":%.3f,\"seconds\":%.3f}\n",
-			       (int)pid, have ? cpu : -1, have ? age : -1);
-	} else if (!h) {
-		printf("{\"stopped\":false}\n");
-	}
-	if (h) {
-		print_status(h, 0);
-		munmap(h, len);
-	}
-	if (o.pidfile)
-		unlink(o.pidfile);
-	return 0;
-}
-
-/* --- cpu load --- */
-
-static double cpu_load = 100;
-
-static void *burn(void *arg)
-{
-	const int64_t period = 100000000LL;
-	volatile uint64_t x = (uintptr_t)arg;
-
-	(void)arg;
-	while (!stop_flag) {
-		int64_t t = mono(), busy_end = t + (int64_t)(period * cpu_load / 100);
-		struct timespec rest;
-
-		while (mono() < busy_end)
-			for (int i = 0; i < 1000; i++)
-				x = x * 6364136223846793005ULL + 1;
-		t = t + period - mono();
-		if (t > 0) {
-			rest.tv_sec = t / 1000000000LL;
-			rest.tv_nsec = t % 1000000000LL;
-			nanosleep(&rest, NULL);
+			mtg_wait_exit(pid, 2000);
 		}
 	}
-	return NULL;
-}
-
-int mtg_cmd_cpu(int argc, char **argv, int from)
-{
-	struct dopts o = { .workers = 1, .load = 100 };
-	struct sigaction sa = { .sa_handler = on_stop };
-	_Atomic uint32_t *ready;
-	pthread_t th[256];
-	int n, rc, is_parent;
-
-	if ((rc = parse(argc, argv, from, &o)) != 0)
-		return rc;
-	if (o.workers < 1 || o.workers > 256 || o.load < 0 || o.load > 100) {
-		fprintf(stderr, "mt-guest: cpu: --workers 1..256, --load 0..100\n");
-		return 2;
-	}
-	cpu_load = o.load;
-	ready = mmap(NULL, sizeof(*ready), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		     -1, 0);
-	if (ready == MAP_FAILED)
-		return 1;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if (!o.foreground) {
-		if (detach_after_ready(ready, o.pidfile, &is_parent) < 0)
-			return 1;
-		if (is_parent)
-			return 0;
-	}
-	if (o.pidfile) {
-		FILE *f = fopen(o.pidfile, "w");
-
-		if (f) {
-			fprintf(f, "%d\n", (int)getpid());
-			fclose(f);
-		}
-	}
-	for (n = 0; n < o.workers; n++)
-		if (pthread_create(&th[n], NULL, burn, (void *)(uintptr_t)(n + 1)) != 0)
-			break;
-	atomic_store(ready, 1);
-	/* The signal may land in any thread: poll the flag (and the optional end). */
-	for (int64_t end = o.seconds > 0 ? mono() + o.seconds * 1000000000LL : INT64_MAX;
-	     !stop_flag && mono() < end;)
-		usleep(50000);
-	stop_flag = 1;
-	for (int i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
+	print_status(h, 0);
+	munmap(h, len);
 	return 0;
 }
