@@ -1,5 +1,6 @@
 /* mt_guest_cmds.h — subcommands of mt-guest living outside mt-guest.c (guest stress:
- * mt_guest_dirty.c, mt_guest_load.c). Each takes argv and the index of its first option; returns the exit code. */
+ * mt_guest_dirty.c, mt_guest_load.c). Each takes argv and the index of its first option and
+ * returns the exit code. */
 #ifndef MT_GUEST_CMDS_H
 #define MT_GUEST_CMDS_H
 
