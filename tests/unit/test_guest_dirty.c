@@ -92,7 +92,8 @@ START_TEST(rate_accuracy)
 	char out[4096];
 	double b1, b2, t1, t2, rate, want = 100.0 * 1048576;
 
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "64M", "--rate", "100M/s",
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "64M", "--rate", "100M/s",
 			     "--state", state, NULL), 0);
 	usleep(300000);
 	t1 = now_s();
@@ -119,7 +120,8 @@ START_TEST(verify_while_running)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "4M", "--rate", "400M/s",
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "4M", "--rate", "400M/s",
 			     "--pattern", "random", "--state", state, NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		ck_assert_msg(run(out, sizeof(out), "verify", "--state", state, NULL) == 0, "%s",
@@ -171,7 +173,8 @@ START_TEST(flipped_byte_while_running)
 
 	/* 1 MiB at 1 MiB/s: 256 page writes a second, so the flip (one pread/pwrite) races a
 	 * write of that very page with odds of about 1 in 4000 */
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "1M", "--rate", "1M/s",
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "1M", "--rate", "1M/s",
 			     "--state", state, NULL), 0);
 	ck_assert_int_eq(run(out, sizeof(out), "dirty-status", "--state", state, NULL), 0);
 	at = (off_t)field(out, "data_offset") + 7 * 4096 + 33;
@@ -199,7 +202,8 @@ START_TEST(removed_state_ends_dirtier)
 	char out[4096], path[64], st = 0;
 	int pid, gone = 0;
 
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "1M",
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "1M",
 			     "--rate", "1M/s", "--state", state, NULL), 0);
 	pid = (int)field(out, "pid");
 	ck_assert_int_eq(unlink(state), 0);
@@ -223,10 +227,12 @@ START_TEST(restart_stops_previous)
 	int first;
 	FILE *f;
 
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "1M", "--rate", "1M/s",
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "1M", "--rate", "1M/s",
 			     "--state", state, NULL), 0);
 	first = (int)field(out, "pid");
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "2M", "--rate", "1M/s",
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "2M", "--rate", "1M/s",
 			     "--state", state, NULL), 0);
 	ck_assert_int_ne((int)field(out, "pid"), first);
 	snprintf(path, sizeof(path), "/proc/%d/stat", first);
@@ -264,7 +270,8 @@ START_TEST(usage_errors)
 {
 	char out[512];
 
-	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60", "--size", "lots", "--state", state, NULL),
+	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--seconds", "60",
+			     "--size", "lots", "--state", state, NULL),
 			 2);
 	ck_assert_int_eq(run(out, sizeof(out), "dirty", "--pattern", "zigzag", NULL), 2);
 	ck_assert_int_eq(run(out, sizeof(out), "verify", "--state", "/nonexistent/x", NULL), 2);

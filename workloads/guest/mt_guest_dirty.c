@@ -14,8 +14,8 @@
  *       [[mono_ns, bytes], ...] so the host can take the rate over any interval.
  *   mt-guest verify [--state F] [--remove]
  *       Checks every page against its checksum (and counts the pages the dirtier itself found
- *       changed before rewriting them, unless --no-check): {"memory_integrity":"ok",...} (exit 0) or
- *       {"memory_integrity":"lost","lost_pages":N,"first_offset":X} (exit 1).
+ *       changed before rewriting them, unless --no-check): {"memory_integrity":"ok",...}
+ *       (exit 0) or {"memory_integrity":"lost","lost_pages":N,"first_offset":X} (exit 1).
  *   mt-guest stop (--state F | --pidfile F)
  *       SIGTERM to the dirtier (or cpu load), waits for it; prints the dirtier's final status or
  *       the load's achieved CPU share.
