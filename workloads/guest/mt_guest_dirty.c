@@ -366,7 +366,8 @@ int mtg_cmd_dirty(int argc, char **argv, int from)
 	h->check = !o.nocheck;
 	atomic_store(&h->first_lost_off, UINT64_MAX);
 	h->version = DIRTY_VERSION;
-	atomic_store(&h->magic, DIRTY_MAGIC);
+	atomic_thread_fence(memory_order_release); /* header complete before the magic */
+	h->magic = DIRTY_MAGIC;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (!o.foreground) {
