@@ -14,7 +14,14 @@
 	X(mt_fault_tbf) \
 	X(mt_fault_link_down) \
 	X(mt_fault_link_flap) \
-	X(mt_fault_partition)
+	X(mt_fault_partition) \
+	X(mt_fault_osd_down) \
+	X(mt_fault_osd_out) \
+	X(mt_fault_osd_in) \
+	X(mt_fault_osd_flag) \
+	X(mt_fault_osd_stop) \
+	X(mt_fault_osd_kill) \
+	X(mt_fault_osd_thrash)
 #define MT_WORKLOADS(X) \
 	X(mt_workload_web_page) \
 	X(mt_workload_video_download) \
@@ -27,7 +34,8 @@
 #define MT_PROBES(X) \
 	X(mt_probe_udp) \
 	X(mt_probe_icmp) \
-	X(mt_probe_http)
+	X(mt_probe_http) \
+	X(mt_probe_ceph)
 #define MT_DRIVERS(X) X(mt_driver_libvirt)
 
 #define X(sym) extern const struct mt_fault_ops sym;

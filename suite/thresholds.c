@@ -676,6 +676,25 @@ out:
 	return rc;
 }
 
+int mt_threshold_evaluate_group(struct mt_cell_result **g, size_t ng,
+				const struct mt_threshold *t, size_t n, struct mt_error *err)
+{
+	size_t k, j, m = 0;
+	int rc = 0;
+
+	if ((ng && !g) || (n && !t))
+		return mt_err(err, MT_EINVAL, "threshold: no cells or no thresholds");
+	/* skip and error repeats measured nothing trustworthy: not judged, not aggregated */
+	for (j = 0; j < ng; j++)
+		if (g[j]->verdict != MT_VERDICT_SKIP && g[j]->verdict != MT_VERDICT_ERROR)
+			g[m++] = g[j];
+	for (k = 0; k < n && !rc; k++)
+		rc = eval_one(g, m, &t[k]);
+	for (j = 0; j < m && !rc; j++)
+		rc = judge(g[j]);
+	return rc ? mt_err(err, MT_ENOMEM, "threshold: out of memory") : 0;
+}
+
 int mt_run_update_verdict(struct mt_run_result *run)
 {
 	size_t i, skip = 0, err = 0, fail = 0;

@@ -76,6 +76,12 @@ int mt_threshold_evaluate(struct mt_run_result *run, const char *section,
  * Cells with verdict none (not judged) count as neither pass nor fail. */
 int mt_run_update_verdict(struct mt_run_result *run);
 
+/* Evaluates thresholds t[0..n) over one group: the repeats g[0..ng) of one cell name (the
+ * runner's unit: a cell's thresholds come from its section and axes). Reorders g so that the
+ * judged repeats come first. Returns 0, MT_EINVAL or MT_ENOMEM. */
+int mt_threshold_evaluate_group(struct mt_cell_result **g, size_t ng,
+				const struct mt_threshold *t, size_t n, struct mt_error *err);
+
 const char *mt_agg_name(enum mt_agg a); /* "median", ..., "" for NONE */
 const char *mt_cmp_name(enum mt_cmp op); /* "<=", ... */
 

@@ -34,8 +34,8 @@ for i in 0 1 2; do
     [[ "$(q "$c.metrics.qos.$ph.loss_pct")" =~ ^[0-9.]+$ ]] || fail "$name: no qos.$ph.loss_pct"
   done
   [ "$(q "$c.metrics.qos.source")" = udp ] || fail "$name: primary probe is not udp"
-  [[ "$(q "$c.metrics.probe.icmp.received")" =~ ^[1-9][0-9]*$ ]] || fail "$name: icmp got no reply"
-  [[ "$(q "$c.metrics.probe.http.received")" =~ ^[1-9][0-9]*$ ]] || fail "$name: http got no reply"
+  [[ "$(q "$c.metrics.probe.icmp.baseline.received")" =~ ^[1-9][0-9]*$ ]] || fail "$name: icmp got no reply"
+  [[ "$(q "$c.metrics.probe.http.baseline.received")" =~ ^[1-9][0-9]*$ ]] || fail "$name: http got no reply"
   case $name in
     no-video) [[ "$(q "$c.metrics.qos.baseline.page.load_ms.p50")" =~ ^[0-9.]+$ ]] ||
                 fail "no-video: no page load in the baseline" ;;

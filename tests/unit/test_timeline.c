@@ -485,6 +485,56 @@ START_TEST(fault_outside_targets_is_refused)
 }
 END_TEST
 
+
+/* Thresholds decide the verdicts once all repeats of a cell ran: a held one passes, a failed
+ * one fails (exit 1), one on a metric no cell produced is an error (exit 3). */
+static int run_thresholds(const char *thr, struct mt_run_result *run)
+{
+	char ini[512];
+	struct mt_plan_opts po = { .seed = 3 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1,
+				 .force = 1 };
+	struct mt_error err = { 0 };
+	struct mt_scenario *sc = NULL;
+	struct mt_plan *plan = NULL;
+	int rc;
+
+	snprintf(ini, sizeof(ini),
+		 "[global]\ndriver = fake-drv\nsource = hosta\ndest = hostb\nwarmup = 5ms\n"
+		 "cooldown = 5ms\nmigrate.count = 0\nrepeat = 3\nthreshold = %s\n"
+		 "[one]\nworkload = fake-wl tag=W\n", thr);
+	ck_assert_msg(mt_scenario_load_buffer(ini, strlen(ini), "thr.ini", &sc, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_msg(mt_plan_build(sc, &po, &plan, &err) == 0, "%s", err.msg);
+	memset(run, 0, sizeof(*run));
+	rc = mt_run_plan(sc, plan, &o, run, &err);
+	mt_plan_free(plan);
+	mt_scenario_free(sc);
+	return rc;
+}
+
+START_TEST(thresholds_decide_verdicts)
+{
+	struct mt_run_result run;
+
+	/* fake-wl sets fake.collected_count = 1 in every repeat */
+	ck_assert_int_eq(run_thresholds("fake.collected_count.max <= 1", &run), MT_EXIT_PASS);
+	ck_assert_uint_eq(run.ncells, 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(run.cells[i].verdict, MT_VERDICT_PASS);
+		ck_assert_uint_eq(run.cells[i].nchecks, 1); /* judged once, not per results write */
+	}
+	mt_run_result_free(&run);
+	ck_assert_int_eq(run_thresholds("fake.collected_count < 1", &run), MT_EXIT_FAIL);
+	ck_assert_int_eq(run.cells[2].verdict, MT_VERDICT_FAIL);
+	ck_assert_int_eq(run.verdict, MT_VERDICT_FAIL);
+	mt_run_result_free(&run);
+	ck_assert_int_eq(run_thresholds("no_such_metric_ms <= 1s", &run), MT_EXIT_INFRA);
+	ck_assert_int_eq(run.cells[0].verdict, MT_VERDICT_ERROR);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("timeline");
@@ -502,6 +552,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, non_empty_outdir_needs_force);
 	tcase_add_test(tc, scenario_text_runs_end_to_end);
 	tcase_add_test(tc, fault_outside_targets_is_refused);
+	tcase_add_test(tc, thresholds_decide_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
 }
