@@ -25,7 +25,12 @@
 #define MT_WORKLOADS(X) \
 	X(mt_workload_web_page) \
 	X(mt_workload_video_download) \
-	X(mt_workload_video_stream)
+	X(mt_workload_video_stream) \
+	X(mt_workload_host_cpu) \
+	X(mt_workload_host_vm) \
+	X(mt_workload_host_memrate) \
+	X(mt_workload_guest_dirty) \
+	X(mt_workload_guest_cpu)
 #define MT_PROBES(X) \
 	X(mt_probe_udp) \
 	X(mt_probe_icmp) \

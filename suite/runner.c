@@ -397,6 +397,14 @@ static void hop_unwatch(struct cellrun *c)
 	c->poll_id = c->timeout_id = c->grace_id = 0;
 }
 
+/* Every plugin instance's view of where the VM runs (ctx->vm_uri). */
+static void set_vm_uri(struct cellrun *c, const char *uri)
+{
+	c->dctx.vm_uri = uri;
+	for (size_t i = 0; i < c->nin; i++)
+		c->in[i].ctx.vm_uri = uri;
+}
+
 /* A driver that reports MT_EUNSUPPORTED when a hop starts or ends (libvirt refused the
  * parameter combination only once asked, e.g. QEMU's "Postcopy is not yet compatible with
  * multifd") skips the cell with that reason instead of failing it (DESIGN §3). */
@@ -441,6 +449,8 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	if (rc < 0)
 		return fail(c, rc, "migration hop %d: %s", c->hop, err.msg);
 	c->hops_done++;
+	/* The VM now runs at the hop's destination (ping-pong: odd hops come back). */
+	set_vm_uri(c, c->hop % 2 ? c->lab.src_uri : c->lab.dst_uri);
 	if (c->hops_done >= c->cell->migrate_count)
 		c->phases.after_start_ns = now - c->t0;
 	rc = mt_timeline_hop_done(c->tl, c->hop, now, &err);
@@ -700,6 +710,7 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 		return fail(c, err->code, "%s", err->msg);
 	base.guest_addr = c->lab.guest_addr;
 	base.guest_url = c->lab.guest_url;
+	base.vm_uri = c->lab.src_uri;
 	base.verbose = c->r->o->verbose;
 	c->dctx = base;
 	for (size_t i = 0; i < cell->nspecs; i++) {

@@ -40,6 +40,10 @@ struct mt_ctx {
 	const char *guest_addr;        /* IPv4 address of the VM under test, or NULL */
 	const char *guest_url;         /* base HTTP URL of the VM's website, or NULL */
 	const char *domain;            /* libvirt domain / server name, or NULL */
+	/* libvirt URI of the host the VM runs on NOW: the source at cell start, updated by the
+	 * runner after every completed hop (ping-pong), or NULL when the cell names no source.
+	 * Guest workloads reach the VM's guest agent through it. */
+	const char *vm_uri;
 	int verbose;
 };
 

@@ -17,6 +17,8 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
     fuzz_scenario) cp "$top"/scenarios/*.ini "$top"/tests/cli/bad/*.ini "$work/" 2>/dev/null
                    cp "$top"/tests/unit/fixtures/scenarios/* "$work/" 2>/dev/null ;;
     fuzz_results_json) cp "$top"/tests/unit/fixtures/results/*.json "$work/" 2>/dev/null ;;
+    fuzz_stress) for f in "$top"/tests/unit/fixtures/stress-ng/*.yaml; do # selector byte 0: YAML
+                   { printf '\0'; cat "$f"; } > "$work/$(basename "$f")"; done ;;
   esac
   log=$work.log
   "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \

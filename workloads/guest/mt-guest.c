@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mt_guest_cmds.h"
 #include "mt_guest_proto.h"
 
 #define MTG_VERSION "1"
@@ -208,9 +209,20 @@ static int usage(FILE *f, int rc)
 		"usage: mt-guest --daemon [--port N] [--bind ADDR] [--state PATH] [--foreground]\n"
 		"                         [--pidfile PATH] [--tick-us N]\n"
 		"       mt-guest stalls [--state PATH]\n"
+		"       mt-guest dirty --size 64M --rate 100M/s [--pattern seq|random] [--state F]\n"
+		"                      [--seconds N] [--seed N] [--no-check] [--foreground]\n"
+		"       mt-guest dirty-status [--state F] [--samples]\n"
+		"       mt-guest verify [--state F] [--remove]\n"
+		"       mt-guest cpu --workers N --load P [--seconds N] [--pidfile F] [--foreground]\n"
+		"       mt-guest stop (--state F | --pidfile F)\n"
 		"       mt-guest --version\n"
 		"  --daemon    answer the host's UDP probes (default port %d) and monitor stalls\n"
 		"  stalls      print the recorded clock gaps as JSON lines, oldest first\n"
+		"  dirty       write pages at a set rate, a checksum per page (default state\n"
+		"              /run/mt-dirty); detaches once filled unless --foreground\n"
+		"  verify      check every page against its checksum: memory_integrity ok|lost\n"
+		"  cpu         N threads busy P %% of every 100 ms\n"
+		"  stop        SIGTERM the dirtier (--state) or cpu load (--pidfile), print status\n"
 		"  --state     shared state file (default %s, else %s)\n"
 		"  --tick-us   stall monitor sleep (default 1000 us); gaps > 2 ticks are recorded.\n"
 		"              Each tick is a wake-up: ~1 %% of a core at 1 ms in a small VM.\n",
@@ -418,13 +430,18 @@ static int cmd_stalls(int argc, char **argv, int from)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* Subcommands. Later issues add e.g. { "dirty", cmd_dirty }, { "disk", cmd_disk }. */
+/* Subcommands. Guest stress lives in mt_guest_dirty.c; later issues add e.g. "disk". */
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv, int from);
 } commands[] = {
 	{ "daemon", cmd_daemon },
 	{ "stalls", cmd_stalls },
+	{ "dirty", mtg_cmd_dirty },
+	{ "dirty-status", mtg_cmd_dirty_status },
+	{ "verify", mtg_cmd_verify },
+	{ "stop", mtg_cmd_stop },
+	{ "cpu", mtg_cmd_cpu },
 };
 
 int main(int argc, char **argv)

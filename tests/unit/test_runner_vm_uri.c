@@ -1,0 +1,120 @@
+/* test_runner_vm_uri.c — ctx->vm_uri (plugin.h) follows the VM: the source at start, the
+ * destination after hop 0, the source again after hop 1 (ping-pong). Guest workloads use it to
+ * reach the guest agent of the host the VM runs on. */
+#include <check.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "fakes.h"
+
+extern char **environ;
+
+static char tmpdir[256], outdir[300], jpath[300];
+static char seen_start[64], seen_stop[64];
+
+static int uri_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		     struct mt_error *err)
+{
+	(void)p;
+	(void)err;
+	snprintf(seen_start, sizeof(seen_start), "%s", ctx->vm_uri ? ctx->vm_uri : "(null)");
+	*state = NULL;
+	return 0;
+}
+
+static int uri_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	(void)state;
+	(void)err;
+	snprintf(seen_stop, sizeof(seen_stop), "%s", ctx->vm_uri ? ctx->vm_uri : "(null)");
+	return 0;
+}
+
+static const struct mt_workload_ops uri_wl = {
+	.options = fake_opts, .name = "uri-wl", .summary = "test", .start = uri_start,
+	.stop = uri_stop,
+};
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-stress-uri-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
+	snprintf(jpath, sizeof(jpath), "%s/journal", tmpdir);
+	register_fakes();
+	mt_registry_add_workload(&uri_wl);
+	seen_start[0] = seen_stop[0] = '\0';
+}
+
+static void teardown(void)
+{
+	char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, NULL, 0);
+	mt_registry_reset_extra();
+}
+
+static void run_hops(int hops)
+{
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct tcell t;
+	struct mt_scenario s = { .path = (char *)"fake.ini" };
+	struct mt_plan plan = { .seed = 7, .ncells = 1, .total_cells = 1 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	int w;
+
+	tcell_init(&t, "uri");
+	t.cell.warmup_ns = 5 * MS;
+	t.cell.cooldown_ns = 5 * MS;
+	t.cell.migrate_count = hops;
+	t.cell.migrate_interval_ns = 5 * MS;
+	t.cell.migrate_timeout_ns = 5000 * MS;
+	w = tspec(&t, MT_SPEC_STRESS, "uri-wl", &uri_wl, "U");
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_WORKLOAD_START, w, -1);
+	tev(&t, MT_ANCHOR_START, 5, MT_TL_MIGRATE_START, -1, 0);
+	if (hops > 1)
+		tev(&t, MT_ANCHOR_HOP_DONE, 5, MT_TL_MIGRATE_START, -1, 1);
+	tev(&t, MT_ANCHOR_MIGRATED, 5, MT_TL_WORKLOAD_STOP, w, -1);
+	tev(&t, MT_ANCHOR_MIGRATED, 5, MT_TL_CELL_END, -1, -1);
+	plan.cells = &t.cell;
+	ck_assert_msg(mt_run_plan(&s, &plan, &o, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	mt_run_result_free(&run);
+	tcell_free(&t);
+}
+
+START_TEST(one_hop)
+{
+	run_hops(1);
+	ck_assert_str_eq(seen_start, "hosta");
+	ck_assert_str_eq(seen_stop, "hostb");
+}
+END_TEST
+
+START_TEST(two_hops)
+{
+	run_hops(2);
+	ck_assert_str_eq(seen_start, "hosta");
+	ck_assert_str_eq(seen_stop, "hosta");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("runner_vm_uri");
+	TCase *tc = tcase_create("vm_uri");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, one_hop);
+	tcase_add_test(tc, two_hops);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
