@@ -309,8 +309,12 @@ static void log_tail(const char *path, char *buf, size_t len)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
-		if (line[0] != '\n')
-			snprintf(buf, len, "%s", line);
+		if (line[0] != '\n') {
+			size_t n = strnlen(line, len - 1); /* keep its start: the reason */
+
+			memcpy(buf, line, n);
+			buf[n] = '\0';
+		}
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 }

@@ -41,6 +41,16 @@ static int split(const char *s, size_t n, char *key, size_t klen, char *val, siz
 	return 0;
 }
 
+
+/* Copies src into dst, cut to fit (names longer than the field are cut, never overflow). */
+static void copy_trunc(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int add(struct mt_sng_report *r, const char *stressor, const char *key, double v)
 {
 	struct mt_sng_metric *m;
@@ -55,8 +65,8 @@ static int add(struct mt_sng_report *r, const char *stressor, const char *key, d
 		r->cap = cap;
 	}
 	m = &r->m[r->n++];
-	snprintf(m->stressor, sizeof(m->stressor), "%s", stressor);
-	snprintf(m->key, sizeof(m->key), "%s", key);
+	copy_trunc(m->stressor, sizeof(m->stressor), stressor);
+	copy_trunc(m->key, sizeof(m->key), key);
 	m->value = v;
 	return 0;
 }

@@ -84,6 +84,16 @@ seed_validates)
   expect_rc 0 "$mt" validate "$src/scenarios/seed.ini"
   grep -q "valid, 15 cells" "$tmp/out" || fail "seed.ini: $(cat "$tmp/out")"
   ;;
+scenarios_validate)
+  # every shipped scenario stays valid as plugins and keys evolve
+  n=0
+  for f in "$src"/scenarios/*.ini; do
+    expect_rc 0 "$mt" validate "$f"
+    grep -q "valid, [1-9][0-9]* cells" "$tmp/out" || fail "$(basename "$f"): $(cat "$tmp/out")"
+    n=$((n + 1))
+  done
+  [ "$n" -ge 5 ] || fail "only $n scenarios shipped"
+  ;;
 seed_plan_json)
   expect_rc 0 "$mt" plan --json "$src/scenarios/seed.ini"
   for s in no-video offline-video online-video; do
