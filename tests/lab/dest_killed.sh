@@ -1,0 +1,60 @@
+#!/bin/bash
+# driver_dest_killed.sh — the destination dies in the middle of a migration (issue 5 §3): the
+# cell ends `error` with libvirt's message, the run exits 3, and the VM keeps running and
+# serving on the source. "Dies" = the destination's incoming QEMU is SIGKILLed (by the PID
+# libvirt wrote for it, a process the lab started) a second into a bandwidth-capped migration;
+# the destination's libvirtd stays, so the lab is usable afterwards.
+source "$(dirname "$0")/lib.sh"
+need_lab
+lab_ensure_up
+bin=${MT_BINARY:-$REPO/build/migtorture}
+[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+work=$(mktemp -d /tmp/mt-dest-killed.XXXXXX)
+run_pid=""
+trap '[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+uri() { desc ".hosts.$1.libvirt_uri"; }
+running_on() { [ "$(virsh -c "$(uri "$1")" domstate web 2>/dev/null | head -n 1)" = running ]; }
+if running_on hosta; then src=hosta dst=hostb; elif running_on hostb; then src=hostb dst=hosta
+else fail "the guest runs on neither host"; fi
+pidfile=$STATE/$dst/run/qemu/web.pid
+old=$(cat "$pidfile" 2>/dev/null || true)
+
+cat >"$work/kill.ini" <<INI
+[global]
+driver   = libvirt
+source   = lab:$src
+dest     = lab:$dst
+domain   = web
+warmup   = 1s
+cooldown = 1s
+probe    = udp interval=10ms
+migrate.bandwidth = 8MiB/s
+migrate.timeout   = 90s
+[dest-killed]
+INI
+"$bin" run "$work/kill.ini" -o "$work/out" --journal "$work/journal" -q >"$work/log" 2>&1 &
+run_pid=$!
+# the destination's incoming QEMU: a new pid in its pid file, alive
+victim=""
+for _ in $(seq 1 300); do
+  p=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -n "$p" ] && [ "$p" != "$old" ] && [ -d "/proc/$p" ] &&
+     grep -q qemu-system "/proc/$p/comm" 2>/dev/null; then victim=$p; break; fi
+  sleep 0.1
+done
+[ -n "$victim" ] || fail "the destination QEMU never started ($(tail -n 2 "$work/log"))"
+sleep 1
+kill -KILL "$victim"
+wait "$run_pid"
+rc=$?
+run_pid=""
+[ "$rc" = 3 ] || fail "migtorture run exited $rc, expected 3 ($(tail -n 2 "$work/log"))"
+r=$work/out/results.json
+[ "$(jq -r '.cells[0].verdict' "$r")" = error ] || fail "cell verdict is not error"
+reason=$(jq -r '.cells[0].reason' "$r")
+echo "reason: $reason"
+[ -n "$reason" ] && [ "$reason" != null ] || fail "no reason"
+running_on "$src" || fail "the guest is not running on the source $src any more"
+http_ok / || fail "the guest does not serve HTTP on the source after the failed migration"
+ok "destination QEMU killed mid-migration: cell error with libvirt's reason, guest still on $src and serving"
