@@ -202,7 +202,7 @@ static int do_hello(struct agent *a, const cJSON *req, cJSON *resp, struct mt_er
 	cJSON_AddStringToObject(resp, "version", mt_version());
 	cJSON_AddStringToObject(resp, "hostname", host);
 	cJSON_AddNumberToObject(resp, "pid", getpid());
-	cJSON_AddStringToObject(resp, "journal", mt_journal_path(a->j));
+	cJSON_AddStringToObject(resp, "agent_journal", mt_journal_path(a->j));
 	return 0;
 }
 

@@ -63,6 +63,11 @@ void mt_remote_set_exec(int exec)
 	use_exec = exec;
 }
 
+int mt_remote_pid(const struct mt_remote *s)
+{
+	return s->pid;
+}
+
 int64_t mt_remote_setup_ns(const struct mt_remote *s)
 {
 	return s->setup_ns;

@@ -83,6 +83,7 @@ void mt_remote_close_all(void);
  * protocol; tests without sshd). mt_remote_drop_all closes every session's pipes without
  * `bye` and reaps the processes — what a killed runner does to its agents. */
 void mt_remote_set_exec(int exec);
+int mt_remote_pid(const struct mt_remote *s); /* the ssh (or agent) process */
 void mt_remote_drop_all(void);
 
 #endif
