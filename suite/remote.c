@@ -111,18 +111,24 @@ static void drain_stderr(struct mt_remote *s)
 	}
 }
 
-/* ssh's last words as one line, for messages ("" when it said nothing). */
+/* ssh's last words — its last two lines, as one — for messages ("" when it said nothing). */
 static const char *last_words(struct mt_remote *s)
 {
-	char *p;
+	char *p, *start = s->errtail;
+	int lines = 0;
 
 	drain_stderr(s);
 	while (s->errlen && (s->errtail[s->errlen - 1] == '\n' || s->errtail[s->errlen - 1] == '\r'))
 		s->errtail[--s->errlen] = '\0';
-	for (p = s->errtail; *p; p++)
+	for (p = s->errtail + s->errlen; p > s->errtail; p--)
+		if (p[-1] == '\n' && ++lines == 2) {
+			start = p;
+			break;
+		}
+	for (p = start; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	return s->errtail;
+	return start;
 }
 
 static int reap(pid_t pid, int ms)

@@ -272,7 +272,7 @@ static void remote_metric(struct cellrun *c, struct inst *in, const char *what, 
 static int remote_apply(struct cellrun *c, struct inst *in, struct mt_error *err)
 {
 	struct mt_remote_apply_info info;
-	char detail[256];
+	char detail[256], what[96];
 	int rc;
 
 	rc = mt_remote_apply(in->remote, in->spec->kind, &in->spec->params, c->r->journal,
@@ -285,7 +285,8 @@ static int remote_apply(struct cellrun *c, struct inst *in, struct mt_error *err
 		snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms, clock error "
 			 "<= %.3f ms", in->host->name, (double)info.rtt_ns / 1e6,
 			 (double)info.error_ns / 1e6);
-		mt_cell_add_event(c->res, -1, info.applied_ns, "fault.applied", detail, 0);
+		snprintf(what, sizeof(what), "fault.applied %s", in->spec->kind);
+		mt_cell_add_event(c->res, -1, info.applied_ns, what, detail, 0);
 		say(c, "fault %s applied on %s at %+.3fs (round trip %.1f ms)", in->spec->kind,
 		    in->host->name, secs(info.applied_ns), (double)info.rtt_ns / 1e6);
 	}
@@ -373,13 +374,13 @@ static int fault_off(struct cellrun *c, struct inst *in, struct mt_error *err)
 			/* Undone on the far side within this round trip: the midpoint is the
 			 * estimate, half of it the error bound. */
 			int64_t rtt = mt_loop_now(c->loop) - t;
-			char detail[160];
+			char detail[160], what[96];
 
 			remote_metric(c, in, "undo_rtt_ms", (double)rtt / 1e6);
-			snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms",
+			snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms, midpoint",
 				 in->host->name, (double)rtt / 1e6);
-			mt_cell_add_event(c->res, -1, t + rtt / 2 - c->t0, "fault.undone", detail,
-					  r2);
+			snprintf(what, sizeof(what), "fault.undone %s", in->spec->kind);
+			mt_cell_add_event(c->res, -1, t + rtt / 2 - c->t0, what, detail, r2);
 		}
 		if (r2 < 0) {
 			mt_err(err, r2, "%s", uerr.msg);
