@@ -38,12 +38,14 @@
 
 #define ACK_TIMEOUT_MS 60000
 
+/* One applied fault. Allocated on its own: the plugin may keep &ctx (timers use it). */
 struct ainst {
 	uint64_t handle;
 	const struct mt_fault_ops *ops;
 	struct mt_params p;
 	struct mt_ctx ctx;
 	void *state;
+	struct mt_run_result run; /* its own cell: what the fault records, until collect */
 };
 
 struct agent {
@@ -55,13 +57,13 @@ struct agent {
 	int dead;          /* stdin ended or a signal: the dead-man switch runs */
 	int quit;          /* bye */
 	int error;         /* protocol broken: exit non-zero */
-	struct ainst *in;
+	struct ainst **in;
 	size_t nin;
 	uint64_t next_handle;
 	long long seq;
 	int64_t last_applied; /* t_ns of the last "applied" forwarded during this apply */
+	int applying;         /* inside an apply request: journal records wait for the ack */
 	struct mt_phases phases;
-	struct mt_run_result scratch; /* a cell for apply/collect to write into */
 };
 
 static const struct mt_host agent_host = { .name = "local", .kind = MT_HOST_LOCAL };
@@ -82,9 +84,18 @@ static int forward(void *arg, const char *op, uint64_t id, const char *kind, con
 	struct agent *a = arg;
 	cJSON *m = cJSON_CreateObject(), *u = undo ? cJSON_Parse(undo) : NULL;
 	long long seq = ++a->seq;
-	int rc = 0;
+	int sync = a->applying, rc = 0;
 
+	/* Outside an apply (a fault's timer or event, e.g. a link's "applied" when the kernel
+	 * reports it) the runner is not listening: the record is sent without waiting and read
+	 * with its next request. A new entry needs the runner's disk first: only inside apply. */
+	if (!sync && strcmp(op, "begin") == 0) {
+		rc = mt_err(err, MT_EINFRA, "a new journal entry outside apply cannot be recorded "
+			    "by the runner first");
+		goto out;
+	}
 	if (!m || !cJSON_AddStringToObject(m, "journal", op) || mt_jsonl_add_i64(m, "seq", seq) ||
+	    !cJSON_AddBoolToObject(m, "ack", sync) ||
 	    mt_jsonl_add_i64(m, "local_id", (long long)id) ||
 	    !cJSON_AddStringToObject(m, "kind", kind ? kind : "") ||
 	    mt_jsonl_add_i64(m, "t_ns", t_ns) || !cJSON_AddNumberToObject(m, "rc", rcv)) {
@@ -100,8 +111,12 @@ static int forward(void *arg, const char *op, uint64_t id, const char *kind, con
 	rc = mt_jsonl_write(a->out, m, err);
 	if (rc < 0) {
 		a->dead = 1;
+		if (!sync)
+			mt_loop_stop(a->loop);
 		goto out;
 	}
+	if (!sync)
+		goto out;
 	/* The runner answers with an ack before anything else. */
 	for (;;) {
 		char *line = NULL;
@@ -182,7 +197,6 @@ static void base_ctx(struct agent *a, struct mt_ctx *ctx)
 	ctx->journal = a->j;
 	ctx->host = &agent_host;
 	ctx->phases = &a->phases;
-	ctx->result = a->scratch.ncells ? &a->scratch.cells[0] : NULL;
 }
 
 static int do_hello(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
@@ -235,52 +249,67 @@ out:
 	return rc;
 }
 
+static void inst_free(struct ainst *in)
+{
+	if (!in)
+		return;
+	if (in->state && in->ops && in->ops->release)
+		in->ops->release(in->state);
+	mt_params_free(&in->p);
+	mt_run_result_free(&in->run);
+	free((char *)in->ctx.cell_name);
+	free(in);
+}
+
 static int do_apply(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
 {
 	const struct mt_fault_ops *ops = find_ops(req, err);
 	const cJSON *cell = cJSON_GetObjectItemCaseSensitive(req, "cell");
-	struct ainst in = { 0 }, *nin;
+	struct ainst *in = NULL, **nin;
 	int rc;
 
 	if (!ops)
 		return err->code;
 	if (!ops->apply)
 		return mt_err(err, MT_EINFRA, "fault %s has no apply", ops->name);
-	rc = parse_params(ops, cJSON_GetObjectItemCaseSensitive(req, "params"), &in.p, err);
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	in->ops = ops;
+	rc = parse_params(ops, cJSON_GetObjectItemCaseSensitive(req, "params"), &in->p, err);
 	if (rc < 0)
 		goto out;
-	in.ops = ops;
-	base_ctx(a, &in.ctx);
-	in.ctx.t0_ns = mt_jsonl_get_i64(req, "t0_ns");
-	in.ctx.seed = (uint64_t)mt_jsonl_get_i64(req, "seed");
-	in.ctx.cell_name = cJSON_IsString(cell) ? cell->valuestring : NULL;
+	base_ctx(a, &in->ctx);
+	in->ctx.result = mt_run_add_cell(&in->run, "remote");
+	in->ctx.t0_ns = mt_jsonl_get_i64(req, "t0_ns");
+	in->ctx.seed = (uint64_t)mt_jsonl_get_i64(req, "seed");
+	in->ctx.cell_name = strdup(cJSON_IsString(cell) ? cell->valuestring : "");
+	nin = realloc(a->in, (a->nin + 1) * sizeof(*nin));
+	if (!in->ctx.result || !in->ctx.cell_name || !nin) {
+		if (nin)
+			a->in = nin;
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	a->in = nin;
 	a->last_applied = -1;
-	mt_journal_set_t0(a->j, in.ctx.t0_ns);
-	mt_journal_set_forward(a->j, forward, a);
-	rc = ops->apply(&in.p, &in.ctx, &in.state, err);
-	mt_journal_set_forward(a->j, NULL, NULL);
+	mt_journal_set_t0(a->j, in->ctx.t0_ns);
+	a->applying = 1;
+	rc = ops->apply(&in->p, &in->ctx, &in->state, err);
+	a->applying = 0;
 	if (rc < 0) {
 		if (err->code == 0)
 			mt_err(err, rc, "apply failed (%s)", mt_err_name(rc));
 		goto out;
 	}
-	nin = realloc(a->in, (a->nin + 1) * sizeof(*nin));
-	if (!nin) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
-	a->in = nin;
-	in.handle = ++a->next_handle;
-	in.ctx.cell_name = NULL; /* points into the request */
+	in->handle = ++a->next_handle;
 	a->in[a->nin++] = in;
-	mt_jsonl_add_i64(resp, "handle", (long long)in.handle);
+	mt_jsonl_add_i64(resp, "handle", (long long)in->handle);
 	if (a->last_applied != -1)
 		mt_jsonl_add_i64(resp, "applied_ns", a->last_applied);
-	memset(&in, 0, sizeof(in));
+	in = NULL;
 out:
-	if (in.state && in.ops && in.ops->release)
-		in.ops->release(in.state);
-	mt_params_free(&in.p);
+	inst_free(in);
 	return rc;
 }
 
@@ -289,8 +318,8 @@ static struct ainst *find_inst(struct agent *a, const cJSON *req, struct mt_erro
 	uint64_t h = (uint64_t)mt_jsonl_get_i64(req, "handle");
 
 	for (size_t i = 0; i < a->nin; i++)
-		if (a->in[i].handle == h)
-			return &a->in[i];
+		if (a->in[i]->handle == h)
+			return a->in[i];
 	mt_err(err, MT_ENOTFOUND, "no applied fault with handle %llu", (unsigned long long)h);
 	return NULL;
 }
@@ -300,6 +329,7 @@ static void put_results(const struct mt_cell_result *c, cJSON *resp)
 {
 	cJSON *ms = cJSON_AddArrayToObject(resp, "metrics");
 	cJSON *es = cJSON_AddArrayToObject(resp, "events");
+	cJSON *ss = cJSON_AddArrayToObject(resp, "series");
 
 	for (size_t i = 0; ms && i < c->nmetrics; i++) {
 		const struct mt_metric *m = &c->metrics[i];
@@ -327,39 +357,42 @@ static void put_results(const struct mt_cell_result *c, cJSON *resp)
 			cJSON_AddStringToObject(o, "detail", e->detail);
 		cJSON_AddNumberToObject(o, "rc", e->rc);
 	}
+	for (size_t i = 0; ss && i < c->nseries; i++) {
+		const struct mt_series *x = &c->series[i];
+		cJSON *o = cJSON_CreateObject(), *t, *v;
+
+		if (!o || !cJSON_AddItemToArray(ss, o))
+			break;
+		cJSON_AddStringToObject(o, "name", x->name);
+		cJSON_AddStringToObject(o, "unit", x->unit ? x->unit : "");
+		t = cJSON_AddArrayToObject(o, "t_ns");
+		v = cJSON_AddArrayToObject(o, "v");
+		for (size_t k = 0; t && v && k < x->n; k++) {
+			/* NaN (a lost sample) is not JSON: null. */
+			cJSON_AddItemToArray(t, cJSON_CreateNumber((double)x->t_ns[k]));
+			cJSON_AddItemToArray(v, x->v[k] == x->v[k] ? cJSON_CreateNumber(x->v[k])
+								  : cJSON_CreateNull());
+		}
+	}
 }
 
+/* The fault's metrics, events and series (everything it recorded since apply). */
 static int do_collect(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
 {
 	struct ainst *in = find_inst(a, req, err);
-	struct mt_run_result run = { 0 };
-	struct mt_cell_result *c;
 	int rc = 0;
 
 	if (!in)
 		return err->code;
-	c = mt_run_add_cell(&run, "remote");
-	if (!c) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
-	in->ctx.result = c;
 	if (in->ops->collect)
 		rc = in->ops->collect(in->state, &in->ctx, err);
-	in->ctx.result = NULL;
-	put_results(c, resp);
-out:
-	mt_run_result_free(&run);
+	put_results(in->ctx.result, resp);
 	return rc;
 }
 
 static void release_inst(struct agent *a, size_t i)
 {
-	struct ainst *in = &a->in[i];
-
-	if (in->state && in->ops->release)
-		in->ops->release(in->state);
-	mt_params_free(&in->p);
+	inst_free(a->in[i]);
 	a->in[i] = a->in[--a->nin];
 }
 
@@ -370,7 +403,9 @@ static int do_release(struct agent *a, const cJSON *req, cJSON *resp, struct mt_
 	(void)resp;
 	if (!in)
 		return err->code;
-	release_inst(a, (size_t)(in - a->in));
+	for (size_t i = 0; i < a->nin; i++)
+		if (a->in[i] == in)
+			release_inst(a, i);
 	return 0;
 }
 
@@ -420,12 +455,15 @@ static int do_undo(struct agent *a, const cJSON *req, cJSON *resp, struct mt_err
 				ids[k++] = e[i].id;
 			free(ce);
 		}
+		/* The runner closes its own entry from our answer: not forwarded. */
+		mt_journal_set_forward(a->j, NULL, NULL);
 		for (size_t i = 0; i < k; i++) {
 			struct mt_error lerr = { 0 };
 
 			if (mt_journal_end(a->j, ids[i], -1, 0, &lerr) == 0)
 				closed++;
 		}
+		mt_journal_set_forward(a->j, forward, a);
 	}
 	cJSON_AddStringToObject(resp, "note", closed ? "undone" : "undone (no open entry here)");
 out:
@@ -562,6 +600,8 @@ int mt_agent_run(int in_fd, int out_fd, const char *journal_path, struct mt_erro
 			"undoing\n", n, n == 1 ? "y" : "ies");
 		dead_man(&a);
 	}
+	/* From here on, what the faults journal also goes to the runner. */
+	mt_journal_set_forward(a.j, forward, &a);
 	rc = mt_signals_block(&old, err);
 	if (rc < 0)
 		goto out;
@@ -569,10 +609,6 @@ int mt_agent_run(int in_fd, int out_fd, const char *journal_path, struct mt_erro
 	rc = mt_loop_new(&a.loop, err);
 	if (rc < 0)
 		goto out;
-	if (!mt_run_add_cell(&a.scratch, "remote")) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
 	rc = mt_loop_add_fd(a.loop, in_fd, EPOLLIN, on_stdin, &a, err);
 	if (rc < 0)
 		goto out;
@@ -597,7 +633,6 @@ out:
 	while (a.nin)
 		release_inst(&a, a.nin - 1);
 	free(a.in);
-	mt_run_result_free(&a.scratch);
 	mt_loop_free(a.loop);
 	mt_journal_close(a.j);
 	mt_jsonl_free(&a.rd);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -39,6 +40,12 @@ struct idmap {
 	uint64_t agent, runner;
 };
 
+/* Where the far side's journal records go. */
+struct jsink {
+	struct mt_journal *j;
+	const struct mt_host *host;
+};
+
 struct mt_remote {
 	struct mt_remote *next;
 	char *key;             /* mt_host_to_json of the host: what identifies the session */
@@ -53,6 +60,7 @@ struct mt_remote {
 	int64_t setup_ns, rtt_min_ns, offset_ns; /* offset: runner mono - agent mono */
 	struct idmap *map;
 	size_t nmap, capmap;
+	struct jsink sink;     /* the last apply's: for records sent outside a request */
 };
 
 static struct mt_remote *sessions;
@@ -354,11 +362,6 @@ static uint64_t map_find(const struct mt_remote *s, uint64_t agent)
 	return 0;
 }
 
-/* Where the far side's journal records go during an apply. */
-struct jsink {
-	struct mt_journal *j;
-	const struct mt_host *host;
-};
 
 /* One journal record from the agent: recorded here (fsync'd), then acknowledged. */
 static int on_journal(struct mt_remote *s, const cJSON *m, struct jsink *js,
@@ -375,9 +378,15 @@ static int on_journal(struct mt_remote *s, const cJSON *m, struct jsink *js,
 	char *us = NULL;
 	int rc = 0;
 
+	int want_ack = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "ack"));
+
+	/* Outside an apply: the journal and host of the session's last apply (one runner
+	 * journal per run). */
+	if (!js && s->sink.j)
+		js = &s->sink;
 	if (!js || !cJSON_IsString(op)) {
 		jerr.code = MT_EINFRA;
-		snprintf(jerr.msg, sizeof(jerr.msg), "journal record outside an apply");
+		snprintf(jerr.msg, sizeof(jerr.msg), "journal record before any apply");
 	} else if (strcmp(op->valuestring, "begin") == 0) {
 		us = cJSON_IsObject(undo) ? cJSON_PrintUnformatted(undo) : NULL;
 		if (!cJSON_IsString(kind) || !us)
@@ -394,6 +403,13 @@ static int on_journal(struct mt_remote *s, const cJSON *m, struct jsink *js,
 		mt_journal_end(js->j, rid, t_ns, (int)mt_jsonl_get_i64(m, "rc"), &jerr);
 	} else {
 		mt_err(&jerr, MT_EINFRA, "unknown journal op '%s'", op->valuestring);
+	}
+	if (!want_ack) {
+		/* Sent while we were not listening: recorded, nothing to answer. */
+		if (jerr.code)
+			fprintf(stderr, "migtorture: host '%s': journal record: %s\n", s->name,
+				jerr.msg);
+		goto out;
 	}
 	ack = cJSON_CreateObject();
 	if (!ack || mt_jsonl_add_i64(ack, "ack", seq) < 0 ||
@@ -686,6 +702,7 @@ int mt_remote_apply(struct mt_remote *s, const char *kind, const struct mt_param
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
+	s->sink = js;
 	rc = call(s, req, CALL_TIMEOUT_MS, &js, &r, &rtt, err);
 	info->rtt_ns = rtt;
 	if (rc < 0)
@@ -747,6 +764,27 @@ int mt_remote_collect(struct mt_remote *s, uint64_t handle, struct mt_cell_resul
 						 mt_jsonl_get_i64(x, "actual_ns"), what->valuestring,
 						 cJSON_IsString(detail) ? detail->valuestring : NULL,
 						 (int)mt_jsonl_get_i64(x, "rc"));
+	}
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "series")) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(x, "name");
+		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(x, "unit");
+		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(x, "t_ns");
+		const cJSON *vs = cJSON_GetObjectItemCaseSensitive(x, "v");
+		struct mt_series *ser;
+		int k = 0, nt = cJSON_GetArraySize(ts);
+
+		if (!cJSON_IsString(name) || nt != cJSON_GetArraySize(vs))
+			continue;
+		ser = mt_cell_series(res, name->valuestring,
+				     cJSON_IsString(unit) ? unit->valuestring : "");
+		if (!ser) {
+			arc = 1;
+			continue;
+		}
+		for (const cJSON *t = ts ? ts->child : NULL, *v = vs ? vs->child : NULL;
+		     t && v && k < nt; t = t->next, v = v->next, k++)
+			arc |= mt_series_add(ser, (int64_t)t->valuedouble,
+					     cJSON_IsNumber(v) ? v->valuedouble : NAN);
 	}
 	if (arc)
 		rc = mt_err(err, MT_EINFRA, "host '%s': a remote metric could not be stored",

@@ -314,6 +314,71 @@ START_TEST(apply_collect_undo_through_agent)
 }
 END_TEST
 
+/* A fault with timers on the far side: link-flap runs in the agent's loop between requests;
+ * collect brings its events, metrics and series back in the cell's time; its "applied"
+ * record, made when the kernel reported the link down, reaches the runner's journal too. */
+START_TEST(link_flap_timers_run_on_the_far_side)
+{
+	const struct mt_fault_ops *ops = mt_find_fault("link-flap");
+	struct mt_remote *s = NULL;
+	struct mt_journal *j = NULL;
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_cell_result *cell;
+	struct mt_remote_apply_info info;
+	struct mt_params p = { 0 };
+	const struct mt_journal_entry *e;
+	const struct mt_metric *m;
+	int64_t t0;
+	uint64_t handle = 0;
+	size_t n = 0, downs = 0, ups = 0;
+	unsigned undone = 0;
+
+	need_root();
+	netns_up();
+	ck_assert_ptr_nonnull(ops);
+	ck_assert_msg(mt_params_parse(ops->options, "dev=mtr0 down=150ms period=300ms count=2", 1,
+				      &p, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(mt_journal_open(rjournal, &j, &err), 0);
+	ck_assert_msg(mt_remote_get(&host_r, &s, &err) == 0, "%s", err.msg);
+	t0 = now_ns();
+	ck_assert_msg(mt_remote_apply(s, "link-flap", &p, j, &host_r, t0, "cell", 1, &handle,
+				      &info, &err) == 0, "%s", err.msg);
+	usleep(900 * 1000); /* two flaps: down 0–150 ms, 300–450 ms */
+	cell = mt_run_add_cell(&run, "c");
+	ck_assert_msg(mt_remote_collect(s, handle, cell, &err) == 0, "%s", err.msg);
+	m = mt_cell_metric(cell, "fault.link.mtr0.transitions");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_double_eq(m->num, 4);
+	for (size_t i = 0; i < cell->nevents; i++) {
+		const struct mt_event_rec *ev = &cell->events[i];
+
+		if (strncmp(ev->what, "fault.link.", 11))
+			continue;
+		downs += strstr(ev->what, "down") != NULL;
+		ups += strstr(ev->what, ".up ") != NULL || strstr(ev->what, "link.up") != NULL;
+		/* In the cell's time (the runner's clock): within the 900 ms we waited. */
+		ck_assert_int_ge(ev->actual_ns, 0);
+		ck_assert_int_le(ev->actual_ns, 900 * 1000000LL);
+	}
+	ck_assert_uint_eq(downs, 2);
+	ck_assert_uint_eq(ups, 2);
+	ck_assert_ptr_nonnull(mt_cell_series(cell, "fault.link.mtr0.up", "bool"));
+	ck_assert_uint_ge(mt_cell_series(cell, "fault.link.mtr0.up", "bool")->n, 4);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(e[0].kind, "link-flap");
+	ck_assert_int_eq(e[0].applied, 1);
+	ck_assert_msg(mt_remote_release(s, handle, &err) == 0, "%s", err.msg);
+	ck_assert_msg(mt_journal_undo_all(j, &undone, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(undone, 1);
+	mt_remote_close_all();
+	mt_params_free(&p);
+	mt_run_result_free(&run);
+	mt_journal_close(j);
+}
+END_TEST
+
 START_TEST(dead_man_switch_undoes_on_disconnect)
 {
 	struct mt_remote *s = NULL;
@@ -404,6 +469,7 @@ int main(void)
 	tcase_add_test(t, version_mismatch_is_refused);
 	tcase_add_test(t, session_supported_and_errors);
 	tcase_add_test(r, apply_collect_undo_through_agent);
+	tcase_add_test(r, link_flap_timers_run_on_the_far_side);
 	tcase_add_test(r, dead_man_switch_undoes_on_disconnect);
 	tcase_add_test(r, recover_undoes_through_new_session);
 	suite_add_tcase(s, t);
