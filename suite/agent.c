@@ -46,6 +46,7 @@ struct ainst {
 	struct mt_ctx ctx;
 	void *state;
 	struct mt_run_result run; /* its own cell: what the fault records, until collect */
+	struct mt_host host;      /* this machine, under the name the runner gave it */
 };
 
 struct agent {
@@ -199,6 +200,19 @@ static void base_ctx(struct agent *a, struct mt_ctx *ctx)
 	ctx->phases = &a->phases;
 }
 
+/* This machine as a local host named as the runner calls it ("router"), so plugins' messages
+ * ("kernel lacks sch_netem on router") name the host the user wrote. */
+static void req_host(const cJSON *req, char *name, size_t len, struct mt_host *h)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(req, "host");
+
+	snprintf(name, len, "%s", cJSON_IsString(n) && n->valuestring[0] ? n->valuestring
+									   : "local");
+	memset(h, 0, sizeof(*h));
+	h->name = name;
+	h->kind = MT_HOST_LOCAL;
+}
+
 static int do_hello(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "version");
@@ -225,7 +239,8 @@ static int do_supported(struct agent *a, const cJSON *req, cJSON *resp, struct m
 	const struct mt_fault_ops *ops = find_ops(req, err);
 	struct mt_params p = { 0 };
 	struct mt_ctx ctx;
-	char why[512] = "";
+	struct mt_host h;
+	char why[512] = "", hname[128];
 	int rc;
 
 	if (!ops)
@@ -234,6 +249,8 @@ static int do_supported(struct agent *a, const cJSON *req, cJSON *resp, struct m
 	if (rc < 0)
 		goto out;
 	base_ctx(a, &ctx);
+	req_host(req, hname, sizeof(hname), &h);
+	ctx.host = &h;
 	rc = ops->supported ? ops->supported(&p, &ctx, why, sizeof(why)) : 0;
 	if (rc == MT_EUNSUPPORTED) {
 		cJSON_AddFalseToObject(resp, "supported");
@@ -258,6 +275,7 @@ static void inst_free(struct ainst *in)
 	mt_params_free(&in->p);
 	mt_run_result_free(&in->run);
 	free((char *)in->ctx.cell_name);
+	free(in->host.name);
 	free(in);
 }
 
@@ -266,6 +284,7 @@ static int do_apply(struct agent *a, const cJSON *req, cJSON *resp, struct mt_er
 	const struct mt_fault_ops *ops = find_ops(req, err);
 	const cJSON *cell = cJSON_GetObjectItemCaseSensitive(req, "cell");
 	struct ainst *in = NULL, **nin;
+	char hname[128];
 	int rc;
 
 	if (!ops)
@@ -280,12 +299,15 @@ static int do_apply(struct agent *a, const cJSON *req, cJSON *resp, struct mt_er
 	if (rc < 0)
 		goto out;
 	base_ctx(a, &in->ctx);
+	req_host(req, hname, sizeof(hname), &in->host);
+	in->host.name = strdup(hname);
+	in->ctx.host = &in->host;
 	in->ctx.result = mt_run_add_cell(&in->run, "remote");
 	in->ctx.t0_ns = mt_jsonl_get_i64(req, "t0_ns");
 	in->ctx.seed = (uint64_t)mt_jsonl_get_i64(req, "seed");
 	in->ctx.cell_name = strdup(cJSON_IsString(cell) ? cell->valuestring : "");
 	nin = realloc(a->in, (a->nin + 1) * sizeof(*nin));
-	if (!in->ctx.result || !in->ctx.cell_name || !nin) {
+	if (!in->ctx.result || !in->ctx.cell_name || !in->host.name || !nin) {
 		if (nin)
 			a->in = nin;
 		rc = mt_err(err, MT_ENOMEM, "out of memory");

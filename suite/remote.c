@@ -648,11 +648,13 @@ static cJSON *params_json(const struct mt_params *p)
 	return a;
 }
 
-static cJSON *kind_request(const char *what, const char *kind, const struct mt_params *p)
+static cJSON *kind_request(struct mt_remote *s, const char *what, const char *kind,
+			   const struct mt_params *p)
 {
 	cJSON *req = request(what), *pa = params_json(p);
 
-	if (!req || !pa || !cJSON_AddStringToObject(req, "kind", kind)) {
+	if (!req || !pa || !cJSON_AddStringToObject(req, "kind", kind) ||
+	    !cJSON_AddStringToObject(req, "host", s->name)) {
 		cJSON_Delete(req);
 		cJSON_Delete(pa);
 		return NULL;
@@ -664,7 +666,7 @@ static cJSON *kind_request(const char *what, const char *kind, const struct mt_p
 int mt_remote_supported(struct mt_remote *s, const char *kind, const struct mt_params *p,
 			char *why, size_t whylen, struct mt_error *err)
 {
-	cJSON *req = kind_request("supported", kind, p), *r = NULL;
+	cJSON *req = kind_request(s, "supported", kind, p), *r = NULL;
 	const cJSON *w;
 	int rc;
 
@@ -686,7 +688,7 @@ int mt_remote_apply(struct mt_remote *s, const char *kind, const struct mt_param
 		    const char *cell, uint64_t seed, uint64_t *handle,
 		    struct mt_remote_apply_info *info, struct mt_error *err)
 {
-	cJSON *req = kind_request("apply", kind, p), *r = NULL;
+	cJSON *req = kind_request(s, "apply", kind, p), *r = NULL;
 	struct jsink js = { j, host };
 	int64_t rtt = 0, at;
 	int rc;
