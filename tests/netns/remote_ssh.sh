@@ -15,6 +15,8 @@
 #   2. dead-man: the runner is SIGKILLed while the fault is on → ssh's stdin ends → the agent
 #      undoes by itself; `migtorture recover` then closes the runner's entry through a new
 #      session.
+#   3. SIGINT while the fault is on: the runner undoes through its session and exits 130.
+#   4. a known_hosts entry with another key: refused (exit 3) with ssh's own words.
 # Prints the measured figures. Exit 77 (with the reason) without root or OpenSSH.
 set -u
 MT=${1:?usage: remote_ssh.sh MIGTORTURE}
@@ -191,7 +193,25 @@ grep -q "on r" "$TMP/recover.log" || fail "recover did not go through host r"
 [ "$(root_qdisc)" = noqueue ] || fail "after recover mtr0 has $(root_qdisc)"
 grep -q "Accepted publickey" "$TMP/sshd.log" || fail "sshd never accepted the key"
 
-# ---- 3. a host key that does not match known_hosts: refused, with ssh's own words ----
+# ---- 3. SIGINT mid-fault: the runner undoes over its session, exits 130 ----
+scenario 60s 60s
+# shellcheck disable=SC2016
+nsx bash -c 'echo $$ > "$0"; exec "$@"' "$TMP/run4.pid" \
+  "$MT" run --journal "$TMP/journal" -o "$TMP/out4" "$TMP/s.ini" > "$TMP/run4.log" 2>&1 &
+WRAP4=$!
+for _ in $(seq 1 50); do [ -s "$TMP/run4.pid" ] && break; sleep 0.05; done
+RUN_PID=$(cat "$TMP/run4.pid")
+for _ in $(seq 1 200); do [ "$(root_qdisc)" = tbf ] && break; sleep 0.05; done
+[ "$(root_qdisc)" = tbf ] || { cat "$TMP/run4.log"; fail "tbf did not appear in the SIGINT run"; }
+kill -INT "$RUN_PID"
+wait "$WRAP4"; rc=$?
+RUN_PID=
+sed 's/^/  run: /' "$TMP/run4.log"
+[ "$rc" = 130 ] || fail "SIGINT: exit $rc, expected 130"
+[ "$(root_qdisc)" = noqueue ] || fail "after SIGINT mtr0 has $(root_qdisc)"
+"$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "SIGINT left entries open"
+
+# ---- 4. a host key that does not match known_hosts: refused, with ssh's own words ----
 ssh-keygen -q -t ed25519 -N '' -C mtt-remote-other -f "$TMP/other_key" || fail "other key"
 printf '%s %s\n' "$ADDR" "$(cut -d' ' -f1,2 "$TMP/other_key.pub")" > "$TMP/known_hosts"
 scenario 1s 1s
