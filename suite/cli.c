@@ -59,6 +59,12 @@ static const struct mt_cli_opt recover_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct mt_cli_opt agent_opts[] = {
+	{ "journal", 0, "PATH",
+	  "the agent's own journal (default: $MT_AGENT_JOURNAL or /run/migtorture/agent.journal)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const struct mt_cli_opt none_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
@@ -78,6 +84,9 @@ const struct mt_cli_cmd mt_cli_cmds[] = {
 	  mt_cmd_recover },
 	{ "lab", "up|down|status [ARGS]", "the embedded lab (see docs/lab.md); ARGS go to it",
 	  none_opts, mt_cmd_lab },
+	{ "agent", "",
+	  "serve a runner over ssh: JSON lines on stdin/stdout; undoes everything when the "
+	  "connection ends (docs/remote-hosts.md)", agent_opts, mt_cmd_agent },
 	{ "reference", "", "print the scenario file reference (Markdown) from the option tables",
 	  none_opts, mt_cmd_reference },
 	{ NULL, NULL, NULL, NULL, NULL },

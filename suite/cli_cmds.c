@@ -1,12 +1,14 @@
 /* cli_cmds.c — what each subcommand does, over the public API. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cli_cmds.h"
 #include "migtorture/error.h"
 #include "migtorture/report.h"
@@ -380,6 +382,33 @@ int mt_cmd_recover(const struct mt_cli_cmd *c, int argc, char **argv)
 	if (!j)
 		j = mt_default_journal_path();
 	if (mt_recover(j, stdout, &err))
+		return fail(&err);
+	return 0;
+}
+
+/* The far side of an ssh host: JSON lines on stdin/stdout (docs/remote-hosts.md). stdout is
+ * kept for the protocol alone: fd 1 becomes a copy of stderr, so nothing else can write to it. */
+int mt_cmd_agent(const struct mt_cli_cmd *c, int argc, char **argv)
+{
+	struct mt_cli_args a;
+	struct mt_error err = { 0 };
+	int rc = mt_cli_parse(c, argc, argv, &a), out;
+
+	if (rc || a.help)
+		return rc;
+	if (a.argc != 0) {
+		fprintf(stderr, "migtorture agent: takes no operands\n");
+		return MT_EXIT_USAGE;
+	}
+	fflush(stdout);
+	out = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (out < 0 || dup2(2, 1) < 0) {
+		fprintf(stderr, "migtorture agent: %s\n", strerror(errno));
+		return MT_EXIT_INFRA;
+	}
+	rc = mt_agent_run(0, out, mt_cli_get(&a, "journal"), &err);
+	close(out);
+	if (rc < 0)
 		return fail(&err);
 	return 0;
 }

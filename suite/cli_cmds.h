@@ -57,6 +57,7 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_recover(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv);
+int mt_cmd_agent(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_reference(const struct mt_cli_cmd *c, int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "journal_priv.h"
+#include "remote.h"
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
 
@@ -50,6 +51,8 @@ struct mt_journal {
 	uint64_t max_id;
 	unsigned bad_lines;     /* lines that did not parse (a torn write) */
 	struct mt_journal_entry *view; /* mt_journal_open_entries' answer */
+	mt_journal_fwd_fn fwd;  /* proxy journal: records also go to the runner */
+	void *fwd_arg;
 };
 
 static int64_t mono_ns(void)
@@ -414,6 +417,12 @@ void mt_journal_set_run(struct mt_journal *j, const char *run_id)
 	j->run_id = r;
 }
 
+void mt_journal_set_forward(struct mt_journal *j, mt_journal_fwd_fn fn, void *arg)
+{
+	j->fwd = fn;
+	j->fwd_arg = arg;
+}
+
 void mt_journal_set_t0(struct mt_journal *j, int64_t t0_ns)
 {
 	j->t0_ns = t0_ns;
@@ -481,6 +490,19 @@ int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_hos
 		free(j->e[j->n].undo_json);
 		goto out;
 	}
+	if (j->fwd) {
+		rc = j->fwd(j->fwd_arg, "begin", nid, kind, undo_json, 0, 0, err);
+		if (rc < 0) {
+			/* The runner did not record it: no change may be made; close ours. */
+			struct mt_error lerr = { 0 };
+			mt_journal_fwd_fn fwd = j->fwd;
+
+			j->fwd = NULL; /* the runner never saw this entry */
+			mt_journal_end(j, nid, rel_now(j), 0, &lerr);
+			j->fwd = fwd;
+			goto out;
+		}
+	}
 	if (id)
 		*id = nid;
 out:
@@ -518,6 +540,8 @@ int mt_journal_applied(struct mt_journal *j, uint64_t id, int64_t t_ns, struct m
 		e->applied = 1;
 		e->t_applied_ns = t_ns;
 	}
+	if (rc == 0 && j->fwd)
+		rc = j->fwd(j->fwd_arg, "applied", id, e->kind, NULL, t_ns, 0, err);
 	return rc;
 }
 
@@ -532,6 +556,8 @@ int mt_journal_end(struct mt_journal *j, uint64_t id, int64_t t_ns, int rcv,
 	rc = record(j, "close", id, t_ns, 1, rcv, err);
 	if (rc == 0 && rcv == 0)
 		e->closed = 1;
+	if (rc == 0 && j->fwd)
+		rc = j->fwd(j->fwd_arg, "end", id, e->kind, NULL, t_ns, rcv, err);
 	return rc;
 }
 
@@ -745,9 +771,8 @@ static int undo_entry(const struct jent *e, char *note, size_t notelen, struct m
 	if (rc < 0)
 		return rc;
 	if (h.kind == MT_HOST_SSH) {
-		rc = mt_err(err, MT_EUNSUPPORTED,
-			    "host '%s' is remote: remote undo lands with the network-faults issue",
-			    h.name);
+		/* The host's agent undoes it (a session is opened when none is). */
+		rc = mt_remote_undo(&h, e->kind, e->undo_json, note, notelen, err);
 		goto out;
 	}
 	if (strcmp(e->kind, "process") == 0) {

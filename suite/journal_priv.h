@@ -11,4 +11,15 @@ int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start);
 /* Lines read at open that did not parse (a write torn by a crash). */
 unsigned mt_journal_bad_lines(const struct mt_journal *j);
 
+/* A proxy journal (the remote agent's, suite/agent.c): after a record is on this journal's own
+ * disk, it is also handed to fn, which sends it to the runner and waits for its ack. op is
+ * "begin" (kind and undo_json set), "applied" (t_ns) or "end" (t_ns, rc). When fn fails for
+ * "begin", the local entry is closed again (nothing was changed) and mt_journal_begin fails
+ * with fn's error, so the plugin makes no change the runner has not recorded. fn NULL turns
+ * forwarding off (undo and the dead-man switch are never forwarded). */
+typedef int (*mt_journal_fwd_fn)(void *arg, const char *op, uint64_t id, const char *kind,
+				 const char *undo_json, int64_t t_ns, int rc,
+				 struct mt_error *err);
+void mt_journal_set_forward(struct mt_journal *j, mt_journal_fwd_fn fn, void *arg);
+
 #endif

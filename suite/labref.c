@@ -86,7 +86,7 @@ int mt_labref_host(const char *ref, struct mt_labref_host *out, struct mt_error 
 {
 	const char *name = mt_labref_is_ref(ref) ? ref + 4 : ref;
 	cJSON *root = NULL;
-	const cJSON *h;
+	const cJSON *h, *ssh;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -101,8 +101,12 @@ int mt_labref_host(const char *ref, struct mt_labref_host *out, struct mt_error 
 			    ref, mt_labref_path(), name);
 		goto out;
 	}
+	ssh = cJSON_GetObjectItemCaseSensitive(h, "ssh");
 	if (!(out->name = strdup(name)) || copy_str(h, "libvirt_uri", &out->libvirt_uri) ||
-	    copy_str(h, "migration_ip", &out->migration_ip) || copy_str(h, "netns", &out->netns))
+	    copy_str(h, "migration_ip", &out->migration_ip) || copy_str(h, "netns", &out->netns) ||
+	    copy_str(ssh, "address", &out->ssh_address) || copy_str(ssh, "user", &out->ssh_user) ||
+	    copy_str(ssh, "identity_file", &out->ssh_identity) ||
+	    copy_str(ssh, "known_hosts_file", &out->ssh_known_hosts))
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 out:
 	cJSON_Delete(root);
@@ -119,6 +123,10 @@ void mt_labref_host_free(struct mt_labref_host *h)
 	free(h->libvirt_uri);
 	free(h->migration_ip);
 	free(h->netns);
+	free(h->ssh_address);
+	free(h->ssh_user);
+	free(h->ssh_identity);
+	free(h->ssh_known_hosts);
 	memset(h, 0, sizeof(*h));
 }
 

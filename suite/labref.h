@@ -16,6 +16,9 @@ struct mt_labref_host {
 	char *libvirt_uri;  /* hosts.NAME.libvirt_uri, or NULL when the host has none */
 	char *migration_ip; /* hosts.NAME.migration_ip, or NULL */
 	char *netns;        /* hosts.NAME.netns, or NULL */
+	/* hosts.NAME.ssh.{address,user,identity_file,known_hosts_file} (the router), or NULL.
+	 * Credentials are paths; the files are never read here. */
+	char *ssh_address, *ssh_user, *ssh_identity, *ssh_known_hosts;
 };
 
 struct mt_labref_guest {

@@ -1,8 +1,11 @@
 /* labresolve.c — per-cell resolution of `lab:` references (see labresolve.h). */
+#include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "labref.h"
+#include "migtorture/host.h"
 #include "labresolve.h"
 
 static const char *const lab_names[] = { "hosta", "hostb", "client", "router", NULL };
@@ -104,12 +107,56 @@ int mt_labres_swap(struct mt_labres *r, struct mt_error *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* The agent's binary on a lab host: the lab's hosts see this machine's / (the router mounts
+ * it read-only through hostfs), so the running binary's own path works there. */
+static char *self_binary(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return strdup("migtorture");
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* A lab host as an mt_host: the router is a UML kernel whose qdiscs live behind its sshd, an
+ * ssh host with the lab's own key and known_hosts; the others are namespaces here. */
+static int fill_host(struct mt_host *out, const char *bare, const struct mt_labref_host *h,
+		     struct mt_error *err)
+{
+	int ssh = h->ssh_address != NULL || !strcmp(bare, "router");
+
+	out->name = strdup(bare);
+	out->kind = ssh ? MT_HOST_SSH : MT_HOST_LOCAL;
+	if (!out->name)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	if (!ssh) {
+		if (h->netns && !(out->netns = strdup(h->netns)))
+			return mt_err(err, MT_ENOMEM, "out of memory");
+		return 0;
+	}
+	if (!h->ssh_address)
+		return mt_err(err, MT_EINFRA, "lab host '%s': lab.json (%s) has no "
+			      "hosts.%s.ssh.address", bare, mt_labref_path(), bare);
+	out->ssh_address = strdup(h->ssh_address);
+	out->ssh_user = strdup(h->ssh_user ? h->ssh_user : "root");
+	out->ssh_identity = h->ssh_identity ? strdup(h->ssh_identity) : NULL;
+	out->ssh_known_hosts = h->ssh_known_hosts ? strdup(h->ssh_known_hosts) : NULL;
+	out->remote_binary = self_binary();
+	if (!out->ssh_address || !out->ssh_user || (h->ssh_identity && !out->ssh_identity) ||
+	    (h->ssh_known_hosts && !out->ssh_known_hosts) || !out->remote_binary)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	return 0;
+}
+
 const struct mt_host *mt_labres_host(struct mt_labres *r, const char *name,
 				     struct mt_error *err)
 {
 	const char *bare = mt_labref_is_ref(name) ? name + 4 : name;
 	struct mt_labref_host h = { 0 };
 	struct mt_host *out;
+	int rc;
 
 	for (size_t i = 0; i < r->nhosts; i++)
 		if (!strcmp(r->hosts[i].name, bare))
@@ -122,14 +169,10 @@ const struct mt_host *mt_labres_host(struct mt_labres *r, const char *name,
 		return NULL;
 	out = &r->hosts[r->nhosts];
 	memset(out, 0, sizeof(*out));
-	out->name = strdup(bare);
-	/* The router is a UML kernel: its qdiscs live behind sshd, not in a namespace here. */
-	out->kind = strcmp(bare, "router") ? MT_HOST_LOCAL : MT_HOST_SSH;
-	out->netns = h.netns && out->kind == MT_HOST_LOCAL ? strdup(h.netns) : NULL;
+	rc = fill_host(out, bare, &h, err);
 	mt_labref_host_free(&h);
-	if (!out->name) {
-		mt_err(err, MT_ENOMEM, "out of memory");
-		free(out->netns);
+	if (rc < 0) {
+		mt_host_free(out);
 		return NULL;
 	}
 	r->nhosts++;

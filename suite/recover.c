@@ -6,6 +6,7 @@
 
 #include "migtorture/journal.h"
 #include "migtorture/runner.h"
+#include "remote.h"
 
 const char *mt_default_journal_path(void)
 {
@@ -54,6 +55,7 @@ int mt_recover(const char *journal_path, FILE *f, struct mt_error *err)
 	if (f)
 		fprintf(f, "recover: %u undone, %u failed\n", undone, failed);
 out:
+	mt_remote_close_all(); /* sessions opened to undo entries of ssh hosts */
 	mt_journal_close(j);
 	return rc;
 }

@@ -38,6 +38,7 @@
 #include "blast.h"
 #include "labresolve.h"
 #include "progress.h"
+#include "remote.h"
 #include "runner_priv.h"
 #include "timeline.h"
 
@@ -62,6 +63,8 @@ struct inst {
 	int has_state;   /* start/apply succeeded: collect and release are due */
 	int running;     /* started (or fault on) and not yet stopped (off) */
 	uint64_t jfirst, jlast; /* a fault's journal entries */
+	struct mt_remote *remote; /* ssh host: the session its agent runs in (faults only) */
+	uint64_t rhandle;         /* the agent's name for the applied fault */
 };
 
 struct cellrun {
@@ -259,6 +262,54 @@ static void leave(struct cellrun *c, int saved)
 		fail(c, MT_EINFRA, "%s", err.msg);
 }
 
+/* ---- faults on ssh hosts: the same life cycle, carried out by the host's agent ---- */
+
+/* Metric path component for a host or kind name: dots would nest. */
+static void path_part(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "?");
+	for (char *p = dst; *p; p++)
+		if (*p == '.')
+			*p = '_';
+}
+
+static void remote_metric(struct cellrun *c, struct inst *in, const char *what, double ms)
+{
+	char path[256], h[64], k[64];
+
+	path_part(h, sizeof(h), in->host->name);
+	path_part(k, sizeof(k), in->spec->kind);
+	if (what[0] == '.')
+		snprintf(path, sizeof(path), "remote.%s%s", h, what);
+	else
+		snprintf(path, sizeof(path), "remote.%s.%s.%s", h, k, what);
+	mt_cell_set_num(c->res, path, ms);
+}
+
+static int remote_apply(struct cellrun *c, struct inst *in, struct mt_error *err)
+{
+	struct mt_remote_apply_info info;
+	char detail[256], what[96];
+	int rc;
+
+	rc = mt_remote_apply(in->remote, in->spec->kind, &in->spec->params, c->r->journal,
+			     in->host, c->t0, c->cell->name, c->cell->seed, &in->rhandle, &info,
+			     err);
+	remote_metric(c, in, "apply_rtt_ms", (double)info.rtt_ns / 1e6);
+	remote_metric(c, in, ".clock_error_ms", (double)info.error_ns / 1e6);
+	if (rc == 0 && info.applied_ns >= 0) {
+		/* When it took effect on the far side, on this cell's clock (± error_ns). */
+		snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms, clock error "
+			 "<= %.3f ms", in->host->name, (double)info.rtt_ns / 1e6,
+			 (double)info.error_ns / 1e6);
+		snprintf(what, sizeof(what), "fault.applied %s", in->spec->kind);
+		mt_cell_add_event(c->res, -1, info.applied_ns, what, detail, 0);
+		say(c, "fault %s applied on %s at %+.3fs (round trip %.1f ms)", in->spec->kind,
+		    in->host->name, secs(info.applied_ns), (double)info.rtt_ns / 1e6);
+	}
+	return rc;
+}
+
 /* ---- faults ---- */
 
 static int fault_on(struct cellrun *c, struct inst *in, struct mt_error *err)
@@ -269,11 +320,15 @@ static int fault_on(struct cellrun *c, struct inst *in, struct mt_error *err)
 
 	if (in->running)
 		return 0;
-	rc = enter(c, in, &saved, err);
-	if (rc < 0)
-		return rc;
-	rc = f->apply(&in->spec->params, &in->ctx, &in->state, err);
-	leave(c, saved);
+	if (in->remote) {
+		rc = remote_apply(c, in, err);
+	} else {
+		rc = enter(c, in, &saved, err);
+		if (rc < 0)
+			return rc;
+		rc = f->apply(&in->spec->params, &in->ctx, &in->state, err);
+		leave(c, saved);
+	}
 	in->jfirst = before + 1;
 	in->jlast = mt_journal_last_id(c->r->journal);
 	if (rc < 0) {
@@ -308,20 +363,42 @@ static int fault_off(struct cellrun *c, struct inst *in, struct mt_error *err)
 	if (!in->running)
 		return 0;
 	in->running = 0;
-	if (f->collect) {
-		r2 = f->collect(in->state, &in->ctx, err);
+	if (in->remote) {
+		r2 = mt_remote_collect(in->remote, in->rhandle, c->res, err);
+		if (r2 == 0)
+			r2 = mt_remote_release(in->remote, in->rhandle, err);
 		if (r2 < 0)
 			rc = fail(c, r2, "fault %s: collect: %s", in->spec->kind, err->msg);
+	} else {
+		if (f->collect) {
+			r2 = f->collect(in->state, &in->ctx, err);
+			if (r2 < 0)
+				rc = fail(c, r2, "fault %s: collect: %s", in->spec->kind,
+					  err->msg);
+		}
+		if (f->release)
+			f->release(in->state);
 	}
-	if (f->release)
-		f->release(in->state);
 	in->state = NULL;
 	in->has_state = 0;
 	if (in->jlast >= in->jfirst) {
 		struct mt_error uerr = { 0 };
+		int64_t t = mt_loop_now(c->loop);
 
 		r2 = mt_journal_undo_range(c->r->journal, in->jfirst, in->jlast, NULL, NULL, NULL,
 					   &uerr);
+		if (in->remote) {
+			/* Undone on the far side within this round trip: the midpoint is the
+			 * estimate, half of it the error bound. */
+			int64_t rtt = mt_loop_now(c->loop) - t;
+			char detail[160], what[96];
+
+			remote_metric(c, in, "undo_rtt_ms", (double)rtt / 1e6);
+			snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms, midpoint",
+				 in->host->name, (double)rtt / 1e6);
+			snprintf(what, sizeof(what), "fault.undone %s", in->spec->kind);
+			mt_cell_add_event(c->res, -1, t + rtt / 2 - c->t0, what, detail, r2);
+		}
 		if (r2 < 0) {
 			mt_err(err, r2, "%s", uerr.msg);
 			rc = fail(c, r2, "fault %s: %s", in->spec->kind, uerr.msg);
@@ -610,11 +687,30 @@ static int check_supported(struct cellrun *c)
 		int saved, rc;
 
 		if (in->host->kind == MT_HOST_SSH) {
-			skip_reason(c,
-				 "%s %s: host '%s' is remote (ssh): remote hosts land with the "
-				 "network-faults issue", cls_name(in->spec->cls), in->spec->kind,
-				 in->host->name);
-			return 0;
+			if (in->spec->cls != MT_SPEC_FAULT) {
+				skip_reason(c, "%s %s: host '%s' is remote (ssh): only faults run on "
+					    "ssh hosts so far", cls_name(in->spec->cls),
+					    in->spec->kind, in->host->name);
+				return 0;
+			}
+			why[0] = '\0';
+			rc = mt_remote_get(in->host, &in->remote, &err);
+			if (rc < 0)
+				return fail(c, rc, "fault %s: %s", in->spec->kind, err.msg);
+			remote_metric(c, in, ".session_setup_ms",
+				      (double)mt_remote_setup_ns(in->remote) / 1e6);
+			remote_metric(c, in, ".rtt_min_ms",
+				      (double)mt_remote_rtt_min_ns(in->remote) / 1e6);
+			rc = mt_remote_supported(in->remote, in->spec->kind, &in->spec->params,
+						 why, sizeof(why), &err);
+			if (rc == MT_EUNSUPPORTED) {
+				skip_reason(c, "fault %s: %s", in->spec->kind, why);
+				return 0;
+			}
+			if (rc < 0)
+				return fail(c, rc, "fault %s: supported(): %s", in->spec->kind,
+					    err.msg);
+			continue;
 		}
 		if (!l.supported)
 			continue;
@@ -839,8 +935,12 @@ static void cell_teardown(struct cellrun *c)
 		struct inst *in = &c->in[i];
 		struct life l = life_of(in->spec);
 
-		if (in->has_state && l.release)
+		if (in->remote) {
+			if (in->has_state)
+				mt_remote_release(in->remote, in->rhandle, &err);
+		} else if (in->has_state && l.release) {
 			l.release(in->state);
+		}
 		in->state = NULL;
 		in->has_state = 0;
 	}
@@ -1250,6 +1350,8 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 
 		if (mt_journal_undo_all(r.journal, NULL, NULL, &uerr) < 0 && !r.first.code)
 			r.first = uerr;
+		/* One session per ssh host for the whole run: bye now. */
+		mt_remote_close_all();
 	}
 	write_results(&r);
 	status = run->exit_status;
@@ -1269,6 +1371,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 	}
 out:
 	mt_progress_free(r.progress);
+	mt_remote_close_all();
 	mt_journal_close(r.journal);
 	if (blocked)
 		mt_signals_restore(&oldmask);

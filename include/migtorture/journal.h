@@ -66,8 +66,9 @@ int mt_journal_undo_all(struct mt_journal *j, unsigned *undone, unsigned *failed
 
 /* The same for the open entries with first_id <= id <= last_id only (the runner undoes one
  * fault's entries at its "off" event this way), printing one line per entry to log (may be
- * NULL). A missing plugin for an entry's kind, or a remote host (for now), is a failure for
- * that entry: it stays open. */
+ * NULL). An entry whose host is ssh is undone by that host's agent, over the run's session
+ * (one is opened when there is none: recover; docs/remote-hosts.md). A missing plugin for an
+ * entry's kind, or an unreachable host, is a failure for that entry: it stays open. */
 int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last_id,
 			  FILE *log, unsigned *undone, unsigned *failed, struct mt_error *err);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "labref.h"
+#include "labresolve.h"
 
 static void use(const char *fixture)
 {
@@ -100,6 +101,37 @@ START_TEST(guest_fields)
 }
 END_TEST
 
+/* The router is an ssh host: address, user and the lab's own key and known_hosts (paths),
+ * and the running binary as the far side's agent (the router sees this machine's /). */
+START_TEST(router_is_ssh)
+{
+	struct mt_labres r = { 0 };
+	struct mt_error err = { 0 };
+	const struct mt_host *h;
+
+	use("lab.json");
+	h = mt_labres_host(&r, "lab:router", &err);
+	ck_assert_msg(h != NULL, "%s", err.msg);
+	ck_assert_int_eq(h->kind, MT_HOST_SSH);
+	ck_assert_str_eq(h->name, "router");
+	ck_assert_str_eq(h->ssh_address, "198.18.3.2");
+	ck_assert_str_eq(h->ssh_user, "root");
+	ck_assert_str_eq(h->ssh_identity, "/run/migtorture/lab/router/id_ed25519");
+	ck_assert_str_eq(h->ssh_known_hosts, "/run/migtorture/lab/router/known_hosts");
+	ck_assert_ptr_null(h->netns);
+	ck_assert_ptr_nonnull(h->remote_binary);
+	ck_assert_int_eq(h->remote_binary[0], '/');
+	/* the same name again is the same host; bare `router` too */
+	ck_assert_ptr_eq(mt_labres_host(&r, "router", &err), h);
+	/* hosta stays a namespace here */
+	h = mt_labres_host(&r, "hosta", &err);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(h->kind, MT_HOST_LOCAL);
+	ck_assert_str_eq(h->netns, "mt-hosta");
+	mt_labres_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("labref");
@@ -112,6 +144,7 @@ int main(void)
 	tcase_add_test(t, resolve_uri);
 	tcase_add_test(t, errors_say_why);
 	tcase_add_test(t, guest_fields);
+	tcase_add_test(t, router_is_ssh);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -1,0 +1,172 @@
+/* jsonl.c — JSON lines over file descriptors (see jsonl.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jsonl.h"
+
+void mt_jsonl_init(struct mt_jsonl *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+}
+
+void mt_jsonl_free(struct mt_jsonl *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->len = r->cap = 0;
+}
+
+int mt_jsonl_next(struct mt_jsonl *r, char **line)
+{
+	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+	size_t n;
+
+	*line = NULL;
+	if (!nl)
+		return 0;
+	n = (size_t)(nl - r->buf);
+	*line = malloc(n + 1);
+	if (!*line)
+		return MT_ENOMEM;
+	memcpy(*line, r->buf, n);
+	(*line)[n] = '\0';
+	memmove(r->buf, nl + 1, r->len - n - 1);
+	r->len -= n + 1;
+	return 1;
+}
+
+int mt_jsonl_fill(struct mt_jsonl *r, struct mt_error *err)
+{
+	ssize_t got;
+
+	if (r->cap - r->len < 4096) {
+		size_t cap = r->cap ? r->cap * 2 : 8192;
+		char *nb;
+
+		if (cap > MT_JSONL_MAX + 8192)
+			return mt_err(err, MT_EINVAL, "protocol: a line longer than %d bytes",
+				      MT_JSONL_MAX);
+		nb = realloc(r->buf, cap);
+		if (!nb)
+			return mt_err(err, MT_ENOMEM, "out of memory");
+		r->buf = nb;
+		r->cap = cap;
+	}
+	do
+		got = read(r->fd, r->buf + r->len, r->cap - r->len);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		if (errno == EAGAIN)
+			return MT_ETIMEOUT; /* non-blocking fd: nothing there yet */
+		return mt_err(err, MT_EIO, "read: %s", strerror(errno));
+	}
+	if (got == 0)
+		r->eof = 1;
+	r->len += (size_t)got;
+	return (int)got;
+}
+
+long long mt_jsonl_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+long long mt_jsonl_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_error *err)
+{
+	long long end = timeout_ms < 0 ? 0 : mt_jsonl_mono_ns() + (long long)timeout_ms * 1000000;
+	int rc;
+
+	for (;;) {
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		int wait = -1;
+
+		rc = mt_jsonl_next(r, line);
+		if (rc != 0)
+			return rc < 0 ? mt_err(err, rc, "out of memory") : 1;
+		if (r->eof)
+			return 0;
+		if (end) {
+			long long left = end - mt_jsonl_mono_ns();
+
+			if (left <= 0)
+				return mt_err(err, MT_ETIMEOUT, "no answer within %d ms", timeout_ms);
+			wait = (int)((left + 999999) / 1000000);
+		}
+		rc = poll(&p, 1, wait);
+		if (rc < 0 && errno != EINTR)
+			return mt_err(err, MT_EIO, "poll: %s", strerror(errno));
+		if (rc <= 0)
+			continue;
+		rc = mt_jsonl_fill(r, err);
+		if (rc < 0 && rc != MT_ETIMEOUT)
+			return rc;
+	}
+}
+
+int mt_jsonl_write(int fd, const cJSON *o, struct mt_error *err)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	size_t len, off = 0;
+	int rc = 0;
+
+	if (!s)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	len = strlen(s);
+	s[len] = '\n'; /* replaces the terminator: written by length */
+	len++;
+	while (off < len) {
+		ssize_t w = write(fd, s + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			poll(&p, 1, 1000);
+			continue;
+		}
+		if (w < 0) {
+			rc = mt_err(err, MT_EIO, "write: %s", strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	free(s);
+	return rc;
+}
+
+int mt_jsonl_add_i64(cJSON *o, const char *key, long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	return cJSON_AddRawToObject(o, key, num) ? 0 : MT_ENOMEM;
+}
+
+long long mt_jsonl_get_i64(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	/* cJSON keeps numbers as doubles: monotonic ns are exact up to 2^53 (104 days of
+	 * uptime); wall-clock ns since the epoch are rounded to 256 ns, far below what the
+	 * protocol's timing claims (round trips of milliseconds). */
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}

@@ -1,0 +1,51 @@
+/* jsonl.h — JSON lines over file descriptors: the framing of the remote-host protocol
+ * (docs/remote-hosts.md). One JSON object per line, '\n' terminated, no line longer than
+ * MT_JSONL_MAX. Used by both ends (suite/remote.c, suite/agent.c); not a public contract.
+ */
+#ifndef MT_JSONL_H
+#define MT_JSONL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "migtorture/error.h"
+
+#define MT_JSONL_MAX (1024 * 1024)
+
+/* A buffered reader of lines from one fd (the fd is not owned). */
+struct mt_jsonl {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	int eof;
+};
+
+void mt_jsonl_init(struct mt_jsonl *r, int fd);
+void mt_jsonl_free(struct mt_jsonl *r);
+
+/* Takes the next complete line out of the buffer (without '\n', malloc'd into *line, caller
+ * frees). Returns 1 when a line was there, 0 when not (yet). Reads nothing. */
+int mt_jsonl_next(struct mt_jsonl *r, char **line);
+
+/* One read(2) of what is available into the buffer. Returns the bytes read, 0 at end of file
+ * (r->eof set), MT_EIO on a read error, MT_EINVAL when a line outgrows MT_JSONL_MAX. */
+int mt_jsonl_fill(struct mt_jsonl *r, struct mt_error *err);
+
+/* Waits up to timeout_ms (< 0: forever) for one complete line. Returns 1 with *line set, 0 at
+ * end of file, MT_ETIMEOUT, or the errors of mt_jsonl_fill. */
+int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_error *err);
+
+/* Writes o as one line (unformatted) to fd, retrying short writes. The object is not freed. */
+int mt_jsonl_write(int fd, const cJSON *o, struct mt_error *err);
+
+/* Monotonic and realtime clocks, ns. */
+long long mt_jsonl_mono_ns(void);
+long long mt_jsonl_wall_ns(void);
+
+/* Adds an integer member without going through a double (ns since the epoch need 19
+ * digits); reads one back (0 when absent). */
+int mt_jsonl_add_i64(cJSON *o, const char *key, long long v);
+long long mt_jsonl_get_i64(const cJSON *o, const char *key);
+
+#endif

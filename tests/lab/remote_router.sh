@@ -1,0 +1,77 @@
+#!/bin/bash
+# remote_router.sh — netem on the lab's UML router through one ssh session and its agent.
+#
+#   remote_router.sh MIGTORTURE [DELAY_MS]
+#
+# Needs the embedded lab up (lab/mt-lab up) and idle: it delays the router's client-side
+# egress (vec0) by DELAY_MS (20) for 12 s through `migtorture run` (host=router: an ssh host
+# from lab.json), and measures the client → guest round trip with ping from mt-client before,
+# during and after. Checks: during = before + DELAY ± 1 ms, after = before ± 1 ms, and the
+# results carry the session figures. Exit 77 (with the reason) when the lab is not up.
+set -u
+MT=$(readlink -f "${1:?usage: remote_router.sh MIGTORTURE [DELAY_MS]}")
+DELAY=${2:-20}
+LAB_JSON=${MT_LAB_JSON:-/run/migtorture/lab/lab.json}
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -r "$LAB_JSON" ] || skip "no lab descriptor $LAB_JSON (lab/mt-lab up)"
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("state") != "up")' \
+  "$LAB_JSON" || skip "the lab is not up"
+ip netns list | grep -q '^mt-router\b' || skip "no mt-router namespace"
+GUEST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["guest"]["ip"])' "$LAB_JSON")
+
+TMP=$(mktemp -d /tmp/mtt-remote-lab.XXXXXX)
+RUN_PID=
+cleanup() { [ -n "$RUN_PID" ] && kill "$RUN_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+rtt() { # rtt COUNT: mean ms of COUNT pings from the client to the guest
+  ip netns exec mt-client ping -n -q -c "$1" -i 0.2 -W 2 "$GUEST" |
+    awk -F'/' '/^rtt|^round-trip/ {print $5}'
+}
+
+before=$(rtt 20)
+[ -n "$before" ] || fail "no ping reply from the guest $GUEST before the fault"
+cat > "$TMP/s.ini" <<INI
+[global]
+description = remote_router.sh: netem delay on the lab router through the agent
+source = none
+dest = none
+warmup = 0s
+cooldown = 14s
+migrate.count = 0
+
+[router-delay]
+fault = netem host=router dev=vec0 delay=${DELAY}ms at=0s for=12s
+INI
+"$MT" run -v --journal "$TMP/journal" -o "$TMP/out" "$TMP/s.ini" > "$TMP/run.log" 2>&1 &
+RUN_PID=$!
+sleep 3
+during=$(rtt 30)
+wait "$RUN_PID"; rc=$?
+RUN_PID=
+sed 's/^/  run: /' "$TMP/run.log"
+[ "$rc" = 0 ] || fail "migtorture run exited $rc"
+after=$(rtt 20)
+echo "figure: client → guest ping mean: before $before ms, during $during ms, after $after ms"
+python3 - "$before" "$during" "$after" "$DELAY" <<'PY' || fail "the delay was not $DELAY ± 1 ms"
+import sys
+b, d, a, want = map(float, sys.argv[1:])
+print("figure: added %.2f ms (set %.0f ms); after - before %.2f ms" % (d - b, want, a - b))
+sys.exit(0 if abs(d - b - want) <= 1.0 and abs(a - b) <= 1.0 else 1)
+PY
+python3 - "$TMP/out/results.json" <<'PY' || fail "results lack the remote figures"
+import json, sys
+c = json.load(open(sys.argv[1]))["cells"][0]
+m = c["metrics"]["remote"]["router"]
+ev = {e["what"]: e for e in c["timeline"]}
+print("figure: router session setup %.1f ms, best round trip %.3f ms, clock error <= %.3f ms"
+      % (m["session_setup_ms"], m["rtt_min_ms"], m["clock_error_ms"]))
+print("figure: netem apply round trip %.2f ms, undo round trip %.2f ms; applied at %+.2f ms"
+      % (m["netem"]["apply_rtt_ms"], m["netem"]["undo_rtt_ms"],
+         ev["fault.applied netem"]["actual_ns"] / 1e6))
+PY
+"$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "journal entries left open"
+echo PASS

@@ -1,0 +1,224 @@
+#!/bin/bash
+# remote_ssh.sh — a fault on an ssh host, for real: the test's own sshd in its own namespace.
+#
+#   remote_ssh.sh MIGTORTURE
+#
+# Builds namespace mtt-remote-ssh (veth mtr0/mtr1, 198.18.200.1/24 on mtr0), generates a host
+# key, a client key, authorized_keys and known_hosts into a 0700 temporary directory, and
+# starts /usr/sbin/sshd -D on 198.18.200.1 there (UsePAM no, StrictModes off, PidFile in the
+# temporary directory). migtorture itself runs inside the namespace (ip netns exec), so its
+# ssh session, the far side's `migtorture agent` and the qdisc all live there; nothing else
+# on the machine is touched.
+#   1. run: `tbf dev=mtr0 rate=10mbit host=r` ([host:r] kind=ssh) is applied (seen with tc
+#      while the cell runs) and undone after; results.json has the effect times (fault.applied
+#      / fault.undone events) and the session figures (remote.r.*).
+#   2. dead-man: the runner is SIGKILLed while the fault is on → ssh's stdin ends → the agent
+#      undoes by itself; `migtorture recover` then closes the runner's entry through a new
+#      session.
+#   3. SIGINT while the fault is on: the runner undoes through its session and exits 130.
+#   4. a known_hosts entry with another key: refused (exit 3) with ssh's own words.
+# Prints the measured figures. Exit 77 (with the reason) without root or OpenSSH.
+set -u
+MT=${1:?usage: remote_ssh.sh MIGTORTURE}
+MT=$(readlink -f "$MT")
+NS=mtt-remote-ssh
+ADDR=198.18.200.1
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespace, sshd, qdiscs)"
+for b in /usr/sbin/sshd ssh ssh-keygen ip tc; do
+  command -v "$b" >/dev/null || skip "$b is missing (openssh-server, openssh-client, iproute2)"
+done
+
+TMP=$(mktemp -d /tmp/mtt-remote-ssh.XXXXXX)
+chmod 0700 "$TMP"
+SSHD_PID=   # the listener's own PID, from its PidFile (ip netns exec may fork)
+WRAP_PID=
+RUN_PID=
+cleanup() {
+  [ -n "$RUN_PID" ] && kill -9 "$RUN_PID" 2>/dev/null
+  [ -z "$SSHD_PID" ] && [ -s "$TMP/sshd.pid" ] && SSHD_PID=$(cat "$TMP/sshd.pid")
+  if [ -n "$SSHD_PID" ]; then
+    kill "$SSHD_PID" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$SSHD_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  [ -n "$WRAP_PID" ] && wait "$WRAP_PID" 2>/dev/null
+  ip netns del "$NS" 2>/dev/null
+  if [ -n "${MTT_KEEP:-}" ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; [ -f "$TMP/sshd.log" ] && sed 's/^/  sshd: /' "$TMP/sshd.log" | tail -5; exit 1; }
+nsx() { ip netns exec "$NS" "$@"; }
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+root_qdisc() { nsx tc qdisc show dev mtr0 root | awk '{print $2; exit}'; }
+
+# A leftover of an earlier, killed run of this very test.
+ip netns del "$NS" 2>/dev/null
+ip netns add "$NS" || fail "ip netns add $NS"
+nsx ip link set lo up
+nsx ip link add mtr0 type veth peer name mtr1 || fail "veth"
+nsx ip addr add "$ADDR/24" dev mtr0
+nsx ip link set mtr0 up
+nsx ip link set mtr1 up
+
+ssh-keygen -q -t ed25519 -N '' -C mtt-remote-host -f "$TMP/host_key" || fail "host key"
+ssh-keygen -q -t ed25519 -N '' -C mtt-remote-client -f "$TMP/id" || fail "client key"
+cp "$TMP/id.pub" "$TMP/authorized_keys"
+printf '%s %s\n' "$ADDR" "$(cut -d' ' -f1,2 "$TMP/host_key.pub")" > "$TMP/known_hosts"
+cat > "$TMP/sshd_config" <<CONF
+ListenAddress $ADDR
+HostKey $TMP/host_key
+AuthorizedKeysFile $TMP/authorized_keys
+PidFile $TMP/sshd.pid
+UsePAM no
+UseDNS no
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+PrintMotd no
+SetEnv MT_AGENT_JOURNAL=$TMP/agent.journal
+CONF
+# sshd refuses to start without its privilege separation directory (Debian creates it at boot
+# only when the ssh service runs).
+[ -d /run/sshd ] || mkdir -m 0755 /run/sshd
+nsx /usr/sbin/sshd -D -f "$TMP/sshd_config" -E "$TMP/sshd.log" </dev/null >/dev/null 2>&1 &
+WRAP_PID=$!
+up=
+for _ in $(seq 1 50); do
+  nsx ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$TMP/known_hosts" \
+    -o IdentitiesOnly=yes -i "$TMP/id" -l root "$ADDR" true 2>/dev/null && { up=1; break; }
+  sleep 0.1
+done
+[ -n "$up" ] || fail "sshd on $ADDR did not answer"
+SSHD_PID=$(cat "$TMP/sshd.pid")
+t=$(date +%s%N)
+nsx ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$TMP/known_hosts" \
+  -o IdentitiesOnly=yes -i "$TMP/id" -l root "$ADDR" true
+echo "figure: one cold 'ssh HOST true': $(ms "$t") ms"
+
+scenario() { # scenario FOR COOLDOWN
+  cat > "$TMP/s.ini" <<INI
+[global]
+description = remote_ssh.sh: tbf on an ssh host
+source = none
+dest = none
+warmup = 0s
+cooldown = $2
+migrate.count = 0
+
+[host:r]
+kind = ssh
+address = $ADDR
+user = root
+identity = $TMP/id
+known_hosts = $TMP/known_hosts
+remote_binary = $MT
+
+[remote]
+fault = tbf dev=mtr0 rate=10mbit at=0s for=$1 host=r
+INI
+}
+
+# ---- 1. a run: applied while on, undone after, times in the results ----
+scenario 3s 5s
+[ "$(root_qdisc)" = noqueue ] || fail "mtr0 does not start with noqueue: $(root_qdisc)"
+t=$(date +%s%N)
+# shellcheck disable=SC2016
+nsx bash -c 'echo $$ > "$0"; exec "$@"' "$TMP/run1.pid" \
+  "$MT" run -v --journal "$TMP/journal" -o "$TMP/out" "$TMP/s.ini" > "$TMP/run.log" 2>&1 &
+WRAP1=$!
+for _ in $(seq 1 50); do [ -s "$TMP/run1.pid" ] && break; sleep 0.05; done
+RUN_PID=$(cat "$TMP/run1.pid")
+seen=
+for _ in $(seq 1 100); do
+  [ "$(root_qdisc)" = tbf ] && { seen=$(ms "$t"); break; }
+  sleep 0.05
+done
+wait "$WRAP1"; rc=$?
+RUN_PID=
+sed 's/^/  run: /' "$TMP/run.log"
+[ -n "$seen" ] || fail "tbf never appeared on mtr0 during the run"
+[ "$rc" = 0 ] || fail "migtorture run exited $rc"
+[ "$(root_qdisc)" = noqueue ] || fail "after the run mtr0 has $(root_qdisc), not noqueue"
+echo "figure: tbf seen on mtr0 $seen ms after the runner started (includes session setup)"
+python3 - "$TMP/out/results.json" <<'PY' || fail "results.json lacks the remote figures"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["cells"][0]
+assert c["verdict"] in ("pass", "none"), c.get("verdict")
+ev = {e["what"]: e for e in c["timeline"]}
+for w in ("fault.applied tbf", "fault.undone tbf"):
+    assert w in ev, (w, list(ev))
+    assert "ssh" in ev[w].get("detail", ""), ev[w]
+m = c["metrics"]["remote"]["r"]
+print("figure: session setup %.1f ms, best round trip %.3f ms, clock error <= %.3f ms"
+      % (m["session_setup_ms"], m["rtt_min_ms"], m["clock_error_ms"]))
+print("figure: apply round trip %.2f ms, undo round trip %.2f ms"
+      % (m["tbf"]["apply_rtt_ms"], m["tbf"]["undo_rtt_ms"]))
+print("figure: applied at %+.2f ms, undone at %+.2f ms of the cell's t0 (off planned at 3 s)"
+      % (ev["fault.applied tbf"]["actual_ns"] / 1e6, ev["fault.undone tbf"]["actual_ns"] / 1e6))
+assert 0 <= ev["fault.applied tbf"]["actual_ns"] < 2e9
+assert 3e9 <= ev["fault.undone tbf"]["actual_ns"] < 5e9
+PY
+"$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "the journal has open entries after the run"
+
+# ---- 2. the runner dies: the agent's dead-man switch, then recover ----
+scenario 60s 60s
+# The runner's own PID (ip netns exec may fork): the shell writes it, then becomes it.
+# shellcheck disable=SC2016
+nsx bash -c 'echo $$ > "$0"; exec "$@"' "$TMP/run2.pid" \
+  "$MT" run --journal "$TMP/journal" -o "$TMP/out2" "$TMP/s.ini" > "$TMP/run2.log" 2>&1 &
+WRAP2=$!
+for _ in $(seq 1 50); do [ -s "$TMP/run2.pid" ] && break; sleep 0.05; done
+RUN_PID=$(cat "$TMP/run2.pid")
+for _ in $(seq 1 200); do [ "$(root_qdisc)" = tbf ] && break; sleep 0.05; done
+[ "$(root_qdisc)" = tbf ] || { cat "$TMP/run2.log"; fail "tbf did not appear in the second run"; }
+sleep 0.3
+t=$(date +%s%N)
+kill -9 "$RUN_PID"
+wait "$WRAP2" 2>/dev/null
+RUN_PID=
+gone=
+for _ in $(seq 1 400); do
+  [ "$(root_qdisc)" = noqueue ] && { gone=$(ms "$t"); break; }
+  sleep 0.01
+done
+[ -n "$gone" ] || fail "the agent did not undo the tbf after the runner was killed"
+echo "figure: dead-man switch: runner SIGKILLed → tbf gone after $gone ms (tc polled every 10 ms)"
+nsx "$MT" recover --journal "$TMP/journal" > "$TMP/recover.log" 2>&1 || { cat "$TMP/recover.log"; fail "recover failed"; }
+sed 's/^/  recover: /' "$TMP/recover.log"
+grep -q "1 undone, 0 failed" "$TMP/recover.log" || fail "recover did not close the runner's entry"
+grep -q "on r" "$TMP/recover.log" || fail "recover did not go through host r"
+[ "$(root_qdisc)" = noqueue ] || fail "after recover mtr0 has $(root_qdisc)"
+grep -q "Accepted publickey" "$TMP/sshd.log" || fail "sshd never accepted the key"
+
+# ---- 3. SIGINT mid-fault: the runner undoes over its session, exits 130 ----
+scenario 60s 60s
+# shellcheck disable=SC2016
+nsx bash -c 'echo $$ > "$0"; exec "$@"' "$TMP/run4.pid" \
+  "$MT" run --journal "$TMP/journal" -o "$TMP/out4" "$TMP/s.ini" > "$TMP/run4.log" 2>&1 &
+WRAP4=$!
+for _ in $(seq 1 50); do [ -s "$TMP/run4.pid" ] && break; sleep 0.05; done
+RUN_PID=$(cat "$TMP/run4.pid")
+for _ in $(seq 1 200); do [ "$(root_qdisc)" = tbf ] && break; sleep 0.05; done
+[ "$(root_qdisc)" = tbf ] || { cat "$TMP/run4.log"; fail "tbf did not appear in the SIGINT run"; }
+kill -INT "$RUN_PID"
+wait "$WRAP4"; rc=$?
+RUN_PID=
+sed 's/^/  run: /' "$TMP/run4.log"
+[ "$rc" = 130 ] || fail "SIGINT: exit $rc, expected 130"
+[ "$(root_qdisc)" = noqueue ] || fail "after SIGINT mtr0 has $(root_qdisc)"
+"$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "SIGINT left entries open"
+
+# ---- 4. a host key that does not match known_hosts: refused, with ssh's own words ----
+ssh-keygen -q -t ed25519 -N '' -C mtt-remote-other -f "$TMP/other_key" || fail "other key"
+printf '%s %s\n' "$ADDR" "$(cut -d' ' -f1,2 "$TMP/other_key.pub")" > "$TMP/known_hosts"
+scenario 1s 1s
+nsx "$MT" run --journal "$TMP/journal" -o "$TMP/out3" "$TMP/s.ini" > "$TMP/run3.log" 2>&1
+rc=$?
+sed 's/^/  run: /' "$TMP/run3.log"
+[ "$rc" = 3 ] || fail "a wrong host key: exit $rc, expected 3 (infrastructure error)"
+grep -q "Host key verification failed" "$TMP/run3.log" || fail "the error does not say why"
+[ "$(root_qdisc)" = noqueue ] || fail "mtr0 changed although the host key was wrong"
+echo "PASS"
