@@ -3,11 +3,18 @@
  * One rados_t per mt_ceph. librados starts its own threads inside rados_connect; they live in
  * the network namespace of the calling thread, which is why the runner's host entering (setns
  * before apply/undo/start) is all it takes to reach a cluster inside a namespace.
+ *
+ * librados is loaded with dlopen on first use, not linked: libceph-common (which it pulls in)
+ * maps a 136 MB BSS, which every migtorture process would pay — and which does not fit the lab
+ * router's 128 MiB UML kernel, where `migtorture agent` runs. Without librados installed, the
+ * OSD faults and the ceph probe say so (Debian package librados2) and their cells are skipped.
  */
 #include "migtorture/ceph.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +31,52 @@ struct mt_ceph {
 	char conf[256];
 };
 
+
+/* The librados functions this client uses, resolved once. */
+static struct {
+	int (*create2)(rados_t *, const char *, const char *, uint64_t);
+	int (*conf_read_file)(rados_t, const char *);
+	int (*conf_set)(rados_t, const char *, const char *);
+	int (*connect)(rados_t);
+	void (*shutdown)(rados_t);
+	int (*mon_command)(rados_t, const char **, size_t, const char *, size_t, char **,
+			   size_t *, char **, size_t *);
+	int (*mgr_command)(rados_t, const char **, size_t, const char *, size_t, char **,
+			   size_t *, char **, size_t *);
+	void (*buffer_free)(char *);
+} rados;
+static pthread_once_t rados_once = PTHREAD_ONCE_INIT;
+static char rados_why[256]; /* empty when loaded */
+
+static void rados_load(void)
+{
+	void *h = dlopen("librados.so.2", RTLD_NOW | RTLD_LOCAL);
+	const char *miss = NULL;
+
+	if (!h) {
+		snprintf(rados_why, sizeof(rados_why), "librados not available (Debian package "
+			 "librados2): %s", dlerror());
+		return;
+	}
+#define SYM(field, name)                                                                        \
+	do {                                                                                     \
+		*(void **)&rados.field = dlsym(h, name);                                         \
+		if (!rados.field && !miss)                                                       \
+			miss = name;                                                             \
+	} while (0)
+	SYM(create2, "rados_create2");
+	SYM(conf_read_file, "rados_conf_read_file");
+	SYM(conf_set, "rados_conf_set");
+	SYM(connect, "rados_connect");
+	SYM(shutdown, "rados_shutdown");
+	SYM(mon_command, "rados_mon_command");
+	SYM(mgr_command, "rados_mgr_command");
+	SYM(buffer_free, "rados_buffer_free");
+#undef SYM
+	if (miss)
+		snprintf(rados_why, sizeof(rados_why), "librados.so.2 lacks %s", miss);
+}
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -34,7 +87,7 @@ static int64_t now_ns(void)
 
 static int set(struct mt_ceph *c, const char *k, const char *v, struct mt_error *err)
 {
-	int rc = rados_conf_set(c->r, k, v);
+	int rc = rados.conf_set(c->r, k, v);
 
 	if (rc < 0)
 		return mt_err(err, MT_EINFRA, "ceph: cannot set %s: %s", k, strerror(-rc));
@@ -49,17 +102,22 @@ int mt_ceph_open(const struct mt_ceph_opts *o, struct mt_ceph **out, struct mt_e
 	int rc;
 
 	*out = NULL;
+	pthread_once(&rados_once, rados_load);
+	if (rados_why[0]) {
+		free(c);
+		return mt_err(err, MT_EUNSUPPORTED, "ceph: %s", rados_why);
+	}
 	if (!c)
 		return mt_err(err, MT_ENOMEM, "ceph: out of memory");
 	snprintf(c->conf, sizeof(c->conf), "%s", o->conf ? o->conf : "(default ceph.conf)");
 	snprintf(name, sizeof(name), "client.%s", o->client ? o->client : "admin");
-	rc = rados_create2(&c->r, "ceph", name, 0);
+	rc = rados.create2(&c->r, "ceph", name, 0);
 	if (rc < 0) {
-		rc = mt_err(err, MT_EINFRA, "ceph: rados_create2(%s): %s", name, strerror(-rc));
+		rc = mt_err(err, MT_EINFRA, "ceph: rados.create2(%s): %s", name, strerror(-rc));
 		free(c);
 		return rc;
 	}
-	rc = rados_conf_read_file(c->r, o->conf);
+	rc = rados.conf_read_file(c->r, o->conf);
 	if (rc < 0) {
 		rc = mt_err(err, MT_EINFRA, "ceph: cannot read %s: %s", c->conf, strerror(-rc));
 		goto fail;
@@ -74,7 +132,7 @@ int mt_ceph_open(const struct mt_ceph_opts *o, struct mt_ceph **out, struct mt_e
 	    (rc = set(c, "err_to_stderr", "false", err)) < 0 ||
 	    (rc = set(c, "log_file", "", err)) < 0)
 		goto fail;
-	rc = rados_connect(c->r);
+	rc = rados.connect(c->r);
 	if (rc == -ETIMEDOUT || rc == -EINTR) {
 		rc = mt_err(err, MT_ETIMEOUT,
 			    "ceph: no monitor of %s answered within %s s (unreachable mon_host?)",
@@ -90,7 +148,7 @@ int mt_ceph_open(const struct mt_ceph_opts *o, struct mt_ceph **out, struct mt_e
 	*out = c;
 	return 0;
 fail:
-	rados_shutdown(c->r);
+	rados.shutdown(c->r);
 	free(c);
 	return rc;
 }
@@ -99,7 +157,7 @@ void mt_ceph_close(struct mt_ceph *c)
 {
 	if (!c)
 		return;
-	rados_shutdown(c->r);
+	rados.shutdown(c->r);
 	free(c);
 }
 
@@ -129,15 +187,15 @@ int mt_ceph_command(struct mt_ceph *c, int mgr, const char *cmd, char **outbuf, 
 	if (outs)
 		*outs = NULL;
 	if (mgr)
-		rc = rados_mgr_command(c->r, cmds, 1, "", 0, &ob, &obl, &os, &osl);
+		rc = rados.mgr_command(c->r, cmds, 1, "", 0, &ob, &obl, &os, &osl);
 	else
-		rc = rados_mon_command(c->r, cmds, 1, "", 0, &ob, &obl, &os, &osl);
+		rc = rados.mon_command(c->r, cmds, 1, "", 0, &ob, &obl, &os, &osl);
 	sb = dup_buf(ob, obl);
 	ss = dup_buf(os, osl);
 	if (ob)
-		rados_buffer_free(ob);
+		rados.buffer_free(ob);
 	if (os)
-		rados_buffer_free(os);
+		rados.buffer_free(os);
 	if (!sb || !ss) {
 		rc = mt_err(err, MT_ENOMEM, "ceph: out of memory");
 		goto out;
