@@ -145,7 +145,8 @@ for ((i = 1; i <= N; i++)); do
 	out="$TMP/out.$i"
 	# a moment between 0.2 s and the cell length (2.2 s)
 	ms=$((200 + (RANDOM * 32768 + RANDOM) % 2001))
-	"$BIN" run -q "$TMP/torture.ini" -o "$out" --journal "$journal" --seed "$i" \
+	# TMPDIR: stress-ng's temp path is under our dir, so a leftover is recognisable by it
+	TMPDIR="$TMP" "$BIN" run -q "$TMP/torture.ini" -o "$out" --journal "$journal" --seed "$i" \
 		>"$TMP/run.$i.log" 2>&1 &
 	runpid=$!
 	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
