@@ -210,5 +210,5 @@ for ((i = 1; i <= N; i++)); do
 done
 t1=$(date +%s.%N)
 printf '%d runs, %d leftovers (mode %s, seed %s, %.1f s)\n' "$N" "$left" "$MODE" "$SEED" \
-	"$(echo "$t1 - $t0" | bc)"
+	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 [ "$left" = 0 ]
