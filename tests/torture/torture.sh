@@ -209,6 +209,9 @@ for ((i = 1; i <= N; i++)); do
 	rm -rf "$out"
 done
 t1=$(date +%s.%N)
+# Not system state, but worth knowing: private temp dirs a SIGKILLed runner could not remove.
+tmpdirs=$(find "$TMP" -maxdepth 1 -name 'mt-stress-ng-*' | wc -l)
+[ "$tmpdirs" = 0 ] || echo "note: $tmpdirs stress-ng temp dirs left in TMPDIR by killed runs"
 printf '%d runs, %d leftovers (mode %s, seed %s, %.1f s)\n' "$N" "$left" "$MODE" "$SEED" \
 	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 [ "$left" = 0 ]
