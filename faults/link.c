@@ -62,15 +62,18 @@ static int flap_check(const struct mt_params *p, struct mt_error *err)
 	return 0;
 }
 
-/* Sets IFF_UP on or off (only that flag: ifi_change masks the rest) and waits for the ack. */
-static int set_up(struct nl_sock *sk, const char *dev, int up, struct mt_error *err)
+/* Sets IFF_UP on or off (only that flag: ifi_change masks the rest) and waits for the ack.
+ * ifindex 0 = look dev up now; timers pass the index found at apply because they fire after
+ * the runner has left the host's network namespace (if_nametoindex would look in the wrong
+ * one), while the netlink socket stays bound to the namespace it was opened in. */
+static int set_up(struct nl_sock *sk, const char *dev, int ifindex, int up, struct mt_error *err)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = up ? IFF_UP : 0,
 				 .ifi_change = IFF_UP };
 	struct nl_msg *msg;
 	int rc;
 
-	ifi.ifi_index = (int)if_nametoindex(dev);
+	ifi.ifi_index = ifindex ? ifindex : (int)if_nametoindex(dev);
 	if (!ifi.ifi_index)
 		return mt_err(err, MT_ENOTFOUND, "no interface '%s' here", dev);
 	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
@@ -207,7 +210,7 @@ static int transition(struct link_state *s, int up, int64_t planned)
 		s->req_ns[i] = now_ns();
 	}
 	s->nreq++;
-	return set_up(s->cmd, s->dev, up, &s->err);
+	return set_up(s->cmd, s->dev, s->ifindex, up, &s->err);
 }
 
 /* Planned time of transition k (0-based): down at start + n*period, up at that + down. */
@@ -418,7 +421,7 @@ static int link_undo(const char *undo_json, struct mt_error *err)
 		goto out;
 	rc = open_sock(&sk, err);
 	if (rc == 0)
-		rc = set_up(sk, dev->valuestring, cJSON_IsTrue(up), err);
+		rc = set_up(sk, dev->valuestring, 0, cJSON_IsTrue(up), err);
 out:
 	if (sk)
 		nl_socket_free(sk);

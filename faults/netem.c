@@ -149,15 +149,35 @@ static int netem_check(const struct mt_params *p, struct mt_error *err)
 	return 0;
 }
 
-/* Appends the attributes libnl cannot set, inside the message's TCA_OPTIONS. */
-static int append_raw(const struct mt_params *p, struct nl_msg *msg, struct mt_error *err)
+/* Appends the attributes libnl cannot set, inside the message's TCA_OPTIONS. table (or NULL) is
+ * the delay distribution: put here, not with rtnl_netem_set_delay_distribution_data(), because
+ * libnl 3.x then grows the message by the table's size and leaves ~4 KiB of it unwritten inside
+ * TCA_OPTIONS (valgrind: uninitialised bytes sent to the kernel, and our attributes after the
+ * gap would be cut off by the kernel's parser). */
+static int append_raw(const struct mt_params *p, const int16_t *table, struct nl_msg *msg,
+		      struct mt_error *err)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *opts = NULL, *pos, *tail;
 	const char *model = mt_params_str(p, "loss_model", "random");
 	uint64_t rate_Bps = mt_params_u64(p, "rate", 0) / 8;
+	size_t tlen = MT_NETEM_DIST_LEN * sizeof(*table);
 	int rem;
 
+	/* Room first (libnl messages start at a page; expanding moves the buffer), then find
+	 * TCA_OPTIONS before appending: TCA_NETEM_DELAY_DIST has the same type number. */
+	if (table && nlmsg_expand(msg, NLMSG_ALIGN(nlmsg_hdr(msg)->nlmsg_len) + NLA_HDRLEN +
+					       NLA_ALIGN(tlen) + 1024) < 0)
+		goto nomem;
+	nlh = nlmsg_hdr(msg);
+	nlmsg_for_each_attr(pos, nlh, sizeof(struct tcmsg), rem) {
+		if (nla_type(pos) == TCA_OPTIONS)
+			opts = pos;
+	}
+	if (!opts)
+		return mt_err(err, MT_EINFRA, "netem message: no TCA_OPTIONS");
+	if (table && nla_put(msg, TCA_NETEM_DELAY_DIST, (int)tlen, table) < 0)
+		goto nomem;
 	if (rate_Bps) {
 		struct tc_netem_rate r = { .rate = rate_Bps >= UINT32_MAX ? UINT32_MAX
 									 : (uint32_t)rate_Bps };
@@ -193,12 +213,6 @@ static int append_raw(const struct mt_params *p, struct nl_msg *msg, struct mt_e
 	}
 	/* TCA_OPTIONS is the last top-level attribute and must span to the message's end. */
 	nlh = nlmsg_hdr(msg);
-	nlmsg_for_each_attr(pos, nlh, sizeof(struct tcmsg), rem) {
-		if (nla_type(pos) == TCA_OPTIONS)
-			opts = pos;
-	}
-	if (!opts)
-		return mt_err(err, MT_EINFRA, "netem message: no TCA_OPTIONS");
 	tail = (struct nlattr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
 	opts->nla_len = (uint16_t)((char *)tail - (char *)opts);
 	return 0;
@@ -273,18 +287,13 @@ int mt_netem_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 			mt_err(err, rc, "netem: distribution '%s'", dist);
 			goto out;
 		}
-		nrc = rtnl_netem_set_delay_distribution_data(q, table, MT_NETEM_DIST_LEN);
-		if (nrc < 0) {
-			rc = mt_err(err, MT_EINFRA, "netem distribution: %s", nl_geterror(nrc));
-			goto out;
-		}
 	}
 	nrc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, msg);
 	if (nrc < 0) {
 		rc = mt_err(err, MT_EINVAL, "netem message: %s", nl_geterror(nrc));
 		goto out;
 	}
-	rc = append_raw(p, *msg, err);
+	rc = append_raw(p, table, *msg, err);
 out:
 	if (rc < 0 && *msg) {
 		nlmsg_free(*msg);

@@ -2,6 +2,7 @@
  * Medians over repeats are compared because they are robust to one bad repeat; the table is
  * plain text with aligned columns, one line per (cell, metric), in the order of the new run
  * followed by what only the base had. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +220,7 @@ int mt_report_compare(const struct mt_run_result *base, const struct mt_run_resu
 		nrows == 1 ? "" : "s", reg, reg == 1 ? "" : "s", tolerance_pct);
 	*regressions = reg;
 	if (fflush(f) == EOF || ferror(f))
-		rc = mt_err(err, MT_EIO, "compare: write failed");
+		rc = mt_err(err, MT_EIO, "compare: write failed: %s", strerror(errno));
 	goto out;
 nomem:
 	rc = mt_err(err, MT_ENOMEM, "compare: out of memory");

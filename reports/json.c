@@ -360,7 +360,13 @@ char *mt_result_to_json(const struct mt_run_result *run, int pretty)
 int mt_result_write_file(const struct mt_run_result *run, const char *path,
 			 struct mt_error *err)
 {
+	return mt_result_write_file_mode(run, path, 0644, err);
+}
+
+int mt_result_write_file_mode(const struct mt_run_result *run, const char *path, mode_t mode,
+			      struct mt_error *err)
+{
 	if (!run || !path || !*path)
 		return mt_err(err, MT_EINVAL, "results: no run or no path to write");
-	return mt_report_write_file(path, mt_report_json, run, err);
+	return mt_report_write_file_mode(path, mt_report_json, run, mode, err);
 }

@@ -5,6 +5,7 @@
  * Element order inside <testcase> and the attributes used follow the Jenkins junit XSD, which
  * GitLab reads as well.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,7 +263,7 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
 	}
 	fputs("</testsuites>\n", f);
 	if (fflush(f) == EOF || ferror(f))
-		rc = mt_err(err, MT_EIO, "report junit: write failed");
+		rc = mt_err(err, MT_EIO, "report junit: write failed: %s", strerror(errno));
 	free(done);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * it), and families appear in the order their first sample appears in the run, so the output
  * is deterministic.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,7 +244,7 @@ int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_er
 	}
 	fputs("# EOF\n", f);
 	if (fflush(f) == EOF || ferror(f))
-		rc = mt_err(err, MT_EIO, "report openmetrics: write failed");
+		rc = mt_err(err, MT_EIO, "report openmetrics: write failed: %s", strerror(errno));
 out:
 	for (k = 0; k < nfam; k++)
 		free(fam[k]);

@@ -31,6 +31,12 @@ const char *mt_report_formats(void)
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,
 		     struct mt_error *err)
 {
+	return mt_report_render_mode(name, run, path, 0644, err);
+}
+
+int mt_report_render_mode(const char *name, const struct mt_run_result *run, const char *path,
+			  mode_t mode, struct mt_error *err)
+{
 	const struct mt_report_format *fmt = mt_report_find(name);
 	int rc;
 
@@ -38,7 +44,7 @@ int mt_report_render(const char *name, const struct mt_run_result *run, const ch
 		return mt_err(err, MT_EINVAL, "unknown report format '%s' (expected %s)",
 			      name ? name : "", mt_report_formats());
 	if (path && strcmp(path, "-") != 0)
-		return mt_report_write_file(path, fmt->render, run, err);
+		return mt_report_write_file_mode(path, fmt->render, run, mode, err);
 	rc = fmt->render(run, stdout, err);
 	if (!rc && fflush(stdout))
 		rc = mt_err(err, MT_EIO, "writing standard output: %s", strerror(errno));

@@ -13,6 +13,12 @@
 int mt_report_write_file(const char *path, mt_report_fn fn, const struct mt_run_result *run,
 			 struct mt_error *err)
 {
+	return mt_report_write_file_mode(path, fn, run, 0644, err);
+}
+
+int mt_report_write_file_mode(const char *path, mt_report_fn fn, const struct mt_run_result *run,
+			      mode_t mode, struct mt_error *err)
+{
 	char *tmp = NULL, *dir = NULL, *slash;
 	int fd = -1, dfd = -1, rc = 0;
 	FILE *f = NULL;
@@ -52,7 +58,7 @@ int mt_report_write_file(const char *path, mt_report_fn fn, const struct mt_run_
 	rc = fn(run, f, err);
 	if (rc)
 		goto out;
-	if (fflush(f) || fchmod(fileno(f), 0644) || fsync(fileno(f))) {
+	if (fflush(f) || fchmod(fileno(f), mode) || fsync(fileno(f))) {
 		rc = mt_err(err, MT_EIO, "report: cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -274,6 +275,8 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 	struct mt_error err = { 0 };
 	struct mt_run_result run, more;
 	const char *fmt;
+	struct stat st;
+	mode_t mode = 0644;
 	int rc = mt_cli_parse(c, argc, argv, &a);
 
 	if (rc || a.help)
@@ -319,7 +322,12 @@ int mt_cmd_report(const struct mt_cli_cmd *c, int argc, char **argv)
 		free(run.shard);
 		run.shard = NULL;
 	}
-	if (mt_report_render(fmt, &run, mt_cli_get(&a, "output"), &err))
+	/* A report of results kept from other users (they name credential files) is kept from
+	 * them too. */
+	for (int i = 0; i < a.argc; i++)
+		if (stat(a.argv[i], &st) == 0 && !(st.st_mode & 0044))
+			mode = 0600;
+	if (mt_report_render_mode(fmt, &run, mt_cli_get(&a, "output"), mode, &err))
 		rc = fail(&err);
 out:
 	mt_run_result_free(&run);

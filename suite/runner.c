@@ -49,6 +49,7 @@ struct runner {
 	struct mt_run_result *run;
 	struct mt_journal *journal;
 	char results_path[PATH_MAX];
+	mode_t results_mode;    /* 0600 when the scenario names credential files, else 0644 */
 	int signo;              /* the signal that interrupted the run, or 0 */
 	struct mt_error first;  /* first run-level (infrastructure) error */
 	struct mt_progress *progress;
@@ -1109,7 +1110,7 @@ static int write_results(struct runner *r)
 		r->run->interrupted = 1;
 		r->run->exit_status = 128 + r->signo;
 	}
-	rc = mt_result_write_file(r->run, r->results_path, &err);
+	rc = mt_result_write_file_mode(r->run, r->results_path, r->results_mode, &err);
 	if (rc < 0 && r->first.code == 0) {
 		mt_err(&r->first, rc, "writing %s: %s", r->results_path, err.msg);
 		if (!r->signo)
@@ -1295,6 +1296,7 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		dry_run(s, plan, stdout);
 		return MT_EXIT_PASS;
 	}
+	r.results_mode = mt_run_names_credentials(s, plan) ? 0600 : 0644;
 	rc = prepare_outdir(o->outdir, o->force, err);
 	if (rc < 0) {
 		status = mt_err_exit_status(rc);

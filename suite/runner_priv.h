@@ -18,4 +18,9 @@ int mt_run_finish_verdicts(const struct mt_plan *plan, struct mt_run_result *run
 #define MT_RUN_POLL_NS (50LL * 1000000)
 #define MT_RUN_ABORT_GRACE_NS (30LL * 1000000000)
 
+/* 1 when the scenario names a credential file: an ssh identity of a [host:NAME] section or any
+ * MT_OPTF_SECRET option (e.g. a Ceph keyring=) set in a cell's specs, core or migrate keys.
+ * Such a run's results.json is written 0600 (issue 11 §7). suite/credentials.c. */
+int mt_run_names_credentials(const struct mt_scenario *s, const struct mt_plan *plan);
+
 #endif

@@ -63,6 +63,10 @@ int mt_report_trend(struct mt_run_result *runs, size_t nruns, FILE *f, struct mt
  * 0644, rename, fsync of the directory. On failure path is untouched. */
 int mt_report_write_file(const char *path, mt_report_fn fn, const struct mt_run_result *run,
 			 struct mt_error *err);
+/* The same with the file's mode given: 0600 for results that name credential files (only root
+ * reads them), 0644 otherwise. The mode is set on the temp file, before the rename. */
+int mt_report_write_file_mode(const char *path, mt_report_fn fn, const struct mt_run_result *run,
+			      mode_t mode, struct mt_error *err);
 
 /* The table of formats `migtorture report --format` knows (reports/render.c). */
 struct mt_report_format {
@@ -78,5 +82,8 @@ const char *mt_report_formats(void);
 /* Renders run in format name to path (atomically), or to stdout when path is NULL or "-". */
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,
 		     struct mt_error *err);
+/* The same, a file written with mode (see mt_report_write_file_mode). */
+int mt_report_render_mode(const char *name, const struct mt_run_result *run, const char *path,
+			  mode_t mode, struct mt_error *err);
 
 #endif

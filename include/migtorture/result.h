@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* mode_t */
 
 #include "error.h"
 
@@ -139,5 +140,8 @@ int mt_result_read_file(const char *path, struct mt_run_result *run, struct mt_e
 /* Writes to path atomically (temp file in the same directory, fsync, rename). */
 int mt_result_write_file(const struct mt_run_result *run, const char *path,
 			 struct mt_error *err);
+/* The same with the file's mode (0600 when the run names credential files; mode 0644 above). */
+int mt_result_write_file_mode(const struct mt_run_result *run, const char *path, mode_t mode,
+			      struct mt_error *err);
 
 #endif
