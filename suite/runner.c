@@ -972,6 +972,7 @@ static int orient(struct cellrun *c, struct mt_error *err)
 	c->prepared = 0;
 	if ((rc = mt_labres_swap(&c->lab, err)) < 0)
 		return fail(c, rc, "%s", err->msg);
+	set_vm_uri(c, c->lab.src_uri); /* the guest workloads talk to where the VM is */
 	rc = c->drv->prepare(&c->lab.migrate, &c->dctx, &c->dstate, err);
 	if (rc < 0)
 		return fail(c, rc, "driver %s: prepare: %s", c->drv->name, err->msg);

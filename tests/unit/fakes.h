@@ -317,10 +317,24 @@ static void fake_drv_release(void *state)
 	free(d);
 }
 
+/* Where the fake VM runs when a cell starts (NULL: on the source); for locate. */
+static const char *fake_vm_at;
+
+static int fake_drv_locate(void *state, const char *a, const char *b, int *where,
+			   struct mt_error *err)
+{
+	(void)state;
+	(void)err;
+	*where = fake_vm_at && b && !strcmp(fake_vm_at, b);
+	(void)a;
+	return 0;
+}
+
 static const struct mt_driver_ops fake_drv = {
 	.name = "fake-drv", .summary = "test", .prepare = fake_drv_prepare,
 	.start = fake_drv_start, .poll = fake_drv_poll, .finish = fake_drv_finish,
 	.abort = fake_drv_abort, .collect = fake_drv_collect, .release = fake_drv_release,
+	.locate = fake_drv_locate,
 };
 
 static void register_fakes(void)

@@ -10,7 +10,7 @@
 extern char **environ;
 
 static char tmpdir[256], outdir[300], jpath[300];
-static char seen_start[64], seen_stop[64];
+static char seen_start[64], seen_stop[64], seen_direction[64];
 
 static int uri_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		     struct mt_error *err)
@@ -43,7 +43,8 @@ static void setup(void)
 	snprintf(jpath, sizeof(jpath), "%s/journal", tmpdir);
 	register_fakes();
 	mt_registry_add_workload(&uri_wl);
-	seen_start[0] = seen_stop[0] = '\0';
+	seen_start[0] = seen_stop[0] = seen_direction[0] = '\0';
+	fake_vm_at = NULL;
 }
 
 static void teardown(void)
@@ -81,6 +82,9 @@ static void run_hops(int hops)
 	tev(&t, MT_ANCHOR_MIGRATED, 5, MT_TL_CELL_END, -1, -1);
 	plan.cells = &t.cell;
 	ck_assert_msg(mt_run_plan(&s, &plan, &o, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	snprintf(seen_direction, sizeof(seen_direction), "%s",
+		 mt_cell_metric(&run.cells[0], "migration.direction") ?
+			 mt_cell_metric(&run.cells[0], "migration.direction")->str : "(none)");
 	mt_run_result_free(&run);
 	tcell_free(&t);
 }
@@ -101,6 +105,18 @@ START_TEST(two_hops)
 }
 END_TEST
 
+/* A one-hop cell before it left the VM on the destination: this cell migrates it back, and the
+ * guest workloads must talk to where it is (the destination) from the start. */
+START_TEST(starts_where_the_vm_is)
+{
+	fake_vm_at = "hostb";
+	run_hops(1);
+	ck_assert_str_eq(seen_direction, "dest->source");
+	ck_assert_str_eq(seen_start, "hostb");
+	ck_assert_str_eq(seen_stop, "hosta");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("runner_vm_uri");
@@ -111,6 +127,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, one_hop);
 	tcase_add_test(tc, two_hops);
+	tcase_add_test(tc, starts_where_the_vm_is);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
