@@ -106,6 +106,8 @@ dest = none
 warmup = 0s
 cooldown = $2
 migrate.count = 0
+; the blast radius: the ssh host's device is a declared target
+targets = r:mtr0
 
 [host:r]
 kind = ssh
