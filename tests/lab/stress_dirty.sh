@@ -27,10 +27,14 @@ skip() { echo "SKIP: $*"; exit 77; }
 grep -q '"state": *"up"' "$lab_json" || skip "the lab in $lab_json is not up"
 
 # Does the guest's mt-guest know `dirty`? (an older lab image does not)
-uri_a=$(sed -n 's/.*"libvirt_uri": *"\([^"]*hosta[^"]*\)".*/\1/p' "$lab_json" | head -1)
-[ -n "$uri_a" ] || skip "lab.json lacks hosta's libvirt_uri"
-[ "$(virsh -c "$uri_a" domstate web 2>/dev/null | head -1)" = running ] ||
-  skip "the guest 'web' is not running on hosta (the scenario migrates hosta → hostb → hosta)"
+# The VM may run on either host (a cell starts from wherever the last one left it).
+uri_a=""
+for h in hosta hostb; do
+  u=$(sed -n "s/.*\"libvirt_uri\": *\"\([^\"]*$h[^\"]*\)\".*/\1/p" "$lab_json" | head -1)
+  [ -n "$u" ] || skip "lab.json lacks $h's libvirt_uri"
+  [ "$(virsh -c "$u" domstate web 2>/dev/null | head -1)" = running ] && uri_a=$u
+done
+[ -n "$uri_a" ] || skip "the guest 'web' runs on neither lab host"
 exec_out=$(virsh -c "$uri_a" qemu-agent-command web \
   '{"execute":"guest-exec","arguments":{"path":"/bin/mt-guest","arg":["--help"],"capture-output":true}}' 2>/dev/null)
 pid=$(echo "$exec_out" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
