@@ -155,18 +155,6 @@ static int check_entry(struct mt_scenario *s, const struct sc_section *sec, stru
 	return rc;
 }
 
-static void host_free(struct mt_host *h)
-{
-	free(h->name);
-	free(h->netns);
-	free(h->ssh_address);
-	free(h->ssh_user);
-	free(h->ssh_identity);
-	free(h->ssh_known_hosts);
-	free(h->remote_binary);
-	memset(h, 0, sizeof(*h));
-}
-
 static char *dup_or_null(const struct mt_params *p, const char *key)
 {
 	const char *v = mt_params_str(p, key, NULL);
@@ -329,7 +317,7 @@ void mt_scenario_free(struct mt_scenario *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nhosts; i++)
-		host_free(&s->hosts[i]);
+		mt_host_free(&s->hosts[i]);
 	free(s->hosts);
 	mt_sc_priv_free(s->priv);
 	free(s->priv);
