@@ -12,7 +12,7 @@ router_keys() { # lab-only ed25519 keys, ssh config and known_hosts under $STATE
     > "$d/known_hosts"
   cat > "$d/sshd_config" <<CONF
 ListenAddress $MGMT_ROUTER_IP
-HostKey /tmp/cfg/ssh_host_ed25519_key
+HostKey /run/cfg/ssh_host_ed25519_key
 AuthorizedKeysFile /run/lab-ssh/authorized_keys
 PidFile /run/sshd.pid
 UsePAM no
