@@ -36,6 +36,8 @@ static const struct mt_cli_opt run_opts[] = {
 	{ "force", 0, NULL, "write into an existing non-empty output directory" },
 	{ "journal", 0, "PATH", "fault journal (default: $MT_JOURNAL or /var/lib/migtorture/journal)" },
 	{ "allow-host-faults", 0, NULL, "allow faults on targets outside the lab and the allow-list" },
+	{ "realtime", 0, "PRIO", "run the event loop at SCHED_FIFO PRIO (1-99; root or CAP_SYS_NICE): "
+				 "events on time on a loaded host; what it starts runs normally" },
 	{ "quiet", 'q', NULL, "print only errors and the final verdict" },
 	{ "verbose", 'v', NULL, "print more (repeat for more)" },
 	{ NULL, 0, NULL, NULL },

@@ -158,6 +158,7 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	struct mt_plan *p = NULL;
 	struct mt_run_opts ro;
 	struct mt_run_result run;
+	const char *v;
 	int rc = mt_cli_parse(c, argc, argv, &a);
 
 	if (rc || a.help)
@@ -175,9 +176,21 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	ro.force = mt_cli_get(&a, "force") != NULL;
 	ro.allow_host_faults = mt_cli_get(&a, "allow-host-faults") != NULL;
 	ro.verbose = mt_cli_get(&a, "quiet") ? -1 : mt_cli_count(&a, "verbose");
+	if ((v = mt_cli_get(&a, "realtime"))) {
+		char why[128];
+		long long n;
+
+		if (mt_parse_int(v, 1, 99, &n, why, sizeof(why))) {
+			fprintf(stderr, "migtorture: --realtime: %s\n", why);
+			rc = MT_EXIT_USAGE;
+			goto out;
+		}
+		ro.realtime_prio = (int)n;
+	}
 	rc = mt_run_plan(s, p, &ro, &run, &err);
 	if (err.code && err.msg[0])
 		fprintf(stderr, "migtorture: %s\n", err.msg);
+out:
 	mt_run_result_free(&run);
 	mt_plan_free(p);
 	mt_scenario_free(s);

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1283,9 +1284,35 @@ static void dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FIL
 	}
 }
 
+/* --realtime: the calling thread (the one that runs the loop) goes to SCHED_FIFO prio, with
+ * SCHED_RESET_ON_FORK so that neither stress-ng nor the plugins' threads inherit it (a CPU hog
+ * at FIFO would take a core from the guest it is meant to share with). Saves the old policy in
+ * *old for restore_scheduling. Records the policy as the run fact "scheduling". */
+static int set_realtime(int prio, struct mt_run_result *run, int *old_policy,
+			struct sched_param *old_param, struct mt_error *err)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	char fact[32];
+
+	*old_policy = sched_getscheduler(0);
+	if (*old_policy < 0 || sched_getparam(0, old_param) < 0)
+		return mt_err(err, MT_EINFRA, "--realtime: cannot read the scheduling policy: %s",
+			      strerror(errno));
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+		return mt_err(err, MT_EINFRA, "--realtime %d: sched_setscheduler(SCHED_FIFO): %s%s",
+			      prio, strerror(errno),
+			      errno == EPERM ? " (needs root, CAP_SYS_NICE or RLIMIT_RTPRIO)" : "");
+	snprintf(fact, sizeof(fact), "SCHED_FIFO %d", prio);
+	if (mt_run_add_fact(run, "scheduling", fact) < 0)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	return 0;
+}
+
 int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		const struct mt_run_opts *o, struct mt_run_result *run, struct mt_error *err)
 {
+	struct sched_param old_param = { 0 };
+	int old_policy = -1;
 	struct runner r = { .s = s, .plan = plan, .o = o, .run = run };
 	const struct mt_journal_entry *open_e;
 	const char *jpath = o->journal_path ? o->journal_path : mt_default_journal_path();
@@ -1314,6 +1341,19 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		goto out;
 	blocked = 1;
 	if (fill_facts(run, s, plan) < 0) {
+		mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (o->realtime_prio) {
+		struct sched_param cur;
+		int pol;
+
+		rc = set_realtime(o->realtime_prio, run, &pol, &cur, err);
+		if (rc < 0)
+			goto out;
+		old_policy = pol;
+		old_param = cur;
+	} else if (mt_run_add_fact(run, "scheduling", "normal") < 0) {
 		mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1373,6 +1413,8 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 			}
 	}
 out:
+	if (old_policy >= 0) /* a library caller gets its thread back as it was */
+		sched_setscheduler(0, old_policy, &old_param);
 	mt_progress_free(r.progress);
 	mt_remote_close_all();
 	mt_journal_close(r.journal);

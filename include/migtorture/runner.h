@@ -13,6 +13,9 @@ struct mt_run_opts {
 	int force;                /* allow an existing non-empty outdir */
 	int verbose;              /* -v count; -1 = quiet */
 	int allow_host_faults;
+	int realtime_prio;        /* 0: normal scheduling; 1..99: the run's loop thread at
+	                           * SCHED_FIFO with this priority (children and threads it
+	                           * starts reset to normal: a stress-ng at FIFO would own a core) */
 };
 
 /* Runs every cell of plan, fills run (zeroed by the caller) and writes results.json into
@@ -22,7 +25,9 @@ struct mt_run_opts {
  * SIGINT/SIGTERM are blocked in the calling thread for the run (threads the plugins start
  * inherit that); the run then stops at the next safe point, undoes everything and returns.
  * Refuses (exit 3) a journal that still has open entries: `migtorture recover` first.
- * o->dry_run prints every action with its planned time to stdout and touches nothing. */
+ * o->dry_run prints every action with its planned time to stdout and touches nothing.
+ * o->realtime_prio that cannot be set (no CAP_SYS_NICE, RLIMIT_RTPRIO) is an error, exit 3:
+ * the user asked for on-time events, a silent fallback would hide the lateness. */
 int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		const struct mt_run_opts *o, struct mt_run_result *run, struct mt_error *err);
 

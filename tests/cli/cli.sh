@@ -198,6 +198,35 @@ install)
 recover_empty)
   expect_rc 0 "$mt" recover --journal "$tmp/journal"
   ;;
+realtime)
+  # --realtime PRIO: range checked before anything is made; the run records its scheduling;
+  # a process that may not use SCHED_FIFO gets a clear error and exit 3, never a silent fallback.
+  cat > "$tmp/idle.ini" <<'INI'
+[global]
+source = none
+dest = none
+warmup = 0s
+cooldown = 200ms
+migrate.count = 0
+[idle]
+INI
+  for bad in 0 100 x -5; do
+    expect_rc 2 "$mt" run --realtime "$bad" -o "$tmp/bad" --journal "$tmp/j" "$tmp/idle.ini"
+    grep -q -- "--realtime: expected an integer 1..99" "$tmp/err" || fail "--realtime $bad: $(cat "$tmp/err")"
+    [ ! -e "$tmp/bad" ] || fail "--realtime $bad left $tmp/bad behind"
+  done
+  command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup)"; exit 77; }
+  expect_rc 0 "$mt" run -q -o "$tmp/normal" --journal "$tmp/j" "$tmp/idle.ini"
+  [ "$(jq -r .facts.scheduling "$tmp/normal/results.json")" = normal ] || fail "no scheduling fact"
+  [ "$(id -u)" = 0 ] || { echo "SKIP: SCHED_FIFO part needs root"; exit 77; }
+  expect_rc 0 "$mt" run -q --realtime 10 -o "$tmp/rt" --journal "$tmp/j" "$tmp/idle.ini"
+  [ "$(jq -r .facts.scheduling "$tmp/rt/results.json")" = "SCHED_FIFO 10" ] || fail "no SCHED_FIFO fact"
+  # the same as an unprivileged user without RLIMIT_RTPRIO
+  chmod 0777 "$tmp"; chmod 0644 "$tmp/idle.ini"
+  expect_rc 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
+    prlimit --rtprio=0 "$mt" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
+  grep -q "SCHED_FIFO.*needs root" "$tmp/err" || fail "unclear EPERM message: $(cat "$tmp/err")"
+  ;;
 *)
   fail "unknown test $name"
   ;;
