@@ -3,8 +3,8 @@
  *
  *   mt-probe-drive PROBE "key=value ..." SECONDS
  *
- * CPU is utime + stime from /proc/self/stat (clock ticks) over the run, printed as % of one
- * core. Output: one line of key=value pairs.
+ * CPU is the process's exact runtime (CLOCK_PROCESS_CPUTIME_ID) over the run, printed as %
+ * of one core. Output: one line of key=value pairs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,24 +24,15 @@ static int64_t mono(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* utime + stime of this process in clock ticks, or -1. */
-static long long cpu_ticks(void)
+/* CPU time of this process in ns (CLOCK_PROCESS_CPUTIME_ID: the scheduler's exact runtime,
+ * not /proc's tick-sampled utime+stime, which misattributes short wake-ups at 1 kHz). */
+static int64_t cpu_ns(void)
 {
-	char buf[2048], *p;
-	unsigned long long ut, st;
-	FILE *f = fopen("/proc/self/stat", "r");
-	size_t n;
+	struct timespec ts;
 
-	if (!f)
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* comm may contain spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-			 &st) != 2)
-		return -1;
-	return (long long)(ut + st);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void show(const struct mt_cell_result *c, const char *probe, const char *key)
@@ -64,7 +55,7 @@ int main(int argc, char **argv)
 	struct mt_loop *loop = NULL;
 	struct mt_ctx ctx = { 0 };
 	void *state = NULL;
-	long long c0, c1;
+	int64_t c0, c1;
 	int64_t t0, t1;
 	double secs;
 	int rc = 1;
@@ -79,16 +70,16 @@ int main(int argc, char **argv)
 	ctx.loop = loop;
 	ctx.result = mt_run_add_cell(&run, "bench");
 	ctx.cell_name = "bench";
-	c0 = cpu_ticks();
+	c0 = cpu_ns();
 	t0 = ctx.t0_ns = mono();
 	if (ops->start(&p, &ctx, &state, &err) < 0 ||
 	    mt_loop_run(loop, t0 + (int64_t)(secs * 1e9), &err) < 0 ||
 	    ops->stop(state, &ctx, &err) < 0 || ops->collect(state, &ctx, &err) < 0)
 		goto out;
 	t1 = mono();
-	c1 = cpu_ticks();
+	c1 = cpu_ns();
 	printf("probe=%s cpu_pct=%.2f", argv[1],
-	       100.0 * (double)(c1 - c0) / (double)sysconf(_SC_CLK_TCK) / ((double)(t1 - t0) / 1e9));
+	       100.0 * (double)(c1 - c0) / (double)(t1 - t0));
 	show(ctx.result, argv[1], "sent");
 	show(ctx.result, argv[1], "baseline.loss_pct");
 	show(ctx.result, argv[1], "baseline.rtt_ms.p50");

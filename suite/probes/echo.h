@@ -36,6 +36,8 @@ struct mt_echo {
 	size_t n, cap;
 	uint64_t timer_id;
 	int timer_on, fd_on;
+	int drain_on_tick;    /* kernel receive stamps on: replies are read at the next send
+	                       * instead of waking the loop for each (half the wake-ups) */
 	int64_t stop_ns;      /* when mt_echo_stop ran (0 = still running) */
 	size_t send_errors, late, duplicates, strays;
 	struct mt_echo_rx *rx; /* receive buffers (echo.c) */
