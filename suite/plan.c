@@ -43,6 +43,7 @@ struct builder {
 	const struct mt_plan_opts *o;
 	struct mt_plan *p;
 	size_t cap;
+	size_t max;     /* cell cap: o->max_cells, else MT_PLAN_MAX_CELLS */
 	size_t matched; /* cells that passed --only so far (the shard round-robin index) */
 	struct mt_error *err;
 };
@@ -61,8 +62,8 @@ static int keep(struct builder *b, const struct mt_cell *c)
 static int too_many(struct builder *b)
 {
 	return mt_err(b->err, MT_EINVAL,
-		      "%s: more than %d cells (sections x axes x repeat), expected fewer",
-		      b->s->path, MT_PLAN_MAX_CELLS);
+		      "%s: more than %zu cells (sections x axes x repeat), expected fewer",
+		      b->s->path, b->max);
 }
 
 /* Takes over *c (zeroed afterwards) when it is kept; frees it otherwise. */
@@ -70,7 +71,7 @@ static int push(struct builder *b, struct mt_cell *c)
 {
 	struct mt_plan *p = b->p;
 
-	if (++p->total_cells > MT_PLAN_MAX_CELLS) {
+	if (++p->total_cells > b->max) {
 		mt_sc_cell_free(c);
 		return too_many(b);
 	}
@@ -108,7 +109,7 @@ static int combination(struct builder *b, const struct sc_section *job,
 		return rc;
 	}
 	reps = b->o->repeat > 0 ? b->o->repeat : (int)mt_params_i64(&c.core, "repeat", 1);
-	if (b->p->total_cells + (size_t)reps > MT_PLAN_MAX_CELLS) {
+	if (b->p->total_cells + (size_t)reps > b->max) {
 		mt_sc_cell_free(&c); /* fail before resolving a million repeats */
 		return too_many(b);
 	}
@@ -124,14 +125,14 @@ static int combination(struct builder *b, const struct sc_section *job,
 }
 
 /* Number of axis combinations, saturating just above the cap. */
-static size_t product(const struct sc_axis *axes, size_t naxes)
+static size_t product(const struct sc_axis *axes, size_t naxes, size_t max)
 {
 	size_t n = 1;
 
 	for (size_t i = 0; i < naxes; i++) {
 		n *= axes[i].e->nalts;
-		if (n > MT_PLAN_MAX_CELLS)
-			return MT_PLAN_MAX_CELLS + 1;
+		if (n > max)
+			return max + 1;
 	}
 	return n;
 }
@@ -147,7 +148,7 @@ static int job_cells(struct builder *b, const struct sc_section *job)
 		rc = mt_err(b->err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (product(axes, naxes) > MT_PLAN_MAX_CELLS) {
+	if (product(axes, naxes, b->max) > b->max) {
 		rc = too_many(b);
 		goto out;
 	}
@@ -176,7 +177,9 @@ out:
 int mt_plan_build(const struct mt_scenario *s, const struct mt_plan_opts *o,
 		  struct mt_plan **out, struct mt_error *err)
 {
-	struct builder b = { s, o, calloc(1, sizeof(struct mt_plan)), 0, 0, err };
+	struct builder b = { .s = s, .o = o, .p = calloc(1, sizeof(struct mt_plan)), .err = err,
+			     .max = o->max_cells > 0 && o->max_cells < MT_PLAN_MAX_CELLS
+					    ? o->max_cells : MT_PLAN_MAX_CELLS };
 	const struct sc_section **jobs = NULL;
 	size_t njobs;
 	int rc = 0;

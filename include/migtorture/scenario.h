@@ -133,6 +133,8 @@ struct mt_plan_opts {
 	int shard_index;      /* 1-based; 0 = no sharding */
 	int shard_count;
 	const char *only;     /* fnmatch glob on cell names, or NULL */
+	size_t max_cells;     /* refuse larger plans (before --only/--shard); 0 or above the
+	                       * built-in 10000: 10000 */
 };
 
 struct mt_plan {
