@@ -273,7 +273,8 @@ def main():
                 abs(loss - P) <= tol, "binomial sd %.2f" %
                 (100 * math.sqrt(P / 100 * (1 - P / 100) / sent)))
         elif "delay" in p:
-            row("delay", p["delay"], "mean %.2f ms (+%.1f)" % (bmean + d, d),
+            row("delay" + (" (ingress, ifb)" if p.get("parent") == "ingress" else ""),
+                p["delay"], "mean %.2f ms (+%.1f)" % (bmean + d, d),
                 "mean %.2f ms (+%.2f), sd %.3f" % (dmean, dmean - bmean, dsd), n,
                 abs(dmean - bmean - d) <= 1.0)
     print("| parameter | set | theory | measured | samples | within tolerance | note |")

@@ -4,7 +4,8 @@
 #
 #   netem_accuracy.sh MIGTORTURE [NETEM_DIST_TOOL]
 #
-#   * delay 20 ms → mean RTT + 20 ± 1 ms;
+#   * delay 20 ms → mean RTT + 20 ± 1 ms, on egress (with jitter) and on ingress (parent=ingress:
+#     an ifb and a mirred redirect on the router; nothing of it left after undo);
 #   * jitter 5 ms (uniform) → RTT sd within 10 % of sqrt(sd_base² + 5²/3) (ping's mdev), and the
 #     mean |D| that RFC 3550 jitter estimates within 10 % of its Monte Carlo theory;
 #   * loss 2 % over ≥ 5000 replies → 2 ± 0.5 points;
@@ -13,7 +14,7 @@
 #   * undo restores a pre-existing non-default root qdisc on the router exactly (pfifo limit 77,
 #     then tbf): `tc -s -d qdisc show` kind, handle and parameters equal before and after.
 # Theory and tolerances: bench/netem_accuracy.py. Needs the embedded lab up (fixture mt_lab);
-# exit 77 with the reason when it is not. ~95 s.
+# exit 77 with the reason when it is not. ~110 s.
 set -u
 MT=$(readlink -f "${1:?usage: netem_accuracy.sh MIGTORTURE [NETEM_DIST_TOOL]}")
 DIST=${2:-$(dirname "$MT")/bench/netem-dist}
@@ -60,7 +61,7 @@ migrate.count = 0
 probe = udp interval=2ms
 
 [shape]
-fault = none | $N delay=20ms jitter=5ms at=0s | $N duplicate=5% at=0s | $N delay=9ms reorder=25% at=0s
+fault = none | $N delay=20ms jitter=5ms at=0s | $N parent=ingress delay=20ms at=0s | $N duplicate=5% at=0s | $N delay=9ms reorder=25% at=0s
 
 [loss]
 ; 8000 replies: the binomial sd of 2 % is 0.16 points, so ± 0.5 is > 3 sd
@@ -71,8 +72,12 @@ INI
   { sed 's/^/  run: /' "$TMP/acc.log" | tail -30; fail "migtorture run exited $?"; }
 python3 "$HERE/../../bench/netem_accuracy.py" --check --dist-tool "$DIST" \
   "$TMP/acc/results.json" || fail "netem outside the issue's tolerances (table above)"
-# the delay alone is in the jitter cell (its mean is the delay row); the 20 ms step is also
-# checked by remote_router.sh with ping.
+# the egress delay is in the jitter cell (its mean row); the 20 ms step is also checked by
+# remote_router.sh with ping. The ingress cell's ifb and redirect must be gone:
+left=$(ssh -F "$SSHCFG" router ip -o link show | grep -o 'mtifb[0-9a-f]*' || true)
+[ -z "$left" ] || fail "ifb left on the router after undo: $left"
+ssh -F "$SSHCFG" router tc qdisc show dev "$DEV" ingress | grep -q . &&
+  fail "ingress qdisc left on $DEV after undo"
 
 # --- undo restores what was there, not the default ---
 restore() { # restore NAME TC-ARGS...: plant a root qdisc, fault over it, compare after undo
