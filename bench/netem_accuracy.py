@@ -108,6 +108,17 @@ def rfc3550(v):
     return j
 
 
+def fault_spec(cell):
+    """The cell's fault spec: its axis value, else (a fault set in a section, not an axis)
+    the detail of its fault.on event; "none" when it has none."""
+    if "fault" in cell["axes"]:
+        return cell["axes"]["fault"]
+    for e in cell["timeline"]:
+        if e["what"].startswith("fault.on") and e.get("detail"):
+            return e["detail"]
+    return "none"
+
+
 def applied_ns(cell):
     for e in cell["timeline"]:
         if e["what"].startswith("fault.applied"):
@@ -170,7 +181,7 @@ def main():
         cells += json.load(open(f))["cells"]
     base = None
     for c in cells:
-        if c["axes"].get("fault", "none") == "none" and "probe.udp.rtt_ms" in c["series"]:
+        if fault_spec(c) == "none" and "probe.udp.rtt_ms" in c["series"]:
             # the baseline: skip the first second (first packets wait for ARP, the guest's
             # TCG code warms up)
             base, _ = window(c, 1_000_000_000)
@@ -188,7 +199,7 @@ def main():
     rows.append(("baseline RTT", "-", "-", "mean %.3f ms, sd %.3f ms, p50 %.3f ms" %
                  (bmean, bsd, bp50), len(base), "-", ""))
     for c in cells:
-        spec = c["axes"].get("fault", "none")
+        spec = fault_spec(c)
         if not spec.startswith("netem"):
             continue
         p = params(spec)
