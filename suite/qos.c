@@ -86,7 +86,7 @@ int mt_qos_summarize(const struct mt_qos_sample *s, size_t n, int64_t from_ns, i
 
 	out->sent = out->received = 0;
 	out->loss_pct = out->rtt_mean_ms = out->rtt_p50_ms = NAN;
-	out->rtt_p99_ms = out->rtt_max_ms = out->jitter_ms = NAN;
+	out->rtt_p99_ms = out->rtt_max_ms = out->jitter_ms = out->rtt_sd_ms = NAN;
 	for (size_t i = 0; i < n; i++)
 		if (s[i].send_ns >= from_ns && s[i].send_ns < to_ns)
 			sent++;
@@ -117,6 +117,8 @@ int mt_qos_summarize(const struct mt_qos_sample *s, size_t n, int64_t from_ns, i
 		out->rtt_p99_ms = mt_percentile(rtt, recvd, 99);
 		out->rtt_max_ms = mt_max(rtt, recvd);
 	}
+	if (recvd > 1)
+		out->rtt_sd_ms = mt_stddev(rtt, recvd);
 	/* Lost samples are left out: RFC 3550 compares consecutive *received* packets. */
 	if (recvd >= 2)
 		out->jitter_ms = mt_jitter_rfc3550(snd, rcv, recvd) / MT_NS_PER_MS;
@@ -291,6 +293,8 @@ static int put_phase(struct mt_cell_result *c, const char *prefix, int reached,
 	rc |= put(c, prefix, "rtt_ms.p50", q->rtt_p50_ms, none);
 	rc |= put(c, prefix, "rtt_ms.p99", q->rtt_p99_ms, none);
 	rc |= put(c, prefix, "rtt_ms.max", q->rtt_max_ms, none);
+	rc |= put(c, prefix, "rtt_ms.sd", q->rtt_sd_ms,
+		  q->received == 1 ? "fewer than two replies in this phase" : none);
 	rc |= put(c, prefix, "jitter_ms", q->jitter_ms,
 		  q->received == 1 ? "fewer than two replies in this phase" : none);
 	rc |= put(c, prefix, "loss_pct", q->loss_pct, none);

@@ -17,7 +17,7 @@
  *    counted (the cell's cool-down covers it).
  *  - A sample belongs to the phase containing its send time.
  *  - Metric names (DESIGN §4; absent-with-reason when not measurable, never zero):
- *      <prefix>.<phase>.rtt_ms.{mean,p50,p99,max}  <prefix>.<phase>.jitter_ms
+ *      <prefix>.<phase>.rtt_ms.{mean,p50,p99,max,sd}  <prefix>.<phase>.jitter_ms
  *      <prefix>.<phase>.loss_pct  <prefix>.<phase>.{sent,received}
  *      <prefix>.<phase>.network_outage_ms
  *    where prefix is "probe.<name>" (always) and "qos" (only for the primary probe), plus the
@@ -88,10 +88,12 @@ struct mt_qos_summary {
 	double rtt_p99_ms;
 	double rtt_max_ms;
 	double jitter_ms;   /* RFC 3550 §6.4.1 over answered samples in send order; NAN if < 2 */
+	double rtt_sd_ms;   /* sample standard deviation (n-1) of the RTTs (ping's mdev is the
+			     * same spread with n); NAN if < 2 answered */
 };
 
-/* Fills *out for the samples with send time in [from_ns, to_ns). Percentiles and jitter come
- * from stats.h (mt_percentile, mt_jitter_rfc3550). Returns 0 or MT_ENOMEM. */
+/* Fills *out for the samples with send time in [from_ns, to_ns). Percentiles, sd and jitter
+ * come from stats.h (mt_percentile, mt_stddev, mt_jitter_rfc3550). Returns 0 or MT_ENOMEM. */
 int mt_qos_summarize(const struct mt_qos_sample *s, size_t n, int64_t from_ns, int64_t to_ns,
 		     struct mt_qos_summary *out, struct mt_error *err);
 

@@ -129,6 +129,11 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 		return 0;
 	}
 	e->recv_ns[seq] = recv_ns;
+	if (e->have_high && seq < e->high_seq)
+		e->reordered++;
+	else
+		e->high_seq = seq;
+	e->have_high = 1;
 	return 1;
 }
 
@@ -281,7 +286,8 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 	    counter(ctx->result, e->cls->name, "unresolved", unresolved) < 0 ||
 	    counter(ctx->result, e->cls->name, "send_errors", e->send_errors) < 0 ||
 	    counter(ctx->result, e->cls->name, "late", e->late) < 0 ||
-	    counter(ctx->result, e->cls->name, "duplicates", e->duplicates) < 0)
+	    counter(ctx->result, e->cls->name, "duplicates", e->duplicates) < 0 ||
+	    counter(ctx->result, e->cls->name, "reordered", e->reordered) < 0)
 		rc = mt_err(err, MT_ENOMEM, "probe %s: out of memory", e->cls->name);
 out:
 	free(s);

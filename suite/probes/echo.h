@@ -40,6 +40,11 @@ struct mt_echo {
 	                       * instead of waking the loop for each (half the wake-ups) */
 	int64_t stop_ns;      /* when mt_echo_stop ran (0 = still running) */
 	size_t send_errors, late, duplicates, strays;
+	/* RFC 4737 §3.3: an accepted reply whose sequence number is below the highest one
+	 * accepted before it (it was overtaken: netem reorder, jitter, multipath). */
+	size_t reordered;
+	uint32_t high_seq;    /* highest accepted sequence number (valid when have_high) */
+	int have_high;
 	struct mt_echo_rx *rx; /* receive buffers (echo.c) */
 };
 
@@ -51,7 +56,9 @@ int64_t mt_echo_now(void);
 int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
 
 /* Records the reply to request seq received at recv_ns. Returns 1 when it was accepted, 0 when
- * it was a stray (unknown seq), a duplicate, or arrived after the timeout (counted as lost). */
+ * it was a stray (unknown seq), a duplicate, or arrived after the timeout (counted as lost).
+ * An accepted reply with a sequence number below the highest accepted so far counts in
+ * e->reordered (RFC 4737's reordered packet; duplicates and late ones never do). */
 int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns);
 
 /* Reads every queued datagram of e->fd (non-blocking, in batches: one recvmmsg per wake-up
@@ -73,7 +80,7 @@ int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample
 
 /* Writes the series probe.<name>.rtt_ms, the metrics of qos.h (qos.* when this probe claims
  * primary with mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
- * unresolved,send_errors,late,duplicates}. Returns 0 or MT_E*. */
+ * unresolved,send_errors,late,duplicates,reordered}. Returns 0 or MT_E*. */
 int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 		    struct mt_error *err);
 

@@ -42,6 +42,32 @@ START_TEST(test_reply_rules)
 }
 END_TEST
 
+START_TEST(test_reordered)
+{
+	/* Replies arrive 0, 2, 1, 3, 5, 4, 4(dup), 9(late): 1 and 4 were overtaken (RFC 4737
+	 * §3.3: below the highest accepted so far); the duplicate and the late reply are not
+	 * reordered, and the late 9 does not raise the mark (6, 7 in order afterwards). */
+	struct mt_echo e;
+
+	make(&e, 10, 100 * MS);
+	ck_assert_int_eq(mt_echo_reply(&e, 0, e.send_ns[0] + 1 * MS), 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 2, e.send_ns[2] + 1 * MS), 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 1, e.send_ns[2] + 2 * MS), 1);
+	ck_assert_uint_eq(e.reordered, 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 3, e.send_ns[3] + 1 * MS), 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 5, e.send_ns[5] + 1 * MS), 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 4, e.send_ns[5] + 2 * MS), 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 4, e.send_ns[5] + 3 * MS), 0);
+	ck_assert_int_eq(mt_echo_reply(&e, 9, e.send_ns[9] + 200 * MS), 0);
+	ck_assert_int_eq(mt_echo_reply(&e, 6, e.send_ns[6] + 1 * MS), 1);
+	ck_assert_int_eq(mt_echo_reply(&e, 7, e.send_ns[7] + 1 * MS), 1);
+	ck_assert_uint_eq(e.reordered, 2);
+	ck_assert_uint_eq(e.duplicates, 1);
+	ck_assert_uint_eq(e.late, 1);
+	mt_echo_release(&e);
+}
+END_TEST
+
 START_TEST(test_tail_cut_is_outcome_blind)
 {
 	/* 100 requests (1.00 .. 1.99 s), stopped at 2.00 s, timeout 200 ms: everything sent after
@@ -81,6 +107,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_reply_rules);
+	tcase_add_test(tc, test_reordered);
 	tcase_add_test(tc, test_tail_cut_is_outcome_blind);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);

@@ -64,6 +64,8 @@ START_TEST(test_jitter_worked_example)
 	ck_assert_double_eq_tol(q.loss_pct, 100.0 / 6, 1e-9);
 	ck_assert_double_eq_tol(q.rtt_mean_ms, 11.6, 1e-9);
 	ck_assert_double_eq_tol(q.rtt_max_ms, 15, 1e-9);
+	/* sd (n-1) of 10, 12, 11, 15, 10: sum of squares 17.2 / 4 */
+	ck_assert_double_eq_tol(q.rtt_sd_ms, sqrt(4.3), 1e-9);
 	/* Only the first three samples: the window cuts the sequence (send time in [0, 60 ms)). */
 	ck_assert_int_eq(mt_qos_summarize(s, 6, 0, 60 * MS, &q, &err), 0);
 	ck_assert_uint_eq(q.sent, 3);
@@ -89,6 +91,7 @@ START_TEST(test_percentiles)
 	ck_assert_double_eq_tol(q.rtt_p99_ms, 99.01, 1e-9);
 	ck_assert_double_eq_tol(q.rtt_mean_ms, 50.5, 1e-9);
 	ck_assert_double_eq_tol(q.rtt_max_ms, 100, 1e-9);
+	ck_assert_double_eq_tol(q.rtt_sd_ms, sqrt(100.0 * 101.0 / 12.0), 1e-9); /* 1..100, n-1 */
 	ck_assert_double_eq_tol(q.loss_pct, 0, 1e-12);
 }
 END_TEST
