@@ -32,6 +32,8 @@ fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 cleanup() {
   if [ $OWN = 1 ]; then "$LAB" down >/dev/null 2>&1 || echo "FAIL: mt-lab down"; fi
+  # KEEP=DIR keeps the runs' results and logs for a look afterwards
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$TMP"/. "$KEEP"/; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -167,7 +169,7 @@ if [ $OWN = 1 ]; then
   [ -e /run/migtorture/ceph ] && fail "/run/migtorture/ceph left"
   [ -e "$STATE" ] && fail "$STATE left"
   for p in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    { c=$(tr '\0' ' ' < "$p/cmdline"); } 2>/dev/null || continue
     case $c in *"/run/migtorture/ceph/ceph.conf"*) fail "process left: ${c:0:60}" ;; esac
   done
 fi
