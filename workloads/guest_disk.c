@@ -248,6 +248,26 @@ int mt_guest_disk_put(struct mt_cell_result *c, const struct mt_phases *ph, cons
 			}
 		}
 	}
+	/* A write still blocked when the probe was stopped (a pause that outlasted the cell) is a
+	 * stall at least as long as it had lasted by then. */
+	{
+		const cJSON *inf = cJSON_GetObjectItemCaseSensitive(o, "inflight_start_mono_ns");
+
+		if (cJSON_IsNumber(inf) && inf->valuedouble > 0 &&
+		    inf->valuedouble <= now->valuedouble) {
+			double ms = (now->valuedouble - inf->valuedouble) / 1e6;
+			int64_t th = (int64_t)(inf->valuedouble - now->valuedouble) + status_host_ns;
+
+			if (mt_series_add(s, th, ms) < 0)
+				goto out;
+			lat[n++] = ms;
+			if (ms * 1e6 >= (double)stall_ns) {
+				stalls++;
+				total += ms;
+				longest = ms > longest ? ms : longest;
+			}
+		}
+	}
 	if (mt_cell_set_num(c, "guest_disk.writes_count", writes->valuedouble) < 0 ||
 	    mt_cell_set_num(c, "guest_disk.errors_count", errors->valuedouble) < 0 ||
 	    mt_cell_set_num(c, "guest_disk.stall_count", (double)stalls) < 0 ||

@@ -109,7 +109,7 @@ domain   = web
 warmup   = 3s
 cooldown = 5s
 migrate.timeout = 180s
-probe    = ceph host=local
+probe    = ceph host=lab:hosta
 targets  = local
 [rbd]
 workload = guest-disk
@@ -141,7 +141,7 @@ source   = lab:${h1:-$hB}
 dest     = lab:$h0
 domain   = web
 warmup   = 2s
-cooldown = 3s
+cooldown = 10s
 migrate.count = 0
 targets  = local
 [pause]
@@ -154,7 +154,7 @@ if [ ! -f "$R" ]; then fail "pause run: no results (exit $rc): $(tail -5 "$TMP/p
 else
   [ $rc = 0 ] || fail "pause run exit $rc: $(jq -r '.cells[0].reason' "$R")"
   ls_ms=$(jq -r '.cells[0].metrics.guest_disk.longest_stall_ms' "$R")
-  FIG+=("pause 5 s: guest longest write $ls_ms ms, stalls $(jq -r '.cells[0].metrics.guest_disk.stall_count' "$R")")
+  FIG+=("pause 5 s: guest longest write $ls_ms ms, stalls $(jq -r '.cells[0].metrics.guest_disk.stall_count' "$R"), writes $(jq -r '.cells[0].metrics.guest_disk.writes_count' "$R"), settled after undo $(jq -r '.cells[0].metrics.fault["osd-flag"].undo_to_settled_ms' "$R") ms")
   awk -v v="$ls_ms" 'BEGIN{exit !(v >= 4500)}' || fail "pause 5 s: longest guest write $ls_ms ms, expected >= 4500"
 fi
 

@@ -8,6 +8,8 @@
  *       prints {"pid":N,"state":"..."}.
  *   mt-guest disk-status [--state F] [--samples]
  *       {"writes":N,"errors":N,"interval_ms":..,"now_mono_ns":..,"running":true|false,
+ *        "inflight_start_mono_ns":T (0: no write in progress; else one that has not returned —
+ *        still blocked, or killed by disk-stop while blocked),
  *        "samples":[[start_mono_ns,latency_us,errno],...]} (samples: the ring, oldest first).
  *       The host reads it through the guest agent, like `stalls` (mt-guest.c).
  *   mt-guest disk-stop [--state F]      SIGTERM the probe, wait for it, print its status line.
@@ -56,6 +58,7 @@ struct disk_state {
 	_Atomic uint32_t ready;
 	_Atomic uint64_t total;
 	_Atomic uint64_t errors;
+	_Atomic uint64_t inflight_ns; /* start of the write in progress, 0 between writes */
 	struct disk_sample ring[DISK_RING];
 };
 
@@ -215,11 +218,14 @@ int mtg_cmd_disk(int argc, char **argv, int from)
 	next = mtg_mono();
 	while (!mtg_stop_flag) {
 		int64_t t0 = mtg_mono(), t1;
-		uint32_t err = disk_one(fd, buf, &o, seq), n;
+		uint32_t err, n;
 		struct disk_sample *s;
 		struct timespec ts;
 
+		atomic_store(&st->inflight_ns, (uint64_t)t0);
+		err = disk_one(fd, buf, &o, seq);
 		t1 = mtg_mono();
+		atomic_store(&st->inflight_ns, 0);
 		n = (uint32_t)(atomic_load(&st->total) % DISK_RING);
 		s = &st->ring[n];
 		s->start_mono_ns = (uint64_t)t0;
@@ -254,9 +260,10 @@ static void disk_print(const struct disk_state *st, int samples)
 	int running = st->pid > 1 && kill((pid_t)st->pid, 0) == 0;
 
 	printf("{\"writes\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"interval_ms\":%.3f,"
-	       "\"now_mono_ns\":%" PRId64 ",\"running\":%s",
+	       "\"now_mono_ns\":%" PRId64 ",\"running\":%s,\"inflight_start_mono_ns\":%" PRIu64,
 	       total, atomic_load(&((struct disk_state *)st)->errors), st->interval_us / 1000.0,
-	       mtg_mono(), running ? "true" : "false");
+	       mtg_mono(), running ? "true" : "false",
+	       atomic_load(&((struct disk_state *)st)->inflight_ns));
 	if (samples) {
 		printf(",\"samples\":[");
 		for (uint64_t i = first; i < total; i++) {
