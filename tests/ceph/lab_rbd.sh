@@ -107,13 +107,13 @@ source   = lab:$h0
 dest     = lab:$hB
 domain   = web
 warmup   = 3s
-cooldown = 5s
+cooldown = 15s
 migrate.timeout = 180s
 probe    = ceph host=lab:hosta
 targets  = local
 [rbd]
 workload = guest-disk
-fault    = osd-down id=1 hold=yes at=0s for=15s
+fault    = osd-down id=1 hold=yes at=0s for=10s
 INI
 "$MT" run "$TMP/mig.ini" -o "$TMP/mig" > "$TMP/mig.log" 2>&1; rc=$?
 R=$TMP/mig/results.json
