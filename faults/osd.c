@@ -224,7 +224,8 @@ static int undo(const char *undo_json, struct mt_error *err)
 	} \
 	const struct mt_fault_ops mt_fault_##sym = { \
 		.name = nm, .summary = sum, .options = opts, .supported = supported, \
-		.apply = apply_##sym, .undo = undo, \
+		.apply = apply_##sym, .undo = undo, .undo_nowait = mt_osd_undo_nowait, \
+		.settle = mt_osd_settle, \
 	};
 
 OSD_FAULT(osd_down, K_DOWN, "osd-down", down_opts,

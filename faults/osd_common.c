@@ -428,7 +428,7 @@ static int mon_step(struct mt_ceph *c, const cJSON *s, const char *what, struct 
 	return mt_err(err, MT_EINVAL, "osd undo: unknown step '%s'", what);
 }
 
-int mt_osd_undo_run(const char *undo_json, struct mt_error *err)
+static int undo_run(const char *undo_json, int wait, struct mt_error *err)
 {
 	cJSON *u = cJSON_Parse(undo_json);
 	const cJSON *steps, *s;
@@ -478,7 +478,7 @@ int mt_osd_undo_run(const char *undo_json, struct mt_error *err)
 		if (rc < 0)
 			goto out;
 	}
-	if (c.wait_clean_ns > 0)
+	if (wait && c.wait_clean_ns > 0)
 		rc = mt_ceph_wait(ceph, MT_CEPH_WAIT_CLEAN, c.wait_clean_ns, NULL, err);
 out:
 	if (rc < 0)
@@ -486,6 +486,100 @@ out:
 	mt_ceph_close(ceph);
 	cJSON_Delete(u);
 	return rc;
+}
+
+int mt_osd_undo_run(const char *undo_json, struct mt_error *err)
+{
+	return undo_run(undo_json, 1, err);
+}
+
+int mt_osd_undo_nowait(const char *undo_json, struct mt_error *err)
+{
+	return undo_run(undo_json, 0, err);
+}
+
+/* The settle of the runner's asynchronous undo: one state poll per call. */
+struct osd_settle {
+	struct mt_ceph *ceph;
+	int64_t start, since, wait_ns;
+	struct mt_ceph_state last;
+};
+
+static int64_t settle_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * MT_NS_PER_S + ts.tv_nsec;
+}
+
+int mt_osd_settle(const char *undo_json, void **handle, int cancel, struct mt_error *err)
+{
+	struct osd_settle *st = *handle;
+	int64_t t;
+	int rc;
+
+	if (cancel || !undo_json) {
+		if (st)
+			mt_ceph_close(st->ceph);
+		free(st);
+		*handle = NULL;
+		return 0;
+	}
+	if (!st) {
+		cJSON *u = cJSON_Parse(undo_json);
+		struct mt_osd_conn c = { 0 };
+		const char *v;
+
+		if (!u)
+			return mt_err(err, MT_EINVAL, "osd settle: record is not JSON");
+		if ((v = jstr(u, "conf")))
+			snprintf(c.conf, sizeof(c.conf), "%s", v);
+		if ((v = jstr(u, "keyring")))
+			snprintf(c.keyring, sizeof(c.keyring), "%s", v);
+		snprintf(c.client, sizeof(c.client), "%s", (v = jstr(u, "client")) ? v : "admin");
+		c.timeout_ns = (int64_t)cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(u, "timeout_ns"));
+		c.wait_clean_ns = (int64_t)cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(u, "wait_clean_ns"));
+		cJSON_Delete(u);
+		if (c.timeout_ns <= 0)
+			c.timeout_ns = 10 * MT_NS_PER_S;
+		if (!(c.wait_clean_ns > 0))
+			return 1; /* wait_clean=0: nothing to wait for */
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return mt_err(err, MT_ENOMEM, "out of memory");
+		st->start = settle_now();
+		st->since = -1;
+		st->wait_ns = c.wait_clean_ns;
+		rc = mt_osd_connect(&c, &st->ceph, err);
+		if (rc < 0) {
+			free(st);
+			return rc;
+		}
+		*handle = st;
+	}
+	rc = mt_ceph_state(st->ceph, &st->last, err);
+	if (rc < 0)
+		return rc;
+	t = settle_now();
+	/* As mt_ceph_wait: the mgr's PG stats lag, so clean must hold for 2 s of polls. */
+	if (mt_ceph_is_clean(&st->last)) {
+		if (st->since < 0)
+			st->since = t;
+		if (t - st->since >= 2 * MT_NS_PER_S)
+			return 1;
+	} else {
+		st->since = -1;
+	}
+	if (t - st->start >= st->wait_ns + (st->since >= 0 ? 2 * MT_NS_PER_S : 0))
+		return mt_err(err, MT_ETIMEOUT,
+			      "ceph: not active+clean %.1f s after undo (wait_clean): %s, osds %d "
+			      "up / %d in of %d, pgs %s",
+			      (double)st->wait_ns / 1e9, st->last.health, st->last.num_up,
+			      st->last.num_in, st->last.num_osds, st->last.pg_summary);
+	return 0;
 }
 
 int mt_osd_journal(struct mt_ctx *ctx, const char *kind, cJSON *undo, uint64_t *id,

@@ -50,6 +50,10 @@ void mt_osd_step_orch_start(cJSON *steps, int id);
 /* Runs an undo record's steps in order on an open connection (or opens one), then waits for
  * active+clean. Idempotent. */
 int mt_osd_undo_run(const char *undo_json, struct mt_error *err);
+/* The same changes without the wait for active+clean (the runner's asynchronous undo), and the
+ * wait as one poll per call (mt_fault_ops.settle's contract, plugin.h). */
+int mt_osd_undo_nowait(const char *undo_json, struct mt_error *err);
+int mt_osd_settle(const char *undo_json, void **handle, int cancel, struct mt_error *err);
 
 /* Journals undo (cJSON, consumed) as kind, before any change. */
 int mt_osd_journal(struct mt_ctx *ctx, const char *kind, cJSON *undo, uint64_t *id,

@@ -238,6 +238,8 @@ const struct mt_fault_ops mt_fault_osd_thrash = {
 	.supported = thrash_supported,
 	.apply = thrash_apply,
 	.undo = thrash_undo,
+	.undo_nowait = mt_osd_undo_nowait,
+	.settle = mt_osd_settle,
 	.collect = thrash_collect,
 	.release = thrash_release,
 };

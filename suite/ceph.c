@@ -352,7 +352,7 @@ int mt_ceph_flag_set(const struct mt_ceph_state *st, const char *flag)
 	return has_word(st->flags, flag);
 }
 
-static int clean(const struct mt_ceph_state *st)
+int mt_ceph_is_clean(const struct mt_ceph_state *st)
 {
 	for (size_t i = 0; i < st->nosds; i++)
 		if (st->osds[i].in && !st->osds[i].up)
@@ -378,7 +378,7 @@ int mt_ceph_wait(struct mt_ceph *c, enum mt_ceph_wait what, int64_t timeout_ns,
 		if (rc < 0)
 			return rc;
 		t = now_ns();
-		if (what == MT_CEPH_WAIT_CLEAN ? clean(&st) : strcmp(st.health, "HEALTH_OK") == 0) {
+		if (what == MT_CEPH_WAIT_CLEAN ? mt_ceph_is_clean(&st) : strcmp(st.health, "HEALTH_OK") == 0) {
 			if (since < 0)
 				since = t;
 			if (t - since >= MT_CEPH_SETTLE_NS)

@@ -53,6 +53,7 @@ struct mt_journal {
 	struct mt_journal_entry *view; /* mt_journal_open_entries' answer */
 	mt_journal_fwd_fn fwd;  /* proxy journal: records also go to the runner */
 	void *fwd_arg;
+	int nowait;             /* mt_journal_set_nowait */
 };
 
 static int64_t mono_ns(void)
@@ -760,7 +761,8 @@ out:
 }
 
 /* Undoes one entry in the place its host names. */
-static int undo_entry(const struct jent *e, char *note, size_t notelen, struct mt_error *err)
+static int undo_entry(const struct jent *e, int nowait, char *note, size_t notelen,
+		      struct mt_error *err)
 {
 	const struct mt_fault_ops *ops;
 	struct mt_host h;
@@ -788,7 +790,10 @@ static int undo_entry(const struct jent *e, char *note, size_t notelen, struct m
 	rc = mt_host_enter(&h, &saved, err);
 	if (rc < 0)
 		goto out;
-	rc = ops->undo(e->undo_json, err);
+	if (nowait && ops->undo_nowait && ops->settle)
+		rc = ops->undo_nowait(e->undo_json, err);
+	else
+		rc = ops->undo(e->undo_json, err);
 	if (rc < 0 && err && err->code == 0)
 		mt_err(err, rc, "undo failed (%s)", mt_err_name(rc));
 	{
@@ -824,7 +829,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
 		char note[256];
-		int rc = undo_entry(e, note, sizeof(note), &lerr);
+		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr);
 		int wrc;
 
 		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
@@ -860,4 +865,23 @@ int mt_journal_undo_all(struct mt_journal *j, unsigned *undone, unsigned *failed
 			struct mt_error *err)
 {
 	return mt_journal_undo_range(j, 0, UINT64_MAX, NULL, undone, failed, err);
+}
+
+void mt_journal_set_nowait(struct mt_journal *j, int on)
+{
+	if (j)
+		j->nowait = on;
+}
+
+char *mt_journal_undo_json(struct mt_journal *j, uint64_t first_id, uint64_t last_id,
+			   const char *kind)
+{
+	for (size_t i = j ? j->n : 0; i-- > 0;) {
+		const struct jent *e = &j->e[i];
+
+		if (!e->closed && e->id >= first_id && e->id <= last_id && e->kind &&
+		    strcmp(e->kind, kind) == 0)
+			return strdup(e->undo_json);
+	}
+	return NULL;
 }

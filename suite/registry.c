@@ -30,7 +30,8 @@
 	X(mt_workload_host_vm) \
 	X(mt_workload_host_memrate) \
 	X(mt_workload_guest_dirty) \
-	X(mt_workload_guest_cpu)
+	X(mt_workload_guest_cpu) \
+	X(mt_workload_guest_disk)
 #define MT_PROBES(X) \
 	X(mt_probe_udp) \
 	X(mt_probe_icmp) \

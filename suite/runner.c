@@ -67,6 +67,13 @@ struct inst {
 	uint64_t jfirst, jlast; /* a fault's journal entries */
 	struct mt_remote *remote; /* ssh host: the session its agent runs in (faults only) */
 	uint64_t rhandle;         /* the agent's name for the applied fault */
+	/* A fault off whose target is still recovering (mt_fault_ops.settle): polled from the
+	 * loop until it settles, so the cell's probes and timeline keep running meanwhile. */
+	struct cellrun *cr;
+	char *settle_json;
+	void *settle_h;
+	uint64_t settle_timer;
+	int64_t settle_start;
 };
 
 struct cellrun {
@@ -88,6 +95,8 @@ struct cellrun {
 	int hop_running, hop, hops_done, done_fd, timed_out, tearing_down;
 	uint64_t poll_id, timeout_id, grace_id;
 	struct mt_labres lab;   /* the cell's lab: references, resolved */
+	int settling;         /* faults whose settle is pending */
+	int settle_waiting;   /* teardown runs the loop until settling is 0 */
 	/* outcome */
 	int failed, skipped, interrupted;
 	char reason[MT_ERRMSG_MAX];
@@ -356,6 +365,110 @@ static int fault_on(struct cellrun *c, struct inst *in, struct mt_error *err)
 	return 0;
 }
 
+/* ---- asynchronous settle after a fault's undo (mt_fault_ops.settle) ---- */
+
+#define MT_RUN_SETTLE_POLL_NS (250LL * 1000000)
+
+static void settle_end(struct cellrun *c, struct inst *in, int rc, const struct mt_error *e)
+{
+	const struct mt_fault_ops *f = in->spec->ops;
+	int64_t now = mt_loop_now(c->loop);
+	char what[96], detail[MT_ERRMSG_MAX + 64], path[160];
+
+	mt_loop_del_timer(c->loop, in->settle_timer);
+	in->settle_timer = 0;
+	f->settle(in->settle_json, &in->settle_h, 1, NULL);
+	free(in->settle_json);
+	in->settle_json = NULL;
+	c->settling--;
+	snprintf(what, sizeof(what), "fault.settled %s", in->spec->kind);
+	if (rc == 1) {
+		snprintf(detail, sizeof(detail), "recovered %.3f s after undo",
+			 (double)(now - in->settle_start) / 1e9);
+		snprintf(path, sizeof(path), "fault.%s.undo_to_settled_ms", in->spec->kind);
+		mt_cell_set_num(c->res, path, (double)(now - in->settle_start) / 1e6);
+		rc = 0;
+	} else {
+		snprintf(detail, sizeof(detail), "%s", e && e->msg[0] ? e->msg : "settle failed");
+		if (rc == 0)
+			rc = MT_ETIMEOUT;
+		fail(c, rc, "fault %s: after undo: %s", in->spec->kind, detail);
+	}
+	mt_cell_add_event(c->res, -1, now - c->t0, what, detail, rc);
+	if (c->settling == 0 && c->settle_waiting)
+		mt_loop_stop(c->loop);
+}
+
+static int on_settle(struct mt_loop *loop, int64_t now, void *arg)
+{
+	struct inst *in = arg;
+	struct cellrun *c = in->cr;
+	struct mt_error err = { 0 };
+	int saved, rc;
+
+	(void)loop;
+	(void)now;
+	rc = enter(c, in, &saved, &err);
+	if (rc == 0) {
+		const struct mt_fault_ops *f = in->spec->ops;
+
+		rc = f->settle(in->settle_json, &in->settle_h, 0, &err);
+		leave(c, saved);
+	}
+	if (rc != 0)
+		settle_end(c, in, rc, &err);
+	return 0;
+}
+
+/* Starts polling in's settle (takes json). A timer that cannot be set falls back to one
+ * blocking poll loop here, so a settle is never skipped. */
+static void settle_begin(struct cellrun *c, struct inst *in, char *json)
+{
+	struct mt_error err = { 0 };
+	int64_t now = mt_loop_now(c->loop);
+
+	in->cr = c;
+	in->settle_json = json;
+	in->settle_h = NULL;
+	in->settle_start = now;
+	c->settling++;
+	if (mt_loop_add_timer(c->loop, now, MT_RUN_SETTLE_POLL_NS, on_settle, in,
+			      &in->settle_timer, &err) < 0)
+		settle_end(c, in, MT_EINFRA, &err);
+}
+
+/* Teardown: runs the loop (probes still running) until every pending settle ended; each is
+ * bounded by its own timeout. A signal cancels what is left (the run's undo then waits). */
+static void settle_wait(struct cellrun *c)
+{
+	struct mt_error err = { 0 };
+
+	if (c->settling <= 0)
+		return;
+	say(c, "waiting for %d fault(s) to settle after undo", c->settling);
+	c->settle_waiting = 1;
+	while (c->settling > 0) {
+		int rc = mt_loop_run(c->loop, mt_loop_now(c->loop) + 3600LL * 1000000000, &err);
+
+		if (rc == MT_EINTR) {
+			if (!c->r->signo)
+				c->r->signo = mt_loop_signal(c->loop);
+			c->interrupted = 1;
+			break;
+		}
+		if (rc < 0)
+			break;
+	}
+	c->settle_waiting = 0;
+	for (size_t i = 0; i < c->nin && c->settling > 0; i++)
+		if (c->in[i].settle_json) {
+			struct mt_error e = { 0 };
+
+			mt_err(&e, MT_EINTR, "cancelled before the target settled");
+			settle_end(c, &c->in[i], MT_EINTR, &e);
+		}
+}
+
 /* Fault off: its metrics, its state (timers) released, then its journal entries undone. */
 static int fault_off(struct cellrun *c, struct inst *in, struct mt_error *err)
 {
@@ -387,8 +500,19 @@ static int fault_off(struct cellrun *c, struct inst *in, struct mt_error *err)
 		struct mt_error uerr = { 0 };
 		int64_t t = mt_loop_now(c->loop);
 
+		int async = !in->remote && f->undo_nowait && f->settle;
+		char *sj = async ? mt_journal_undo_json(c->r->journal, in->jfirst, in->jlast,
+							 f->name)
+				 : NULL;
+
+		mt_journal_set_nowait(c->r->journal, sj != NULL);
 		r2 = mt_journal_undo_range(c->r->journal, in->jfirst, in->jlast, NULL, NULL, NULL,
 					   &uerr);
+		mt_journal_set_nowait(c->r->journal, 0);
+		if (r2 == 0 && sj)
+			settle_begin(c, in, sj); /* takes sj */
+		else
+			free(sj);
 		if (in->remote) {
 			/* Undone on the far side within this round trip: the midpoint is the
 			 * estimate, half of it the error bound. */
@@ -887,6 +1011,8 @@ static void cell_teardown(struct cellrun *c)
 		}
 		mt_err_clear(&err);
 	}
+	/* Faults turned off by the timeline may still be settling: probes watch that too. */
+	settle_wait(c);
 	now = mt_loop_now(c->loop);
 	if (c->t0)
 		c->phases.end_ns = now - c->t0;
@@ -923,6 +1049,7 @@ static void cell_teardown(struct cellrun *c)
 			fail(c, err.code ? err.code : MT_EINFRA, "%s %s: collect: %s",
 			     cls_name(in->spec->cls), in->spec->kind, err.msg);
 	}
+	settle_wait(c); /* faults that were still on at the cell's end */
 	if (c->prepared && c->drv->collect) {
 		mt_err_clear(&err);
 		if (c->drv->collect(c->dstate, &c->dctx, &err) < 0)

@@ -66,6 +66,9 @@ int mt_ceph_osd_index(const struct mt_ceph_state *st, int id);
 /* 1 when flag (e.g. "noout"; "pause" means pauserd and pausewr) is set in st->flags. */
 int mt_ceph_flag_set(const struct mt_ceph_state *st, const char *flag);
 
+/* 1 when every OSD that is in is up and every PG is active+clean. */
+int mt_ceph_is_clean(const struct mt_ceph_state *st);
+
 /* Polls every 250 ms until every PG is active+clean and every OSD in the map is up (mode
  * MT_CEPH_WAIT_CLEAN) or health is HEALTH_OK (MT_CEPH_WAIT_HEALTH_OK), for at most
  * timeout_ns. The state must hold for 2 s of polls (the mgr's PG stats lag a change);

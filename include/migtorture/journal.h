@@ -72,6 +72,15 @@ int mt_journal_undo_all(struct mt_journal *j, unsigned *undone, unsigned *failed
 int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last_id,
 			  FILE *log, unsigned *undone, unsigned *failed, struct mt_error *err);
 
+/* While on (the runner's fault "off" event), undo_range/undo_all use a fault kind's
+ * undo_nowait when it has one (plugin.h): the caller then waits with the kind's settle. */
+void mt_journal_set_nowait(struct mt_journal *j, int on);
+
+/* The undo record of the newest open entry of kind with first_id <= id <= last_id, copied
+ * (malloc'd), or NULL when there is none or on ENOMEM. */
+char *mt_journal_undo_json(struct mt_journal *j, uint64_t first_id, uint64_t last_id,
+			   const char *kind);
+
 /* Id of the newest entry (0 when empty): entries made after this call have larger ids. */
 uint64_t mt_journal_last_id(const struct mt_journal *j);
 

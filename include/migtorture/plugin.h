@@ -66,6 +66,16 @@ struct mt_fault_ops {
 	/* Undoes from the journal's undo record alone (works in a fresh process: recover).
 	 * Idempotent: undoing what is already undone returns 0. */
 	int (*undo)(const char *undo_json, struct mt_error *err);
+	/* Optional pair: the runner's non-blocking alternative to a slow wait inside undo. When
+	 * both are set, the runner turns a local fault off with undo_nowait (the same changes as
+	 * undo, without waiting for the target to recover) and then calls settle every 250 ms
+	 * from its loop, so probes, workloads and the timeline keep running, until it returns 1
+	 * (recovered, e.g. every Ceph PG active+clean again). 0 = not yet; < 0 = an error or its
+	 * own timeout passed (the message names the state it last saw): the cell ends in error.
+	 * *handle is NULL at the first call and the plugin's own; settle(..., cancel = 1, ...)
+	 * frees it and returns 0. `recover` and the runner's cleanup path keep using undo. */
+	int (*undo_nowait)(const char *undo_json, struct mt_error *err);
+	int (*settle)(const char *undo_json, void **handle, int cancel, struct mt_error *err);
 	/* Optional: adds the fault's metrics (e.g. flap times) to ctx->result. */
 	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
 	void (*release)(void *state);  /* optional */

@@ -12,7 +12,7 @@ cache=${MT_CACHE_DIR:-/var/cache/migtorture}/guest
 helper=${MT_GUEST_BIN:-$repo/build/workloads/guest/mt-guest}
 # Modules in load order (virtio chain, then the console for the guest agent channel).
 MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover
-net_failover virtio_net virtio_console"
+net_failover virtio_net virtio_console virtio_blk"
 
 fail() { echo "guest/build.sh: $*" >&2; exit 3; }
 

@@ -75,6 +75,8 @@ undo() { # undo KIND ARGS...
     file)
       case $1 in "$STATE"/*) rm -rf -- "$1" ;; esac ;;
     rmdir)    rmdir -- "$1" 2>/dev/null || true ;;
+    secret)   storage_undo_secret "$1" ;;
+    ceph)     "$LAB_DIR/ceph/ceph-down" || log "down: ceph-down reported leftovers" ;;
     state)    rm -rf -- "$STATE" ;;
     *)        echo "mt-lab: unknown journal entry: $kind $*" >&2 ;;
   esac

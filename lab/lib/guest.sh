@@ -2,11 +2,12 @@
 # shellcheck shell=bash
 
 guest_up() {
-  local dir xml
+  local dir xml disk=""
   dir=$(bash "$LAB_DIR/guest/build.sh") || die "guest build failed"
   xml=$STATE/$DOMAIN.xml
   journal file "$xml"
-  sed -e "s|@NAME@|$DOMAIN|; s|@KERNEL@|$dir/vmlinuz|; s|@INITRD@|$dir/initrd.gz|" \
+  [ "$(cat "$STATE/ceph" 2>/dev/null)" = 1 ] && disk=$(storage_disk_xml)
+  sed -e "s|@DISK@|$disk|" -e "s|@NAME@|$DOMAIN|; s|@KERNEL@|$dir/vmlinuz|; s|@INITRD@|$dir/initrd.gz|" \
       -e "s|@IP@|$GUEST_IP|; s|@BRIDGE@|$BRIDGE|; s|@MAC@|$GUEST_MAC|" \
       -e "s|@CONSOLE@|$STATE/$DOMAIN-console.log|" \
       "$LAB_DIR/domain.xml" > "$xml"

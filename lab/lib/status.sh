@@ -8,7 +8,8 @@ lab_state() { # prints up, down or partial
      pid_alive "$STATE/hostb/run/libvirtd.pid" libvirtd &&
      pid_alive "$STATE/router/uml.pid" linux &&
      { pid_alive "$STATE/hosta/run/qemu/$DOMAIN.pid" qemu-system ||
-       pid_alive "$STATE/hostb/run/qemu/$DOMAIN.pid" qemu-system; }; then
+       pid_alive "$STATE/hostb/run/qemu/$DOMAIN.pid" qemu-system; } &&
+     { [ "$(cat "$STATE/ceph" 2>/dev/null)" != 1 ] || [ "$(storage_state)" = up ]; }; then
     echo up
   else
     echo partial
@@ -52,6 +53,7 @@ lab_json() { # lab_json STATE — the descriptor on stdout
             "stream_path": "/cgi-bin/seg", "agent": true,
             "agent_channel": "org.qemu.guest_agent.0", "memory_mib": 256, "domain_type": "qemu",
             "image_dir": "$(cat "$STATE/guest-dir" 2>/dev/null)"},
+  "storage": $(storage_json),
   "links": {
     "tenant": {"subnet": "$TENANT_NET", "interfaces": {
       "$NS_A": $(jlist "$BRIDGE" t-ab t-ar), "$NS_B": $(jlist "$BRIDGE" t-ba),

@@ -5,8 +5,8 @@
  * collect adds ceph.fault_off_to_health_ok_ms: from the cell's last "fault.off" event to the
  * first sample at or after it that reads HEALTH_OK (absent, with the reason, otherwise), and
  * ceph.not_ok_ms: total time health was not OK.
- * A poll blocks the loop for at most one monitor round trip (bounded by timeout); the guest's
- * own disk latency (write+fsync on its RBD disk) needs the guest on RBD and is not here yet.
+ * A poll blocks the loop for at most one monitor round trip (bounded by timeout). The guest's
+ * own disk latency (write+fsync on its RBD disk) is the guest-disk workload's.
  */
 #include <math.h>
 #include <stdio.h>

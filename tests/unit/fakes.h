@@ -6,6 +6,7 @@
 #define MT_TEST_FAKES_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,59 @@ static const struct mt_fault_ops fake_unsup = {
 };
 static const struct mt_fault_ops fake_err = {
 	.options = fake_opts, .name = "fake-err", .summary = "test", .apply = fake_err_apply, .undo = fake_fault_undo,
+};
+
+/* A fault whose target recovers some time after undo (like Ceph after an OSD fault): the
+ * runner undoes it with undo_nowait and polls settle from its loop. settle_polls polls until
+ * it settles; settle_fail makes it fail instead. */
+static int settle_polls = 3, settle_fail;
+
+static int fake_settle_apply(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+			     struct mt_error *err)
+{
+	const char *tag = mt_params_str(p, "tag", "?");
+	char undo[256];
+	uint64_t id;
+	int rc;
+
+	snprintf(undo, sizeof(undo), "{\"tag\":\"%s\"}", tag);
+	rc = mt_journal_begin(ctx->journal, "fake-settle", ctx->host, undo, &id, err);
+	if (rc < 0)
+		return rc;
+	tr("apply:", tag);
+	*state = strdup(tag);
+	return 0;
+}
+
+static int fake_settle_nowait(const char *undo_json, struct mt_error *err)
+{
+	(void)err;
+	tr("nowait:", undo_json);
+	return 0;
+}
+
+static int fake_settle(const char *undo_json, void **h, int cancel, struct mt_error *err)
+{
+	long n = (long)(intptr_t)*h;
+
+	(void)undo_json;
+	if (cancel) {
+		*h = NULL;
+		return 0;
+	}
+	tr("settle", "");
+	*h = (void *)(intptr_t)(n + 1);
+	if (n + 1 < settle_polls)
+		return 0;
+	if (settle_fail)
+		return mt_err(err, MT_ETIMEOUT, "fake: still recovering");
+	return 1;
+}
+
+static const struct mt_fault_ops fake_settle_fault = {
+	.options = fake_opts, .name = "fake-settle", .summary = "test", .apply = fake_settle_apply,
+	.undo = fake_fault_undo, .undo_nowait = fake_settle_nowait, .settle = fake_settle,
+	.collect = fake_fault_collect, .release = fake_fault_release,
 };
 
 /* ---- workloads and probes ---- */
@@ -343,6 +397,7 @@ static void register_fakes(void)
 	mt_registry_add_fault(&fake_fault);
 	mt_registry_add_fault(&fake_unsup);
 	mt_registry_add_fault(&fake_err);
+	mt_registry_add_fault(&fake_settle_fault);
 	mt_registry_add_workload(&fake_wl);
 	mt_registry_add_probe(&fake_probe);
 	mt_registry_add_driver(&fake_drv);

@@ -225,6 +225,66 @@ START_TEST(fault_off_at_for)
 }
 END_TEST
 
+/* A fault off whose target recovers later: undone without waiting, then settled from the loop
+ * while the probe keeps running; the cell waits for it before stopping the probe. */
+START_TEST(settle_runs_in_the_loop)
+{
+	struct mt_error err = { 0 };
+	struct mt_run_result run;
+	struct tcell t, *cells[] = { &t };
+	const struct mt_cell_result *c;
+	const struct mt_event_rec *ev;
+	const struct mt_metric *m;
+	int a, p, last_settle = -1;
+
+	settle_polls = 3;
+	settle_fail = 0;
+	tcell_init(&t, "settle");
+	p = tspec(&t, MT_SPEC_PROBE, "fake-probe", &fake_probe, "P");
+	a = tspec(&t, MT_SPEC_FAULT, "fake-settle", &fake_settle_fault, "S");
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_PROBE_START, p, -1);
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_FAULT_ON, a, -1);
+	tev(&t, MT_ANCHOR_START, 10, MT_TL_FAULT_OFF, a, -1);
+	tev(&t, MT_ANCHOR_START, 20, MT_TL_CELL_END, -1, -1);
+	ck_assert_msg(run_cells(cells, 1, NULL, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	c = &run.cells[0];
+	ck_assert_int_ge(trace_find("nowait:{\"tag\":\"S\"}"), 0);
+	ck_assert_int_lt(trace_find("undo:S"), 0); /* the blocking undo was not used */
+	for (size_t i = 0; i < ntrace; i++)
+		if (strcmp(trace[i].name, "settle") == 0)
+			last_settle = (int)i;
+	ck_assert_int_ge(last_settle, 0);
+	/* 3 polls 250 ms apart: it settled after the cell's end (20 ms), and only then did the
+	 * probe stop */
+	ck_assert_int_lt(last_settle, trace_find("stop:P"));
+	ev = rec_find(c, "fault.settled fake-settle");
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(ev->rc, 0);
+	ck_assert_int_ge(ev->actual_ns, 400 * MS);
+	m = mt_cell_metric(c, "fault.fake-settle.undo_to_settled_ms");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_double_ge(m->num, 400);
+	mt_run_result_free(&run);
+	tcell_free(&t);
+
+	/* one that does not settle: the cell is an error naming why */
+	settle_fail = 1;
+	settle_polls = 2;
+	snprintf(outdir, sizeof(outdir), "%s/out2", tmpdir);
+	tcell_init(&t, "nosettle");
+	a = tspec(&t, MT_SPEC_FAULT, "fake-settle", &fake_settle_fault, "S");
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_FAULT_ON, a, -1);
+	tev(&t, MT_ANCHOR_START, 10, MT_TL_FAULT_OFF, a, -1);
+	tev(&t, MT_ANCHOR_START, 20, MT_TL_CELL_END, -1, -1);
+	ck_assert_int_eq(run_cells(cells, 1, NULL, &run, &err), MT_EXIT_INFRA);
+	ck_assert_ptr_nonnull(run.cells[0].reason);
+	ck_assert_msg(strstr(run.cells[0].reason, "still recovering"), "%s", run.cells[0].reason);
+	settle_fail = 0;
+	mt_run_result_free(&run);
+	tcell_free(&t);
+}
+END_TEST
+
 START_TEST(unsupported_fake_skips_with_reason)
 {
 	struct mt_error err = { 0 };
@@ -545,6 +605,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, equal_offsets_run_in_documented_order);
 	tcase_add_test(tc, anchors_follow_the_drivers_completion);
 	tcase_add_test(tc, fault_off_at_for);
+	tcase_add_test(tc, settle_runs_in_the_loop);
 	tcase_add_test(tc, unsupported_fake_skips_with_reason);
 	tcase_add_test(tc, erroring_fake_errors_and_next_cell_runs);
 	tcase_add_test(tc, migration_timeout_aborts_with_reason);

@@ -215,6 +215,10 @@ static int usage(FILE *f, int rc)
 		"       mt-guest verify [--state F] [--remove]\n"
 		"       mt-guest cpu --workers N --load P [--seconds N] [--pidfile F] [--foreground]\n"
 		"       mt-guest stop (--state F | --pidfile F)\n"
+		"       mt-guest disk --dev DEV [--offset 192M] [--interval-ms 10] [--state F]\n"
+		"       mt-guest disk-status [--state F] [--samples] | disk-stop [--state F]\n"
+		"       mt-guest disk-fill --dev DEV --offset O --size S --seed N\n"
+		"       mt-guest disk-sum --dev DEV --offset O --size S\n"
 		"       mt-guest --version\n"
 		"  --daemon    answer the host's UDP probes (default port %d) and monitor stalls\n"
 		"  stalls      print the recorded clock gaps as JSON lines, oldest first\n"
@@ -223,6 +227,10 @@ static int usage(FILE *f, int rc)
 		"  verify      check every page against its checksum: memory_integrity ok|lost\n"
 		"  cpu         N threads busy P %% of every 100 ms\n"
 		"  stop        SIGTERM the dirtier (--state) or cpu load (--pidfile), print status\n"
+		"  disk        write a block + fdatasync every interval, latencies in a ring\n"
+		"              (default state /run/mt-disk); detaches after the first write\n"
+		"  disk-fill   write a seeded pattern and print its checksum; disk-sum reads it\n"
+		"              back with O_DIRECT and prints the checksum\n"
 		"  --state     shared state file (default %s, else %s)\n"
 		"  --tick-us   stall monitor sleep (default 1000 us); gaps > 2 ticks are recorded.\n"
 		"              Each tick is a wake-up: ~1 %% of a core at 1 ms in a small VM.\n",
@@ -442,6 +450,11 @@ static const struct {
 	{ "verify", mtg_cmd_verify },
 	{ "stop", mtg_cmd_stop },
 	{ "cpu", mtg_cmd_cpu },
+	{ "disk", mtg_cmd_disk },
+	{ "disk-status", mtg_cmd_disk_status },
+	{ "disk-stop", mtg_cmd_disk_stop },
+	{ "disk-fill", mtg_cmd_disk_fill },
+	{ "disk-sum", mtg_cmd_disk_sum },
 };
 
 int main(int argc, char **argv)

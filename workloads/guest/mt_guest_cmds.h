@@ -11,6 +11,12 @@ int mtg_cmd_dirty_status(int argc, char **argv, int from);
 int mtg_cmd_verify(int argc, char **argv, int from);
 int mtg_cmd_stop(int argc, char **argv, int from);
 int mtg_cmd_cpu(int argc, char **argv, int from);
+/* mt_guest_disk.c: the disk latency probe and the disk pattern check */
+int mtg_cmd_disk(int argc, char **argv, int from);
+int mtg_cmd_disk_status(int argc, char **argv, int from);
+int mtg_cmd_disk_stop(int argc, char **argv, int from);
+int mtg_cmd_disk_fill(int argc, char **argv, int from);
+int mtg_cmd_disk_sum(int argc, char **argv, int from);
 
 /* "64M", "1G", "100M/s" → bytes (K/M/G are 1024-based). 0 or -1. */
 int mtg_parse_size(const char *s, uint64_t *out);

@@ -1,0 +1,178 @@
+#!/bin/bash
+# tests/ceph/lab_rbd.sh MIGTORTURE SRCDIR — the lab with its Ceph storage (`mt-lab up --ceph`,
+# ctest label `ceph`). Brings the lab up with --ceph (or uses one that is up with --ceph) and:
+#   lab.json has the storage part; the cephx key is a libvirt secret on both hosts, never in
+#   lab.json; the guest's disk is RBD (vda, network/rbd source);
+#   a 32 MiB seeded pattern is written on the RBD disk through the guest agent;
+#   `migtorture run`: live migration A→B with `osd-down id=1 hold=yes` from the migration's start
+#   and guest-disk measuring — completes, and the pattern reads back (O_DIRECT) with the same
+#   checksum on B;
+#   `migtorture run`: `osd-flag flag=pause` held 5 s, no migration — guest-disk measures a write
+#   stall >= 5 s - 500 ms (the OSDs learn of the pause from the map a few hundred ms after the
+#   monitors: tests/ceph/ceph_faults.sh measured 4.9-6.0 s for a librados client);
+# then tears the lab down (when it brought it up) and checks nothing is left (lab and cluster).
+# Skips (77) without root, the lab's tools, the ceph packages or QEMU's rbd driver, or when a lab
+# WITHOUT --ceph is up (someone else's; this test does not take it down).
+set -u
+MT=$1 SRC=$2
+LAB=$SRC/lab/mt-lab
+STATE=${MT_LAB_STATE:-/run/migtorture/lab}
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, libvirtd, ceph daemons)"
+for t in ip ethtool unshare virsh libvirtd virtlogd qemu-system-x86_64 linux.uml ssh /usr/sbin/sshd \
+         busybox curl cpio openssl jq ceph ceph-mon ceph-mgr ceph-osd ceph-authtool; do
+  command -v "$t" >/dev/null 2>&1 || skip "missing $t (run scripts/setup)"
+done
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+[ -f /usr/lib/x86_64-linux-gnu/qemu/block-rbd.so ] || skip "QEMU has no rbd driver (qemu-block-extra)"
+
+FAILS=0 FIG=() OWN=0
+TMP=$(mktemp -d /tmp/mt-lab-rbd.XXXXXX)
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+cleanup() {
+  if [ $OWN = 1 ]; then "$LAB" down >/dev/null 2>&1 || echo "FAIL: mt-lab down"; fi
+  # KEEP=DIR keeps the runs' results and logs for a look afterwards
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$TMP"/. "$KEEP"/; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+st=$("$LAB" status)
+if [ "$st" = up ]; then
+  [ "$(jq -r '.storage.kind // empty' "$STATE/lab.json")" = ceph ] ||
+    skip "a lab without --ceph is up (not ours to take down); run mt-lab down first"
+else
+  OWN=1
+  t=$(date +%s%N)
+  MT_LAB_QUIET=1 "$LAB" up --ceph || { echo "FAIL: mt-lab up --ceph"; exit 1; }
+  FIG+=("mt-lab up --ceph: ready in $(ms "$t") ms")
+fi
+D=$STATE/lab.json
+j() { jq -r "$1" "$D"; }
+FIG+=("Ceph HEALTH_OK $(j .storage.health_ok_ms) ms after mt-lab up started")
+[ "$(j .storage.state)" = up ] || fail "storage.state is $(j .storage.state)"
+grep -q 'AQ[A-Za-z0-9+/]\{30\}' "$D" && fail "lab.json holds a key"
+uuid=$(j .storage.libvirt_secret_uuid)
+for h in hosta hostb; do
+  virsh -q -c "$(j .hosts.$h.libvirt_uri)" secret-list | grep -q "$uuid" || fail "no secret $uuid on $h"
+done
+
+# --- where the guest runs, its disk, and the guest agent from the shell ---
+gh() { j '.guest.host'; }
+GURI=
+where() { # refreshes GURI: the guest may be on either host
+  local h
+  for h in hosta hostb; do
+    if [ "$(virsh -c "$(j .hosts.$h.libvirt_uri)" domstate web 2>/dev/null | head -1)" = running ]; then
+      GURI=$(j .hosts.$h.libvirt_uri); echo "$h"; return 0
+    fi
+  done
+  return 1
+}
+h0=$(where) || { echo "FAIL: the guest runs nowhere"; exit 1; }
+GURI=$(j ".hosts.$h0.libvirt_uri")
+virsh -c "$GURI" dumpxml web | grep -q "protocol='rbd'" || fail "the guest's disk is not RBD"
+virsh -c "$GURI" domblklist web | grep -q '^ *vda' || fail "the guest has no vda"
+
+gexec() { # gexec ARGS... — runs /bin/mt-guest ARGS in the guest, prints its stdout; rc = exit code
+  local args pid st i
+  args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+  pid=$(virsh -c "$GURI" qemu-agent-command web \
+    "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\",\"arg\":$args,\"capture-output\":true}}" |
+    jq -r .return.pid) || return 99
+  for i in $(seq 1 600); do
+    st=$(virsh -c "$GURI" qemu-agent-command web \
+      "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 99
+    if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
+      jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
+      jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
+      return "$(jq -r '.return.exitcode // 99' <<<"$st")"
+    fi
+    sleep 0.1
+  done
+  return 98
+}
+before=$(gexec disk-fill --dev /dev/vda --offset 0 --size 32M --seed 7) ||
+  { echo "FAIL: disk-fill on the RBD disk: $before"; exit 1; }
+sum0=$(jq -r .sum <<<"$before")
+echo "pattern written: $before"
+
+# --- live migration with osd-down during it ---
+hB=$([ "$h0" = hosta ] && echo hostb || echo hosta)
+cat > "$TMP/mig.ini" <<INI
+[global]
+driver   = libvirt
+source   = lab:$h0
+dest     = lab:$hB
+domain   = web
+warmup   = 3s
+cooldown = 15s
+migrate.timeout = 180s
+probe    = ceph host=lab:hosta
+targets  = local
+[rbd]
+workload = guest-disk
+fault    = osd-down id=1 hold=yes at=0s for=10s
+INI
+"$MT" run "$TMP/mig.ini" -o "$TMP/mig" > "$TMP/mig.log" 2>&1; rc=$?
+R=$TMP/mig/results.json
+if [ ! -f "$R" ]; then fail "migration run: no results (exit $rc): $(tail -5 "$TMP/mig.log")"
+else
+  m() { jq -r ".cells[0].metrics | $1" "$R"; }
+  echo "migration run: exit $rc verdict $(jq -r '.cells[0].verdict' "$R") $(jq -r '.cells[0].reason' "$R")"
+  [ $rc = 0 ] || fail "migration run exit $rc: $(jq -r '.cells[0].reason' "$R")"
+  tt=$(m '.migration.total_time_ms'); dt=$(m '.migration.downtime_ms // .downtime.hypervisor_downtime_ms')
+  [ "$tt" != null ] || fail "no migration.total_time_ms"
+  [ "$(m '.guest_disk.writes_count')" -gt 0 ] 2>/dev/null || fail "guest-disk made no writes"
+  FIG+=("migration with osd-down: total $tt ms, downtime $dt ms, guest longest write $(m '.guest_disk.longest_stall_ms') ms, stalls $(m '.guest_disk.stall_count'), fault off->HEALTH_OK $(m '.ceph.fault_off_to_health_ok_ms') ms")
+fi
+h1=$(where) || fail "the guest runs nowhere after the migration"
+[ "${h1:-}" = "$hB" ] || fail "the guest is on ${h1:-nowhere}, expected $hB"
+after=$(gexec disk-sum --dev /dev/vda --offset 0 --size 32M) || fail "disk-sum: $after"
+echo "pattern read back on ${h1:-?}: $after"
+[ "$(jq -r .sum <<<"$after")" = "$sum0" ] || fail "checksum differs after migration: $sum0 -> $after"
+
+# --- pause 5 s: the guest's writes stall >= 4.5 s ---
+cat > "$TMP/pause.ini" <<INI
+[global]
+driver   = libvirt
+source   = lab:${h1:-$hB}
+dest     = lab:$h0
+domain   = web
+warmup   = 2s
+cooldown = 10s
+migrate.count = 0
+targets  = local
+[pause]
+workload = guest-disk
+fault    = osd-flag flag=pause at=1s for=5s
+INI
+"$MT" run "$TMP/pause.ini" -o "$TMP/pause" > "$TMP/pause.log" 2>&1; rc=$?
+R=$TMP/pause/results.json
+if [ ! -f "$R" ]; then fail "pause run: no results (exit $rc): $(tail -5 "$TMP/pause.log")"
+else
+  [ $rc = 0 ] || fail "pause run exit $rc: $(jq -r '.cells[0].reason' "$R")"
+  ls_ms=$(jq -r '.cells[0].metrics.guest_disk.longest_stall_ms' "$R")
+  FIG+=("pause 5 s: guest longest write $ls_ms ms, stalls $(jq -r '.cells[0].metrics.guest_disk.stall_count' "$R"), writes $(jq -r '.cells[0].metrics.guest_disk.writes_count' "$R"), settled after undo $(jq -r '.cells[0].metrics.fault["osd-flag"].undo_to_settled_ms' "$R") ms")
+  awk -v v="$ls_ms" 'BEGIN{exit !(v >= 4500)}' || fail "pause 5 s: longest guest write $ls_ms ms, expected >= 4500"
+fi
+
+# --- down leaves nothing (lab and cluster) ---
+if [ $OWN = 1 ]; then
+  OWN=0
+  "$LAB" down >/dev/null 2>&1 || fail "mt-lab down exit $?"
+  for ns in mt-hosta mt-hostb mt-client mt-router mt-ceph; do
+    ip netns list | awk '{print $1}' | grep -qx "$ns" && fail "netns $ns left"
+  done
+  ip link show mt-stor >/dev/null 2>&1 && fail "link mt-stor left"
+  [ -e /run/migtorture/ceph ] && fail "/run/migtorture/ceph left"
+  [ -e "$STATE" ] && fail "$STATE left"
+  for p in /proc/[0-9]*; do
+    { c=$(tr '\0' ' ' < "$p/cmdline"); } 2>/dev/null || continue
+    case $c in *"/run/migtorture/ceph/ceph.conf"*) fail "process left: ${c:0:60}" ;; esac
+  done
+fi
+printf 'FIGURE: %s\n' "${FIG[@]}"
+[ $FAILS = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
+echo "ok"
