@@ -378,8 +378,13 @@ out:
 static int netem_apply(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		       struct mt_error *err)
 {
+	int rc;
+
 	*state = NULL;
-	return mt_tcq_fault_apply("netem", mt_netem_build, p, ctx, err);
+	rc = mt_tcq_fault_apply("netem", mt_netem_build, p, ctx, err);
+	if (rc == 0)
+		rc = mt_tcq_state_new("netem", p, state, err);
+	return rc;
 }
 
 static int netem_undo(const char *undo_json, struct mt_error *err)
@@ -396,4 +401,6 @@ const struct mt_fault_ops mt_fault_netem = {
 	.supported = netem_supported,
 	.apply = netem_apply,
 	.undo = netem_undo,
+	.collect = mt_tcq_fault_collect,
+	.release = mt_tcq_state_free,
 };

@@ -104,8 +104,13 @@ static int tbf_supported(const struct mt_params *p, const struct mt_ctx *ctx, ch
 static int tbf_apply(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		     struct mt_error *err)
 {
+	int rc;
+
 	*state = NULL;
-	return mt_tcq_fault_apply("tbf", mt_tbf_build, p, ctx, err);
+	rc = mt_tcq_fault_apply("tbf", mt_tbf_build, p, ctx, err);
+	if (rc == 0)
+		rc = mt_tcq_state_new("tbf", p, state, err);
+	return rc;
 }
 
 static int tbf_undo(const char *undo_json, struct mt_error *err)
@@ -121,4 +126,6 @@ const struct mt_fault_ops mt_fault_tbf = {
 	.supported = tbf_supported,
 	.apply = tbf_apply,
 	.undo = tbf_undo,
+	.collect = mt_tcq_fault_collect,
+	.release = mt_tcq_state_free,
 };

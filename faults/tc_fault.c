@@ -18,6 +18,8 @@
 #include <netlink/route/classifier.h>
 #include <netlink/route/cls/u32.h>
 #include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
 
 #include "tc_qdisc.h"
 
@@ -339,5 +341,84 @@ out:
 	if (sk)
 		nl_socket_free(sk);
 	cJSON_Delete(o);
+	return rc;
+}
+
+int mt_tcq_state_new(const char *fault, const struct mt_params *p, void **state,
+		     struct mt_error *err)
+{
+	struct mt_tcq_state *st = calloc(1, sizeof(*st));
+	const char *dev = mt_params_str(p, "dev", "");
+	int rc;
+
+	*state = NULL;
+	if (!st)
+		return mt_err(err, MT_ENOMEM, "%s: out of memory", fault);
+	snprintf(st->kind, sizeof(st->kind), "%s", fault);
+	snprintf(st->dev, sizeof(st->dev), "%s", dev);
+	if (strcmp(mt_params_str(p, "parent", "root"), "ingress") == 0)
+		mt_tcq_ifb_name(dev, st->target, sizeof(st->target));
+	else
+		snprintf(st->target, sizeof(st->target), "%s", dev);
+	st->ifindex = (int)if_nametoindex(st->target);
+	rc = mt_tcq_socket(&st->sk, err);
+	if (rc < 0) {
+		free(st);
+		return rc;
+	}
+	*state = st;
+	return 0;
+}
+
+void mt_tcq_state_free(void *state)
+{
+	struct mt_tcq_state *st = state;
+
+	if (!st)
+		return;
+	if (st->sk)
+		nl_socket_free(st->sk);
+	free(st);
+}
+
+int mt_tcq_fault_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
+{
+	static const struct { const char *key; enum rtnl_tc_stat id; } stats[] = {
+		{ "sent_packets", RTNL_TC_PACKETS },
+		{ "sent_bytes", RTNL_TC_BYTES },
+		{ "dropped_packets", RTNL_TC_DROPS },
+		{ "overlimits", RTNL_TC_OVERLIMITS },
+	};
+	struct mt_tcq_state *st = state;
+	struct nl_cache *cache = NULL;
+	struct rtnl_qdisc *q = NULL;
+	char path[192];
+	const char *why = NULL;
+	int rc = 0, nrc;
+
+	if (!st || !st->sk || !ctx || !ctx->result)
+		return 0;
+	nrc = st->ifindex ? rtnl_qdisc_alloc_cache(st->sk, &cache) : 0;
+	if (nrc < 0)
+		return mt_err(err, MT_EINFRA, "%s %s: qdisc dump: %s", st->kind, st->dev,
+			      nl_geterror(nrc));
+	if (cache)
+		q = rtnl_qdisc_get(cache, st->ifindex, MT_TC_HANDLE);
+	if (!q)
+		why = "the fault's qdisc was no longer there";
+	for (size_t i = 0; rc == 0 && i < sizeof(stats) / sizeof(stats[0]); i++) {
+		snprintf(path, sizeof(path), "fault.%s.%s.%s", st->kind, st->dev, stats[i].key);
+		if (q)
+			rc = mt_cell_set_num(ctx->result, path,
+					     (double)rtnl_tc_get_stat(TC_CAST(q), stats[i].id));
+		else
+			rc = mt_cell_set_absent(ctx->result, path, why);
+		if (rc < 0)
+			rc = mt_err(err, MT_ENOMEM, "%s: out of memory", st->kind);
+	}
+	if (q)
+		rtnl_qdisc_put(q);
+	if (cache)
+		nl_cache_free(cache);
 	return rc;
 }

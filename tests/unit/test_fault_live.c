@@ -423,6 +423,23 @@ START_TEST(tbf_goodput_10mbit)
 	ck_assert(newest(&f)->applied);
 	assert_goodput_10mbit("tbf rate=10mbit", 0);
 	assert_goodput_10mbit("tbf rate=10mbit", 1);
+	/* collect reads the fault's own qdisc counters: ≥ 2 × 4 s at ~10 Mbit/s went through
+	 * it, and the UDP run offered 30+ Mbit/s, so tbf dropped some. */
+	ck_assert_int_eq(mt_find_fault("tbf")->collect(st, &f.ctx, &err), 0);
+	{
+		const struct mt_metric *sp = mt_cell_metric(f.ctx.result,
+							    "fault.tbf.mta0.sent_packets");
+		const struct mt_metric *sb = mt_cell_metric(f.ctx.result,
+							    "fault.tbf.mta0.sent_bytes");
+		const struct mt_metric *dp = mt_cell_metric(f.ctx.result,
+							    "fault.tbf.mta0.dropped_packets");
+
+		ck_assert(sp && sb && dp && sp->kind == MT_METRIC_NUM && dp->kind == MT_METRIC_NUM);
+		fprintf(stderr, "tbf counters: %.0f packets, %.0f bytes sent, %.0f dropped\n",
+			sp->num, sb->num, dp->num);
+		ck_assert(sp->num >= 3000 && sb->num >= 5e6 && dp->num > 0);
+	}
+	mt_find_fault("tbf")->release(st);
 
 	undo_all(&f);
 	read_root("mta0", &s);
