@@ -59,13 +59,12 @@ for h in hosta hostb; do
 done
 
 # --- where the guest runs, its disk, and the guest agent from the shell ---
-gh() { j '.guest.host'; }
 GURI=
-where() { # refreshes GURI: the guest may be on either host
+where() { # prints the host the guest runs on (it may be on either); the caller sets GURI
   local h
   for h in hosta hostb; do
     if [ "$(virsh -c "$(j .hosts.$h.libvirt_uri)" domstate web 2>/dev/null | head -1)" = running ]; then
-      GURI=$(j .hosts.$h.libvirt_uri); echo "$h"; return 0
+      echo "$h"; return 0
     fi
   done
   return 1
@@ -129,6 +128,7 @@ else
 fi
 h1=$(where) || fail "the guest runs nowhere after the migration"
 [ "${h1:-}" = "$hB" ] || fail "the guest is on ${h1:-nowhere}, expected $hB"
+GURI=$(j ".hosts.${h1:-$hB}.libvirt_uri")   # where() ran in a subshell
 after=$(gexec disk-sum --dev /dev/vda --offset 0 --size 32M) || fail "disk-sum: $after"
 echo "pattern read back on ${h1:-?}: $after"
 [ "$(jq -r .sum <<<"$after")" = "$sum0" ] || fail "checksum differs after migration: $sum0 -> $after"
