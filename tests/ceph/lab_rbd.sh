@@ -75,12 +75,12 @@ virsh -c "$GURI" dumpxml web | grep -q "protocol='rbd'" || fail "the guest's dis
 virsh -c "$GURI" domblklist web | grep -q '^ *vda' || fail "the guest has no vda"
 
 gexec() { # gexec ARGS... — runs /bin/mt-guest ARGS in the guest, prints its stdout; rc = exit code
-  local args pid st i
+  local args pid st
   args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
   pid=$(virsh -c "$GURI" qemu-agent-command web \
     "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\",\"arg\":$args,\"capture-output\":true}}" |
     jq -r .return.pid) || return 99
-  for i in $(seq 1 600); do
+  for _ in $(seq 1 600); do
     st=$(virsh -c "$GURI" qemu-agent-command web \
       "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 99
     if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
