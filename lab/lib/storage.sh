@@ -34,7 +34,7 @@ jfield() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$CEPH_DESC" | head -n
 storage_secret() {
   local uuid xml keyf user keyring h
   user=$(jfield rbd_client) keyring=$(jfield rbd_keyring)
-  [ -n "$user" ] && [ -f "$keyring" ] || die "ceph descriptor lacks rbd_client/rbd_keyring"
+  if [ -z "$user" ] || [ ! -f "$keyring" ]; then die "ceph descriptor lacks rbd_client/rbd_keyring"; fi
   uuid=$(cat /proc/sys/kernel/random/uuid)
   echo "$uuid" > "$STATE/ceph-secret-uuid"
   xml=$STATE/ceph-secret.xml

@@ -59,13 +59,12 @@ for h in hosta hostb; do
 done
 
 # --- where the guest runs, its disk, and the guest agent from the shell ---
-gh() { j '.guest.host'; }
 GURI=
-where() { # refreshes GURI: the guest may be on either host
+where() { # prints the host the guest runs on (it may be on either); the caller sets GURI
   local h
   for h in hosta hostb; do
     if [ "$(virsh -c "$(j .hosts.$h.libvirt_uri)" domstate web 2>/dev/null | head -1)" = running ]; then
-      GURI=$(j .hosts.$h.libvirt_uri); echo "$h"; return 0
+      echo "$h"; return 0
     fi
   done
   return 1
@@ -76,12 +75,12 @@ virsh -c "$GURI" dumpxml web | grep -q "protocol='rbd'" || fail "the guest's dis
 virsh -c "$GURI" domblklist web | grep -q '^ *vda' || fail "the guest has no vda"
 
 gexec() { # gexec ARGS... — runs /bin/mt-guest ARGS in the guest, prints its stdout; rc = exit code
-  local args pid st i
+  local args pid st
   args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
   pid=$(virsh -c "$GURI" qemu-agent-command web \
     "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\",\"arg\":$args,\"capture-output\":true}}" |
     jq -r .return.pid) || return 99
-  for i in $(seq 1 600); do
+  for _ in $(seq 1 600); do
     st=$(virsh -c "$GURI" qemu-agent-command web \
       "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 99
     if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
@@ -129,6 +128,7 @@ else
 fi
 h1=$(where) || fail "the guest runs nowhere after the migration"
 [ "${h1:-}" = "$hB" ] || fail "the guest is on ${h1:-nowhere}, expected $hB"
+GURI=$(j ".hosts.${h1:-$hB}.libvirt_uri")   # where() ran in a subshell
 after=$(gexec disk-sum --dev /dev/vda --offset 0 --size 32M) || fail "disk-sum: $after"
 echo "pattern read back on ${h1:-?}: $after"
 [ "$(jq -r .sum <<<"$after")" = "$sum0" ] || fail "checksum differs after migration: $sum0 -> $after"
