@@ -177,6 +177,18 @@ for ((i = 1; i <= N; i++)); do
 	fi
 	rm -rf "$out"
 done
+# The lab is still usable: the guest serves the client through the router, the router's ssh
+# answers (router_qdiscs above), the cluster is HEALTH_OK.
+ip netns exec mt-client curl -fsS -o /dev/null -m 5 "$(jq -r .guest.http_url "$LAB_JSON")" ||
+	{ echo "the guest does not serve HTTP after the torture"; left=$((left + 1)); }
+health_ok() {
+	for _ in $(seq 30); do
+		timeout 20 ceph -c "$CONF" -k "$KEYRING" health 2>&1 | grep -q HEALTH_OK && return 0
+		sleep 2
+	done
+	return 1
+}
+health_ok || { echo "Ceph is not HEALTH_OK after the torture: $(timeout 20 ceph -c "$CONF" -k "$KEYRING" health 2>&1)"; left=$((left + 1)); }
 printf '%d runs, %d leftovers (lab: router netem, OSD out/noout/down/stop, tbf, host-cpu; seed %s, %.1f s)\n' \
 	"$N" "$left" "$SEED" "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
 [ "$left" = 0 ]
