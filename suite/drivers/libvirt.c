@@ -639,6 +639,20 @@ static void record_final_host(struct lv_state *s, struct mt_cell_result *r, cons
 		mt_cell_set_absent(r, path, "the domain runs on both hosts");
 }
 
+/* Which party is gone, when libvirt's own words do not say (e.g. "client socket is closed"):
+ * our connection to a dead libvirtd is closed (keepalive, EOF); a guest that crashed or was
+ * killed is no longer active on the source. "" when all is there. */
+static const char *failure_hint(struct lv_state *s)
+{
+	if (s->to && s->to->conn && virConnectIsAlive(s->to->conn) == 0)
+		return " (the destination's libvirtd is gone: connection closed)";
+	if (s->from && s->from->conn && virConnectIsAlive(s->from->conn) == 0)
+		return " (the source's libvirtd is gone: connection closed)";
+	if (s->dom && virDomainIsActive(s->dom) == 0)
+		return " (the guest no longer runs on the source: it crashed or was killed)";
+	return "";
+}
+
 static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct lv_state *s = state;
@@ -740,8 +754,8 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			    (double)(s->abort_t_ns - s->t_start_ns) / 1e9, stall, rem, dirty,
 			    s->vir_msg);
 	} else {
-		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg), "%s → %s: %s",
-			    s->from->uri, s->to->uri, s->vir_msg);
+		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg), "%s → %s: %s%s",
+			    s->from->uri, s->to->uri, s->vir_msg, failure_hint(s));
 	}
 out:
 	if (p)

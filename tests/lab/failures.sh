@@ -143,6 +143,13 @@ echo "cell 1 reason: $reason"
 [ -n "$reason" ] && [ "$reason" != null ] || fail "cell 1 has no reason"
 [ "$(printf '%s' "$reason" | wc -l)" = 0 ] || fail "the reason is not one line"
 [ ${#reason} -le 400 ] || fail "the reason is ${#reason} characters long"
+# it names the cause, not only libvirt's symptom
+case $CASE in
+dest-libvirtd) want="destination's libvirtd is gone" ;;
+link-cut)      want="migration stream stalled" ;;
+guest-crash)   want="no longer runs on the source" ;;
+esac
+grep -qF "$want" <<<"$reason" || fail "the reason does not say '$want'"
 # what cell 1 measured up to the failure
 jq -e '.cells[0].metrics.migration.error | type == "string"' "$r" >/dev/null ||
   fail "cell 1 lacks migration.error"
