@@ -8,7 +8,6 @@
  * Only basenames starting with "mt-" are accepted, so a corrupted journal cannot aim it at an
  * arbitrary directory.
  */
-#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
