@@ -781,6 +781,10 @@ static int undo_entry(const struct jent *e, int nowait, char *note, size_t notel
 		rc = undo_process(e->undo_json, note, notelen, err);
 		goto out;
 	}
+	if (strcmp(e->kind, "tmpdir") == 0) {
+		rc = mt_journal_undo_tmpdir(e->undo_json, note, notelen, err);
+		goto out;
+	}
 	ops = mt_find_fault(e->kind);
 	if (!ops || !ops->undo) {
 		rc = mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in this build to undo it",

@@ -8,6 +8,10 @@
  * Any pointer may be NULL. Returns 0, or MT_ENOTFOUND when there is no such process. */
 int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start);
 
+/* Undo of a "tmpdir" entry (journal_tmpdir.c); note says what was done. */
+int mt_journal_undo_tmpdir(const char *undo_json, char *note, size_t notelen,
+			   struct mt_error *err);
+
 /* Lines read at open that did not parse (a write torn by a crash). */
 unsigned mt_journal_bad_lines(const struct mt_journal *j);
 

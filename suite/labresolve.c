@@ -108,12 +108,19 @@ int mt_labres_swap(struct mt_labres *r, struct mt_error *err)
 }
 
 /* The agent's binary on a lab host: the lab's hosts see this machine's / (the router mounts
- * it read-only through hostfs), so the running binary's own path works there. */
+ * it read-only through hostfs), so the running binary's own path works there.
+ * MT_LAB_AGENT_BINARY overrides it: an ASan build cannot run inside the UML router (UML's user
+ * address space ends below ASan's shadow memory), so the sanitizer stage of scripts/test points
+ * it at the normal build's binary. */
 static char *self_binary(void)
 {
+	const char *env = getenv("MT_LAB_AGENT_BINARY");
 	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	ssize_t n;
 
+	if (env && env[0])
+		return strdup(env);
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return strdup("migtorture");
 	buf[n] = '\0';

@@ -44,6 +44,7 @@ enum sng_kind { SNG_CPU, SNG_VM, SNG_MEMRATE };
 struct sng {
 	enum sng_kind kind;
 	char dir[256];        /* private temp dir: report, log, stress-ng's temp path */
+	uint64_t dir_jid;     /* its journal entry ("tmpdir"), 0 when none */
 	char yaml[300], log[300];
 	struct mt_spawned sp;
 	struct mt_journal *journal;
@@ -207,13 +208,17 @@ static void sng_release(void *state)
 		(void)mt_spawn_stop(&s->sp, SIGKILL, 0, s->journal, s->t0_ns, &err);
 	}
 	if (s->dir[0]) {
-		char p[320];
-
-		/* stress-ng's own temp dirs are gone with it; remove what we made. */
+		/* stress-ng removes its own temp dirs when it ends normally; remove what we made.
+		 * The runner's teardown may have removed the whole tree through the journal
+		 * already (ENOENT): then the entry is closed too. */
 		unlink(s->yaml);
 		unlink(s->log);
-		snprintf(p, sizeof(p), "%s", s->dir);
-		rmdir(p);
+		if (rmdir(s->dir) == 0 && s->dir_jid && s->journal) {
+			struct mt_error err = { 0 };
+
+			(void)mt_journal_end(s->journal, s->dir_jid,
+					     s->t0_ns ? mono_ns() - s->t0_ns : 0, 0, &err);
+		}
 	}
 	free(s);
 }
@@ -239,6 +244,30 @@ static int sng_start(enum sng_kind kind, const struct mt_params *p, struct mt_ct
 		rc = mt_err(err, MT_EINFRA, "stress-ng: mkdtemp %s: %s", s->dir, strerror(errno));
 		s->dir[0] = '\0';
 		goto out;
+	}
+	/* Journalled before stress-ng runs: a SIGKILLed runner's dir is removed by recover
+	 * (the journal wants the absolute path). */
+	if (s->dir[0] != '/') {
+		char *abs = realpath(s->dir, NULL);
+
+		if (!abs || strlen(abs) >= sizeof(s->dir)) {
+			rc = mt_err(err, MT_EINFRA, "stress-ng: temp dir %s: %s", s->dir,
+				    abs ? "path too long" : strerror(errno));
+			rmdir(s->dir);
+			s->dir[0] = '\0';
+			free(abs);
+			goto out;
+		}
+		snprintf(s->dir, sizeof(s->dir), "%s", abs);
+		free(abs);
+	}
+	if (ctx->journal) {
+		rc = mt_journal_tmpdir(ctx->journal, ctx->host, s->dir, &s->dir_jid, err);
+		if (rc < 0) {
+			rmdir(s->dir);
+			s->dir[0] = '\0';
+			goto out;
+		}
 	}
 	snprintf(s->yaml, sizeof(s->yaml), "%s/report.yaml", s->dir);
 	snprintf(s->log, sizeof(s->log), "%s/stress-ng.log", s->dir);

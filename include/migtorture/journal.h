@@ -23,7 +23,8 @@ struct mt_journal;
 /* One record as read back (for undo and recover). Strings are owned by the journal. */
 struct mt_journal_entry {
 	uint64_t id;
-	const char *kind;      /* fault ops name, or "process" (built in: a spawned process group) */
+	const char *kind;      /* fault ops name, or built in: "process" (a spawned process
+				* group), "tmpdir" (a private temporary directory) */
 	const char *host_json; /* mt_host_to_json() of where it was applied */
 	const char *undo_json; /* the plugin's own undo record (a JSON object as text) */
 	int applied;           /* an "applied" record was seen */
@@ -57,6 +58,14 @@ int mt_journal_open_entries(struct mt_journal *j, const struct mt_journal_entry 
  * the cell's teardown closes what is left. */
 int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
 		       const char *what, uint64_t *id, struct mt_error *err);
+
+/* Records a private temporary directory (an existing directory, absolute path, basename
+ * "mt-*") so it is removed, with everything in it, on exit/recover (kind "tmpdir"). Record it
+ * before starting what writes into it. Undo removes the tree only while the path is still the
+ * same directory (device and inode); a directory already gone is success. The owner removing
+ * it itself closes the entry with mt_journal_end. */
+int mt_journal_tmpdir(struct mt_journal *j, const struct mt_host *host, const char *path,
+		      uint64_t *id, struct mt_error *err);
 
 /* Undoes every open entry (newest first) using the registry's undo functions; continues past
  * failures, returning the first error. *undone and *failed count entries. Used by the runner's

@@ -32,6 +32,7 @@
 #define MAX_ITER_EVENTS 256
 #define MAX_SAMPLES 128                     /* queued job-stats samples (poll drains) */
 #define MT_LV_SAMPLE_NS (50 * 1000000LL)    /* ≤ 50 ms between samples (issue 5) */
+#define MT_LV_STALL_NS (2000 * 1000000LL)   /* no progress this long before an abort: stalled */
 
 struct lv_conn {
 	char *uri;
@@ -59,6 +60,7 @@ struct lv_state {
 	int64_t t_start_ns, t_end_ns;
 	int downtime_applied, postcopy_started, aborted;
 	int64_t postcopy_t_ns, abort_t_ns;
+	int64_t progress_t_ns;       /* last sample whose processed bytes grew, -1 before any */
 	double last_processed, last_remaining, last_dirty, last_Bps, last_iter, page_size;
 
 	/* written by the worker thread before it signals efd */
@@ -361,7 +363,7 @@ static void hop_reset(struct lv_state *s)
 	s->nmparams = 0;
 	s->running = s->have_thread = 0;
 	s->downtime_applied = s->postcopy_started = s->aborted = 0;
-	s->postcopy_t_ns = s->abort_t_ns = -1;
+	s->postcopy_t_ns = s->abort_t_ns = s->progress_t_ns = -1;
 	s->last_processed = s->last_remaining = s->last_dirty = s->last_Bps = s->last_iter = NAN;
 	s->mig_rc = 0;
 	s->vir_code = 0;
@@ -497,6 +499,8 @@ static void consume_sample(struct lv_state *s, struct mt_ctx *ctx, int64_t t_ns,
 	/* The "last seen" figures for a failed or aborted hop's message: only from samples taken
 	 * while memory was moving (a job in setup, or one that just failed, reports zeros). */
 	if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &v) == 0 && v > 0) {
+		if (isnan(s->last_processed) || v > s->last_processed)
+			s->progress_t_ns = t_ns;
 		s->last_processed = v;
 		if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 0)
 			s->last_remaining = v;
@@ -635,6 +639,20 @@ static void record_final_host(struct lv_state *s, struct mt_cell_result *r, cons
 		mt_cell_set_absent(r, path, "the domain runs on both hosts");
 }
 
+/* Which party is gone, when libvirt's own words do not say (e.g. "client socket is closed"):
+ * our connection to a dead libvirtd is closed (keepalive, EOF); a guest that crashed or was
+ * killed is no longer active on the source. "" when all is there. */
+static const char *failure_hint(struct lv_state *s)
+{
+	if (s->to && s->to->conn && virConnectIsAlive(s->to->conn) == 0)
+		return " (the destination's libvirtd is gone: connection closed)";
+	if (s->from && s->from->conn && virConnectIsAlive(s->from->conn) == 0)
+		return " (the source's libvirtd is gone: connection closed)";
+	if (s->dom && virDomainIsActive(s->dom) == 0)
+		return " (the guest no longer runs on the source: it crashed or was killed)";
+	return "";
+}
+
 static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct lv_state *s = state;
@@ -718,19 +736,26 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			    "(libvirt: %s)", (double)(s->abort_t_ns - s->t_start_ns) / 1e9,
 			    s->vir_msg);
 	} else if (s->aborted) {
-		char rem[32] = "?", dirty[32] = "?";
+		char rem[32] = "?", dirty[32] = "?", stall[96] = "";
 
+		/* A migration that stopped moving (a cut link, a dead peer) says so: that is the
+		 * cause; the last figures only say how far it got. */
+		if (s->progress_t_ns >= 0 && s->abort_t_ns - s->progress_t_ns >= MT_LV_STALL_NS)
+			snprintf(stall, sizeof(stall), "no memory moved in the last %.1f s "
+				 "(migration stream stalled); ",
+				 (double)(s->abort_t_ns - s->progress_t_ns) / 1e9);
 		if (!isnan(s->last_remaining))
 			mt_fmt_size((uint64_t)s->last_remaining, rem, sizeof(rem));
 		if (!isnan(s->last_dirty))
 			snprintf(dirty, sizeof(dirty), "%.1f MiB/s",
 				 s->last_dirty * s->page_size / 1048576.0);
 		rc = mt_err(err, MT_ETIMEOUT,
-			    "aborted after %.1f s: last remaining %s at %s dirty rate (libvirt: %s)",
-			    (double)(s->abort_t_ns - s->t_start_ns) / 1e9, rem, dirty, s->vir_msg);
+			    "aborted after %.1f s: %slast remaining %s at %s dirty rate (libvirt: %s)",
+			    (double)(s->abort_t_ns - s->t_start_ns) / 1e9, stall, rem, dirty,
+			    s->vir_msg);
 	} else {
-		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg), "%s → %s: %s",
-			    s->from->uri, s->to->uri, s->vir_msg);
+		rc = mt_err(err, mt_lv_classify_error(s->vir_code, s->vir_msg), "%s → %s: %s%s",
+			    s->from->uri, s->to->uri, s->vir_msg, failure_hint(s));
 	}
 out:
 	if (p)

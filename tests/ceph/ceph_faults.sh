@@ -6,6 +6,8 @@
 #   pause held 5 s stalls a librados writer (4 KiB write every 10 ms) for >= 4.5 s (map
 #   propagation to the OSDs, see below; measured 4.9-6.0 s);
 #   a bad OSD id, a min_in violation and an unreachable monitor: exit 3, clear error, no change;
+#   `migtorture run` with an unreachable monitor in cell 1: cell error in its timeout, tbf
+#   undone, cell 2 runs, exit 3, cluster unchanged;
 #   `migtorture recover` after a SIGKILLed fault holder restores the cluster;
 # and tears everything down (daemons by pid, namespaces, files), also on failure.
 # Skips (77) when not root or the ceph packages are missing.
@@ -13,7 +15,7 @@ set -u
 TOOL=$1 WRITER=$2 MT=$3 SRC=$4
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ceph daemons)"
-for t in ceph-mon ceph-mgr ceph-osd ceph rbd ceph-authtool monmaptool; do
+for t in ceph-mon ceph-mgr ceph-osd ceph rbd ceph-authtool monmaptool jq; do
   command -v "$t" >/dev/null 2>&1 ||
     skip "missing $t: scripts/setup installs ceph-mon ceph-mgr ceph-osd ceph-common"
 done
@@ -125,6 +127,47 @@ t=$(date +%s%N)
 refuse "unreachable monitor" "answered within 3 s" \
   "osd-out id=1 conf=$TMP/bad.conf keyring=$KEYRING timeout=3s"
 FIG+=("unreachable monitor (timeout=3s): error after $(ms "$t") ms")
+
+# --- the same through `migtorture run` (issue 11 §4): cell 1's monitor does not answer ->
+# cell 1 error (one line) within its timeout, its tbf undone; cell 2 (a real flag) runs; exit 3
+ip -n "$CNS" link add mtt-cq0 type veth peer name mtt-cq1
+ip -n "$CNS" link set mtt-cq0 up
+QBASE=$(ip netns exec "$CNS" tc qdisc show dev mtt-cq0)
+cat > "$TMP/mon.ini" <<INI
+[host:c]
+kind = local
+netns = $CNS
+[global]
+source = none
+dest = none
+migrate.count = 0
+warmup = 200ms
+cooldown = 200ms
+targets = c
+[a-mon-unreachable]
+fault = tbf host=c dev=mtt-cq0 rate=10mbit + osd-out host=c id=1 conf=$TMP/bad.conf keyring=$KEYRING timeout=3s
+[b-noout]
+fault = tbf host=c dev=mtt-cq0 rate=20mbit + osd-flag host=c flag=noout $OPTS
+INI
+t=$(date +%s%N)
+"$MT" run "$TMP/mon.ini" -o "$TMP/mon-out" --journal "$TMP/mon-journal" > "$TMP/mon.log" 2>&1; rc=$?
+R=$TMP/mon-out/results.json
+why=$(jq -r '.cells[0].reason' "$R" 2>/dev/null)
+echo "run with an unreachable monitor -> exit $rc in $(ms "$t") ms; cell 1: $why"
+[ $rc = 3 ] || fail "mon unreachable run: exit $rc, expected 3: $(tail -3 "$TMP/mon.log")"
+[ "$(jq -r '.cells[0].verdict' "$R" 2>/dev/null)" = error ] || fail "mon unreachable: cell 1 not error"
+grep -q "answered within 3 s" <<<"$why" || fail "mon unreachable: reason lacks the timeout: $why"
+[ "$(printf '%s' "$why" | wc -l)" = 0 ] || fail "mon unreachable: reason not one line"
+d1=$(jq '.cells[0].duration_ms' "$R")
+awk -v d="$d1" 'BEGIN { exit !(d < 6000) }' || fail "mon unreachable: cell 1 took $d1 ms (timeout 3 s)"
+[ "$(jq -r '.cells[1].verdict' "$R" 2>/dev/null)" = pass ] ||
+  fail "mon unreachable: cell 2 $(jq -r '.cells[1].verdict + ": " + (.cells[1].reason // "")' "$R")"
+[ "$(ip netns exec "$CNS" tc qdisc show dev mtt-cq0)" = "$QBASE" ] || fail "mon unreachable: tbf left"
+jq -es '([.[] | select(.op=="open") | .id] - [.[] | select(.op=="close") | .id]) | length == 0' \
+  "$TMP/mon-journal" >/dev/null || fail "mon unreachable: journal entries left open"
+tool wait-ok 60 >/dev/null || fail "mon unreachable: not HEALTH_OK after the run"
+[ "$(baseline)" = "$BASE" ] || fail "mon unreachable run changed the cluster: $(baseline)"
+FIG+=("run, monitor unreachable (timeout=3s): cell 1 error after $d1 ms, cell 2 passed, exit 3")
 
 # --- recover after the process holding faults is SIGKILLed ---
 # (not through tool(): $! must be the fault holder itself, not a subshell)

@@ -133,6 +133,8 @@ check() {
 	ip -n "$NSB" -o link show ttb0 | grep -q '[<,]UP[,>]' || echo "iter $i: ttb0 not up"
 	nft list tables 2>/dev/null | grep "mt_partition_${runpid}_" | sed "s/^/iter $i host nft: /"
 	leftover_procs "$journal" | sed "s/^/iter $i process: /"
+	# stress-ng's private temp dirs (journalled "tmpdir" entries: recover removes them)
+	find "$TMP" -maxdepth 1 -name 'mt-stress-ng-*' | sed "s/^/iter $i temp dir: /"
 	[ -z "$(open_entries "$journal")" ] || echo "iter $i: journal entries still open: $(
 		open_entries "$journal" | tr '\n' ' ')"
 }
@@ -209,9 +211,6 @@ for ((i = 1; i <= N; i++)); do
 	rm -rf "$out"
 done
 t1=$(date +%s.%N)
-# Not system state, but worth knowing: private temp dirs a SIGKILLed runner could not remove.
-tmpdirs=$(find "$TMP" -maxdepth 1 -name 'mt-stress-ng-*' | wc -l)
-[ "$tmpdirs" = 0 ] || echo "note: $tmpdirs stress-ng temp dirs left in TMPDIR by killed runs"
 printf '%d runs, %d leftovers (mode %s, seed %s, %.1f s)\n' "$N" "$left" "$MODE" "$SEED" \
 	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 [ "$left" = 0 ]

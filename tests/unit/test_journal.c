@@ -289,6 +289,59 @@ static int group_gone(pid_t pgid)
 	return kill(-pgid, 0) < 0 && errno == ESRCH;
 }
 
+/* The "tmpdir" kind: undo removes the recorded tree (not what a symlink in it points to),
+ * leaves a directory that replaced it alone, and refuses a path that is not an mt-* one. */
+START_TEST(tmpdir_kind_removes_only_its_tree)
+{
+	struct mt_error err = { 0 };
+	struct mt_journal *j;
+	char path[512], a[512], b[512], bold[512], p[600], outside[512];
+	unsigned u, f;
+	uint64_t id;
+	struct stat st;
+	FILE *fp;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	snprintf(a, sizeof(a), "%s/mt-a", tmpdir);
+	snprintf(outside, sizeof(outside), "%s/outside", tmpdir);
+	ck_assert_int_eq(mkdir(a, 0700), 0);
+	ck_assert_int_eq(mkdir(outside, 0700), 0);
+	snprintf(p, sizeof(p), "%s/sub", a);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/sub/file", a);
+	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/keep", outside);
+	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/link", a);
+	ck_assert_int_eq(symlink(outside, p), 0);
+	ck_assert_msg(mt_journal_tmpdir(j, NULL, a, &id, &err) == 0, "%s", err.msg);
+	/* b is replaced by another directory after it was journalled */
+	snprintf(b, sizeof(b), "%s/mt-b", tmpdir);
+	snprintf(bold, sizeof(bold), "%s/mt-b.old", tmpdir);
+	ck_assert_int_eq(mkdir(b, 0700), 0);
+	ck_assert_msg(mt_journal_tmpdir(j, NULL, b, &id, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(rename(b, bold), 0);
+	ck_assert_int_eq(mkdir(b, 0700), 0);
+	ck_assert_int_eq(mt_journal_tmpdir(j, NULL, "/tmp/not-ours", &id, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_journal_tmpdir(j, NULL, "mt-relative", &id, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	ck_assert_uint_eq(u, 2);
+	ck_assert_uint_eq(f, 0);
+	ck_assert_int_ne(lstat(a, &st), 0);
+	snprintf(p, sizeof(p), "%s/keep", outside);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(stat(b, &st), 0);
+	ck_assert_int_eq(stat(bold, &st), 0);
+	/* idempotent: a second undo of nothing open, and of a dir already gone, is fine */
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	ck_assert_uint_eq(u, 0);
+	mt_journal_close(j);
+}
+END_TEST
+
 START_TEST(process_kind_kills_the_group)
 {
 	struct mt_error err = { 0 };
@@ -372,6 +425,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, lock_refuses_a_second_user);
 	tcase_add_test(tc, missing_plugin_and_remote_host_stay_open);
 	tcase_add_test(tc, undo_range_only_touches_its_entries);
+	tcase_add_test(tc, tmpdir_kind_removes_only_its_tree);
 	tcase_add_test(tc, process_kind_kills_the_group);
 	tcase_add_test(tc, process_kind_escalates_to_sigkill);
 	tcase_add_test(tc, process_kind_never_signals_a_recycled_pid);

@@ -4,6 +4,7 @@
  * from the journal. Prints spawn and kill times (measured, not asserted). Needs stress-ng: exits
  * 77 without it. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,6 +70,20 @@ static double wait_gone(int pgid, int ms)
 	return -1;
 }
 
+/* mt-stress-ng-* directories in tmpdir (TMPDIR of the workloads under test). */
+static size_t stress_dirs(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, "mt-stress-ng-", 13) == 0;
+	closedir(d);
+	return n;
+}
+
 static size_t open_entries(void)
 {
 	struct mt_error err = { 0 };
@@ -110,9 +125,11 @@ START_TEST(host_cpu_start_stop_collect)
 		const struct mt_journal_entry *e;
 		size_t n = 0;
 
+		/* newest first: the process group, then its temp dir (journalled before exec) */
 		ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
-		ck_assert_uint_eq(n, 1);
+		ck_assert_uint_eq(n, 2);
 		ck_assert_str_eq(e[0].kind, "process");
+		ck_assert_str_eq(e[1].kind, "tmpdir");
 		ck_assert_int_eq(sscanf(strstr(e[0].undo_json, "\"pid\":") + 6, "%d", &pid), 1);
 	}
 	ck_assert_int_eq(getpgid(pid), pid);
@@ -127,8 +144,10 @@ START_TEST(host_cpu_start_stop_collect)
 		const struct mt_journal_entry *e;
 		size_t n = 9;
 
+		/* stopped: the group's entry closed; the temp dir stays until release */
 		ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
-		ck_assert_uint_eq(n, 0);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_str_eq(e[0].kind, "tmpdir");
 	}
 	ck_assert_msg(w->collect(st, &ctx, &err) == 0, "%s", err.msg);
 	m = mt_cell_metric(ctx.result, "stress.host.cpu.bogo_ops");
@@ -152,6 +171,14 @@ START_TEST(host_cpu_start_stop_collect)
 	       mt_cell_metric(ctx.result, "stress.host.cpu.cpu_usage_per_instance_pct")->num,
 	       mt_cell_metric(ctx.result, "stress.host.cpu.spawn_ms")->num);
 	w->release(st);
+	{
+		const struct mt_journal_entry *e;
+		size_t n = 9;
+
+		ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_uint_eq(stress_dirs(), 0);
+	}
 	mt_params_free(&p);
 	mt_journal_close(j);
 	mt_run_result_free(&run);
@@ -259,7 +286,7 @@ static void runner_child(int fd, int no_pdeathsig)
 		ctx.result = mt_run_add_cell(&run, "c");
 		if (mt_params_parse(w->options, "workers=2 load=10%", 1, &p, &err) < 0 ||
 		    w->start(&p, &ctx, &st, &err) < 0 ||
-		    mt_journal_open_entries(j, &e, &n, &err) < 0 || n != 1)
+		    mt_journal_open_entries(j, &e, &n, &err) < 0 || n != 2)
 			_exit(3);
 		sscanf(strstr(e[0].undo_json, "\"pid\":") + 6, "%d", &pid);
 	}
@@ -300,10 +327,13 @@ START_TEST(runner_sigkill_pdeathsig)
 	ms = wait_gone(pid, 5000);
 	ck_assert_msg(ms >= 0, "stress-ng group %d outlived its SIGKILLed runner", pid);
 	printf("runner SIGKILLed: stress-ng group gone after %.1f ms (PDEATHSIG)\n", ms);
-	/* The entry stays open (nobody closed it); recover finds the group gone: success. */
-	ck_assert_uint_eq(open_entries(), 1);
+	/* The entries stay open (nobody closed them); recover finds the group gone (success)
+	 * and removes the temp dir the killed runner could not. */
+	ck_assert_uint_eq(open_entries(), 2);
+	ck_assert_uint_eq(stress_dirs(), 1);
 	ck_assert_int_eq(mt_recover(jfile, NULL, &(struct mt_error){ 0 }), 0);
 	ck_assert_uint_eq(open_entries(), 0);
+	ck_assert_uint_eq(stress_dirs(), 0);
 }
 END_TEST
 

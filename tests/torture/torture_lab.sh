@@ -1,0 +1,194 @@
+#!/bin/bash
+# torture_lab.sh BIN N SEED — crash/recover torture with the lab's faults (issue 11 §1):
+# netem on the UML router (an ssh host, through its agent), Ceph OSD faults (out, noout flag,
+# down held, SIGSTOP), a tbf on a lab link and host-cpu stress-ng in a lab host.
+#
+# Each iteration SIGKILLs `migtorture run` at a seeded random moment, runs `migtorture
+# recover` (twice: the second must be a no-op), then checks: the router's qdiscs, the lab
+# link's qdisc, the OSD map (every OSD up and in, no flag, no per-OSD noup) and the OSD daemons
+# (none stopped) are as before; no stress-ng with our temp dir and no mt-stress-ng-* temp dir
+# left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
+# up) is a leftover. Prints "N runs, K leftovers"; exit 1 when anything was left.
+#
+# Needs the lab (lab/mt-lab) and its Ceph cluster (lab/ceph/ceph-up): uses them when up,
+# otherwise starts them and tears down what it started (the lab stays up with
+# MT_TORTURE_KEEP_LAB=1, as under ctest, where the lab suite's fixture takes it down). Exit 77 with the reason when they
+# cannot run here (not root, packages missing).
+set -u
+BIN=${1:?migtorture binary}
+N=${2:-20}
+SEED=${3:-1}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+LAB=$SRC/lab/mt-lab
+LAB_JSON=/run/migtorture/lab/lab.json
+CEPH_DESC=/run/migtorture/ceph/ceph.json
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (the lab, the Ceph cluster)"
+for t in jq ceph ceph-mon ceph-osd stress-ng virsh linux.uml ssh; do
+	command -v "$t" >/dev/null || skip "$t not installed (scripts/setup)"
+done
+export MT_LAB_QUIET=1
+TMP=$(mktemp -d /tmp/mtt-tortlab.XXXXXX)
+started_lab=0 started_ceph=0
+cleanup() {
+	[ "$started_ceph" = 1 ] && "$SRC/lab/ceph/ceph-down" >/dev/null 2>&1
+	# under ctest the lab fixture's lab_down_clean takes the lab down after the lab suite
+	[ "$started_lab" = 1 ] && [ -z "${MT_TORTURE_KEEP_LAB:-}" ] && "$LAB" down >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+t0=$(date +%s%N)
+if [ "$("$LAB" status)" != up ]; then
+	started_lab=1
+	"$LAB" up >"$TMP/lab-up.log" 2>&1 || { echo "FAIL: mt-lab up: $(tail -2 "$TMP/lab-up.log")"; exit 1; }
+fi
+if [ "$("$SRC/lab/ceph/ceph-status")" != up ]; then
+	started_ceph=1
+	"$SRC/lab/ceph/ceph-up" >"$TMP/ceph-up.log" 2>&1 ||
+		{ echo "FAIL: ceph-up: $(tail -2 "$TMP/ceph-up.log")"; exit 1; }
+fi
+printf 'environment ready in %.1f s (lab %s, ceph %s)\n' \
+	"$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')" \
+	"$([ $started_lab = 1 ] && echo started || echo was up)" \
+	"$([ $started_ceph = 1 ] && echo started || echo was up)"
+CONF=$(jq -r .conf "$CEPH_DESC")
+KEYRING=$(jq -r .keyring "$CEPH_DESC")
+[ -r "$CONF" ] && [ -r "$KEYRING" ] || { echo "FAIL: ceph descriptor lacks conf/keyring"; exit 1; }
+SSHCFG=$(jq -r .hosts.router.ssh.config_file "$LAB_JSON")
+RADDR=$(jq -r .hosts.router.ssh.address "$LAB_JSON")
+
+# The state every check compares against.
+osd_state() { # OSD map: flags, each OSD's up/in/state; stopped OSD daemons
+	timeout 20 ceph -c "$CONF" -k "$KEYRING" --connect-timeout 10 osd dump -f json 2>/dev/null |
+		jq -c '{flags, osds: [.osds[] | {osd, up, in, state}]}'
+	local p
+	for p in $(pgrep -x ceph-osd); do
+		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = T ] && echo "ceph-osd $p stopped"
+	done
+}
+router_qdiscs() { ssh -F "$SSHCFG" "root@$RADDR" tc qdisc show 2>&1; }
+link_qdisc() { ip netns exec mt-hosta tc qdisc show dev t-ar; }
+snapshot() {
+	echo "== osd"; osd_state
+	echo "== router"; router_qdiscs
+	echo "== hosta t-ar"; link_qdisc
+}
+BASE=$(snapshot)
+grep -q '"up":1,"in":1' <<<"$BASE" || { echo "FAIL: no OSD up and in at the start: $BASE"; exit 1; }
+grep -q netem <<<"$BASE" && { echo "FAIL: a netem is on the router before we start"; exit 1; }
+
+cat >"$TMP/torture.ini" <<EOF
+; crash/recover torture on the lab (tests/torture/torture_lab.sh)
+[global]
+description = torture: router netem, OSD out/noout/down/stop, tbf on a lab link, host-cpu
+source = none
+dest = none
+migrate.count = 0
+warmup = 200ms
+cooldown = 2s
+; the OSD faults act on the lab's cluster from the root namespace (its root link)
+targets = local
+
+[router-osd-out]
+fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 + osd-flag flag=noout + tbf host=hosta dev=t-ar rate=50mbit
+stress = host-cpu host=hosta workers=1 load=20%
+
+[router-osd-down]
+fault = netem host=router dev=vec1 delay=10ms + osd-down id=2 hold=yes + osd-stop id=0 + tbf host=hosta dev=t-ar rate=20mbit
+stress = host-cpu host=hosta workers=1 load=20%
+EOF
+"$BIN" validate "$TMP/torture.ini" >/dev/null || { echo "FAIL: torture scenario invalid"; exit 1; }
+
+open_entries() {
+	jq -rs '[.[] | select(.op=="open") | .id] - [.[] | select(.op=="close") | .id] | .[]' \
+		"$1" 2>/dev/null
+}
+check() { # check ITER JOURNAL — one line per leftover
+	local i=$1 journal=$2 now p cmd
+	now=$(snapshot)
+	[ "$now" = "$BASE" ] || diff <(echo "$BASE") <(echo "$now") | grep '^[<>]' | sed "s/^/iter $i state: /"
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		case "$cmd" in *stress-ng*"$TMP"*) echo "iter $i process: ${p#/proc/} $cmd" ;; esac
+	done
+	find "$TMP" -maxdepth 1 -name 'mt-stress-ng-*' | sed "s/^/iter $i temp dir: /"
+	[ -z "$(open_entries "$journal")" ] || echo "iter $i: journal entries still open: $(
+		open_entries "$journal" | tr '\n' ' ')"
+}
+settle() { # settle ITER JOURNAL — check until clean, at most ~15 s
+	local res
+	for _ in $(seq 15); do
+		res=$(check "$1" "$2")
+		[ -z "$res" ] && return 0
+		sleep 1
+	done
+	echo "$res"
+}
+
+# One whole run first: every fault applies and undoes cleanly (exit 0).
+t=$(date +%s%N)
+TMPDIR="$TMP" "$BIN" run -q --repeat 1 "$TMP/torture.ini" -o "$TMP/out.0" \
+	--journal "$TMP/journal.0" >"$TMP/run.0.log" 2>&1
+rc=$?
+printf 'uninterrupted run: exit %d in %.1f s\n' "$rc" \
+	"$(awk -v a="$t" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
+[ "$rc" = 0 ] || { echo "FAIL: the uninterrupted run exited $rc:"; cat "$TMP/run.0.log"; exit 1; }
+res=$(settle 0 "$TMP/journal.0")
+[ -z "$res" ] || { echo "FAIL: the uninterrupted run left:"; echo "$res"; exit 1; }
+
+RANDOM=$SEED
+left=0
+t0=$(date +%s%N)
+for ((i = 1; i <= N; i++)); do
+	journal="$TMP/journal.$i"
+	out="$TMP/out.$i"
+	# a moment between 0.3 s and 4.8 s: inside either cell, or between them
+	ms=$((300 + (RANDOM * 32768 + RANDOM) % 4501))
+	TMPDIR="$TMP" "$BIN" run -q "$TMP/torture.ini" -o "$out" --journal "$journal" --seed "$i" \
+		>"$TMP/run.$i.log" 2>&1 &
+	runpid=$!
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	kill -KILL "$runpid" 2>/dev/null
+	{ wait "$runpid"; } 2>/dev/null
+	rc=$?
+	if [ -n "${MTT_TORTURE_NO_RECOVER:-}" ]; then # the checks must then find leftovers
+		: >"$TMP/recover.$i.log"
+	else
+		"$BIN" recover --journal "$journal" >"$TMP/recover.$i.log" 2>&1 ||
+			echo "iter $i: recover exit $?: $(tail -3 "$TMP/recover.$i.log")"
+		"$BIN" recover --journal "$journal" >"$TMP/recover2.$i.log" 2>&1 &&
+			grep -q 'nothing open' "$TMP/recover2.$i.log" ||
+			echo "iter $i: second recover was not a no-op: $(cat "$TMP/recover2.$i.log")"
+	fi
+	res=$(settle "$i" "$journal")
+	if [ -n "$res" ]; then
+		echo "$res"
+		echo "iter $i: SIGKILL at ${ms}ms, run exit $rc; run log / recover log:"
+		sed 's/^/    /' "$TMP/run.$i.log" | tail -10
+		sed 's/^/    /' "$TMP/recover.$i.log" | tail -10
+		left=$((left + $(wc -l <<<"$res")))
+		# put things back so one leftover does not cascade into every later iteration
+		"$BIN" recover --journal "$journal" >/dev/null 2>&1
+		settle "$i" "$journal" >/dev/null
+	else
+		echo "iter $i: SIGKILL at ${ms}ms: $(grep -c . "$TMP/recover.$i.log") recover lines, clean"
+	fi
+	rm -rf "$out"
+done
+# The lab is still usable: the guest serves the client through the router, the router's ssh
+# answers (router_qdiscs above), the cluster is HEALTH_OK.
+ip netns exec mt-client curl -fsS -o /dev/null -m 5 "$(jq -r .guest.http_url "$LAB_JSON")" ||
+	{ echo "the guest does not serve HTTP after the torture"; left=$((left + 1)); }
+health_ok() {
+	for _ in $(seq 30); do
+		timeout 20 ceph -c "$CONF" -k "$KEYRING" health 2>&1 | grep -q HEALTH_OK && return 0
+		sleep 2
+	done
+	return 1
+}
+health_ok || { echo "Ceph is not HEALTH_OK after the torture: $(timeout 20 ceph -c "$CONF" -k "$KEYRING" health 2>&1)"; left=$((left + 1)); }
+printf '%d runs, %d leftovers (lab: router netem, OSD out/noout/down/stop, tbf, host-cpu; seed %s, %.1f s)\n' \
+	"$N" "$left" "$SEED" "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
+[ "$left" = 0 ]
