@@ -6,6 +6,7 @@
  * unless the cloud or the scenario explicitly turned it off. Tokens travel in headers only and
  * are never part of an error message.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,6 +61,11 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+static void global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 void mt_nova_resp_free(struct mt_nova_resp *r)
 {
 	if (!r)
@@ -83,7 +89,10 @@ int mt_nova_http(const struct mt_nova_http *h, const char *method, const char *u
 	int rc = 0;
 
 	memset(resp, 0, sizeof(*resp));
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* refcounted; cheap after the first call */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	/* once per process, before any handle: curl_global_init is not thread-safe everywhere */
+	pthread_once(&once, global_init);
 	if (!(c = curl_easy_init()))
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	hdr = curl_slist_append(hdr, "Accept: application/json");
