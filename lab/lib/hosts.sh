@@ -24,9 +24,6 @@ remember_owner = 0
 stdio_handler = "file"
 migration_address = "$mig"
 migration_host = "$mig"
-# lab/openstack: nova's instances live on one path both hosts see; without this libvirt 11
-# refuses "Migration without shared storage is unsafe".
-shared_filesystems = [ "/run/migtorture/openstack/instances" ]
 CONF
 }
 

@@ -22,10 +22,13 @@ os_installed() {
 }
 
 # spawn NAME NS CMD... — start a daemon in namespace NS in its own session; its pid goes to
-# $OS/pids (os-down signals exactly these, by pid and start time).
+# $OS/pids (os-down signals exactly these, by pid and start time). MNTNS_PID=P: also in the
+# mount namespace of process P (a lab host's libvirtd).
 spawn() {
   local name=$1 ns=$2 pid; shift 2
-  setsid ip netns exec "$ns" "$@" >"$OS/log/$name.out" 2>&1 < /dev/null &
+  local pre=()
+  [ -n "${MNTNS_PID:-}" ] && pre=(nsenter -t "$MNTNS_PID" -m)
+  setsid "${pre[@]}" ip netns exec "$ns" "$@" >"$OS/log/$name.out" 2>&1 < /dev/null &
   pid=$!
   echo "$pid $(awk '{print $22}' "/proc/$pid/stat") $name" >> "$OS/pids"
 }

@@ -83,14 +83,15 @@ int mt_nova_config_from_params(const struct mt_params *p, struct mt_nova_config 
 	}
 	mv = c->microversion;
 	if (sscanf(mv, "%d.%d", &maj, &min) != 2 || maj != 2 || min < 1) {
-		mt_nova_config_free(c);
-		return mt_err(err, MT_EINVAL, "key 'migrate.microversion': expected 2.N, got '%s'",
-			      mv);
+		mt_err(err, MT_EINVAL, "key 'migrate.microversion': expected 2.N, got '%s'", mv);
+		mt_nova_config_free(c); /* mv pointed into c */
+		return MT_EINVAL;
 	}
 	if (strcmp(c->block, "auto") == 0 && min < 25) {
+		mt_err(err, MT_EINVAL, "key 'migrate.block_migration': auto needs "
+		       "migrate.microversion ≥ 2.25 (got %s)", mv);
 		mt_nova_config_free(c);
-		return mt_err(err, MT_EINVAL, "key 'migrate.block_migration': auto needs "
-			      "migrate.microversion ≥ 2.25 (got %s)", mv);
+		return MT_EINVAL;
 	}
 	c->scheduler = p && strcmp(mt_params_str(p, "migrate.target", "named"), "scheduler") == 0;
 	c->force_on_timeout = p && strcmp(mt_params_str(p, "migrate.on_timeout", "abort"),
