@@ -665,7 +665,7 @@ static int nv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			set_num(r, pre, "nova_migration_id", (double)s->rec.id, NULL);
 		}
 		if (s->final_host) {
-			snprintf(path, sizeof(path), "%sfinal_host", pre);
+			snprintf(path, sizeof(path), "%shost_after", pre);
 			mt_cell_set_str(r, path, s->final_host);
 		}
 		set_num(r, pre, "memory_total_bytes", s->last.mem_total, noprog);

@@ -48,7 +48,7 @@ check_cells() { # check_cells RESULTS — every cell passed, both hops measured 
       lv=$(jq -r "$c.metrics.migration.${h}libvirt_total_time_ms" "$r")
       dt=$(jq -r "$c.metrics.downtime.${h}hypervisor_downtime_ms" "$r")
       st=$(jq -r "$c.metrics.migration.${h}nova_status" "$r")
-      fh=$(jq -r "$c.metrics.migration.${h}final_host" "$r")
+      fh=$(jq -r "$c.metrics.migration.${h}host_after" "$r")
       for v in "$api" "$lv" "$dt"; do
         [[ "$v" =~ ^[0-9.]+$ ]] || fail "$name ${h:-hop0.}: not a number: api=$api libvirt=$lv downtime=$dt"
       done
@@ -64,7 +64,7 @@ check_cells() { # check_cells RESULTS — every cell passed, both hops measured 
 "$bin" run "$REPO/scenarios/seed-openstack.ini" --repeat "${MT_OS_REPEAT:-1}" -o "$work/seed" \
   --journal "$work/journal" || fail "migtorture run seed-openstack.ini exited $?"
 check_cells "$work/seed/results.json"
-grep -q -- "$(cat "$OS/secret")" -r "$work/seed" && fail "the password leaked into the results"
+grep -rq -- "$(cat "$OS/secret")" "$work/seed" && fail "the password leaked into the results"
 
 # Application credential from the environment only; tbf on the migration link.
 read -r acid acs < <(
@@ -80,5 +80,5 @@ env -u OS_CLOUD OS_AUTH_URL="http://$OS_IP:5000/v3" OS_APPLICATION_CREDENTIAL_ID
   "$bin" run "$REPO/tests/openstack/scenarios/appcred-fault.ini" -o "$work/ac" \
   --journal "$work/journal" || fail "migtorture run appcred-fault.ini exited $?"
 check_cells "$work/ac/results.json"
-grep -q -- "$acs" -r "$work/ac" && fail "the application credential secret leaked into the results"
+grep -rq -- "$acs" "$work/ac" && fail "the application credential secret leaked into the results"
 ok "Nova migrated the instance both ways (password and application credential, with a tbf fault)"

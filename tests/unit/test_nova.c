@@ -13,9 +13,9 @@
 
 #define FX MT_FIXTURES "/nova/"
 /* What the recorded migration ended as (record_fixtures.sh, see fixtures/nova/README). */
-#define FIXTURE_AFTER_HOST "hosta"
-#define FIXTURE_FINAL_STATUS "failed"
-#define FIXTURE_FINAL_OK 0
+#define FIXTURE_AFTER_HOST "hostb"
+#define FIXTURE_FINAL_STATUS "completed"
+#define FIXTURE_FINAL_OK 1
 
 static char *slurp(const char *name)
 {
@@ -235,9 +235,11 @@ START_TEST(migrations_recorded)
 	ck_assert_str_eq(m.dest_compute, "hostb");
 	ck_assert_str_eq(m.status, "running");
 	ck_assert_int_eq(mt_nova_migration_final(m.status, &ok), 0);
-	/* Nova fills the byte counts only once libvirt reported progress: null (absent) or ≥ 0 */
-	ck_assert(m.memory_total_bytes == -1 || m.memory_total_bytes > 0);
-	ck_assert(m.memory_processed_bytes >= -1);
+	/* recorded while memory moved: 256 MiB flavor, part of it copied, disk counts 0 */
+	ck_assert(m.memory_total_bytes == 268967936);
+	ck_assert(m.memory_processed_bytes > 0 && m.memory_processed_bytes < m.memory_total_bytes);
+	ck_assert(m.memory_remaining_bytes >= 0);
+	ck_assert(m.disk_total_bytes == 0);
 	mt_nova_migration_free(&m);
 	/* records of earlier hops are ignored */
 	ck_assert_int_eq(mt_nova_parse_migrations(b, 1000000, &m, &e), MT_ENOTFOUND);
