@@ -37,7 +37,7 @@
 	X(mt_probe_icmp) \
 	X(mt_probe_http) \
 	X(mt_probe_ceph)
-#define MT_DRIVERS(X) X(mt_driver_libvirt)
+#define MT_DRIVERS(X) X(mt_driver_libvirt) X(mt_driver_nova)
 
 #define X(sym) extern const struct mt_fault_ops sym;
 MT_FAULTS(X)

@@ -1,0 +1,60 @@
+# lib.sh — shared by os-up and os-down (sourced, never executed).
+# shellcheck shell=bash disable=SC2034
+LAB_STATE=${MT_LAB_STATE:-/run/migtorture/lab}
+OS=${MT_OS_STATE:-/run/migtorture/openstack}
+NS_OS=mt-os
+OS_IP=198.18.5.1          # every OpenStack API, rabbitmq (mt-os)
+ROOT_OS_IP=198.18.5.254   # the root namespace's leg (migtorture, tests)
+HOSTA_OS_IP=198.18.5.11   # mt-hosta's leg (its nova-compute)
+HOSTB_OS_IP=198.18.5.12
+OS_SERVER=web-os
+
+die() { echo "os-lab: $*" >&2; exit 3; }
+log() { echo "os-lab: $*" >&2; }
+
+os_installed() {
+  local b
+  for b in keystone-manage nova-api nova-compute nova-conductor nova-scheduler placement-manage \
+           glance-api neutron-server mariadbd uwsgi_python3 jq; do
+    command -v "$b" >/dev/null 2>&1 || return 1
+  done
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]
+}
+
+# spawn NAME NS CMD... — start a daemon in namespace NS in its own session; its pid goes to
+# $OS/pids (os-down signals exactly these, by pid and start time). MNTNS_PID=P: also in the
+# mount namespace of process P (a lab host's libvirtd).
+spawn() {
+  local name=$1 ns=$2 pid; shift 2
+  local pre=()
+  [ -n "${MNTNS_PID:-}" ] && pre=(nsenter -t "$MNTNS_PID" -m)
+  setsid "${pre[@]}" ip netns exec "$ns" "$@" >"$OS/log/$name.out" 2>&1 < /dev/null &
+  pid=$!
+  echo "$pid $(awk '{print $22}' "/proc/$pid/stat") $name" >> "$OS/pids"
+}
+
+waitfor() { # waitfor SECONDS WHAT CMD... — retry CMD every 0.5 s
+  local n=$(($1 * 2)) what=$2; shift 2
+  for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  die "$what did not answer within $((n / 2)) s (logs in $OS/log)"
+}
+
+stamp() { # stamp WHAT T_START_NS — record how long a start-up step took
+  echo "$1_ms $((($(date +%s%N) - $2) / 1000000))" >> "$OS/timings"
+}
+
+mysql_q() { mariadb --no-defaults -S "$OS/run/mysqld/mysqld.sock" -u root -e "$1"; }
+
+token() { # an admin token into TOKEN (password from $OS/secret, never printed)
+  local pass
+  pass=$(cat "$OS/secret")
+  TOKEN=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$pass\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}" \
+    "http://$OS_IP:5000/v3/auth/tokens" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')
+  [ -n "$TOKEN" ] || die "keystone gave no token"
+}
+
+api() { # api METHOD URL [JSON] — with the admin token; MV= sets the compute microversion
+  curl -fsS -X "$1" -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+    -H "OpenStack-API-Version: compute ${MV:-2.80}" ${3:+-d "$3"} "$2"
+}

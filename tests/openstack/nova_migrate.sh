@@ -1,0 +1,84 @@
+#!/bin/bash
+# nova_migrate.sh — the OpenStack lab end to end: base lab + lab/openstack/os-up, then
+# scenarios/seed-openstack.ini through `migtorture run` with driver = nova (password from the
+# lab's clouds.yaml): every cell migrates the instance hosta → hostb → hosta through
+# os-migrateLive, and Nova's API-observed time stands next to libvirt's own figures from the
+# destination compute's libvirtd. Then one cell with an application credential from the
+# environment under a tbf rate limit on the migration link. Exit 77 (with the reason) when
+# OpenStack is not installed (scripts/setup --openstack) or this is not root.
+source "$(dirname "$0")/../lab/lib.sh"
+need_lab
+bin=${MT_BINARY:-$REPO/build/migtorture}
+[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+# shellcheck source=../../lab/openstack/lib.sh
+. "$REPO/lab/openstack/lib.sh"
+os_installed || skip "OpenStack is not installed (scripts/setup --openstack: ~300 packages, ~3-9 min)"
+base_was_up=0
+[ "$("$LAB" status)" = up ] && base_was_up=1
+lab_ensure_up
+# OpenStack holds ~3 GB: always taken down again; the base lab only when this test started it.
+cleanup() {
+  rm -rf "${work:-/nonexistent}"
+  [ "${MT_OS_KEEP:-0}" = 1 ] && return 0
+  "$REPO/lab/openstack/os-down" || echo "os-down failed" >&2
+  [ $base_was_up = 1 ] || "$LAB" down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+t=$(date +%s%N)
+rc=0
+"$REPO/lab/openstack/os-up" >"${TMPDIR:-/tmp}/os-up.log" 2>&1 || rc=$?
+[ $rc = 77 ] && skip "$(tail -n 1 "${TMPDIR:-/tmp}/os-up.log")"
+[ $rc = 0 ] || fail "os-up exited $rc: $(tail -n 3 "${TMPDIR:-/tmp}/os-up.log" | tr '\n' ' ')"
+echo "os-up: $((($(date +%s%N) - t) / 1000000)) ms (0 when it was already up); steps: $(tr '\n' ' ' < "$OS/timings")"
+work=$(mktemp -d /tmp/mt-nova.XXXXXX)
+
+check_cells() { # check_cells RESULTS — every cell passed, both hops measured by Nova and libvirt
+  local r=$1 n i c name
+  n=$(jq '.cells | length' "$r")
+  for ((i = 0; i < n; i++)); do
+    c=".cells[$i]"
+    name=$(jq -r "$c.name" "$r")
+    [ "$(jq -r "$c.verdict" "$r")" = pass ] || fail "$name: $(jq -r "$c.verdict" "$r"): $(jq -r "$c.reason" "$r")"
+    [ "$(jq -r "$c.metrics.migration.hops_completed" "$r")" = 2 ] || fail "$name: not 2 hops"
+    # two hops end where the cell started: hosta, or hostb when the cell found it there
+    want=hosta; [ "$(jq -r "$c.metrics.migration.direction" "$r")" = "dest->source" ] && want=hostb
+    [ "$(jq -r "$c.metrics.migration.final_host" "$r")" = $want ] || fail "$name: final host is not $want"
+    for h in "" "hop1."; do
+      api=$(jq -r "$c.metrics.migration.${h}total_time_ms" "$r")
+      lv=$(jq -r "$c.metrics.migration.${h}libvirt_total_time_ms" "$r")
+      dt=$(jq -r "$c.metrics.downtime.${h}hypervisor_downtime_ms" "$r")
+      st=$(jq -r "$c.metrics.migration.${h}nova_status" "$r")
+      fh=$(jq -r "$c.metrics.migration.${h}host_after" "$r")
+      for v in "$api" "$lv" "$dt"; do
+        [[ "$v" =~ ^[0-9.]+$ ]] || fail "$name ${h:-hop0.}: not a number: api=$api libvirt=$lv downtime=$dt"
+      done
+      [ "$st" = completed ] || fail "$name ${h:-hop0.}: nova status $st"
+      # Nova sees the migration from outside: its time covers libvirt's, never less.
+      awk -v a="$api" -v l="$lv" 'BEGIN { exit !(l > 0 && a >= l) }' ||
+        fail "$name ${h:-hop0.}: API time $api ms < libvirt time $lv ms"
+      echo "$name ${h:-hop0.} -> $fh: nova API ${api} ms (record $(jq -r "$c.metrics.migration.${h}nova_record_ms" "$r") ms), libvirt ${lv} ms, hypervisor downtime ${dt} ms, nova memory $(jq -r "$c.metrics.migration.${h}memory_processed_bytes // \"-\"" "$r")/$(jq -r "$c.metrics.migration.${h}memory_total_bytes // \"-\"" "$r") B, libvirt data $(jq -r "$c.metrics.migration.${h}transferred_bytes" "$r") B"
+    done
+  done
+}
+
+"$bin" run "$REPO/scenarios/seed-openstack.ini" --repeat "${MT_OS_REPEAT:-1}" -o "$work/seed" \
+  --journal "$work/journal" || fail "migtorture run seed-openstack.ini exited $?"
+check_cells "$work/seed/results.json"
+grep -rq -- "$(cat "$OS/secret")" "$work/seed" && fail "the password leaked into the results"
+
+# Application credential from the environment only; tbf on the migration link.
+read -r acid acs < <(
+  . "$REPO/lab/openstack/lib.sh"; token
+  uid=$(curl -fsS -H "X-Auth-Token: $TOKEN" "http://$OS_IP:5000/v3/auth/tokens" -H "X-Subject-Token: $TOKEN" | jq -r .token.user.id)
+  curl -fsS -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"application_credential\":{\"name\":\"mt-test-$$\",\"roles\":[{\"name\":\"admin\"}]}}" \
+    "http://$OS_IP:5000/v3/users/$uid/application_credentials" |
+    jq -r '.application_credential | "\(.id) \(.secret)"')
+[ -n "$acs" ] || fail "could not create an application credential"
+env -u OS_CLOUD OS_AUTH_URL="http://$OS_IP:5000/v3" OS_APPLICATION_CREDENTIAL_ID="$acid" \
+  OS_APPLICATION_CREDENTIAL_SECRET="$acs" \
+  "$bin" run "$REPO/tests/openstack/scenarios/appcred-fault.ini" -o "$work/ac" \
+  --journal "$work/journal" || fail "migtorture run appcred-fault.ini exited $?"
+check_cells "$work/ac/results.json"
+grep -rq -- "$acs" "$work/ac" && fail "the application credential secret leaked into the results"
+ok "Nova migrated the instance both ways (password and application credential, with a tbf fault)"
