@@ -10,6 +10,12 @@
 # left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
 # up) is a leftover. Prints "N runs, K leftovers"; exit 1 when anything was left.
 #
+# Known failure it finds (2026-11-25, ASan build, seed 1, iteration 13 of 20): the runner is
+# SIGKILLed right after sending `osd out` to the monitor; recover's `osd in` is answered "already
+# in" and the dead runner's queued `osd out` lands afterwards: osd.1 is left out. Entries never
+# marked "applied" may have their command still in flight; recover should undo them again after
+# the monitor settled (not fixed yet).
+#
 # Needs the lab (lab/mt-lab) and its Ceph cluster (lab/ceph/ceph-up): uses them when up,
 # otherwise starts them and tears down what it started (the lab stays up with
 # MT_TORTURE_KEEP_LAB=1, as under ctest, where the lab suite's fixture takes it down). Exit 77 with the reason when they
