@@ -760,9 +760,17 @@ out:
 	return rc;
 }
 
-/* Undoes one entry in the place its host names. */
+/* A fault entry that was never marked applied may have its change still in flight: the
+ * runner was killed (or failed) right after sending it to a service that queues it (a Ceph
+ * monitor: measured, recover's "osd in" was answered "already in" and the dead runner's queued
+ * "osd out" landed after it, leaving the OSD out). Such entries are undone once more after this
+ * long (undo is idempotent by contract). */
+#define MT_JOURNAL_INFLIGHT_NS (3000 * 1000000LL)
+
+/* Undoes one entry in the place its host names. *again (may be NULL) is set when the entry is
+ * a local fault never marked applied (see MT_JOURNAL_INFLIGHT_NS). */
 static int undo_entry(const struct jent *e, int nowait, char *note, size_t notelen,
-		      struct mt_error *err)
+		      struct mt_error *err, int *again)
 {
 	const struct mt_fault_ops *ops;
 	struct mt_host h;
@@ -785,6 +793,8 @@ static int undo_entry(const struct jent *e, int nowait, char *note, size_t notel
 		rc = mt_journal_undo_tmpdir(e->undo_json, note, notelen, err);
 		goto out;
 	}
+	if (again)
+		*again = !e->applied;
 	ops = mt_find_fault(e->kind);
 	if (!ops || !ops->undo) {
 		rc = mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in this build to undo it",
@@ -816,7 +826,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 			  FILE *log, unsigned *undone, unsigned *failed, struct mt_error *err)
 {
 	uint64_t *ids = NULL;
-	size_t n = 0;
+	size_t n = 0, nagain = 0;
 	int first_rc = 0;
 	unsigned nu = 0, nf = 0;
 
@@ -833,7 +843,8 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
 		char note[256];
-		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr);
+		int again = 0;
+		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, &again);
 		int wrc;
 
 		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
@@ -854,7 +865,31 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 				fprintf(log, "journal entry %llu (%s): undone%s%s\n",
 					(unsigned long long)e->id, e->kind, note[0] ? ": " : "",
 					note);
+			if (again)
+				ids[nagain++] = ids[k]; /* k only grows: ids[<= k] are done with */
 		}
+	}
+	if (nagain) {
+		struct timespec ts = { MT_JOURNAL_INFLIGHT_NS / 1000000000LL,
+				       MT_JOURNAL_INFLIGHT_NS % 1000000000LL };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	for (size_t k = 0; k < nagain; k++) {
+		const struct jent *e = find(j, ids[k]);
+		struct mt_error lerr = { 0 };
+		char note[256];
+		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, NULL);
+
+		if (log)
+			fprintf(log, "journal entry %llu (%s): never marked applied: undone again "
+				"after %.0f s%s%s\n", (unsigned long long)e->id, e->kind,
+				MT_JOURNAL_INFLIGHT_NS / 1e9, rc < 0 ? ": FAILED: " : "",
+				rc < 0 ? lerr.msg : "");
+		if (rc < 0 && first_rc == 0)
+			first_rc = mt_err(err, rc, "second undo of journal entry %llu (%s): %s",
+					  (unsigned long long)e->id, e->kind, lerr.msg);
 	}
 out:
 	if (undone)

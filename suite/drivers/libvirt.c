@@ -648,8 +648,14 @@ static const char *failure_hint(struct lv_state *s)
 		return " (the destination's libvirtd is gone: connection closed)";
 	if (s->from && s->from->conn && virConnectIsAlive(s->from->conn) == 0)
 		return " (the source's libvirtd is gone: connection closed)";
-	if (s->dom && virDomainIsActive(s->dom) == 0)
-		return " (the guest no longer runs on the source: it crashed or was killed)";
+	if (s->dom) {
+		/* A transient domain (the guest had migrated here) vanishes when its QEMU dies. */
+		int active = virDomainIsActive(s->dom);
+
+		if (active == 0 || (active < 0 && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN))
+			return " (the guest no longer runs on the source: it crashed or was "
+			       "killed)";
+	}
 	return "";
 }
 

@@ -10,6 +10,12 @@
 # left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
 # up) is a leftover. Prints "N runs, K leftovers"; exit 1 when anything was left.
 #
+# Known failure it finds (2026-11-25, ASan build, seed 1, iteration 13 of 20): the runner is
+# SIGKILLed right after sending `osd out` to the monitor; recover's `osd in` is answered "already
+# in" and the dead runner's queued `osd out` lands afterwards: osd.1 is left out. Since then the
+# journal undoes a local fault entry never marked "applied" a second time, 3 s later
+# (suite/journal.c MT_JOURNAL_INFLIGHT_NS); not yet re-measured on the lab.
+#
 # Needs the lab (lab/mt-lab) and its Ceph cluster (lab/ceph/ceph-up): uses them when up,
 # otherwise starts them and tears down what it started (the lab stays up with
 # MT_TORTURE_KEEP_LAB=1, as under ctest, where the lab suite's fixture takes it down). Exit 77 with the reason when they
@@ -91,12 +97,14 @@ cooldown = 2s
 ; the OSD faults act on the lab's cluster from the root namespace (its root link)
 targets = local
 
+; wait_clean=0s: undo does not wait for active+clean (~10 s per OSD fault here); the checks
+; compare the OSD map, and the end checks HEALTH_OK
 [router-osd-out]
-fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 + osd-flag flag=noout + tbf host=hosta dev=t-ar rate=50mbit
+fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 wait_clean=0s + osd-flag flag=noout wait_clean=0s + tbf host=hosta dev=t-ar rate=50mbit
 stress = host-cpu host=hosta workers=1 load=20%
 
 [router-osd-down]
-fault = netem host=router dev=vec1 delay=10ms + osd-down id=2 hold=yes + osd-stop id=0 + tbf host=hosta dev=t-ar rate=20mbit
+fault = netem host=router dev=vec1 delay=10ms + osd-down id=2 hold=yes wait_clean=0s + osd-stop id=0 min_in=1 wait_clean=0s + tbf host=hosta dev=t-ar rate=20mbit
 stress = host-cpu host=hosta workers=1 load=20%
 EOF
 "$BIN" validate "$TMP/torture.ini" >/dev/null || { echo "FAIL: torture scenario invalid"; exit 1; }
@@ -129,11 +137,11 @@ settle() { # settle ITER JOURNAL — check until clean, at most ~15 s
 
 # One whole run first: every fault applies and undoes cleanly (exit 0).
 t=$(date +%s%N)
-TMPDIR="$TMP" "$BIN" run -q --repeat 1 "$TMP/torture.ini" -o "$TMP/out.0" \
+TMPDIR="$TMP" "$BIN" run -q "$TMP/torture.ini" -o "$TMP/out.0" \
 	--journal "$TMP/journal.0" >"$TMP/run.0.log" 2>&1
 rc=$?
-printf 'uninterrupted run: exit %d in %.1f s\n' "$rc" \
-	"$(awk -v a="$t" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
+RUN_MS=$((($(date +%s%N) - t) / 1000000))
+printf 'uninterrupted run: exit %d in %d ms\n' "$rc" "$RUN_MS"
 [ "$rc" = 0 ] || { echo "FAIL: the uninterrupted run exited $rc:"; cat "$TMP/run.0.log"; exit 1; }
 res=$(settle 0 "$TMP/journal.0")
 [ -z "$res" ] || { echo "FAIL: the uninterrupted run left:"; echo "$res"; exit 1; }
@@ -144,8 +152,9 @@ t0=$(date +%s%N)
 for ((i = 1; i <= N; i++)); do
 	journal="$TMP/journal.$i"
 	out="$TMP/out.$i"
-	# a moment between 0.3 s and 4.8 s: inside either cell, or between them
-	ms=$((300 + (RANDOM * 32768 + RANDOM) % 4501))
+	# a moment within the uninterrupted run's length (session set-up, either cell, the
+	# teardowns): measured, since an ASan build and a busy machine start slower
+	ms=$((200 + (RANDOM * 32768 + RANDOM) % RUN_MS))
 	TMPDIR="$TMP" "$BIN" run -q "$TMP/torture.ini" -o "$out" --journal "$journal" --seed "$i" \
 		>"$TMP/run.$i.log" 2>&1 &
 	runpid=$!

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -291,6 +292,33 @@ static int group_gone(pid_t pgid)
 
 /* The "tmpdir" kind: undo removes the recorded tree (not what a symlink in it points to),
  * leaves a directory that replaced it alone, and refuses a path that is not an mt-* one. */
+/* An entry never marked applied (killed mid-apply: its command may still be queued at a
+ * service such as a Ceph monitor) is undone twice, the second time after a pause; an applied
+ * one once. */
+START_TEST(unapplied_entry_is_undone_again)
+{
+	struct mt_error err = { 0 };
+	struct mt_journal *j;
+	char path[512];
+	unsigned u, f;
+	uint64_t id;
+	struct timespec a, b;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	begin_fake(j, "applied", &id);
+	ck_assert_int_eq(mt_journal_begin(j, "fake-journal", NULL, "{\"tag\":\"inflight\"}", &id,
+					  &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_uint_eq(u, 2);
+	ck_assert_str_eq(slurp(undo_log), "inflight\napplied\ninflight\n");
+	ck_assert(b.tv_sec - a.tv_sec >= 2);
+	mt_journal_close(j);
+}
+END_TEST
+
 START_TEST(tmpdir_kind_removes_only_its_tree)
 {
 	struct mt_error err = { 0 };
@@ -426,6 +454,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, missing_plugin_and_remote_host_stay_open);
 	tcase_add_test(tc, undo_range_only_touches_its_entries);
 	tcase_add_test(tc, tmpdir_kind_removes_only_its_tree);
+	tcase_add_test(tc, unapplied_entry_is_undone_again);
 	tcase_add_test(tc, process_kind_kills_the_group);
 	tcase_add_test(tc, process_kind_escalates_to_sigkill);
 	tcase_add_test(tc, process_kind_never_signals_a_recycled_pid);
