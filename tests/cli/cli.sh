@@ -221,10 +221,12 @@ INI
   [ "$(id -u)" = 0 ] || { echo "SKIP: SCHED_FIFO part needs root"; exit 77; }
   expect_rc 0 "$mt" run -q --realtime 10 -o "$tmp/rt" --journal "$tmp/j" "$tmp/idle.ini"
   [ "$(jq -r .facts.scheduling "$tmp/rt/results.json")" = "SCHED_FIFO 10" ] || fail "no SCHED_FIFO fact"
-  # the same as an unprivileged user without RLIMIT_RTPRIO
+  # the same as an unprivileged user without RLIMIT_RTPRIO (a copy of the binary: the build
+  # tree may sit in a directory only root can enter, as CI's mktemp clone does)
   chmod 0777 "$tmp"; chmod 0644 "$tmp/idle.ini"
+  install -m 0755 "$mt" "$tmp/mt-copy"
   expect_rc 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
-    prlimit --rtprio=0 "$mt" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
+    prlimit --rtprio=0 "$tmp/mt-copy" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
   grep -q "SCHED_FIFO.*needs root" "$tmp/err" || fail "unclear EPERM message: $(cat "$tmp/err")"
   ;;
 *)
