@@ -254,10 +254,10 @@ def main():
             R = pct(p["reorder"])
             fast = sum(1 for x in got if x < bp50 + d / 2)
             f = 100.0 * fast / n
-            s3 = 3 * 100 * math.sqrt(R / 100 * (1 - R / 100) / n)
+            s3 = 4 * 100 * math.sqrt(R / 100 * (1 - R / 100) / n)
             rec = m.get("received") or 0
             reo = m.get("reordered") or 0
-            row("reorder (sent at once)", p["reorder"], "%.2f %% ± %.2f (3 sd)" % (R, s3),
+            row("reorder (sent at once)", p["reorder"], "%.2f %% ± %.2f (4 sd)" % (R, s3),
                 "%.2f %%" % f, n, abs(f - R) <= s3,
                 "probe: %d of %d replies reordered (RFC 4737), %.1f %%" %
                 (reo, rec, 100.0 * reo / rec if rec else float("nan")))
@@ -268,14 +268,14 @@ def main():
             rec = m.get("received") or 0
             dup = m.get("duplicates") or 0
             f = 100.0 * dup / rec if rec else float("nan")
-            s3 = 3 * 100 * math.sqrt(P / 100 * (1 - P / 100) / max(rec, 1))
-            row("duplicate", p["duplicate"], "%.2f %% ± %.2f (3 sd)" % (P, s3),
+            s3 = 4 * 100 * math.sqrt(P / 100 * (1 - P / 100) / max(rec, 1))
+            row("duplicate", p["duplicate"], "%.2f %% ± %.2f (4 sd)" % (P, s3),
                 "%.2f %% (%d of %d)" % (f, dup, rec), rec, abs(f - P) <= s3 and dup > 0)
         elif "corrupt" in p:
             P = pct(p["corrupt"])
             th = P * (1 - 49 / (8 * REPLY_FRAME))
-            s3 = 3 * 100 * math.sqrt(th / 100 * (1 - th / 100) / sent)
-            row("corrupt (-> loss)", p["corrupt"], "%.2f %% ± %.2f (3 sd)" % (th, s3),
+            s3 = 4 * 100 * math.sqrt(th / 100 * (1 - th / 100) / sent)
+            row("corrupt (-> loss)", p["corrupt"], "%.2f %% ± %.2f (4 sd)" % (th, s3),
                 "%.2f %% lost" % loss, sent, abs(loss - th) <= s3)
         elif "loss" in p:
             P = pct(p["loss"])
