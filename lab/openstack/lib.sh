@@ -8,6 +8,7 @@ ROOT_OS_IP=198.18.5.254   # the root namespace's leg (migtorture, tests)
 HOSTA_OS_IP=198.18.5.11   # mt-hosta's leg (its nova-compute)
 HOSTB_OS_IP=198.18.5.12
 OS_SERVER=web-os
+OS_GUEST_IP=198.18.0.20    # the instance on the lab tenant network (the lab guest is .10, the client .100)
 
 die() { echo "os-lab: $*" >&2; exit 3; }
 log() { echo "os-lab: $*" >&2; }
