@@ -1,5 +1,6 @@
 /* labresolve.c — per-cell resolution of `lab:` references (see labresolve.h). */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -35,24 +36,56 @@ static int default_param(struct mt_params *p, const char *key, const char *val,
 	return mt_params_set(p, p->table, key, val, 0, err);
 }
 
-int mt_labres_cell(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err)
+/* The lab guest's address and URL from lab.json. */
+static int lab_guest(struct mt_labres *r, struct mt_error *err)
+{
+	struct mt_labref_guest g = { 0 };
+	int rc;
+
+	if ((rc = mt_labref_guest(&g, err)) < 0)
+		goto out;
+	r->guest_addr = g.ip ? strdup(g.ip) : NULL;
+	r->guest_url = g.http_url ? strdup(g.http_url) : NULL;
+	if ((g.ip && !r->guest_addr) || (g.http_url && !r->guest_url))
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+out:
+	mt_labref_guest_free(&g);
+	return rc < 0 ? rc : 0;
+}
+
+/* A literal address (checked when the scenario was loaded): the address itself, and its web
+ * root, bracketed for IPv6 as URLs require (RFC 3986). */
+static int literal_guest(const char *addr, struct mt_labres *r, struct mt_error *err)
+{
+	int v6 = strchr(addr, ':') != NULL;
+	size_t len = strlen(addr) + sizeof("http://[]/");
+
+	r->guest_addr = strdup(addr);
+	r->guest_url = malloc(len);
+	if (!r->guest_addr || !r->guest_url)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	snprintf(r->guest_url, len, v6 ? "http://[%s]/" : "http://%s/", addr);
+	return 0;
+}
+
+/* Where the VM's users reach it: the scenario's `guest`, else the lab's guest for a lab cell,
+ * else nowhere (probes that need a target say so themselves). */
+static int resolve_guest(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err)
+{
+	if (cell->guest && strcmp(cell->guest, "lab:guest") != 0)
+		return literal_guest(cell->guest, r, err);
+	if (cell->guest || r->uses_lab)
+		return lab_guest(r, err);
+	return 0;
+}
+
+/* A lab cell: the hosts' URIs, their migration addresses as the driver's defaults, and the
+ * lab's client namespace for what runs where the VM's users are. */
+static int resolve_lab(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err)
 {
 	struct mt_labref_host src = { 0 }, dst = { 0 }, cli = { 0 };
-	struct mt_labref_guest g = { 0 };
 	int rc = 0;
 
-	r->uses_lab = mt_labref_is_ref(cell->source) || mt_labref_is_ref(cell->dest);
-	if ((rc = mt_params_copy(&r->migrate, &cell->migrate)) < 0) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (!r->uses_lab) {
-		r->src_uri = cell->source ? strdup(cell->source) : NULL;
-		r->dst_uri = cell->dest ? strdup(cell->dest) : NULL;
-		if ((cell->source && !r->src_uri) || (cell->dest && !r->dst_uri))
-			rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
 	if ((rc = mt_labref_resolve_uri(cell->source, &r->src_uri, err)) < 0 ||
 	    (rc = mt_labref_resolve_uri(cell->dest, &r->dst_uri, err)) < 0)
 		goto out;
@@ -68,18 +101,35 @@ int mt_labres_cell(const struct mt_cell *cell, struct mt_labres *r, struct mt_er
 	r->client.name = strdup("client");
 	r->client.kind = MT_HOST_LOCAL;
 	r->client.netns = cli.netns ? strdup(cli.netns) : NULL;
-	if ((rc = mt_labref_guest(&g, err)) < 0)
-		goto out;
-	r->guest_addr = g.ip ? strdup(g.ip) : NULL;
-	r->guest_url = g.http_url ? strdup(g.http_url) : NULL;
-	if (!r->client.name || (cli.netns && !r->client.netns) || (g.ip && !r->guest_addr) ||
-	    (g.http_url && !r->guest_url))
+	if (!r->client.name || (cli.netns && !r->client.netns))
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 out:
 	mt_labref_host_free(&src);
 	mt_labref_host_free(&dst);
 	mt_labref_host_free(&cli);
-	mt_labref_guest_free(&g);
+	return rc < 0 ? rc : 0;
+}
+
+int mt_labres_cell(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err)
+{
+	int rc = 0;
+
+	r->uses_lab = mt_labref_is_ref(cell->source) || mt_labref_is_ref(cell->dest);
+	if ((rc = mt_params_copy(&r->migrate, &cell->migrate)) < 0) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (r->uses_lab) {
+		rc = resolve_lab(cell, r, err);
+	} else {
+		r->src_uri = cell->source ? strdup(cell->source) : NULL;
+		r->dst_uri = cell->dest ? strdup(cell->dest) : NULL;
+		if ((cell->source && !r->src_uri) || (cell->dest && !r->dst_uri))
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
+	}
+	if (rc == 0)
+		rc = resolve_guest(cell, r, err);
+out:
 	return rc < 0 ? rc : 0;
 }
 

@@ -8,6 +8,11 @@
  *  - spec hosts `hosta`, `lab:hosta`, `client`, ... are the lab's namespaces (local hosts),
  *    and `router` is the UML router, an ssh host.
  * Otherwise everything passes through unchanged.
+ *
+ * The cell's `guest` key overrides the guest: `lab:guest` is the lab's (for any cell, e.g. a
+ * nova cell whose VM is the lab guest), a literal address is aimed at as is, with
+ * http://ADDR/ (http://[ADDR]/ for IPv6) as its URL. The cell's `client` key is the runner's
+ * to resolve (it may name a [host:NAME] section, which only the scenario knows).
  */
 #ifndef MT_LABRESOLVE_H
 #define MT_LABRESOLVE_H
@@ -29,8 +34,9 @@ struct mt_labres {
 	size_t nhosts;
 };
 
-/* Resolves the cell's references into r (zeroed by the caller). Errors: MT_EINFRA when the
- * cell uses the lab and the lab is not up (the message says how to start it). */
+/* Resolves the cell's references into r (zeroed by the caller; free it with mt_labres_free
+ * even on error). Errors: MT_EINFRA when the cell uses the lab, or says guest = lab:guest,
+ * and the lab is not up (the message says how to start it). */
 int mt_labres_cell(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err);
 
 /* Turns the cell around: source and destination (URIs and the driver's migration addresses)

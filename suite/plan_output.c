@@ -39,6 +39,11 @@ static void print_cell(const struct mt_cell *c, size_t idx, FILE *f)
 		c->seed, est);
 	fprintf(f, "    %s: %s -> %s, domain %s, %d hop%s\n", c->driver, c->source, c->dest,
 		c->domain, c->migrate_count, c->migrate_count == 1 ? "" : "s");
+	/* only when set: absent means the lab-or-nothing default, which the plan cannot see */
+	if (c->guest || c->client)
+		fprintf(f, "    users:%s%s%s%s\n", c->guest ? " guest " : "",
+			c->guest ? c->guest : "", c->client ? " client " : "",
+			c->client ? c->client : "");
 	for (size_t i = 0; i < c->nevents; i++) {
 		const struct mt_tl_event *e = &c->events[i];
 
@@ -143,6 +148,10 @@ static cJSON *cell_json(const struct mt_cell *c)
 	cJSON_AddStringToObject(o, "source", c->source);
 	cJSON_AddStringToObject(o, "dest", c->dest);
 	cJSON_AddStringToObject(o, "domain", c->domain);
+	if (c->guest)
+		cJSON_AddStringToObject(o, "guest", c->guest);
+	if (c->client)
+		cJSON_AddStringToObject(o, "client", c->client);
 	cJSON_AddItemToObject(o, "warmup_ms", ms(c->warmup_ns));
 	cJSON_AddItemToObject(o, "cooldown_ms", ms(c->cooldown_ns));
 	cJSON_AddItemToObject(o, "migrate", migrate_json(c));

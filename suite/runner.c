@@ -207,11 +207,36 @@ static int fault_in_radius(const struct cellrun *c, const struct inst *in)
 				mt_params_str(&in->spec->params, "dev", NULL));
 }
 
-/* Probes and web workloads that name no host run on the lab's client when the cell uses the
- * lab (that is where the VM's users are); stress and faults stay where they say. */
+/* Probes and web workloads that name no host run where the VM's users are: the cell's
+ * `client`, else the lab's client when the cell uses the lab; stress and faults stay where
+ * they say. */
 static int runs_on_client(const struct mt_spec *sp)
 {
-	return sp->cls == MT_SPEC_PROBE || sp->cls == MT_SPEC_WORKLOAD;
+	return (sp->cls == MT_SPEC_PROBE || sp->cls == MT_SPEC_WORKLOAD) &&
+	       (!sp->host || !strcmp(sp->host, "local"));
+}
+
+/* The name a spec's host is looked up by (for messages too): its own, or the client's. */
+static const char *spec_host_name(const struct mt_cell *cell, const struct mt_labres *lab,
+				  const struct mt_spec *sp)
+{
+	if (runs_on_client(sp) && cell->client)
+		return cell->client;
+	if (runs_on_client(sp) && lab->uses_lab)
+		return "lab:client";
+	return sp->host ? sp->host : "local";
+}
+
+/* Where a spec runs, or NULL (err set) when that host is not available here. A `client` that
+ * names the lab resolves through lab.json even for a cell that does not migrate in the lab
+ * (a nova cell whose users sit in the lab's client namespace). */
+static const struct mt_host *spec_host(const struct mt_scenario *s, const struct mt_cell *cell,
+				       struct mt_labres *lab, const struct mt_spec *sp,
+				       struct mt_error *err)
+{
+	if (runs_on_client(sp) && !cell->client && lab->uses_lab)
+		return &lab->client;
+	return resolve_host(s, lab, spec_host_name(cell, lab, sp), err);
 }
 
 /* ---- the ops of an instance, whatever its class ---- */
@@ -928,8 +953,15 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 	base.outdir = c->r->o->outdir;
 	base.phases = &c->phases;
 	base.domain = cell->domain;
-	if (mt_labres_cell(cell, &c->lab, err) < 0)
-		return fail(c, err->code, "%s", err->msg);
+	if (mt_labres_cell(cell, &c->lab, err) < 0) {
+		/* Only `guest = lab:guest` reads lab.json for a cell outside the lab: without
+		 * a lab its probes have no target here, which is a skip like an absent host. */
+		if (c->lab.uses_lab || err->code == MT_ENOMEM)
+			return fail(c, err->code, "%s", err->msg);
+		c->skipped = 1;
+		skip_reason(c, "guest '%s' is not available here: %s", cell->guest, err->msg);
+		return 0;
+	}
 	base.guest_addr = c->lab.guest_addr;
 	base.guest_url = c->lab.guest_url;
 	base.vm_uri = c->lab.src_uri;
@@ -940,18 +972,14 @@ static int cell_setup(struct cellrun *c, struct mt_error *err)
 
 		in->spec = &cell->specs[i];
 		in->ctx = base;
-		if (c->lab.uses_lab && runs_on_client(in->spec) &&
-		    (!in->spec->host || !strcmp(in->spec->host, "local")))
-			in->host = &c->lab.client;
-		else
-			in->host = resolve_host(c->r->s, &c->lab, in->spec->host, err);
+		in->host = spec_host(c->r->s, cell, &c->lab, in->spec, err);
 		if (!in->host) {
 			/* A host this machine cannot reach (no [host:] section, or the lab is
 			 * not up): the cell cannot run here; skip, naming the host. */
 			c->skipped = 1;
 			skip_reason(c, "%s %s: host '%s' is not available here: %s",
-				    cls_name(in->spec->cls), in->spec->kind, in->spec->host,
-				    err->msg);
+				    cls_name(in->spec->cls), in->spec->kind,
+				    spec_host_name(cell, &c->lab, in->spec), err->msg);
 			return 0;
 		}
 		in->ctx.host = in->host;
@@ -1362,13 +1390,9 @@ static void dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FIL
 			const struct mt_spec *sp = &cell->specs[k];
 			const struct mt_host *h;
 
-			if (lab.uses_lab && runs_on_client(sp) &&
-			    (!sp->host || !strcmp(sp->host, "local")))
-				h = &lab.client;
-			else
-				h = resolve_host(s, &lab, sp->host, &err);
+			h = spec_host(s, cell, &lab, sp, &err);
 			fprintf(f, "  check %s %s on host %s%s%s%s\n", cls_name(sp->cls), sp->kind,
-				h && h->name ? h->name : sp->host ? sp->host : "local",
+				h && h->name ? h->name : spec_host_name(cell, &lab, sp),
 				!h ? " (UNKNOWN HOST)" : h->kind == MT_HOST_SSH ? " (ssh)" : "",
 				h && h->netns ? " in netns " : "", h && h->netns ? h->netns : "");
 		}
@@ -1376,6 +1400,9 @@ static void dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FIL
 			fprintf(f, "  lab: %s -> %s, guest %s\n", lab.src_uri ? lab.src_uri : "?",
 				lab.dst_uri ? lab.dst_uri : "?",
 				lab.guest_addr ? lab.guest_addr : "?");
+		else if (cell->guest)
+			fprintf(f, "  guest %s (%s)\n", lab.guest_addr ? lab.guest_addr : "?",
+				lab.guest_url ? lab.guest_url : "?");
 		mt_labres_free(&lab);
 		if (cell->migrate_count > 0)
 			fprintf(f, "  prepare driver %s: %s -> %s, domain %s, %d hop%s, timeout %.0fs\n",

@@ -2,7 +2,9 @@
  * entry on its own (known key, axis syntax, value against its table, spec kinds and keys), build
  * the [host:NAME] hosts, then expand every cell once so that what depends on context (the
  * driver's migrate.* keys, required keys) fails at load time too, with its line. */
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,19 @@ static int check_threshold(const char *text, struct mt_error *err)
 	return rc;
 }
 
+/* `guest`: lab:guest or a literal address; a typo here would aim every probe at nothing, so
+ * it is refused at load time (with its line) rather than when the cell runs. */
+static int check_guest(const char *text, struct mt_error *err)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (strcmp(text, "lab:guest") == 0 || inet_pton(AF_INET, text, buf) == 1 ||
+	    inet_pton(AF_INET6, text, buf) == 1)
+		return 0;
+	return mt_err(err, MT_EINVAL,
+		      "key 'guest': expected lab:guest or an IPv4/IPv6 address, got '%s'", text);
+}
+
 /* One value of an entry (the whole value, or one axis alternative). */
 static int check_value(const struct mt_scenario *s, const struct sc_entry *e, const char *text,
 		       struct mt_error *err)
@@ -96,6 +111,10 @@ static int check_value(const struct mt_scenario *s, const struct sc_entry *e, co
 		free(v.text);
 		if (rc == 0 && strcmp(e->key, "driver") == 0 && !mt_find_driver(text))
 			rc = unknown_driver(text, err);
+		if (rc == 0 && strcmp(e->key, "guest") == 0)
+			rc = check_guest(text, err);
+		if (rc == 0 && strcmp(e->key, "client") == 0 && !mt_sc_host_known(s, text))
+			rc = mt_sc_bad_host(s, "client", text, err);
 		return rc;
 	}
 }

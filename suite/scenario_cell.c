@@ -245,17 +245,26 @@ static int resolve_driver(struct resolve_ctx *c, int job_line)
 static int copy_fields(struct mt_cell *cell)
 {
 	const struct mt_params *p = &cell->core;
+	const char *guest, *client;
 
 	cell->source = strdup(mt_params_str(p, "source", ""));
 	cell->dest = strdup(mt_params_str(p, "dest", ""));
 	cell->domain = strdup(mt_params_str(p, "domain", ""));
+	/* absent stays NULL: the runner then keeps the lab-or-nothing default */
+	guest = mt_params_str(p, "guest", NULL);
+	client = mt_params_str(p, "client", NULL);
+	cell->guest = guest ? strdup(guest) : NULL;
+	cell->client = client ? strdup(client) : NULL;
 	cell->warmup_ns = mt_params_i64(p, "warmup", 0);
 	cell->cooldown_ns = mt_params_i64(p, "cooldown", 0);
 	cell->migrate_at_ns = mt_params_i64(p, "migrate.at", 0);
 	cell->migrate_interval_ns = mt_params_i64(p, "migrate.interval", 0);
 	cell->migrate_timeout_ns = mt_params_i64(p, "migrate.timeout", 0);
 	cell->migrate_count = (int)mt_params_i64(p, "migrate.count", 1);
-	return cell->source && cell->dest && cell->domain ? 0 : MT_ENOMEM;
+	if (!cell->source || !cell->dest || !cell->domain || (guest && !cell->guest) ||
+	    (client && !cell->client))
+		return MT_ENOMEM;
+	return 0;
 }
 
 /* "section/key=value/key2=value2" with compacted values; also fills cell->axes. */
@@ -340,6 +349,8 @@ void mt_sc_cell_free(struct mt_cell *c)
 	free(c->source);
 	free(c->dest);
 	free(c->domain);
+	free(c->guest);
+	free(c->client);
 	for (size_t i = 0; i < c->nspecs; i++)
 		mt_spec_free(&c->specs[i]);
 	free(c->specs);

@@ -18,6 +18,16 @@ static const struct mt_option core_options[] = {
 	  0, 0 },
 	{ "domain", MT_OPT_STR, "web", "name of the VM (libvirt domain / server) under test", NULL,
 	  0, 0, 0 },
+	{ "guest", MT_OPT_STR, NULL,
+	  "the VM's address as its users see it, the target of probes and web workloads: "
+	  "lab:guest, or an IPv4/IPv6 address (default: the lab's guest when source or dest is "
+	  "a lab: host, else none)",
+	  NULL, 0, 0, 0 },
+	{ "client", MT_OPT_STR, NULL,
+	  "where probes and web workloads that name no host run: local, a lab host (client, "
+	  "lab:client, ...) or a [host:NAME] section (default: the lab's client when source or "
+	  "dest is a lab: host, else local)",
+	  NULL, 0, 0, 0 },
 	{ "repeat", MT_OPT_INT, "1", "how many times each cell runs", NULL, 1, 1000000, 0 },
 	{ "warmup", MT_OPT_DURATION, "10s",
 	  "baseline time after probes and workloads start, before faults and migration", NULL, 0,

@@ -76,6 +76,10 @@ int mt_spec_list_parse(const struct mt_scenario *s, enum mt_spec_class cls, cons
 void mt_spec_free(struct mt_spec *sp);
 /* 1 when name is a host a spec may name: local, a [host:NAME] section, or a lab host. */
 int mt_sc_host_known(const struct mt_scenario *s, const char *name);
+/* Fills err for a host name that mt_sc_host_known refused, as the value of key (with a "did you
+ * mean" when one is close) and returns MT_EINVAL. */
+int mt_sc_bad_host(const struct mt_scenario *s, const char *key, const char *name,
+		   struct mt_error *err);
 /* Splits text on `sep` characters outside double quotes: '|' for axes. Each piece is trimmed
  * and malloc'd; *out is a malloc'd array. Returns 0 or MT_ENOMEM. */
 int mt_sc_split(const char *text, char sep, char ***out, size_t *n);

@@ -113,7 +113,8 @@ int mt_sc_host_known(const struct mt_scenario *s, const char *name)
 	return 0;
 }
 
-static int bad_host(const struct mt_scenario *s, const char *name, struct mt_error *err)
+int mt_sc_bad_host(const struct mt_scenario *s, const char *key, const char *name,
+		   struct mt_error *err)
 {
 	const char *cands[64];
 	const char *hint;
@@ -126,12 +127,12 @@ static int bad_host(const struct mt_scenario *s, const char *name, struct mt_err
 		cands[n++] = s->hosts[i].name;
 	hint = mt_suggest_name(name, cands, n);
 	if (hint)
-		return mt_err(err, MT_EINVAL, "key 'host': unknown host '%s', did you mean '%s'?",
-			      name, hint);
+		return mt_err(err, MT_EINVAL, "key '%s': unknown host '%s', did you mean '%s'?",
+			      key, name, hint);
 	return mt_err(err, MT_EINVAL,
-		      "key 'host': expected local, a [host:NAME] section or a lab host (hosta, "
+		      "key '%s': expected local, a [host:NAME] section or a lab host (hosta, "
 		      "hostb, client, router), got '%s'",
-		      name);
+		      key, name);
 }
 
 /* What the registry knows for a class: the ops, its table, its check. NULL ops if unknown. */
@@ -302,7 +303,7 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 		sp->at_ns = mt_params_i64(&common, "at", 0);
 		sp->for_ns = mt_params_i64(&common, "for", -1);
 		if (!mt_sc_host_known(s, h))
-			rc = bad_host(s, h, err);
+			rc = mt_sc_bad_host(s, "host", h, err);
 		sp->host = strdup(h);
 		if (rc == 0 && !sp->host)
 			rc = mt_err(err, MT_ENOMEM, "out of memory");

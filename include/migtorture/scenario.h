@@ -95,6 +95,8 @@ struct mt_cell {
 	const void *driver_ops;        /* const struct mt_driver_ops * */
 	struct mt_params migrate;      /* the driver's own migrate.* keys */
 	char *source, *dest, *domain;  /* as written (may be "lab:hosta") */
+	char *guest;                   /* `guest`: "lab:guest" or an IP address; NULL: not set */
+	char *client;                  /* `client`: local, a lab host or a [host:] name; NULL */
 	int64_t warmup_ns, cooldown_ns;
 	int64_t migrate_at_ns, migrate_interval_ns, migrate_timeout_ns;
 	int migrate_count;             /* hops; 0 = no migration (baseline-only cell) */

@@ -229,6 +229,36 @@ INI
     prlimit --rtprio=0 "$tmp/mt-copy" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
   grep -q "SCHED_FIFO.*needs root" "$tmp/err" || fail "unclear EPERM message: $(cat "$tmp/err")"
   ;;
+guest_client)
+  # guest/client on a cell outside the lab (nova names Nova hosts): the dry run aims the probe
+  # at the literal guest and runs it in the lab client's namespace (lab.json: a unit fixture,
+  # read only); without a lab the cell is skipped with the reason, never run locally.
+  cat > "$tmp/nova.ini" <<'INI'
+[global]
+driver = nova
+source = hosta
+dest = hostb
+guest = 198.18.0.50
+client = lab:client
+warmup = 0s
+cooldown = 0s
+probe = udp
+[v4]
+[v6]
+guest = 2001:db8::5
+client = local
+INI
+  cd "$tmp" || fail "no $tmp"
+  MT_LAB_JSON=$src/tests/unit/fixtures/lab.json expect_rc 0 "$mt" run --dry-run "$tmp/nova.ini"
+  grep -q "check probe udp on host client in netns mt-client" "$tmp/out" || fail "probe not on the lab client: $(cat "$tmp/out")"
+  grep -qF "guest 198.18.0.50 (http://198.18.0.50/)" "$tmp/out" || fail "no literal guest: $(cat "$tmp/out")"
+  grep -qF "guest 2001:db8::5 (http://[2001:db8::5]/)" "$tmp/out" || fail "no IPv6 guest: $(cat "$tmp/out")"
+  grep -q "check probe udp on host local$" "$tmp/out" || fail "client = local not local: $(cat "$tmp/out")"
+  expect_rc 0 "$mt" plan "$tmp/nova.ini"
+  grep -q "users: guest 198.18.0.50 client lab:client" "$tmp/out" || fail "plan hides guest/client: $(cat "$tmp/out")"
+  MT_LAB_JSON=$tmp/no-lab.json expect_rc 4 "$mt" run -o "$tmp/res" --journal "$tmp/j" --only v4 "$tmp/nova.ini"
+  grep -q "skip: probe udp: host 'lab:client' is not available here: .*no-lab.json" "$tmp/out" "$tmp/err" || fail "no skip reason: $(cat "$tmp/out" "$tmp/err")"
+  ;;
 *)
   fail "unknown test $name"
   ;;

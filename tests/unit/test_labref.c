@@ -132,6 +132,70 @@ START_TEST(router_is_ssh)
 }
 END_TEST
 
+/* `guest` on a cell outside the lab (a nova cell: Nova host names, no lab: refs): a literal
+ * address is the probes' target and its web root the workloads', bracketed for IPv6; no lab is
+ * read (the fixture path does not exist). */
+START_TEST(guest_literal_outside_lab)
+{
+	struct mt_cell cell = { .source = "hosta", .dest = "hostb", .guest = "198.18.0.50" };
+	struct mt_labres r = { 0 };
+	struct mt_error err = { 0 };
+
+	use("no-such-lab.json");
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(r.uses_lab, 0);
+	ck_assert_str_eq(r.guest_addr, "198.18.0.50");
+	ck_assert_str_eq(r.guest_url, "http://198.18.0.50/");
+	ck_assert_str_eq(r.src_uri, "hosta");
+	mt_labres_free(&r);
+	cell.guest = "2001:db8::5";
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r.guest_addr, "2001:db8::5");
+	ck_assert_str_eq(r.guest_url, "http://[2001:db8::5]/");
+	mt_labres_free(&r);
+	/* no guest key: no target, as before the key existed */
+	cell.guest = NULL;
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_null(r.guest_addr);
+	ck_assert_ptr_null(r.guest_url);
+	mt_labres_free(&r);
+}
+END_TEST
+
+/* lab:guest reads lab.json for any cell; a literal on a lab cell wins over the lab's guest;
+ * lab:guest without a lab says so (the runner skips such a cell). */
+START_TEST(guest_lab_and_override)
+{
+	struct mt_cell cell = { .source = "hosta", .dest = "hostb", .guest = "lab:guest" };
+	struct mt_labres r = { 0 };
+	struct mt_error err = { 0 };
+
+	use("lab.json");
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(r.uses_lab, 0);
+	ck_assert_str_eq(r.guest_addr, "198.18.0.10");
+	ck_assert_str_eq(r.guest_url, "http://198.18.0.10/");
+	mt_labres_free(&r);
+	cell = (struct mt_cell){ .source = "lab:hosta", .dest = "lab:hostb", .guest = "10.0.0.7" };
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(r.uses_lab, 1);
+	ck_assert_str_eq(r.guest_addr, "10.0.0.7");
+	ck_assert_str_eq(r.guest_url, "http://10.0.0.7/");
+	ck_assert_str_eq(r.client.netns, "mt-client");
+	mt_labres_free(&r);
+	cell.guest = NULL; /* a lab cell without the key: the lab's guest, as before */
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r.guest_addr, "198.18.0.10");
+	mt_labres_free(&r);
+	cell = (struct mt_cell){ .source = "hosta", .dest = "hostb", .guest = "lab:guest" };
+	use("no-such-lab.json");
+	ck_assert_int_eq(mt_labres_cell(&cell, &r, &err), MT_EINFRA);
+	ck_assert_int_eq(r.uses_lab, 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "lab up"));
+	mt_labres_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("labref");
@@ -145,6 +209,8 @@ int main(void)
 	tcase_add_test(t, errors_say_why);
 	tcase_add_test(t, guest_fields);
 	tcase_add_test(t, router_is_ssh);
+	tcase_add_test(t, guest_literal_outside_lab);
+	tcase_add_test(t, guest_lab_and_override);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

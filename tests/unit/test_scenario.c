@@ -27,7 +27,7 @@ static const char *const bad_files[] = {
 	"none-plus.ini",	 "overflow-repeat.ini",	   "bad-percent.ini",
 	"unknown-host-key.ini",	 "ssh-needs-address.ini",  "bad-section-name.ini",
 	"comments-only.ini",	 "header-junk.ini",	   "bad-threshold.ini",
-	"empty-threshold.ini",
+	"empty-threshold.ini",	 "bad-guest.ini",	   "bad-client.ini",
 };
 
 static void read_expect(const char *path, int *line, char *text, size_t len)
@@ -334,6 +334,67 @@ START_TEST(reference_markdown)
 }
 END_TEST
 
+/* `guest` and `client`: [global] < section, kept as written on the cell, NULL when absent
+ * (the runner's lab-or-nothing default); IPv6 literals and every client form are accepted. */
+START_TEST(guest_and_client_keys)
+{
+	static const char txt[] = "[global]\ndriver = t-virt\nsource = hosta\ndest = hostb\n"
+				  "guest = 198.18.0.50\nclient = lab:client\n"
+				  "[host:edge]\nkind = local\n"
+				  "[v4]\n"
+				  "[v6]\nguest = 2001:db8::5\nclient = edge\n"
+				  "[lab]\nguest = lab:guest\nclient = local\n";
+	static const char none[] = "[global]\ndriver = t-virt\n";
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+	struct mt_plan_opts o = { .seed = 1 };
+	struct mt_plan *p = NULL;
+
+	ck_assert_msg(mt_scenario_load_buffer(txt, sizeof(txt) - 1, "gc.ini", &s, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(mt_plan_build(s, &o, &p, &err), 0);
+	ck_assert_int_eq((int)p->ncells, 3);
+	ck_assert_str_eq(p->cells[0].guest, "198.18.0.50");
+	ck_assert_str_eq(p->cells[0].client, "lab:client");
+	ck_assert_str_eq(p->cells[1].guest, "2001:db8::5");
+	ck_assert_str_eq(p->cells[1].client, "edge");
+	ck_assert_str_eq(p->cells[2].guest, "lab:guest");
+	ck_assert_str_eq(p->cells[2].client, "local");
+	mt_plan_free(p);
+	mt_scenario_free(s);
+	p = NULL;
+	ck_assert_int_eq(mt_scenario_load_buffer(none, sizeof(none) - 1, "n.ini", &s, &err), 0);
+	ck_assert_int_eq(mt_plan_build(s, &o, &p, &err), 0);
+	ck_assert_ptr_null(p->cells[0].guest);
+	ck_assert_ptr_null(p->cells[0].client);
+	mt_plan_free(p);
+	mt_scenario_free(s);
+}
+END_TEST
+
+/* A bad address is refused wherever it is, with its line: an axis alternative too. */
+START_TEST(guest_bad_addresses)
+{
+	static const char *const bad[] = { "guest = 198.18.0", "guest = web.example.org",
+					   "guest = [2001:db8::5]", "guest = lab:hosta",
+					   "guest = 2001:db8::5/64", "guest =  " };
+	char txt[256], want[256];
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(txt, sizeof(txt), "[global]\ndriver = t-virt\n\n%s\n", bad[i]);
+		ck_assert_int_eq(mt_scenario_load_buffer(txt, strlen(txt), "b.ini", &s, &err),
+				 MT_EINVAL);
+		ck_assert_ptr_null(s);
+		snprintf(want, sizeof(want), "b.ini:4: key 'guest': expected lab:guest or an ...");
+		*strstr(want, "...") = '\0';
+		ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s: got '%s'", bad[i],
+			      err.msg);
+	}
+}
+END_TEST
+
 static Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -350,6 +411,8 @@ static Suite *scenario_suite(void)
 	tcase_add_test(t, file_hash);
 	tcase_add_test(t, sha256_vectors);
 	tcase_add_test(t, reference_markdown);
+	tcase_add_test(t, guest_and_client_keys);
+	tcase_add_test(t, guest_bad_addresses);
 	suite_add_tcase(s, t);
 	return s;
 }
