@@ -51,6 +51,7 @@ struct nv_state {
 	pthread_mutex_t tok_mu;      /* token renewal (loop thread vs hop thread) */
 	char *token, *compute_url;
 	int64_t token_exp;           /* unix seconds */
+	int n_tokens, n_unauthorized; /* tokens obtained; 401s answered by a new token (tok_mu) */
 	char *name, *server_id;
 	int hops_done;
 	long long last_mig_id;       /* records of earlier hops are ignored */
@@ -111,6 +112,7 @@ static int authenticate(struct nv_state *s, struct mt_error *err)
 	free(s->token);
 	s->token = r.subject_token;
 	r.subject_token = NULL;
+	s->n_tokens++;
 	s->token_exp = t.expires_unix ? t.expires_unix : (int64_t)time(NULL) + 3600;
 	free(s->compute_url);
 	s->compute_url = t.compute_url;
@@ -167,6 +169,11 @@ static int call(struct nv_state *s, const char *method, const char *path, const 
 			return rc;
 		if (r->code != 401 || attempt)
 			break;
+		/* Keystone revoked the token (password change, user disabled, key rotation) or
+		 * it expired early: one new token, then the request again. */
+		pthread_mutex_lock(&s->tok_mu);
+		s->n_unauthorized++;
+		pthread_mutex_unlock(&s->tok_mu);
 		mt_nova_resp_free(r);
 	}
 	if (r->code >= 400) {
@@ -222,6 +229,7 @@ static void act_on_abort(struct nv_state *s, long long mig_id)
 	if (s->abort_sent || !atomic_load(&s->abort_req) || mig_id < 0)
 		return;
 	s->abort_sent = 1;
+	s->t_abort_ns = mt_now_ns();
 	if (s->cfg.force_on_timeout) {
 		snprintf(path, sizeof(path), "/servers/%s/migrations/%lld/action", s->server_id,
 			 mig_id);
@@ -673,6 +681,13 @@ static int nv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		set_num(r, pre, "memory_remaining_bytes", s->last.mem_rem, noprog);
 		set_num(r, pre, "disk_total_bytes", s->last.disk_total, noprog);
 		set_num(r, pre, "disk_processed_bytes", s->last.disk_proc, noprog);
+		if (s->abort_sent) {
+			/* what migrate.timeout made the driver send, and when */
+			snprintf(path, sizeof(path), "%son_timeout", pre);
+			mt_cell_set_str(r, path, s->cfg.force_on_timeout ? "force_complete" : "abort");
+			set_num(r, pre, "timeout_action_ms",
+				(double)(s->t_abort_ns - s->t_start_ns) / 1e6, NULL);
+		}
 	}
 	if (s->hop_rc < 0) {
 		if (r) {
@@ -732,6 +747,12 @@ static int nv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		mt_cell_set_absent(ctx->result, "migration.final_host",
 				   *e.msg ? e.msg : "Nova did not show the server's host");
 	mt_nova_server_free(&sv);
+	/* After the last call: how often the cell needed a token, and how many of those were
+	 * answers to a 401 (a first token, renewals before expiry, re-authentications). */
+	pthread_mutex_lock(&s->tok_mu);
+	mt_cell_set_num(ctx->result, "migration.nova_tokens", s->n_tokens);
+	mt_cell_set_num(ctx->result, "migration.nova_unauthorized", s->n_unauthorized);
+	pthread_mutex_unlock(&s->tok_mu);
 	return 0;
 }
 

@@ -259,6 +259,7 @@ static const struct mt_probe_ops fake_probe = {
 /* ---- a driver: each hop ends hop_ms after it started (or never, when hang) ---- */
 static int64_t hop_ms = 20;
 static int drv_hang;
+static int drv_force_on_abort; /* abort completes the hop instead (nova force_complete) */
 
 struct fake_drv {
 	struct mt_ctx *ctx;
@@ -342,7 +343,7 @@ static int fake_drv_abort(void *state, struct mt_error *err)
 
 	(void)err;
 	tr("abort", "");
-	d->aborted = 1;
+	d->aborted = !drv_force_on_abort;
 	if (d->timer)
 		mt_loop_del_timer(d->ctx->loop, d->timer);
 	d->timer = 0;

@@ -25,6 +25,7 @@ static void setup(void)
 	register_fakes();
 	ntrace = 0;
 	drv_hang = 0;
+	drv_force_on_abort = 0;
 }
 
 static void teardown(void)
@@ -352,6 +353,33 @@ START_TEST(erroring_fake_errors_and_next_cell_runs)
 }
 END_TEST
 
+/* A hop that completes after its timeout (the driver forced it: nova's force_complete) moved the
+ * VM: it counts, the cell goes on to its end and passes; the timeline keeps the timeout. */
+START_TEST(migration_forced_after_timeout_counts)
+{
+	struct mt_error err = { 0 };
+	struct mt_run_result run;
+	struct tcell t, *cells[] = { &t };
+	const struct mt_metric *m;
+
+	tcell_init(&t, "forced");
+	drv_hang = 1;
+	drv_force_on_abort = 1;
+	t.cell.migrate_count = 1;
+	t.cell.migrate_timeout_ns = 30 * MS;
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_MIGRATE_START, -1, 0);
+	tev(&t, MT_ANCHOR_MIGRATED, 0, MT_TL_CELL_END, -1, -1);
+	ck_assert_int_eq(run_cells(cells, 1, NULL, &run, &err), MT_EXIT_PASS);
+	ck_assert_int_eq(run.cells[0].verdict, MT_VERDICT_PASS);
+	ck_assert_int_lt(trace_pos("abort"), trace_pos("hop.finish"));
+	ck_assert_ptr_nonnull(rec_find(&run.cells[0], "migrate.abort hop 0"));
+	m = mt_cell_metric(&run.cells[0], "migration.fake_polls_count");
+	ck_assert_ptr_nonnull(m);
+	mt_run_result_free(&run);
+	tcell_free(&t);
+}
+END_TEST
+
 START_TEST(migration_timeout_aborts_with_reason)
 {
 	struct mt_error err = { 0 };
@@ -609,6 +637,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, unsupported_fake_skips_with_reason);
 	tcase_add_test(tc, erroring_fake_errors_and_next_cell_runs);
 	tcase_add_test(tc, migration_timeout_aborts_with_reason);
+	tcase_add_test(tc, migration_forced_after_timeout_counts);
 	tcase_add_test(tc, dry_run_touches_nothing);
 	tcase_add_test(tc, non_empty_outdir_needs_force);
 	tcase_add_test(tc, scenario_text_runs_end_to_end);
