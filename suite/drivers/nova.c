@@ -146,14 +146,19 @@ static int ensure_token(struct nv_state *s, int force, struct mt_error *err)
 }
 
 /* One compute API call: path is appended to the catalog's compute URL. A 401 renews the token
- * once. HTTP ≥ 400 becomes an error with Nova's message; *r holds the answer otherwise. */
+ * and asks again, at most twice: Keystone keeps revocation times in whole seconds, so a token
+ * issued in the same second as the revocation (a password change, a disabled user) is revoked
+ * too, and the second renewal waits 1.1 s for a token from a later second. HTTP ≥ 400 becomes
+ * an error with Nova's message; *r holds the answer otherwise. */
 static int call(struct nv_state *s, const char *method, const char *path, const char *body,
 		struct mt_nova_resp *r, struct mt_error *err)
 {
 	char url[2048], what[160];
 	int rc;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (attempt == 2)
+			sleep_ns(1100 * 1000000LL);
 		if ((rc = ensure_token(s, attempt > 0, err)) < 0)
 			return rc;
 		snprintf(url, sizeof(url), "%s%s", s->compute_url, path);
@@ -167,7 +172,7 @@ static int call(struct nv_state *s, const char *method, const char *path, const 
 		free(tok);
 		if (rc < 0)
 			return rc;
-		if (r->code != 401 || attempt)
+		if (r->code != 401 || attempt == 2)
 			break;
 		/* Keystone revoked the token (password change, user disabled, key rotation) or
 		 * it expired early: one new token, then the request again. */

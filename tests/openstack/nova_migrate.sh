@@ -109,19 +109,79 @@ check_users "$work/seed/results.json"
 "$bin" report -f markdown "$work/seed/results.json" | head -n 5
 grep -rq -- "$(cat "$OS/secret")" "$work/seed" && fail "the password leaked into the results"
 
-# Application credential from the environment only; tbf on the migration link.
-read -r acid acs < <(
-  . "$REPO/lab/openstack/lib.sh"; token
-  uid=$(curl -fsS -H "X-Auth-Token: $TOKEN" "http://$OS_IP:5000/v3/auth/tokens" -H "X-Subject-Token: $TOKEN" | jq -r .token.user.id)
-  curl -fsS -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
-    -d "{\"application_credential\":{\"name\":\"mt-test-$$\",\"roles\":[{\"name\":\"admin\"}]}}" \
-    "http://$OS_IP:5000/v3/users/$uid/application_credentials" |
-    jq -r '.application_credential | "\(.id) \(.secret)"')
+# Application credential of a user of its own, from the environment only; tbf on the migration
+# link. While hop 0 runs, that user's password changes: Keystone revokes all its tokens, Nova
+# answers the driver's next call 401, and the driver must take a new token from the application
+# credential (which outlives the password change) and carry on (os-up turns Nova's token cache
+# off so the revocation is seen at once).
+token
+KS=http://$OS_IP:5000
+upw=$(head -c 15 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+uid=$(api POST "$KS/v3/users" "{\"user\":{\"name\":\"mt-nova-test-$$\",\"domain_id\":\"default\",\"password\":\"$upw\"}}" | jq -r .user.id)
+[ -n "$uid" ] && [ "$uid" != null ] || fail "could not create a keystone user"
+proj=$(api GET "$KS/v3/projects?name=admin" | jq -r '.projects[0].id')
+rid=$(api GET "$KS/v3/roles?name=admin" | jq -r '.roles[0].id')
+api PUT "$KS/v3/projects/$proj/users/$uid/roles/$rid" >/dev/null
+utok=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
+  -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"id\":\"$uid\",\"password\":\"$upw\"}}},\"scope\":{\"project\":{\"id\":\"$proj\"}}}}" \
+  "$KS/v3/auth/tokens" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')
+read -r acid acs < <(curl -fsS -H "X-Auth-Token: $utok" -H 'Content-Type: application/json' \
+  -d "{\"application_credential\":{\"name\":\"mt-test-$$\"}}" \
+  "$KS/v3/users/$uid/application_credentials" | jq -r '.application_credential | "\(.id) \(.secret)"')
 [ -n "$acs" ] || fail "could not create an application credential"
-env -u OS_CLOUD OS_AUTH_URL="http://$OS_IP:5000/v3" OS_APPLICATION_CREDENTIAL_ID="$acid" \
+sid=$(api GET "http://$OS_IP:8774/v2.1/servers?name=$OS_SERVER" | jq -r '.servers[0].id')
+env -u OS_CLOUD OS_AUTH_URL="$KS/v3" OS_APPLICATION_CREDENTIAL_ID="$acid" \
   OS_APPLICATION_CREDENTIAL_SECRET="$acs" \
   "$bin" run "$REPO/tests/openstack/scenarios/appcred-fault.ini" -o "$work/ac" \
-  --journal "$work/journal" || fail "migtorture run appcred-fault.ini exited $?"
+  --journal "$work/journal" > "$work/ac.log" 2>&1 &
+runpid=$!
+st=
+for _ in $(seq 1 120); do  # hop 0 under the tbf lasts ~25 s
+  st=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid" | jq -r '.server["OS-EXT-STS:task_state"]')
+  [ "$st" = migrating ] && break
+  sleep 0.5
+done
+[ "$st" = migrating ] || fail "the appcred cell's hop 0 was never seen migrating"
+sleep 1
+api PATCH "$KS/v3/users/$uid" "{\"user\":{\"password\":\"$upw-new\"}}" >/dev/null
+rc=0; wait $runpid || rc=$?
+cat "$work/ac.log"
+[ $rc = 0 ] || fail "migtorture run appcred-fault.ini exited $rc"
 check_cells "$work/ac/results.json"
+r=$work/ac/results.json
+echo "tokens: $(jq -r '.cells[0].metrics.migration.nova_tokens' "$r"), of them after a 401: $(jq -r '.cells[0].metrics.migration.nova_unauthorized' "$r")"
+jq -e '.cells[0].metrics.migration.nova_unauthorized >= 1 and .cells[0].metrics.migration.nova_tokens >= 2' "$r" >/dev/null ||
+  fail "the revoked token was not answered by a new one"
 grep -rq -- "$acs" "$work/ac" && fail "the application credential secret leaked into the results"
-ok "Nova migrated the instance both ways (password and application credential, with a tbf fault)"
+
+# migrate.timeout through Nova: under 60 mbit each way a hop cannot finish in 8 s. abort →
+# DELETE the migration: the cell is an error (exit 3) with the reason, the server stays, ACTIVE,
+# on its host; force_complete → Nova pauses the guest and finishes: the hop counts, with a
+# long downtime. The second cell also lets Nova's scheduler pick the destination.
+before=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid" | jq -r '.server["OS-EXT-SRV-ATTR:host"]')
+rc=0
+"$bin" run "$REPO/tests/openstack/scenarios/timeouts.ini" --only abort -o "$work/abort" \
+  --journal "$work/journal" > "$work/abort.log" 2>&1 || rc=$?
+r=$work/abort/results.json
+[ $rc = 3 ] || { cat "$work/abort.log"; fail "abort cell: exit $rc, not 3"; }
+[ "$(jq -r '.cells[0].verdict' "$r")" = error ] || fail "abort cell: verdict $(jq -r '.cells[0].verdict' "$r")"
+jq -r '.cells[0].reason' "$r" | grep -q "did not finish within 8 s and was aborted" ||
+  fail "abort cell: reason $(jq -r '.cells[0].reason' "$r")"
+[ "$(jq -r '.cells[0].metrics.migration.on_timeout' "$r")" = abort ] || fail "abort cell: no abort sent"
+[ "$(jq -r '.cells[0].metrics.migration.nova_status' "$r")" = cancelled ] ||
+  fail "abort cell: nova status $(jq -r '.cells[0].metrics.migration.nova_status' "$r")"
+sv=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid")
+[ "$(jq -r '.server.status' <<<"$sv")/$(jq -r '.server["OS-EXT-SRV-ATTR:host"]' <<<"$sv")" = "ACTIVE/$before" ] ||
+  fail "after the abort the server is $(jq -r '.server.status' <<<"$sv") on $(jq -r '.server["OS-EXT-SRV-ATTR:host"]' <<<"$sv"), not ACTIVE on $before"
+echo "abort: $(jq -r '.cells[0].reason' "$r"); DELETE sent at $(jq -r '.cells[0].metrics.migration.timeout_action_ms' "$r") ms, nova status cancelled, server ACTIVE on $before"
+"$bin" run "$REPO/tests/openstack/scenarios/timeouts.ini" --only force-complete -o "$work/force" \
+  --journal "$work/journal" > "$work/force.log" 2>&1 || { cat "$work/force.log"; fail "force-complete cell exited $?"; }
+r=$work/force/results.json
+[ "$(jq -r '.cells[0].metrics.migration.on_timeout' "$r")" = force_complete ] || fail "force-complete: not sent"
+[ "$(jq -r '.cells[0].metrics.migration.nova_status' "$r")" = completed ] || fail "force-complete: not completed"
+after=$(jq -r '.cells[0].metrics.migration.host_after' "$r")
+[ "$after" != "$before" ] || fail "force-complete: the scheduler left the server on $before"
+dt=$(jq -r '.cells[0].metrics.downtime.hypervisor_downtime_ms' "$r")
+awk -v d="$dt" 'BEGIN { exit !(d >= 500) }' || fail "force-complete: downtime $dt ms (a paused copy should be long)"
+echo "force_complete: sent at $(jq -r '.cells[0].metrics.migration.timeout_action_ms' "$r") ms, Nova API $(jq -r '.cells[0].metrics.migration.total_time_ms' "$r") ms, hypervisor downtime $dt ms, scheduler chose $after"
+ok "Nova migrated the instance both ways (password; application credential through a token revocation, with a tbf fault); timeout abort and force_complete; scheduler target"
