@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -12,14 +11,8 @@
 #include <libvirt/virterror.h>
 
 #include "guest_agent.h"
-
-static int64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "migtorture/plugin.h"
+#include "migtorture/units.h"
 
 static const char *lv_msg(void)
 {
@@ -72,6 +65,17 @@ int mt_ga_attach(struct mt_ga *ga, const char *uri, const char *domain, struct m
 	if ((uri && !ga->uri) || !ga->domain) {
 		mt_ga_close(ga);
 		return mt_err(err, MT_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int mt_ga_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+		    size_t whylen)
+{
+	(void)p;
+	if (!ctx->domain) {
+		snprintf(why, whylen, "no VM: the cell names no domain to run mt-guest in");
+		return MT_EUNSUPPORTED;
 	}
 	return 0;
 }
@@ -193,7 +197,7 @@ int mt_ga_exec(struct mt_ga *ga, const char *path, const char *const argv[], int
 	       int *exitcode, char **out, struct mt_error *err)
 {
 	char *cmd = mt_ga_exec_json(path, argv), *reply = NULL, status[96];
-	int64_t end = mono() + timeout_ns;
+	int64_t end = mt_now_ns() + timeout_ns;
 	cJSON *o = NULL;
 	const cJSON *pid;
 	int rc = 0, exited = 0, agent_s = (int)(timeout_ns / 1000000000LL) + 5;
@@ -238,7 +242,7 @@ int mt_ga_exec(struct mt_ga *ga, const char *path, const char *const argv[], int
 		}
 		if (exited)
 			break;
-		if (mono() >= end) {
+		if (mt_now_ns() >= end) {
 			rc = mt_err(err, MT_ETIMEOUT, "guest %s %s: still running after %.0f s",
 				    path, argv && argv[0] ? argv[0] : "",
 				    timeout_ns / 1e9);

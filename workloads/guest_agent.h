@@ -33,6 +33,16 @@ void mt_ga_close(struct mt_ga *ga);
 int mt_ga_exec(struct mt_ga *ga, const char *path, const char *const argv[], int64_t timeout_ns,
 	       int *exitcode, char **out, struct mt_error *err);
 
+struct mt_params;
+struct mt_ctx;
+
+/* The `supported` hook of every workload that runs mt-guest through the agent (guest-dirty,
+ * guest-cpu, guest-disk): 0 when the cell names a domain (ctx->domain) to run it in, else
+ * MT_EUNSUPPORTED with the reason in why[whylen]. p is not used. It does not contact the
+ * agent: whether the agent answers is found out at start. */
+int mt_ga_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
+		    size_t whylen);
+
 /* --- pure helpers (tested without a VM) --- */
 
 /* The guest-exec command's JSON (malloc'd) or NULL. */

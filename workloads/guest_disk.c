@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -28,6 +27,7 @@
 #include "guest_disk.h"
 #include "migtorture/plugin.h"
 #include "migtorture/qos.h"
+#include "migtorture/units.h"
 
 #define GD_CALL_NS (30LL * 1000000000)
 
@@ -54,25 +54,6 @@ struct gd {
 	char *status_out;
 	int64_t status_host_ns;
 };
-
-static int64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int gd_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
-			size_t whylen)
-{
-	(void)p;
-	if (!ctx->domain) {
-		snprintf(why, whylen, "no VM: the cell names no domain to run mt-guest in");
-		return MT_EUNSUPPORTED;
-	}
-	return 0;
-}
 
 static void gd_release(void *state)
 {
@@ -154,9 +135,9 @@ static int gd_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	free(out);
 	if (rc < 0)
 		return rc;
-	a = mono();
+	a = mt_now_ns();
 	rc = gd_run(g, ctx, status, &g->status_out, err);
-	b = mono();
+	b = mt_now_ns();
 	g->status_host_ns = (a + b) / 2 - ctx->t0_ns;
 	return rc;
 }
@@ -311,7 +292,7 @@ const struct mt_workload_ops mt_workload_guest_disk = {
 	.summary = "mt-guest writes a block + fdatasync on the VM's disk every 10 ms via the guest "
 		   "agent; write latency series, stall count and longest stall",
 	.options = disk_options,
-	.supported = gd_supported,
+	.supported = mt_ga_supported,
 	.start = gd_start,
 	.stop = gd_stop,
 	.collect = gd_collect,

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -31,6 +30,7 @@
 #include "guest_rate.h"
 #include "migtorture/plugin.h"
 #include "migtorture/qos.h"
+#include "migtorture/units.h"
 
 #define GS_CALL_NS (30LL * 1000000000) /* a short mt-guest command, including TCG slowness */
 
@@ -75,25 +75,6 @@ struct gs {
 	int64_t status_host_ns;  /* host time (since t0) the status was read, mid-call */
 	char stop_err[300];
 };
-
-static int64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int gs_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
-			size_t whylen)
-{
-	(void)p;
-	if (!ctx->domain) {
-		snprintf(why, whylen, "no VM: the cell names no domain to run mt-guest in");
-		return MT_EUNSUPPORTED;
-	}
-	return 0;
-}
 
 static void gs_release(void *state)
 {
@@ -206,10 +187,10 @@ static int dirty_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		return 0;
 	g->running = 0;
 	rc = guest_run(g, ctx, stop, GS_CALL_NS, 0, NULL, &g->stop_out, err);
-	a = mono();
+	a = mt_now_ns();
 	rc2 = guest_run(g, ctx, status, GS_CALL_NS, 0, NULL, &g->status_out,
 			rc < 0 ? &(struct mt_error){ 0 } : err);
-	b = mono();
+	b = mt_now_ns();
 	g->status_host_ns = (a + b) / 2 - ctx->t0_ns;
 	if (rc == 0)
 		rc = rc2;
@@ -302,7 +283,7 @@ const struct mt_workload_ops mt_workload_guest_dirty = {
 	.summary = "mt-guest dirties guest pages at a set rate (checksum per page) via the guest "
 		   "agent; memory integrity and achieved vs libvirt dirty rate",
 	.options = dirty_options,
-	.supported = gs_supported,
+	.supported = mt_ga_supported,
 	.start = dirty_start,
 	.stop = dirty_stop,
 	.collect = dirty_collect,
@@ -313,7 +294,7 @@ const struct mt_workload_ops mt_workload_guest_cpu = {
 	.name = "guest-cpu",
 	.summary = "mt-guest keeps N guest threads busy P % of the time via the guest agent",
 	.options = cpu_options,
-	.supported = gs_supported,
+	.supported = mt_ga_supported,
 	.start = cpu_start,
 	.stop = cpu_stop,
 	.collect = cpu_collect,

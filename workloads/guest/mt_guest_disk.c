@@ -277,36 +277,49 @@ static void disk_print(const struct disk_state *st, int samples)
 	printf("}\n");
 }
 
+/* The prelude of disk-status and disk-stop: parses their options into *o and maps the probe's
+ * state file (o->state) read-only into *st. 0, or the exit code to return with *st NULL: 2 for
+ * bad usage or no probe state there (said on stderr). The caller unmaps *st. */
+static int disk_open(int argc, char **argv, int from, struct disk_opts *o,
+		     struct disk_state **st)
+{
+	int rc = disk_parse(argc, argv, from, o);
+
+	*st = NULL;
+	if (rc != 0)
+		return rc;
+	*st = disk_map(o->state, 0);
+	if (!*st) {
+		fprintf(stderr, "mt-guest: no disk probe state at %s\n", o->state);
+		return 2;
+	}
+	return 0;
+}
+
 int mtg_cmd_disk_status(int argc, char **argv, int from)
 {
 	struct disk_opts o = { 0 };
 	struct disk_state *st;
-	int rc;
+	int rc = disk_open(argc, argv, from, &o, &st);
 
-	if ((rc = disk_parse(argc, argv, from, &o)) != 0)
-		return rc;
-	st = disk_map(o.state, 0);
-	if (!st) {
-		fprintf(stderr, "mt-guest: no disk probe state at %s\n", o.state);
-		return 2;
-	}
+	if (rc != 0)
+		goto out;
 	disk_print(st, o.samples);
-	return fflush(stdout) == 0 ? 0 : 1;
+	rc = fflush(stdout) == 0 ? 0 : 1;
+out:
+	if (st)
+		munmap(st, sizeof(*st));
+	return rc;
 }
 
 int mtg_cmd_disk_stop(int argc, char **argv, int from)
 {
 	struct disk_opts o = { 0 };
 	struct disk_state *st;
-	int rc;
+	int rc = disk_open(argc, argv, from, &o, &st);
 
-	if ((rc = disk_parse(argc, argv, from, &o)) != 0)
-		return rc;
-	st = disk_map(o.state, 0);
-	if (!st) {
-		fprintf(stderr, "mt-guest: no disk probe state at %s\n", o.state);
-		return 2;
-	}
+	if (rc != 0)
+		goto out;
 	if (st->pid > 1) {
 		pid_t p = (pid_t)st->pid;
 
@@ -318,7 +331,10 @@ int mtg_cmd_disk_stop(int argc, char **argv, int from)
 		}
 	}
 	disk_print(st, 0);
-	return 0;
+out:
+	if (st)
+		munmap(st, sizeof(*st));
+	return rc;
 }
 
 static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
