@@ -144,6 +144,8 @@ int mt_nova_http(const struct mt_nova_http *h, const char *method, const char *u
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 out:
 	free(b.p);
+	for (struct curl_slist *l = hdr; l; l = l->next) /* the X-Auth-Token line's copy */
+		memset(l->data, 0, strlen(l->data));
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 	if (rc)
