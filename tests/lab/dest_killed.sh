@@ -7,16 +7,12 @@
 source "$(dirname "$0")/lib.sh"
 need_lab
 lab_ensure_up
-bin=${MT_BINARY:-$REPO/build/migtorture}
-[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+need_bin
 work=$(mktemp -d /tmp/mt-dest-killed.XXXXXX)
 run_pid=""
 trap '[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-uri() { desc ".hosts.$1.libvirt_uri"; }
-running_on() { [ "$(virsh -c "$(uri "$1")" domstate web 2>/dev/null | head -n 1)" = running ]; }
-if running_on hosta; then src=hosta dst=hostb; elif running_on hostb; then src=hostb dst=hosta
-else fail "the guest runs on neither host"; fi
+guest_hosts
 pidfile=$STATE/$dst/run/qemu/web.pid
 old=$(cat "$pidfile" 2>/dev/null || true)
 

@@ -20,8 +20,7 @@ CASE=${1:?case: dest-libvirtd | link-cut | guest-crash}
 NAME="${NAME}_$CASE"
 need_lab
 lab_ensure_up
-bin=${MT_BINARY:-$REPO/build/migtorture}
-[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+need_bin
 work=$(mktemp -d /tmp/mt-lab-fail.XXXXXX)
 run_pid=""
 restore=()   # commands that put the lab back, run on exit whatever happened
@@ -33,10 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-uri() { desc ".hosts.$1.libvirt_uri"; }
-running_on() { [ "$(virsh -c "$(uri "$1")" domstate web 2>/dev/null | head -n 1)" = running ]; }
-if running_on hosta; then src=hosta dst=hostb; elif running_on hostb; then src=hostb dst=hosta
-else fail "the guest runs on neither host"; fi
+guest_hosts
 sns=$(desc ".hosts.$src.netns")
 mif=$(desc ".hosts.$src.migration_if")
 qdisc() { ip netns exec "$sns" tc qdisc show dev "$mif"; }

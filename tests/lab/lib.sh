@@ -26,6 +26,19 @@ lab_ensure_up() {
   "$LAB" up >/dev/null || fail "mt-lab up failed"
 }
 desc() { jq -r "$1" "$STATE/lab.json"; }   # desc JQ-FILTER — a value from the descriptor
+
+need_bin() { # bin= the migtorture binary under test (MT_BINARY, else the build tree's); skip without
+  bin=${MT_BINARY:-$REPO/build/migtorture}
+  [ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+}
+uri() { desc ".hosts.$1.libvirt_uri"; }   # uri HOST — a lab host's libvirt URI
+running_on() { # running_on HOST — the lab guest runs there
+  [ "$(virsh -c "$(uri "$1")" domstate web 2>/dev/null | head -n 1)" = running ]
+}
+guest_hosts() { # src= where the lab guest runs now, dst= the other host; fail when nowhere
+  if running_on hosta; then src=hosta dst=hostb; elif running_on hostb; then src=hostb dst=hosta
+  else fail "the guest runs on neither host"; fi
+}
 client() { ip netns exec "$(desc .hosts.client.netns)" "$@"; }
 
 http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connection, 5 s max)

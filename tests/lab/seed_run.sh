@@ -6,8 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 need_lab
 lab_ensure_up
-bin=${MT_BINARY:-$REPO/build/migtorture}
-[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+need_bin
 work=$(mktemp -d /tmp/mt-seed-run.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -11,8 +11,7 @@
 # --openstack) or this is not root.
 source "$(dirname "$0")/../lab/lib.sh"
 need_lab
-bin=${MT_BINARY:-$REPO/build/migtorture}
-[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+need_bin
 # shellcheck source=../../lab/openstack/lib.sh
 . "$REPO/lab/openstack/lib.sh"
 os_installed || skip "OpenStack is not installed (scripts/setup --openstack: ~300 packages, ~3-9 min)"
@@ -92,7 +91,9 @@ check_users() { # check_users RESULTS — the probes and web workloads reached t
     jq -e "$c.metrics.downtime.network_outage_ms | numbers" "$r" >/dev/null ||
       fail "$name: no network outage measured"
     case $name in
-      no-video) jq -e "$q.page.loads > 10 and $q.page.failures == 0" "$r" >/dev/null ||
+      # Loads caught in the switch-over may fail (a measured outcome, not a test failure);
+      # most must succeed.
+      no-video) jq -e "$q.page.loads > 10 and $q.page.failures < $q.page.loads / 4" "$r" >/dev/null ||
         fail "$name: page loads $(jq -c "$q.page" "$r")" ;;
       offline-video) jq -e "$q.video.throughput_bps.mean > 0" "$r" >/dev/null ||
         fail "$name: no video goodput" ;;
