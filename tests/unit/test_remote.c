@@ -297,6 +297,14 @@ START_TEST(apply_collect_undo_through_agent)
 	handle = apply_tbf(s, j);
 	cell = mt_run_add_cell(&run, "c");
 	ck_assert_msg(mt_remote_collect(s, handle, cell, &err) == 0, "%s", err.msg);
+	/* The tbf's qdisc counters came back from the far side (a numeric metric, not absent:
+	 * the agent once lost the fault's state because a journal ack returned 1, not 0). */
+	{
+		const struct mt_metric *m = mt_cell_metric(cell, "fault.tbf.mtr0.sent_packets");
+
+		ck_assert_msg(m && m->kind == MT_METRIC_NUM, "no fault.tbf.mtr0.sent_packets: %s",
+			      m && m->str ? m->str : "missing");
+	}
 	ck_assert_msg(mt_remote_release(s, handle, &err) == 0, "%s", err.msg);
 	/* A released handle is gone. */
 	ck_assert_int_eq(mt_remote_release(s, handle, &err), MT_ENOTFOUND);
