@@ -136,6 +136,26 @@ cJSON *mt_osd_undo_new(const char *fault, const struct mt_osd_conn *c, cJSON **s
 	return o;
 }
 
+/* The connection mt_osd_undo_new wrote into undo record u (undo and settle both reconnect from
+ * it): conf, keyring, client (admin when absent), timeout (10 s when absent or not positive);
+ * wait_clean_ns as recorded, each caller decides what a non-positive one means. */
+static void conn_from_undo(const cJSON *u, struct mt_osd_conn *c)
+{
+	const char *v;
+
+	if ((v = jstr(u, "conf")))
+		snprintf(c->conf, sizeof(c->conf), "%s", v);
+	if ((v = jstr(u, "keyring")))
+		snprintf(c->keyring, sizeof(c->keyring), "%s", v);
+	snprintf(c->client, sizeof(c->client), "%s", (v = jstr(u, "client")) ? v : "admin");
+	c->timeout_ns = (int64_t)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(u, "timeout_ns"));
+	c->wait_clean_ns = (int64_t)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(u, "wait_clean_ns"));
+	if (c->timeout_ns <= 0)
+		c->timeout_ns = 10 * MT_NS_PER_S;
+}
+
 void mt_osd_step_osd(cJSON *steps, const char *what, int id)
 {
 	cJSON *s = cJSON_CreateObject();
@@ -434,23 +454,12 @@ static int undo_run(const char *undo_json, int wait, struct mt_error *err)
 	const cJSON *steps, *s;
 	struct mt_osd_conn c = { 0 };
 	struct mt_ceph *ceph = NULL;
-	const char *v;
 	int rc = 0;
 
 	if (!u)
 		return mt_err(err, MT_EINVAL, "osd undo: record is not JSON");
 	steps = cJSON_GetObjectItemCaseSensitive(u, "steps");
-	if ((v = jstr(u, "conf")))
-		snprintf(c.conf, sizeof(c.conf), "%s", v);
-	if ((v = jstr(u, "keyring")))
-		snprintf(c.keyring, sizeof(c.keyring), "%s", v);
-	snprintf(c.client, sizeof(c.client), "%s", (v = jstr(u, "client")) ? v : "admin");
-	c.timeout_ns = (int64_t)cJSON_GetNumberValue(
-		cJSON_GetObjectItemCaseSensitive(u, "timeout_ns"));
-	c.wait_clean_ns = (int64_t)cJSON_GetNumberValue(
-		cJSON_GetObjectItemCaseSensitive(u, "wait_clean_ns"));
-	if (c.timeout_ns <= 0)
-		c.timeout_ns = 10 * MT_NS_PER_S;
+	conn_from_undo(u, &c);
 	if (c.wait_clean_ns < 0)
 		c.wait_clean_ns = 0;
 	/* Processes first: a stopped OSD must run before the monitors can mark it up. */
@@ -482,7 +491,7 @@ static int undo_run(const char *undo_json, int wait, struct mt_error *err)
 		rc = mt_ceph_wait(ceph, MT_CEPH_WAIT_CLEAN, c.wait_clean_ns, NULL, err);
 out:
 	if (rc < 0)
-		mt_err_prefix(err, "undo %s", (v = jstr(u, "fault")) ? v : "osd");
+		mt_err_prefix(err, "undo %s", jstr(u, "fault") ? jstr(u, "fault") : "osd");
 	mt_ceph_close(ceph);
 	cJSON_Delete(u);
 	return rc;
@@ -529,22 +538,11 @@ int mt_osd_settle(const char *undo_json, void **handle, int cancel, struct mt_er
 	if (!st) {
 		cJSON *u = cJSON_Parse(undo_json);
 		struct mt_osd_conn c = { 0 };
-		const char *v;
 
 		if (!u)
 			return mt_err(err, MT_EINVAL, "osd settle: record is not JSON");
-		if ((v = jstr(u, "conf")))
-			snprintf(c.conf, sizeof(c.conf), "%s", v);
-		if ((v = jstr(u, "keyring")))
-			snprintf(c.keyring, sizeof(c.keyring), "%s", v);
-		snprintf(c.client, sizeof(c.client), "%s", (v = jstr(u, "client")) ? v : "admin");
-		c.timeout_ns = (int64_t)cJSON_GetNumberValue(
-			cJSON_GetObjectItemCaseSensitive(u, "timeout_ns"));
-		c.wait_clean_ns = (int64_t)cJSON_GetNumberValue(
-			cJSON_GetObjectItemCaseSensitive(u, "wait_clean_ns"));
+		conn_from_undo(u, &c);
 		cJSON_Delete(u);
-		if (c.timeout_ns <= 0)
-			c.timeout_ns = 10 * MT_NS_PER_S;
 		if (!(c.wait_clean_ns > 0))
 			return 1; /* wait_clean=0: nothing to wait for */
 		st = calloc(1, sizeof(*st));
