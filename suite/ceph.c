@@ -352,6 +352,96 @@ int mt_ceph_flag_set(const struct mt_ceph_state *st, const char *flag)
 	return has_word(st->flags, flag);
 }
 
+int mt_ceph_parse_stamp(const char *s, int64_t *wall_ns)
+{
+	struct tm tm = { 0 };
+	char frac[10] = "", zone[8] = "";
+	int64_t ns = 0, scale = 100000000, off = 0;
+	time_t t;
+	int n = 0;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	s += n;
+	if (*s == '.' && sscanf(s + 1, "%9[0-9]%n", frac, &n) == 1)
+		s += 1 + n;
+	for (const char *f = frac; *f; f++, scale /= 10)
+		ns += (*f - '0') * scale;
+	if (sscanf(s, "%7s", zone) == 1 && strcmp(zone, "Z") != 0) {
+		int hh, mm;
+
+		if (strlen(zone) != 5 || (zone[0] != '+' && zone[0] != '-') ||
+		    sscanf(zone + 1, "%2d%2d", &hh, &mm) != 2)
+			return -1;
+		off = (zone[0] == '-' ? -1 : 1) * (hh * 3600LL + mm * 60LL);
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*wall_ns = ((int64_t)t - off) * MT_NS_PER_S + ns;
+	return 0;
+}
+
+int mt_ceph_osdmap_at(struct mt_ceph *c, unsigned epoch, struct mt_ceph_osdmap *m,
+		      struct mt_error *err)
+{
+	char cmd[96];
+	cJSON *d = NULL;
+	const cJSON *mod, *fl;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(cmd, sizeof(cmd), "{\"prefix\":\"osd dump\",\"epoch\":%u,\"format\":\"json\"}",
+		 epoch);
+	rc = get_json(c, cmd, &d, err);
+	if (rc < 0)
+		return rc;
+	mod = cJSON_GetObjectItemCaseSensitive(d, "modified");
+	fl = cJSON_GetObjectItemCaseSensitive(d, "flags");
+	m->epoch = (unsigned)num(d, "epoch");
+	snprintf(m->flags, sizeof(m->flags), "%s", cJSON_IsString(fl) ? fl->valuestring : "");
+	if (!cJSON_IsString(mod) || mt_ceph_parse_stamp(mod->valuestring, &m->modified_wall_ns) < 0)
+		rc = mt_err(err, MT_EINFRA, "ceph: osd map epoch %u has no readable \"modified\"",
+			    epoch);
+	cJSON_Delete(d);
+	return rc;
+}
+
+/* Appends to out each word of a (comma-separated) missing from b, prefixed by sign. */
+static void words_missing(const char *a, const char *b, char sign, char *out, size_t len)
+{
+	char w[64];
+
+	for (const char *p = a; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n > 0 && n < sizeof(w)) {
+			memcpy(w, p, n);
+			w[n] = '\0';
+			if (!has_word(b, w)) {
+				size_t used = strlen(out);
+
+				snprintf(out + used, len - used, "%s%c%s", used ? " " : "", sign, w);
+			}
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
+void mt_ceph_flags_diff(const char *before, const char *after, char *out, size_t len)
+{
+	if (!len)
+		return;
+	out[0] = '\0';
+	words_missing(after, before, '+', out, len);
+	words_missing(before, after, '-', out, len);
+}
+
 int mt_ceph_is_clean(const struct mt_ceph_state *st)
 {
 	for (size_t i = 0; i < st->nosds; i++)

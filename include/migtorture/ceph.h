@@ -60,6 +60,27 @@ struct mt_ceph_state {
 /* Fills st from `status` and `osd dump` (two monitor commands). */
 int mt_ceph_state(struct mt_ceph *c, struct mt_ceph_state *st, struct mt_error *err);
 
+/* One OSD map epoch as the monitors committed it. */
+struct mt_ceph_osdmap {
+	unsigned epoch;
+	int64_t modified_wall_ns; /* the map's "modified" stamp: the monitors' commit time
+				     (CLOCK_REALTIME, ns) — when the change really took effect */
+	char flags[256];          /* the map's flags, comma-separated */
+};
+
+/* Reads epoch's map (`osd dump` of that epoch, one monitor command). MT_ENOTFOUND when the
+ * monitors no longer keep it; MT_EINFRA when the reply lacks the stamp. */
+int mt_ceph_osdmap_at(struct mt_ceph *c, unsigned epoch, struct mt_ceph_osdmap *m,
+		      struct mt_error *err);
+
+/* Parses a Ceph time stamp ("2026-12-06T06:20:31.123456+0000"; the zone is optional and
+ * may be "Z") into ns since the Unix epoch. 0 on success, -1 when it is not one. */
+int mt_ceph_parse_stamp(const char *s, int64_t *wall_ns);
+
+/* Writes to out the flags that differ between the comma-separated lists before and after,
+ * as "+pauserd +pausewr" / "-noout" (empty when none differ). */
+void mt_ceph_flags_diff(const char *before, const char *after, char *out, size_t len);
+
 /* Index of OSD id in st->osds, or -1. */
 int mt_ceph_osd_index(const struct mt_ceph_state *st, int id);
 

@@ -5,6 +5,10 @@
  * collect adds ceph.fault_off_to_health_ok_ms: from the cell's last "fault.off" event to the
  * first sample at or after it that reads HEALTH_OK (absent, with the reason, otherwise), and
  * ceph.not_ok_ms: total time health was not OK.
+ * Every OSD map epoch the monitors commit while it runs becomes a "ceph.osdmap" event at the
+ * map's own commit stamp (not at the poll that found it), with the flags it changed
+ * ("epoch 41: +pauserd +pausewr"): when a fault really took effect for the cluster, which is
+ * what a stall measured in a guest is judged against. ceph.osdmap_epochs counts them.
  * A poll blocks the loop for at most one monitor round trip (bounded by timeout). The guest's
  * own disk latency (write+fsync on its RBD disk) is the guest-disk workload's.
  */
@@ -12,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "migtorture/ceph.h"
 #include "migtorture/plugin.h"
@@ -44,7 +49,47 @@ struct cprobe {
 	double *health;
 	long errors;
 	char last_err[256];
+	unsigned epoch;          /* the newest map recorded; 0 before the first poll */
+	char flags[256];         /* its flags */
+	int64_t wall_to_mono_ns; /* CLOCK_REALTIME - the loop's clock, taken at start */
+	long epochs;
 };
+
+#define MAX_EPOCHS_PER_POLL 64 /* a storm of maps is summarised, not read one by one */
+
+/* Records the maps after p->epoch up to newest as events at their commit stamps. */
+static void record_maps(struct cprobe *p, unsigned newest, const char *newest_flags)
+{
+	struct mt_cell_result *r = p->ctx->result;
+	unsigned from = p->epoch + 1;
+
+	if (p->epoch == 0 || newest <= p->epoch) {
+		p->epoch = newest > p->epoch ? newest : p->epoch;
+		snprintf(p->flags, sizeof(p->flags), "%s", newest_flags);
+		return;
+	}
+	if (newest - p->epoch > MAX_EPOCHS_PER_POLL)
+		from = newest - MAX_EPOCHS_PER_POLL + 1;
+	for (unsigned e = from; e <= newest; e++) {
+		struct mt_ceph_osdmap m;
+		struct mt_error err = { 0 };
+		char diff[256], detail[320];
+
+		if (mt_ceph_osdmap_at(p->c, e, &m, &err) < 0) {
+			p->errors++;
+			snprintf(p->last_err, sizeof(p->last_err), "%.200s", err.msg);
+			continue;
+		}
+		mt_ceph_flags_diff(p->flags, m.flags, diff, sizeof(diff));
+		snprintf(detail, sizeof(detail), "epoch %u%s%s", e, diff[0] ? ": " : "", diff);
+		if (r)
+			mt_cell_add_event(r, -1, m.modified_wall_ns - p->wall_to_mono_ns -
+					  p->ctx->t0_ns, "ceph.osdmap", detail, 0);
+		snprintf(p->flags, sizeof(p->flags), "%s", m.flags);
+		p->epochs++;
+	}
+	p->epoch = newest;
+}
 
 /* Reads conf/keyring/client from the descriptor when not given (a small JSON file). */
 static void from_desc(const char *path, char *conf, char *keyring, char *client, size_t len)
@@ -92,6 +137,8 @@ static int sample(struct mt_loop *loop, int64_t now, void *arg)
 	if (!ok) {
 		p->errors++;
 		snprintf(p->last_err, sizeof(p->last_err), "%.200s", err.msg);
+	} else {
+		record_maps(p, st.epoch, st.flags);
 	}
 	if (p->n < MAXS) {
 		p->t[p->n] = t;
@@ -130,6 +177,13 @@ static int ceph_start(const struct mt_params *pr, struct mt_ctx *ctx, void **sta
 		goto fail;
 	}
 	p->ctx = ctx;
+	{
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		p->wall_to_mono_ns = (int64_t)rt.tv_sec * MT_NS_PER_S + rt.tv_nsec -
+				     mt_loop_now(ctx->loop);
+	}
 	snprintf(conf, sizeof(conf), "%s", mt_params_str(pr, "conf", ""));
 	snprintf(keyring, sizeof(keyring), "%s", mt_params_str(pr, "keyring", ""));
 	snprintf(client, sizeof(client), "%s", mt_params_str(pr, "client", ""));
@@ -192,6 +246,15 @@ static int ceph_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 
 	if (!p || !r)
 		return 0;
+	{
+		/* The maps committed since the last poll (a fault's undo near the cell's end). */
+		struct mt_ceph_state st;
+		struct mt_error e = { 0 };
+
+		if (mt_ceph_state(p->c, &st, &e) == 0)
+			record_maps(p, st.epoch, st.flags);
+	}
+	mt_cell_set_num(r, "ceph.osdmap_epochs", (double)p->epochs);
 	for (size_t i = 0; i < r->nevents; i++)
 		if (strncmp(r->events[i].what, "fault.off", 9) == 0 && r->events[i].actual_ns > off)
 			off = r->events[i].actual_ns;

@@ -2,6 +2,9 @@
  *
  *   ceph_tool state                               one JSON line: health, OSDs, flags, PGs
  *   ceph_tool wait-ok SECONDS                     waits for HEALTH_OK; prints the ms it took
+ *   ceph_tool epoch                               the OSD map's current epoch
+ *   ceph_tool maps FROM                           one JSON line per OSD map epoch after FROM:
+ *       {"epoch":N,"modified_ms":M,"flags":"..."} (M: the monitors' commit time, Unix ms)
  *   ceph_tool fault [--journal J] [--hold S] [--expect E] [--park] SPEC...
  *       applies each SPEC ("osd-out id=1 conf=...") in order through the registry and the
  *       journal, like the runner; measures apply→effect (E: down:N, out:N, in:N, flag:F,
@@ -95,6 +98,28 @@ static int cmd_wait_ok(int secs, struct mt_error *err)
 		rc = mt_ceph_wait(c, MT_CEPH_WAIT_HEALTH_OK, secs * MT_NS_PER_S, &waited, err);
 	if (rc == 0)
 		printf("{\"health_ok_ms\":%.0f}\n", (double)waited / 1e6);
+	mt_ceph_close(c);
+	return rc;
+}
+
+static int cmd_maps(long from, int only_epoch, struct mt_error *err)
+{
+	struct mt_ceph *c = NULL;
+	struct mt_ceph_state st;
+	int rc = connect_cluster(&c, err);
+
+	if (rc == 0)
+		rc = mt_ceph_state(c, &st, err);
+	if (rc == 0 && only_epoch)
+		printf("%u\n", st.epoch);
+	for (unsigned e = (unsigned)from + 1; rc == 0 && !only_epoch && e <= st.epoch; e++) {
+		struct mt_ceph_osdmap m;
+
+		rc = mt_ceph_osdmap_at(c, e, &m, err);
+		if (rc == 0)
+			printf("{\"epoch\":%u,\"modified_ms\":%.3f,\"flags\":\"%s\"}\n", m.epoch,
+			       (double)m.modified_wall_ns / 1e6, m.flags);
+	}
 	mt_ceph_close(c);
 	return rc;
 }
@@ -274,13 +299,17 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: ceph_tool [--conf C --keyring K] state|wait-ok S|fault ...\n");
+		fprintf(stderr, "usage: ceph_tool [--conf C --keyring K] state|wait-ok S|epoch|maps FROM|fault ...\n");
 		return 2;
 	}
 	if (strcmp(argv[i], "state") == 0)
 		rc = cmd_state(&err);
 	else if (strcmp(argv[i], "wait-ok") == 0 && i + 1 < argc)
 		rc = cmd_wait_ok(atoi(argv[i + 1]), &err);
+	else if (strcmp(argv[i], "epoch") == 0)
+		rc = cmd_maps(0, 1, &err);
+	else if (strcmp(argv[i], "maps") == 0 && i + 1 < argc)
+		rc = cmd_maps(atol(argv[i + 1]), 0, &err);
 	else if (strcmp(argv[i], "fault") == 0)
 		rc = cmd_fault(argc - i - 1, argv + i + 1, &err);
 	else

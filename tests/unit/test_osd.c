@@ -157,6 +157,33 @@ START_TEST(missing_conf)
 }
 END_TEST
 
+/* The OSD map's "modified" stamp is when the monitors committed a change: the instant a
+ * guest's stall is judged against, so its parse is exact to the microsecond. */
+START_TEST(map_stamp)
+{
+	int64_t ns = 0;
+	char d[128];
+
+	ck_assert_int_eq(mt_ceph_parse_stamp("2026-12-06T06:20:31.123456+0000", &ns), 0);
+	ck_assert_int_eq(ns, 1796538031123456000LL);
+	ck_assert_int_eq(mt_ceph_parse_stamp("2026-12-06T07:20:31.123456+0100", &ns), 0);
+	ck_assert_int_eq(ns, 1796538031123456000LL);
+	ck_assert_int_eq(mt_ceph_parse_stamp("2026-12-06T06:20:31Z", &ns), 0);
+	ck_assert_int_eq(ns, 1796538031000000000LL);
+	ck_assert_int_eq(mt_ceph_parse_stamp("2026-12-06 06:20", &ns), -1);
+	ck_assert_int_eq(mt_ceph_parse_stamp("2026-12-06T06:20:31.5+01", &ns), -1);
+	mt_ceph_flags_diff("sortbitwise,recovery_deletes",
+			   "pauserd,pausewr,sortbitwise,recovery_deletes", d, sizeof(d));
+	ck_assert_str_eq(d, "+pauserd +pausewr");
+	mt_ceph_flags_diff("noout,pauserd,pausewr,sortbitwise", "noout,sortbitwise", d, sizeof(d));
+	ck_assert_str_eq(d, "-pauserd -pausewr");
+	mt_ceph_flags_diff("noout", "noup", d, sizeof(d));
+	ck_assert_str_eq(d, "+noup -noout");
+	mt_ceph_flags_diff("a,b", "b,a", d, sizeof(d));
+	ck_assert_str_eq(d, "");
+}
+END_TEST
+
 START_TEST(unreachable_mon)
 {
 	char conf[] = "/tmp/mtt-osd-conf-XXXXXX", opts[200];
@@ -192,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, supported_reason);
 	tcase_add_test(tc, missing_conf);
 	tcase_add_test(tc, unreachable_mon);
+	tcase_add_test(tc, map_stamp);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
