@@ -1,0 +1,117 @@
+/* runner_output.c — what a run writes: results.json (verdicts and exit status first), the
+ * run's identity and host facts, and the output directory it goes into. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner_priv.h"
+
+int rn_write_results(struct rn_runner *r)
+{
+	struct mt_error err = { 0 };
+	int rc;
+
+	r->run->finished_wall_ns = rn_wall_ns();
+	mt_run_finish_verdicts(r->plan, r->run);
+	/* A run-level infrastructure error (e.g. a results write that failed before) is exit 3;
+	 * an interruption is 128 + signal whatever else happened. */
+	if (r->first.code) {
+		r->run->verdict = MT_VERDICT_ERROR;
+		r->run->exit_status = MT_EXIT_INFRA;
+	}
+	if (r->signo) {
+		r->run->interrupted = 1;
+		r->run->exit_status = 128 + r->signo;
+	}
+	rc = mt_result_write_file_mode(r->run, r->results_path, r->results_mode, &err);
+	if (rc < 0 && r->first.code == 0) {
+		mt_err(&r->first, rc, "writing %s: %s", r->results_path, err.msg);
+		if (!r->signo)
+			r->run->exit_status = MT_EXIT_INFRA;
+	}
+	return rc;
+}
+
+/* mkdir -p; refuses a non-empty existing directory unless force. */
+int rn_prepare_outdir(const char *dir, int force, struct mt_error *err)
+{
+	char buf[PATH_MAX];
+	struct dirent *de;
+	int nonempty = 0;
+	DIR *d;
+
+	if (!dir || !dir[0])
+		return mt_err(err, MT_EINVAL, "no output directory");
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return mt_err(err, MT_EINVAL, "output directory path too long");
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				nonempty = 1;
+		closedir(d);
+		if (nonempty && !force)
+			return mt_err(err, MT_EINVAL, "output directory %s exists and is not empty; "
+				      "choose another with -o or pass --force", dir);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return mt_err(err, MT_EIO, "output directory %s: %s", dir, strerror(errno));
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return mt_err(err, MT_EIO, "mkdir %s: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return mt_err(err, MT_EIO, "mkdir %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,
+		  const struct mt_plan *plan)
+{
+	char host[256] = "unknown", id[128], stamp[32];
+	struct utsname u;
+	uint32_t rnd = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc = 0;
+
+	gethostname(host, sizeof(host) - 1);
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)getpid() ^ (uint32_t)now;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(id, sizeof(id), "%s-%08" PRIx32, stamp, rnd);
+	run->schema_version = MT_RESULT_SCHEMA_VERSION;
+	if (!run->tool_version && !(run->tool_version = strdup(mt_version())))
+		rc = MT_ENOMEM;
+	if (!run->run_id && !(run->run_id = strdup(id)))
+		rc = MT_ENOMEM;
+	if (s && s->path && !run->scenario_path && !(run->scenario_path = strdup(s->path)))
+		rc = MT_ENOMEM;
+	if (s && !run->scenario_sha256 && !(run->scenario_sha256 = strdup(s->sha256)))
+		rc = MT_ENOMEM;
+	if (!run->seed)
+		run->seed = plan->seed;
+	run->started_wall_ns = rn_wall_ns();
+	if (mt_run_add_fact(run, "hostname", host) < 0)
+		rc = MT_ENOMEM;
+	if (uname(&u) == 0 &&
+	    (mt_run_add_fact(run, "kernel", u.release) < 0 ||
+	     mt_run_add_fact(run, "kernel_version", u.version) < 0 ||
+	     mt_run_add_fact(run, "machine", u.machine) < 0))
+		rc = MT_ENOMEM;
+	return rc;
+}
