@@ -2,7 +2,7 @@
  *
  * The table below is the single source for getopt_long, each command's --help and the man page
  * (`migtorture --man` prints roff; docs/migtorture.1 is that output, checked by a test).
- * Exit statuses follow DESIGN §5 and are printed in --help.
+ * Exit statuses (docs/architecture.md §9) are printed in --help.
  */
 #include <errno.h>
 #include <getopt.h>
