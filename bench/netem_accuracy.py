@@ -4,7 +4,7 @@
     netem_accuracy.py RESULTS.json [--dist-tool PATH] [--check] [--markdown]
 
 Used by bench/netem-accuracy (the table in docs/netem-accuracy.md) and by the lab test
-tests/lab/netem_accuracy.sh (--check: exit 1 when a figure is outside the issue's tolerance).
+tests/lab/netem_accuracy.sh (--check: exit 1 when a figure is outside its tolerance).
 
 Every figure comes from the run's own udp probe (client -> mt-guest -> client, one request
 every `interval`): the series probe.udp.rtt_ms (t = send time, v = RTT or null = lost) and the

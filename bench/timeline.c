@@ -3,7 +3,7 @@
  * Plans N events (default 2000) at random 1–5 ms spacing (seeded, so runs are comparable),
  * runs them through the real timeline on the real loop, and prints the lateness of every
  * executed event (actual − planned, as recorded in the cell result) as p50 / p99 / max in µs.
- * Goal (issue 3): p99 < 1 ms on an idle machine.
+ * Goal: p99 < 1 ms on an idle machine.
  *
  * usage: timeline [-n EVENTS] [-a MIN_MS] [-b MAX_MS] [-s SEED] [-r]
  *   -r  run under SCHED_FIFO (root): separates timer lateness from CPU contention on a

@@ -6,7 +6,7 @@
  * TCA_NETEM_* attributes inside the TCA_OPTIONS libnl built (netem's options are a tc_netem_qopt
  * followed by nested attributes, all inside TCA_OPTIONS). Probabilities are u32 fractions of
  * UINT32_MAX (= 100 %), as the kernel and iproute2 use them; libnl's setters take them as int
- * (LAB-NOTES), so values above INT_MAX are passed as the same bits.
+ * (docs/lab.md, "Measured facts"), so values above INT_MAX are passed as the same bits.
  * The prior qdisc is journalled and restored on undo (tc_fault.c).
  */
 #include <limits.h>

@@ -1,4 +1,5 @@
-/* json.c — the canonical results.json writer (DESIGN §1: the single source of every report).
+/* json.c — the canonical results.json writer, the single source of every report
+ * (docs/architecture.md §8).
  *
  * Schema version 1 is documented key by key in docs/results.md. Choices that keep the round
  * trip lossless (reports/json_read.c reads exactly what this writes):

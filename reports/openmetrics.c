@@ -15,8 +15,8 @@
 
 #define NAME_MAX_LEN 512
 
-/* Unit suffixes in metric names (DESIGN §4) and their Prometheus base units. Order matters:
- * "_pages_s" is a rate, checked before "_s". */
+/* Unit suffixes in metric names (docs/architecture.md §8) and their Prometheus base units.
+ * Order matters: "_pages_s" is a rate, checked before "_s". */
 static const struct {
 	const char *suffix, *base;
 	double scale;

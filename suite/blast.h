@@ -1,4 +1,5 @@
-/* blast.h — the blast radius: may this fault touch this host and device? (issue 11 §5)
+/* blast.h — the blast radius: may this fault touch this host and device?
+ * (docs/architecture.md §6)
  *
  * Faults act only on targets inside the lab's namespaces (lab hosts), or on targets the
  * scenario names in its `targets` allow-list, or anywhere with --allow-host-faults. The list is

@@ -2,7 +2,7 @@
  *
  * The table below is the single source for getopt_long, each command's --help and the man page
  * (`migtorture --man` prints roff; docs/migtorture.1 is that output, checked by a test).
- * Exit statuses follow DESIGN §5 and are printed in --help.
+ * Exit statuses (docs/architecture.md §9) are printed in --help.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -72,8 +72,8 @@ static const struct mt_cli_opt none_opts[] = {
 };
 
 const struct mt_cli_cmd mt_cli_cmds[] = {
-	{ "validate", "FILE", "check a scenario file; print nothing but errors", none_opts,
-	  mt_cmd_validate },
+	{ "validate", "FILE", "check a scenario file; print 'FILE: valid, N cells', or its "
+	  "file:line errors (exit 2)", none_opts, mt_cmd_validate },
 	{ "plan", "FILE", "print the expanded cells and their timelines", plan_opts, mt_cmd_plan },
 	{ "run", "FILE", "run a scenario and write results.json", run_opts, mt_cmd_run },
 	{ "report", "RESULTS.json [MORE.json ...] | --trend DIR",

@@ -2,8 +2,8 @@
  *
  * The embedded lab (lab/mt-lab up) writes /run/migtorture/lab/lab.json (the environment
  * variable MT_LAB_JSON overrides the path). Scenarios name lab hosts as `lab:hosta`; the runner
- * and the CLI (never plugins, DESIGN §2) turn them into libvirt URIs and migration addresses
- * here. For the libvirt driver: source/dest → libvirt_uri, and migrate.source_address /
+ * and the CLI (never plugins: docs/architecture.md §2) turn them into libvirt URIs and migration
+ * addresses here. For the libvirt driver: source/dest → libvirt_uri, and migrate.source_address /
  * migrate.dest_address ← migration_ip unless the scenario set them.
  */
 #ifndef MT_LABREF_H

@@ -1,4 +1,4 @@
-/* progress.h — what a run prints while it runs (issue 10 §4).
+/* progress.h — what a run prints while it runs (docs/architecture.md §4).
  *
  * On a terminal (stderr is a TTY and CI is unset or empty): one line redrawn in place with
  * cells done/total, the current cell and phase, elapsed and an ETA. Otherwise (CI, pipes,

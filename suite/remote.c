@@ -3,8 +3,8 @@
  *
  * Why it looks like this:
  * - One ssh process per host for the whole run: one ssh call per action costs 150–200 ms
- *   even multiplexed (LAB-NOTES); a request over an open session costs one network round
- *   trip plus the action.
+ *   even multiplexed (docs/lab.md, "Measured facts"); a request over an open session costs
+ *   one network round trip plus the action.
  * - The ssh process runs in its own process group with default signal dispositions: a ^C at
  *   the terminal reaches the runner (which must still undo over the session), not ssh.
  * - ssh's stderr is read into a small tail buffer, so a failed connection is reported with

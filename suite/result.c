@@ -9,11 +9,11 @@
  * from mt_cell_series() is valid until the next series is CREATED in the same cell. Hold
  * indexes, or look them up again, across those calls.
  *
- * Metric paths are validated because JSON nests them (DESIGN §4): a path must be non-empty
- * dot-separated components, no component may be "absent" (that key marks absent metrics in
- * JSON), and no path may be a prefix component-wise of another one ("a.b" and "a.b.c" cannot
- * both be leaves). Violations return MT_EINVAL rather than producing JSON that cannot be
- * read back.
+ * Metric paths are validated because JSON nests them (docs/architecture.md §8): a path must be
+ * non-empty dot-separated components, no component may be "absent" (that key marks absent
+ * metrics in JSON), and no path may be a prefix component-wise of another one ("a.b" and
+ * "a.b.c" cannot both be leaves). Violations return MT_EINVAL rather than producing JSON that
+ * cannot be read back.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* stats.c — the small statistics of include/migtorture/stats.h.
  *
  * NaN entries are "no sample" (a lost probe reply, an absent repeat) and are skipped
- * everywhere; a statistic of nothing is NaN, never 0 (DESIGN §4: absent is not zero).
- * Sums use two passes around the mean so that large offsets (ns timestamps, byte counts)
- * do not eat the precision of the spread.
+ * everywhere; a statistic of nothing is NaN, never 0 (absent is not zero,
+ * docs/architecture.md §8). Sums use two passes around the mean so that large offsets (ns
+ * timestamps, byte counts) do not eat the precision of the spread.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * workloads/.
  *
  * Calls block (the agent answers in 2–40 ms, 130–190 ms right after a migration under TCG:
- * LAB-NOTES): use them at start/stop/collect, not on the loop's hot path.
+ * docs/lab.md, "Measured facts"): use them at start/stop/collect, not on the loop's hot path.
  */
 #ifndef MT_WORKLOADS_GUEST_AGENT_H
 #define MT_WORKLOADS_GUEST_AGENT_H

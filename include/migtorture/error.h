@@ -1,8 +1,8 @@
 /* migtorture/error.h — error codes, the error buffer, and exit statuses.
  *
- * Convention (DESIGN §7): functions return 0 on success or a negative MT_E* code and fill a
- * struct mt_error; the CLI prints the message once. Messages from libraries (libvirt, libnl,
- * librados, curl) are kept verbatim inside the message.
+ * Convention (docs/architecture.md §9): functions return 0 on success or a negative MT_E* code
+ * and fill a struct mt_error; the CLI prints the message once. Messages from libraries
+ * (libvirt, libnl, librados, curl) are kept verbatim inside the message.
  */
 #ifndef MIGTORTURE_ERROR_H
 #define MIGTORTURE_ERROR_H
@@ -21,7 +21,7 @@ enum mt_errcode {
 	MT_EINTR = -8,        /* interrupted by SIGINT/SIGTERM */
 };
 
-/* Exit statuses of the migtorture command (DESIGN §5). */
+/* Exit statuses of the migtorture command (docs/architecture.md §9). */
 enum mt_exit {
 	MT_EXIT_PASS = 0,    /* all thresholds held */
 	MT_EXIT_FAIL = 1,    /* a threshold failed (or compare found a regression) */

@@ -1,7 +1,7 @@
 /* migtorture/loop.h — the one event loop (epoll + timerfd) a cell runs in.
  *
  * Probes and workloads register their sockets and periodic timers here instead of starting
- * threads (DESIGN §7). Callbacks run in the loop's thread, one at a time.
+ * threads (docs/architecture.md §4). Callbacks run in the loop's thread, one at a time.
  */
 #ifndef MIGTORTURE_LOOP_H
 #define MIGTORTURE_LOOP_H

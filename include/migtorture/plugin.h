@@ -1,7 +1,8 @@
 /* migtorture/plugin.h — what every plugin gets from the runner, and the registry.
  *
  * Plugins (faults/, workloads/, suite/probes/, suite/drivers/) include only include/migtorture/
- * and their own library. They never call each other; the run loop wires them (DESIGN §2).
+ * and their own library. They never call each other; the run loop wires them
+ * (docs/architecture.md §2, §5).
  */
 #ifndef MIGTORTURE_PLUGIN_H
 #define MIGTORTURE_PLUGIN_H

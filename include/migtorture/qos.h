@@ -16,7 +16,7 @@
  *    the answered ones would bias loss low. So the last `timeout` of a probe's run is not
  *    counted (the cell's cool-down covers it).
  *  - A sample belongs to the phase containing its send time.
- *  - Metric names (DESIGN §4; absent-with-reason when not measurable, never zero):
+ *  - Metric names (docs/architecture.md §8; absent-with-reason when not measurable, never zero):
  *      <prefix>.<phase>.rtt_ms.{mean,p50,p99,max,sd}  <prefix>.<phase>.jitter_ms
  *      <prefix>.<phase>.loss_pct  <prefix>.<phase>.{sent,received}
  *      <prefix>.<phase>.network_outage_ms

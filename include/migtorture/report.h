@@ -1,5 +1,5 @@
-/* migtorture/report.h — renderers of the result model (DESIGN §1: every report is rendered
- * from results.json, so `migtorture report RESULTS.json --format X` works offline).
+/* migtorture/report.h — renderers of the result model (docs/architecture.md §10: every report
+ * is rendered from results.json, so `migtorture report RESULTS.json --format X` works offline).
  *
  * Each renderer writes one whole document to f and returns 0, MT_EIO when writing to f
  * failed, or MT_ENOMEM. They read run only (never libvirt, libnl or the lab) and never close

@@ -1,7 +1,7 @@
 /* migtorture/result.h — the result model: the single source every report is rendered from.
  *
  * A run holds cells; a cell holds its verdict, the executed timeline, metrics and series.
- * Metric paths are dotted and carry their unit in the last component (DESIGN §4):
+ * Metric paths are dotted and carry their unit in the last component (docs/architecture.md §8):
  *   "migration.total_time_ms", "qos.during.rtt_ms.p99", "downtime.guest_stall_ms".
  * A metric that could not be measured is ABSENT with a reason — never a zero.
  * JSON (json.c) nests the path: {"migration":{"total_time_ms":812.0}}; absent metrics are
@@ -54,7 +54,7 @@ struct mt_event_rec {
 	int rc;             /* 0 or MT_E* */
 };
 
-/* One threshold check (filled by the thresholds code of issue 10). */
+/* One threshold check (filled by mt_threshold_evaluate, threshold.h). */
 struct mt_check {
 	char *expr;   /* as written */
 	int held;     /* 1 held, 0 failed, -1 could not be evaluated (error) */

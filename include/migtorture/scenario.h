@@ -1,6 +1,7 @@
 /* migtorture/scenario.h — scenario files (fio-like INI via libinih), the matrix, the plan.
  *
- * File format (DESIGN §6, reference in docs/scenario-reference.md, generated from the tables):
+ * File format (docs/architecture.md §3; every key in docs/scenario-reference.md, generated from
+ * the tables):
  *   [global]            defaults inherited by every job section
  *   [NAME]              a job section (e.g. [offline-video]); at least one, or [global] alone
  *                       makes one cell set named "global"

@@ -1,5 +1,5 @@
-/* migtorture/summary.h — statistics over repeats and fits across cells (issue 10, item 2),
- * computed from the result model for reports (HTML tables, seed results, compare).
+/* migtorture/summary.h — statistics over repeats and fits across cells, computed from the
+ * result model for reports (HTML tables, seed results, compare; docs/architecture.md §10).
  *
  * Repeats are grouped by cell name. Repeats with verdict skip or error are left out of every
  * statistic (they measured nothing, or nothing trustworthy); so are absent and NaN values,

@@ -1,7 +1,8 @@
-/* migtorture/threshold.h — pass/fail thresholds over a run's metrics (issue 10, item 1).
+/* migtorture/threshold.h — pass/fail thresholds over a run's metrics (docs/architecture.md §9).
  *
  * Grammar (one expression):   METRIC[.AGG] OP VALUE
- *   METRIC  dotted metric path (DESIGN §4), e.g. migration.total_time_ms, qos.during.loss_pct.
+ *   METRIC  dotted metric path (docs/architecture.md §8), e.g. migration.total_time_ms or
+ *           qos.during.loss_pct.
  *           A name that is not a full path matches every metric whose path ENDS with it at a
  *           component boundary: "loss_pct" checks qos.baseline.loss_pct, qos.during.loss_pct
  *           and qos.after.loss_pct (each must hold); "during.loss_pct" only the middle one.
@@ -71,9 +72,9 @@ int mt_threshold_parse_list(const char *text, struct mt_threshold **out, size_t 
 int mt_threshold_evaluate(struct mt_run_result *run, const char *section,
 			  const struct mt_threshold *t, size_t n, struct mt_error *err);
 
-/* Sets run->verdict and run->exit_status from the cell verdicts (DESIGN §5) and returns the
- * exit status: no cells or all skipped → 4 (skip); any error → 3; any fail → 1; else 0.
- * Cells with verdict none (not judged) count as neither pass nor fail. */
+/* Sets run->verdict and run->exit_status from the cell verdicts (docs/architecture.md §9) and
+ * returns the exit status: no cells or all skipped → 4 (skip); any error → 3; any fail → 1;
+ * else 0. Cells with verdict none (not judged) count as neither pass nor fail. */
 int mt_run_update_verdict(struct mt_run_result *run);
 
 /* Evaluates thresholds t[0..n) over one group: the repeats g[0..ng) of one cell name (the

@@ -82,7 +82,7 @@ awk '/=> \//{print $3} /^\t\//{print $1}' "$work/ldd" | while read -r lib; do
   install -D -m 0755 "$(readlink -f "$lib")" "$r$lib"
 done
 
-# In-guest helper of issue 6, started from rc when present.
+# The in-guest helper mt-guest (workloads/guest/), started from rc when present.
 if [ -f "$helper" ]; then install -m 0755 "$helper" "$r/bin/mt-guest"; fi
 
 # Website: page + assets, CGI stream segments, and the video block (rc expands it to 20 MiB).

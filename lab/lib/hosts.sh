@@ -1,4 +1,5 @@
-# hosts.sh — one private libvirtd + virtlogd per hypervisor host namespace (LAB-NOTES recipe).
+# hosts.sh — one private libvirtd + virtlogd per hypervisor host namespace (the recipe is in
+# docs/lab.md, "The parts").
 # shellcheck shell=bash
 
 host_conf() { # host_conf DIR MIGRATION_IP — libvirtd.conf and qemu.conf for one host

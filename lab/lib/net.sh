@@ -35,7 +35,8 @@ tap_add() { # tap_add NS DEV — a tap for the UML router to open
 
 enslave() { nsx "$1" ip link set "$2" master "$3"; }
 
-no_offload() { # TCP through UML crawls at ~0.4 Mbit/s with offloads on (LAB-NOTES)
+# TCP through UML crawls at ~0.4 Mbit/s with offloads on (docs/lab.md, "Measured facts").
+no_offload() {
   in_ns "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1 || true
 }
 

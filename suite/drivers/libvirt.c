@@ -31,7 +31,7 @@
 
 #define MAX_ITER_EVENTS 256
 #define MAX_SAMPLES 128                     /* queued job-stats samples (poll drains) */
-#define MT_LV_SAMPLE_NS (50 * 1000000LL)    /* ≤ 50 ms between samples (issue 5) */
+#define MT_LV_SAMPLE_NS (50 * 1000000LL)    /* ≤ 50 ms: plugin.h's poll contract */
 #define MT_LV_STALL_NS (2000 * 1000000LL)   /* no progress this long before an abort: stalled */
 
 struct lv_conn {

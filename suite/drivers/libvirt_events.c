@@ -2,9 +2,9 @@
  *
  * Domain events (MIGRATION_ITERATION, JOB_COMPLETED) and connection keepalives need a running
  * libvirt event loop. The run loop is ours (epoll), libvirt's is not pluggable into it without
- * re-implementing virEventRegisterImpl, so libvirt gets a thread of its own (DESIGN §7: threads
- * only where a library forces them). The implementation must be registered before the first
- * connection is opened; the thread lives until the process exits.
+ * re-implementing virEventRegisterImpl, so libvirt gets a thread of its own (threads only where
+ * a library forces them: docs/architecture.md §4). The implementation must be registered before
+ * the first connection is opened; the thread lives until the process exits.
  */
 #include <pthread.h>
 #include <signal.h>

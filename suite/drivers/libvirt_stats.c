@@ -1,8 +1,8 @@
 /* libvirt_stats.c — libvirt job statistics → result metrics and series.
  *
  * Every VIR_DOMAIN_JOB_* key libvirt returns is kept: known keys get a name that carries their
- * unit (DESIGN §4) under "<prefix>job."; keys this table does not know yet (a newer libvirt)
- * are kept under their raw name, so nothing is lost. The summary metrics the issue names
+ * unit (docs/architecture.md §8) under "<prefix>job."; keys this table does not know yet (a
+ * newer libvirt) are kept under their raw name, so nothing is lost. The summary metrics
  * (total_time_ms, downtime_ms, ...) are derived from the same keys.
  */
 #include <math.h>

@@ -9,7 +9,7 @@
  * is idle again, then reads the migration record (GET /os-migrations) until its status is
  * final. abort (the runner's migrate.timeout) asks the thread to DELETE the running migration,
  * or to force_complete it (migrate.on_timeout). The token is reused and renewed 60 s before it
- * expires or once on a 401.
+ * expires; a 401 renews it and repeats the request, at most twice per call (see call()).
  *
  * Times: total_time_ms is API-observed — from sending os-migrateLive to seeing the server idle
  * on another host; record_final_ms until Nova's migration record was final; nova_record_ms is

@@ -1,8 +1,8 @@
 /* probes/http.c — the `http` probe: a NEW HTTP request every interval (10 ms default) whether or
  * not earlier ones returned, each on a fresh connection (CURLOPT_FORBID_REUSE), with short
  * connect/total timeouts. A kept-alive connection would hide an outage as one delay spike and
- * a request-after-reply loop would send nothing while the server is gone (LAB-NOTES, "Network-
- * observed downtime"); both make the outage unmeasurable, so neither is done here.
+ * a request-after-reply loop would send nothing while the server is gone (docs/lab.md,
+ * "Measured facts"); both make the outage unmeasurable, so neither is done here.
  *
  * Per request: send time, RTT (curl's total time), HTTP status, curl error. A request counts as
  * answered when curl completed it with a 2xx/3xx status within the timeout. The QoS math (phase

@@ -144,8 +144,9 @@ refuse "unreachable monitor" "answered within 3 s" \
   "osd-out id=1 conf=$TMP/bad.conf keyring=$KEYRING timeout=3s"
 FIG+=("unreachable monitor (timeout=3s): error after $(ms "$t") ms")
 
-# --- the same through `migtorture run` (issue 11 §4): cell 1's monitor does not answer ->
-# cell 1 error (one line) within its timeout, its tbf undone; cell 2 (a real flag) runs; exit 3
+# --- the same through `migtorture run` (docs/architecture.md §4): cell 1's monitor does not
+# answer -> cell 1 error (one line) within its timeout, its tbf undone; cell 2 (a real flag)
+# runs; exit 3
 ip -n "$CNS" link add mtt-cq0 type veth peer name mtt-cq1
 ip -n "$CNS" link set mtt-cq0 up
 QBASE=$(ip netns exec "$CNS" tc qdisc show dev mtt-cq0)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# driver_dest_killed.sh — the destination dies in the middle of a migration (issue 5 §3): the
+# driver_dest_killed.sh — the destination dies in the middle of a migration: the
 # cell ends `error` with libvirt's message, the run exits 3, and the VM keeps running and
 # serving on the source. "Dies" = the destination's incoming QEMU is SIGKILLed (by the PID
 # libvirt wrote for it, a process the lab started) a second into a bandwidth-capped migration;

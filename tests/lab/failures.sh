@@ -1,5 +1,5 @@
 #!/bin/bash
-# failures.sh CASE — failure semantics on the running lab (issue 11 §4).
+# failures.sh CASE — failure semantics on the running lab (docs/architecture.md §4).
 #
 #   dest-libvirtd  the destination's libvirtd is SIGKILLed (by the pid the lab wrote for it) a
 #                  second into a bandwidth-capped migration; restarted afterwards in the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # netem_accuracy.sh — netem on the lab's UML router, measured by migtorture's own udp probe
-# (issue 8 §6, the compact CI version of bench/netem-accuracy):
+# (the compact CI version of bench/netem-accuracy, docs/netem-accuracy.md):
 #
 #   netem_accuracy.sh MIGTORTURE [NETEM_DIST_TOOL]
 #
@@ -71,7 +71,7 @@ INI
 "$MT" run --force --journal "$TMP/journal" -o "$TMP/acc" "$TMP/acc.ini" > "$TMP/acc.log" 2>&1 ||
   { sed 's/^/  run: /' "$TMP/acc.log" | tail -30; fail "migtorture run exited $?"; }
 python3 "$HERE/../../bench/netem_accuracy.py" --check --dist-tool "$DIST" \
-  "$TMP/acc/results.json" || fail "netem outside the issue's tolerances (table above)"
+  "$TMP/acc/results.json" || fail "netem outside the tolerances (table above)"
 # the egress delay is in the jitter cell (its mean row); the 20 ms step is also checked by
 # remote_router.sh with ping. The ingress cell's ifb and redirect must be gone:
 left=$(ssh -F "$SSHCFG" router ip -o link show | grep -o 'mtifb[0-9a-f]*' || true)

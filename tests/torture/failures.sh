@@ -1,5 +1,5 @@
 #!/bin/bash
-# failures.sh CASE BIN — failure semantics without the lab (issue 11 §4). Root.
+# failures.sh CASE BIN — failure semantics without the lab (docs/architecture.md §4). Root.
 #
 #   stress-missing  PATH holds no stress-ng: the stress cell is `error` with a one-line reason
 #                   naming the Debian package, its tbf is undone, the next cell runs, exit 3,

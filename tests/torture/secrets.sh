@@ -1,5 +1,5 @@
 #!/bin/bash
-# secrets.sh BIN — planted credentials never reach an output (issue 11 §6, §7).
+# secrets.sh BIN — planted credentials never reach an output (docs/architecture.md §8).
 #
 # A fake Ceph keyring (given as keyring= to an osd-down fault) and a fake ssh identity (a
 # [host:far] kind=ssh section, address 127.0.0.1 so nothing leaves the machine) hold a marker
@@ -68,7 +68,7 @@ for d in out1 out2; do
 		step "report-$d-$f-file" 0 "$BIN" report -f "$f" -o "$TMP/$d/report.$f" \
 			"$TMP/$d/results.json"
 	done
-	# §7: results naming credential files are readable by root only
+	# results naming credential files are readable by root only
 	for f in results.json report.json report.junit report.openmetrics report.html report.markdown; do
 		mode=$(stat -c %a "$TMP/$d/$f")
 		[ "$mode" = 600 ] || fail "$d/$f mode $mode, want 600 (the scenario names credential files)"
@@ -89,7 +89,7 @@ leaks=$(grep -rl -- "$SECRET" "$TMP" | grep -v -e "^$TMP/keyring\$" -e "^$TMP/id
 checked=$(find "$TMP" -type f | grep -c -v -e '/keyring$' -e '/id_secret$' -e '/ceph.conf$')
 echo "ok: secret absent from $checked outputs ($n commands: stdout, stderr, results, reports, journal)"
 
-# §7: an existing non-empty output directory is refused without --force, accepted with it.
+# An existing non-empty output directory is refused without --force, accepted with it.
 mkdir -p "$TMP/full" && echo keep >"$TMP/full/precious"
 "$BIN" run "$TMP/s.ini" -o "$TMP/full" --journal "$J" >"$TMP/full.out" 2>&1
 rc=$?

@@ -1,5 +1,5 @@
 #!/bin/bash
-# torture.sh — crash/recover torture without the lab (issue 11 §1).
+# torture.sh — crash/recover torture without the lab (docs/architecture.md §7).
 #
 #   torture.sh kill BIN ITERATIONS SEED   SIGKILL `migtorture run` at a seeded random moment,
 #                                         `migtorture recover`, then check the system

@@ -1,7 +1,7 @@
 #!/bin/bash
-# torture_lab.sh BIN N SEED — crash/recover torture with the lab's faults (issue 11 §1):
-# netem on the UML router (an ssh host, through its agent), Ceph OSD faults (out, noout flag,
-# down held, SIGSTOP), a tbf on a lab link and host-cpu stress-ng in a lab host.
+# torture_lab.sh BIN N SEED — crash/recover torture (docs/architecture.md §7) with the lab's
+# faults: netem on the UML router (an ssh host, through its agent), Ceph OSD faults (out, noout
+# flag, down held, SIGSTOP), a tbf on a lab link and host-cpu stress-ng in a lab host.
 #
 # Each iteration SIGKILLs `migtorture run` at a seeded random moment, runs `migtorture
 # recover` (twice: the second must be a no-op), then checks: the router's qdiscs, the lab

@@ -11,7 +11,7 @@
  * shared clsact left in place); netem
  * supported() (skip reason on a kernel without sch_netem, apply/undo where it has one);
  * link-flap timing from netlink events within 10 ms; partition blocks and undo unblocks.
- * Timing bounds are the issue's own accuracy bounds (see each test).
+ * Timing bounds are the faults' stated accuracy (see each test).
  */
 #include <check.h>
 #include <errno.h>
@@ -385,7 +385,7 @@ static double goodput(int udp)
 	return r.goodput_bps;
 }
 
-/* Issue 8's bound: 9–10 Mbit/s. A stall of the sender on this shared 2-core machine loses
+/* The bound: 9–10 Mbit/s. A stall of the sender on this shared 2-core machine loses
  * tokens for good (the bucket holds 4 ms), which reads as 8.2–8.8 Mbit/s now and then (seen
  * 3 times in ~40 runs under load) — not a property of the fault. So the bound must hold in
  * one of up to 3 measurements; every measurement is printed. */
@@ -407,8 +407,8 @@ static void assert_goodput_10mbit(const char *what, int udp)
 
 /* --- tests ------------------------------------------------------------------------------ */
 
-/* Issue 8: tbf 10 mbit → 9–10 Mbit/s measured. TCP payload is at most 1448/1514 of the L2 rate
- * tbf counts (9.56 Mbit/s), so the bounds are the issue's, no extra margin needed. */
+/* tbf 10 mbit → 9–10 Mbit/s measured. TCP payload is at most 1448/1514 of the L2 rate tbf
+ * counts (9.56 Mbit/s), so 9–10 needs no extra margin. */
 START_TEST(tbf_goodput_10mbit)
 {
 	struct fixture f;
@@ -721,7 +721,7 @@ static void flap_once(struct fixture *f, int64_t *worst_down, int64_t *worst_pla
 	undo_all(f);
 }
 
-/* Issue 8: link flap timing within 10 ms — measured from the kernel's own link events, both
+/* Link flap timing within 10 ms — measured from the kernel's own link events, both
  * the down time (event to event) and each transition against its planned time.
  * The machine is shared (2 cores, several builds): a stall of our process of tens of ms shows
  * up now and then (seen once in ~30 runs: 57 ms) and says nothing about the fault. So the

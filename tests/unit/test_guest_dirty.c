@@ -1,5 +1,5 @@
 /* test_guest_dirty.c — mt-guest's guest stress run here on the host: the dirtier holds its
- * rate (±10 %, measured with this test's own clock over 5 s: the issue's accuracy bound), verify
+ * rate (±10 %, measured with this test's own clock over 5 s: the accuracy it promises), verify
  * passes on a running dirtier and catches one flipped byte with its offset, the cpu load starts
  * and stops. Runs the real static binary (MT_GUEST_BINARY). */
 #include <check.h>

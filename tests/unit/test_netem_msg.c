@@ -145,7 +145,8 @@ START_TEST(loss_u32_scale)
 	build_netem("dev=eth0 loss=100%", &d);
 	ck_assert_uint_eq(d.q.loss, UINT32_MAX);
 	decoded_free(&d);
-	/* Above INT_MAX: libnl's int setter must still carry the u32 bits (LAB-NOTES). */
+	/* Above INT_MAX: libnl's int setter must still carry the u32 bits (docs/lab.md,
+	 * "Measured facts"). */
 	build_netem("dev=eth0 loss=75% loss_corr=10%", &d);
 	ck_assert_uint_eq(d.q.loss, u32pct(75));
 	ck_assert_uint_gt(d.q.loss, (uint32_t)INT_MAX);

@@ -2,7 +2,7 @@
  * namespaces of our own (no VM): mtt-probe-g-<pid> runs mt-guest, mtt-probe-c-<pid> runs the
  * probe (entered with setns), joined by a veth pair with 198.18.206.0/30 addresses.
  *
- * Accuracy bounds asked by issue 6 (documented, not loosened): loss injected on the receiver
+ * Accuracy bounds (docs/probes.md; not loosened): loss injected on the receiver
  * with nft `numgen random` at 5 % → measured within ±1 point (5000 requests at 1 ms; binomial
  * σ ≈ 0.3 points); SIGSTOP of the responder for 300 ms → network outage 300 ± 15 ms at a 10 ms
  * interval and ± 3 ms at 1 ms (compared with the stop as really applied, see stall_once; the

@@ -4,12 +4,12 @@
  * the plugins run in this process, entered into `mtt-web-c<pid>` (198.18.77.2), on a real
  * mt_loop, through their registered ops — the way the runner drives them.
  * The server's egress is shaped with tbf 10 mbit, so the expected goodput is known: 10 Mbit/s
- * of Ethernet frames carry 10e6 × 1448/1514 ≈ 9.56 Mbit/s of TCP payload (issue 6: 9–10).
+ * of Ethernet frames carry 10e6 × 1448/1514 ≈ 9.56 Mbit/s of TCP payload (asserted: 9–10).
  *
  * Needs root, ip, tc and busybox; exits 77 with the reason otherwise. Everything created is
  * deleted at the end, also when a test fails (tests run in forked children; main cleans up),
  * and leftovers of a killed earlier run (its pid no longer alive) are removed at start.
- * The only timing assertions are the ones issue 6 asks for (goodput under tbf) and physical
+ * The only timing assertions are goodput under tbf (a known rate) and physical
  * lower bounds (a 250 KB asset cannot arrive faster than the shaped link allows).
  */
 #include <check.h>

@@ -191,7 +191,8 @@ static int check_capped(const struct mt_run_result *run, double bw)
 			snprintf(p, sizeof(p), "%sachieved_ratio", prefixes[h]);
 			ratio = need(c, p);
 			ideal = xfer / bw * 1000.0;
-			/* issue 5: total time within 20 % of transferred / bandwidth */
+			/* a capped migration moves its bytes at about the cap: total time within
+			 * 20 % of transferred / bandwidth */
 			if (!(total >= 0.8 * ideal && total <= 1.2 * ideal))
 				fail(c->name, "%stotal_time_ms %g not within 20%% of %g ms",
 				     prefixes[h], total, ideal);
