@@ -4,6 +4,7 @@
 # runs) and a section/key check of our own, the GitLab file parses as YAML and shards into
 # per-shard artifact paths, the Jenkinsfile has balanced brackets and the expected stages.
 # Exit 0 pass, 1 fail, 77 skip (with the reason printed).
+# shellcheck disable=SC2016  # the single-quoted $NAMEs are the checked files' own text
 set -u
 src=$1
 dir=$src/contrib/nightly
