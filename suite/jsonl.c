@@ -48,6 +48,12 @@ int mt_jsonl_next(struct mt_jsonl *r, char **line)
 	if (!nl)
 		return 0;
 	n = (size_t)(nl - r->buf);
+	if (r->drop_long && n > line_max(r)) {
+		/* It came whole within one read: dropped here rather than while it arrived. */
+		memmove(r->buf, nl + 1, r->len - n - 1);
+		r->len -= n + 1;
+		return MT_EINVAL;
+	}
 	*line = malloc(n + 1);
 	if (!*line)
 		return MT_ENOMEM;
