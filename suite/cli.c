@@ -64,6 +64,9 @@ static const struct mt_cli_opt recover_opts[] = {
 static const struct mt_cli_opt agent_opts[] = {
 	{ "journal", 0, "PATH",
 	  "the agent's own journal (default: $MT_AGENT_JOURNAL or /run/migtorture/agent.journal)" },
+	{ "config", 0, "PATH",
+	  "what the agent may change on this host (default: $MT_AGENT_CONF or "
+	  "/etc/migtorture/agent.conf; none: every change is refused)" },
 	{ NULL, 0, NULL, NULL },
 };
 
