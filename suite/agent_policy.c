@@ -184,9 +184,10 @@ static int iface_ok(const struct mt_agent_policy *p, const char *dev, char *reas
 
 static int osd_ok(const struct mt_agent_policy *p, double idv, char *reason, size_t len)
 {
-	int id = (int)idv;
+	int id;
 
-	if (idv != idv || idv < 0 || idv > 1000000 || (double)id != idv)
+	/* Range first: a NaN or a huge number is not converted to int at all. */
+	if (!(idv >= 0 && idv <= 1000000) || (double)(id = (int)idv) != idv)
 		return refuse(p, reason, len, "'%g' is not an OSD id", idv);
 	if (p->osd_any)
 		return 1;
