@@ -6,7 +6,8 @@
  * carrying its own command, an over-long line and a line that is not JSON are each answered
  * with an error, the agent goes on serving, and its journal has no entry. As root, in a
  * network namespace of the test's own (gone with the test's process), forged qdisc and link
- * undo records naming a real interface outside the policy leave that interface as it was.
+ * undo records naming a real interface outside the policy leave that interface as it was, and
+ * so do leftover entries of the agent's own journal.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 
 #include "agent_policy.h"
 #include "jsonl.h"
+#include "migtorture/journal.h"
 #include "migtorture/runner.h"
 
 extern char **environ;
@@ -265,6 +267,19 @@ START_TEST(check_refuses_forged_undo_records)
 			       "\"steps\":[{\"do\":\"exec\",\"id\":1}]}}", &local, reason,
 			       sizeof(reason)), 0);
 	ck_assert_ptr_nonnull(strstr(reason, "unknown step 'exec'"));
+	/* The records the qdisc faults write themselves pass (root, and ingress with its ifb). */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"tbf\",\"undo\":{\"v\":1,\"dev\":"
+			       "\"mta0\",\"parent\":\"root\",\"target\":\"mta0\",\"ingress\":null,"
+			       "\"prior\":{\"dev\":\"mta0\"},\"link\":null}}", &local, reason,
+			       sizeof(reason)), 1);
+	ck_assert_ptr_nonnull(local);
+	free(local);
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"netem\",\"undo\":{\"v\":1,"
+			       "\"dev\":\"mta0\",\"parent\":\"ingress\",\"target\":\"mtifb0a1b2c3d\","
+			       "\"ingress\":{\"ifb\":\"mtifb0a1b2c3d\",\"prior\":{\"dev\":\"mta0\"}},"
+			       "\"prior\":{\"dev\":\"mtifb0a1b2c3d\"}}}", &local, reason,
+			       sizeof(reason)), 1);
+	free(local);
 	/* A kind not allowed, a record that is not an object. */
 	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"partition\",\"undo\":{\"v\":1,"
 			       "\"table\":\"mt_partition_1_1\"}}", &local, reason, sizeof(reason)),
@@ -624,6 +639,56 @@ START_TEST(forged_undo_leaves_other_interfaces_alone)
 }
 END_TEST
 
+/* What the agent's own journal holds is checked too (at start and in its dead-man switch): a
+ * leftover entry for an interface outside the policy stays open and the interface as it was;
+ * one for an allowed interface is undone. */
+START_TEST(agent_journal_leftovers_are_checked_too)
+{
+	const struct mt_host here = { .name = "local", .kind = MT_HOST_LOCAL };
+	struct nl_sock *sk;
+	struct mt_journal *j = NULL;
+	struct mt_error err = { 0 };
+	const struct mt_journal_entry *e;
+	struct agent a;
+	char victim[IFNAMSIZ], allowed[IFNAMSIZ], undo[256];
+	uint64_t id;
+	size_t n = 0;
+
+	need_root();
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(nl_connect(sk, NETLINK_ROUTE), 0);
+	snprintf(victim, sizeof(victim), "mtv%d", (int)getpid() % 1000000);
+	snprintf(allowed, sizeof(allowed), "mta%d", (int)getpid() % 1000000);
+	add_veth(sk, allowed, victim);
+	/* As if an earlier agent had been SIGKILLed with these open. */
+	ck_assert_int_eq(mt_journal_open(journal_path, &j, &err), 0);
+	snprintf(undo, sizeof(undo), "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\","
+		 "\"up\":false}", victim);
+	ck_assert_int_eq(mt_journal_begin(j, "link-down", &here, undo, &id, &err), 0);
+	snprintf(undo, sizeof(undo), "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\","
+		 "\"up\":false}", allowed);
+	ck_assert_int_eq(mt_journal_begin(j, "link-down", &here, undo, &id, &err), 0);
+	mt_journal_close(j);
+	agent_start(&a);
+	agent_hello(&a); /* the leftovers were dealt with before hello was answered */
+	ck_assert_int_eq(link_up(victim), 1);
+	ck_assert_int_eq(link_up(allowed), 0);
+	close(a.to);
+	ck_assert_int_eq(waitpid(a.pid, NULL, 0), a.pid);
+	close(a.from);
+	mt_jsonl_free(&a.rd);
+	ck_assert_int_eq(link_up(victim), 1);
+	ck_assert_int_eq(mt_journal_open(journal_path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(e[0].undo_json, victim));
+	mt_journal_close(j);
+	nl_socket_free(sk);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent_policy");
@@ -643,6 +708,7 @@ int main(void)
 	tcase_add_test(t, agent_refuses_and_goes_on);
 	tcase_add_test(t, agent_without_conf_changes_nothing);
 	tcase_add_test(r, forged_undo_leaves_other_interfaces_alone);
+	tcase_add_test(r, agent_journal_leftovers_are_checked_too);
 	suite_add_tcase(s, t);
 	if (geteuid() == 0)
 		suite_add_tcase(s, r);
