@@ -16,6 +16,12 @@
  * - Runs an event loop (the faults' timers, e.g. link flaps, fire between requests); stdin is
  *   one of its fds. stdout is kept for the protocol only: fd 1 is pointed at stderr so a stray
  *   printf cannot corrupt it.
+ * - Whoever speaks to it may only do what this host's agent.conf allows (agent_policy.h): every
+ *   supported, apply and undo is checked before anything is done, the agent's own undo too.
+ *   A refusal is an error answer with the reason, and a line on stderr and in syslog (stderr
+ *   goes back to the runner over ssh; syslog stays on this host). A line over
+ *   MT_AGENT_LINE_MAX or one that is not a JSON request is answered with an error and the
+ *   agent goes on reading.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,11 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "agent.h"
+#include "agent_policy.h"
 #include "journal_priv.h"
 #include "jsonl.h"
 #include "migtorture/plugin.h"
@@ -65,6 +73,7 @@ struct agent {
 	int64_t last_applied; /* t_ns of the last "applied" forwarded during this apply */
 	int applying;         /* inside an apply request: journal records wait for the ack */
 	struct mt_phases phases;
+	struct mt_agent_policy policy;
 };
 
 static const struct mt_host agent_host = { .name = "local", .kind = MT_HOST_LOCAL };
@@ -164,36 +173,13 @@ out:
 
 /* ---- requests ---- */
 
-static int parse_params(const struct mt_fault_ops *ops, const cJSON *pairs, struct mt_params *p,
-			struct mt_error *err)
+/* A refusal, on this host's record: stderr (which ssh carries back to the runner) and syslog
+ * (which stays here). */
+static void log_refusal(const char *what, const char *kind, const char *reason)
 {
-	const cJSON *pair;
-	int rc = 0;
-
-	cJSON_ArrayForEach(pair, pairs) {
-		const cJSON *k = cJSON_GetArrayItem(pair, 0), *v = cJSON_GetArrayItem(pair, 1);
-
-		if (!cJSON_IsString(k) || !cJSON_IsString(v))
-			return mt_err(err, MT_EINVAL, "params: expected [key, text] pairs");
-		rc = mt_params_set(p, ops->options, k->valuestring, v->valuestring, 0, err);
-		if (rc < 0)
-			return rc;
-	}
-	rc = mt_params_finish(p, ops->options, err);
-	if (rc == 0 && ops->check)
-		rc = ops->check(p, err);
-	return rc;
-}
-
-static const struct mt_fault_ops *find_ops(const cJSON *req, struct mt_error *err)
-{
-	const cJSON *k = cJSON_GetObjectItemCaseSensitive(req, "kind");
-	const struct mt_fault_ops *ops = cJSON_IsString(k) ? mt_find_fault(k->valuestring) : NULL;
-
-	if (!ops)
-		mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in the agent's build (%s)",
-		       cJSON_IsString(k) ? k->valuestring : "?", mt_version());
-	return ops;
+	fprintf(stderr, "migtorture agent: %s%s%s: %s\n", what, kind ? " " : "", kind ? kind : "",
+		reason);
+	syslog(LOG_WARNING, "%s%s%s: %s", what, kind ? " " : "", kind ? kind : "", reason);
 }
 
 static void base_ctx(struct agent *a, struct mt_ctx *ctx)
@@ -236,27 +222,26 @@ static int do_hello(struct agent *a, const cJSON *req, cJSON *resp, struct mt_er
 	cJSON_AddStringToObject(resp, "hostname", host);
 	cJSON_AddNumberToObject(resp, "pid", getpid());
 	cJSON_AddStringToObject(resp, "agent_journal", mt_journal_path(a->j));
+	/* Which file says what this host allows, and whether it allows anything at all. */
+	cJSON_AddStringToObject(resp, "policy", a->policy.path);
+	if (!a->policy.loaded)
+		cJSON_AddStringToObject(resp, "policy_refuses_all", a->policy.why);
 	return 0;
 }
 
-static int do_supported(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
+static int do_supported(struct agent *a, struct mt_agent_req *rq, cJSON *resp,
+			struct mt_error *err)
 {
-	const struct mt_fault_ops *ops = find_ops(req, err);
-	struct mt_params p = { 0 };
+	const struct mt_fault_ops *ops = rq->ops;
 	struct mt_ctx ctx;
 	struct mt_host h;
 	char why[512] = "", hname[128];
 	int rc;
 
-	if (!ops)
-		return err->code;
-	rc = parse_params(ops, cJSON_GetObjectItemCaseSensitive(req, "params"), &p, err);
-	if (rc < 0)
-		goto out;
 	base_ctx(a, &ctx);
-	req_host(req, hname, sizeof(hname), &h);
+	req_host(rq->json, hname, sizeof(hname), &h);
 	ctx.host = &h;
-	rc = ops->supported ? ops->supported(&p, &ctx, why, sizeof(why)) : 0;
+	rc = ops->supported ? ops->supported(&rq->params, &ctx, why, sizeof(why)) : 0;
 	if (rc == MT_EUNSUPPORTED) {
 		cJSON_AddFalseToObject(resp, "supported");
 		cJSON_AddStringToObject(resp, "why", why[0] ? why : "not supported here");
@@ -266,8 +251,6 @@ static int do_supported(struct agent *a, const cJSON *req, cJSON *resp, struct m
 	} else {
 		cJSON_AddTrueToObject(resp, "supported");
 	}
-out:
-	mt_params_free(&p);
 	return rc;
 }
 
@@ -284,32 +267,29 @@ static void inst_free(struct ainst *in)
 	free(in);
 }
 
-static int do_apply(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
+static int do_apply(struct agent *a, struct mt_agent_req *rq, cJSON *resp, struct mt_error *err)
 {
-	const struct mt_fault_ops *ops = find_ops(req, err);
-	const cJSON *cell = cJSON_GetObjectItemCaseSensitive(req, "cell");
+	const struct mt_fault_ops *ops = rq->ops;
+	const cJSON *cell = cJSON_GetObjectItemCaseSensitive(rq->json, "cell");
 	struct ainst *in = NULL, **nin;
 	char hname[128];
 	int rc;
 
-	if (!ops)
-		return err->code;
 	if (!ops->apply)
 		return mt_err(err, MT_EINFRA, "fault %s has no apply", ops->name);
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	in->ops = ops;
-	rc = parse_params(ops, cJSON_GetObjectItemCaseSensitive(req, "params"), &in->p, err);
-	if (rc < 0)
-		goto out;
+	in->p = rq->params; /* taken over: the parameters the check saw are the ones applied */
+	memset(&rq->params, 0, sizeof(rq->params));
 	base_ctx(a, &in->ctx);
-	req_host(req, hname, sizeof(hname), &in->host);
+	req_host(rq->json, hname, sizeof(hname), &in->host);
 	in->host.name = strdup(hname);
 	in->ctx.host = &in->host;
 	in->ctx.result = mt_run_add_cell(&in->run, "remote");
-	in->ctx.t0_ns = mt_jsonl_get_i64(req, "t0_ns");
-	in->ctx.seed = (uint64_t)mt_jsonl_get_i64(req, "seed");
+	in->ctx.t0_ns = mt_jsonl_get_i64(rq->json, "t0_ns");
+	in->ctx.seed = (uint64_t)mt_jsonl_get_i64(rq->json, "seed");
 	in->ctx.cell_name = strdup(cJSON_IsString(cell) ? cell->valuestring : "");
 	nin = realloc(a->in, (a->nin + 1) * sizeof(*nin));
 	if (!in->ctx.result || !in->ctx.cell_name || !in->host.name || !nin) {
@@ -446,31 +426,28 @@ static char *canon(const char *json)
 	return s;
 }
 
-static int do_undo(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
+/* local_undo: the record the policy check rebuilt from the peer's (what runs here); the
+ * peer's own text names the entries of this agent's journal it closes. */
+static int do_undo(struct agent *a, struct mt_agent_req *rq, const char *local_undo, cJSON *resp,
+		   struct mt_error *err)
 {
-	const struct mt_fault_ops *ops = find_ops(req, err);
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(req, "undo");
+	const struct mt_fault_ops *ops = rq->ops;
 	const struct mt_journal_entry *e;
-	char *us = NULL, *cu = NULL;
+	char *cu = NULL;
 	unsigned closed = 0;
 	size_t n = 0;
 	int rc;
 
-	if (!ops)
-		return err->code;
 	if (!ops->undo)
 		return mt_err(err, MT_EINFRA, "fault %s has no undo", ops->name);
-	us = cJSON_IsObject(u) ? cJSON_PrintUnformatted(u) : NULL;
-	if (!us)
-		return mt_err(err, MT_EINVAL, "undo: no undo record");
-	rc = ops->undo(us, err);
+	rc = ops->undo(local_undo ? local_undo : rq->undo_json, err);
 	if (rc < 0) {
 		if (err->code == 0)
 			mt_err(err, rc, "undo failed (%s)", mt_err_name(rc));
 		goto out;
 	}
 	/* The same change in our own journal is done with: the dead-man must not redo it. */
-	cu = canon(us);
+	cu = canon(rq->undo_json);
 	if (cu && mt_journal_open_entries(a->j, &e, &n, err) == 0) {
 		uint64_t ids[64];
 		size_t k = 0;
@@ -494,9 +471,31 @@ static int do_undo(struct agent *a, const cJSON *req, cJSON *resp, struct mt_err
 	}
 	cJSON_AddStringToObject(resp, "note", closed ? "undone" : "undone (no open entry here)");
 out:
-	free(us);
 	free(cu);
 	return rc;
+}
+
+/* The policy on the agent's own journal: an entry is undone only when it is a change on this
+ * machine that the policy allows, with the record the check rebuilt. */
+static int journal_gate(void *arg, const char *kind, const char *host_json,
+			const char *undo_json, char **run_json, char *reason, size_t len)
+{
+	struct agent *a = arg;
+	struct mt_host h;
+	struct mt_error err = { 0 };
+	int ok;
+
+	if (mt_host_from_json(host_json, &h, &err) < 0 || h.kind != MT_HOST_LOCAL || h.netns) {
+		snprintf(reason, len, "journal entry of %s is not for this machine", kind);
+		ok = 0;
+	} else {
+		ok = mt_agent_policy_allows_undo(&a->policy, kind, undo_json, run_json, reason,
+						 len);
+	}
+	mt_host_free(&h);
+	if (ok == 0)
+		log_refusal("journal undo", kind, reason);
+	return ok;
 }
 
 /* Releases every fault and undoes what this agent's journal still has open. */
@@ -514,48 +513,80 @@ static unsigned dead_man(struct agent *a)
 	return undone;
 }
 
-static void handle_line(struct agent *a, const char *line)
+/* The answer to a line that was not served; id 0 when the line had none. */
+static void answer_refused(struct agent *a, const cJSON *req, int code, const char *msg)
 {
-	cJSON *req = cJSON_Parse(line), *resp = cJSON_CreateObject();
-	const cJSON *what;
+	cJSON *resp = cJSON_CreateObject();
 	struct mt_error err = { 0 };
-	int rc = 0;
 
 	if (!resp)
+		return;
+	mt_jsonl_add_i64(resp, "id", req ? mt_jsonl_get_i64(req, "id") : 0);
+	answer_err(a, resp, code, msg);
+	if (!a->dead && mt_jsonl_write(a->out, resp, &err) < 0)
+		a->dead = 1;
+	cJSON_Delete(resp);
+}
+
+/* One request: read, checked against the policy, then served. */
+static void handle_line(struct agent *a, const char *line)
+{
+	struct mt_agent_req rq;
+	struct mt_error err = { 0 };
+	char reason[MT_ERRMSG_MAX], *local_undo = NULL;
+	cJSON *resp = NULL;
+	int rc = mt_agent_req_parse(line, &rq, &err), ok;
+
+	if (rc < 0) {
+		log_refusal("request", NULL, err.msg);
+		answer_refused(a, rq.json, rc, err.msg);
 		goto out;
-	if (!req || !cJSON_IsObject(req)) {
-		answer_err(a, resp, MT_EINVAL, "protocol: a request must be a JSON object");
-		goto send;
 	}
-	mt_jsonl_add_i64(resp, "id", mt_jsonl_get_i64(req, "id"));
-	what = cJSON_GetObjectItemCaseSensitive(req, "req");
-	if (!cJSON_IsString(what)) {
-		answer_err(a, resp, MT_EINVAL, "protocol: no \"req\"");
-		goto send;
+	if (!a->hello && strcmp(rq.what, "hello")) {
+		answer_refused(a, rq.json, MT_EINVAL, "protocol: send hello first");
+		goto out;
 	}
-	if (!a->hello && strcmp(what->valuestring, "hello")) {
-		answer_err(a, resp, MT_EINVAL, "protocol: send hello first");
-		goto send;
+	rc = mt_agent_req_resolve(&rq, &err);
+	if (rc < 0) {
+		answer_refused(a, rq.json, rc, err.msg);
+		goto out;
 	}
-	if (!strcmp(what->valuestring, "hello"))
-		rc = do_hello(a, req, resp, &err);
-	else if (!strcmp(what->valuestring, "clock"))
+	ok = mt_agent_policy_allows(&a->policy, &rq, &local_undo, reason, sizeof(reason));
+	if (ok < 0)
+		snprintf(reason, sizeof(reason), "out of memory");
+	if (ok <= 0) {
+		log_refusal(rq.what, rq.kind, reason);
+		answer_refused(a, rq.json, MT_EINFRA, reason);
+		goto out;
+	}
+	if (rq.ops && rq.params.table &&
+	    (rc = mt_agent_policy_localize(&a->policy, rq.kind, &rq.params, &err)) < 0) {
+		answer_refused(a, rq.json, rc, err.msg);
+		goto out;
+	}
+	resp = cJSON_CreateObject();
+	if (!resp)
+		goto out;
+	mt_jsonl_add_i64(resp, "id", mt_jsonl_get_i64(rq.json, "id"));
+	if (!strcmp(rq.what, "hello"))
+		rc = do_hello(a, rq.json, resp, &err);
+	else if (!strcmp(rq.what, "clock"))
 		rc = 0;
-	else if (!strcmp(what->valuestring, "supported"))
-		rc = do_supported(a, req, resp, &err);
-	else if (!strcmp(what->valuestring, "apply"))
-		rc = do_apply(a, req, resp, &err);
-	else if (!strcmp(what->valuestring, "collect"))
-		rc = do_collect(a, req, resp, &err);
-	else if (!strcmp(what->valuestring, "release"))
-		rc = do_release(a, req, resp, &err);
-	else if (!strcmp(what->valuestring, "undo"))
-		rc = do_undo(a, req, resp, &err);
-	else if (!strcmp(what->valuestring, "bye")) {
+	else if (!strcmp(rq.what, "supported"))
+		rc = do_supported(a, &rq, resp, &err);
+	else if (!strcmp(rq.what, "apply"))
+		rc = do_apply(a, &rq, resp, &err);
+	else if (!strcmp(rq.what, "collect"))
+		rc = do_collect(a, rq.json, resp, &err);
+	else if (!strcmp(rq.what, "release"))
+		rc = do_release(a, rq.json, resp, &err);
+	else if (!strcmp(rq.what, "undo"))
+		rc = do_undo(a, &rq, local_undo, resp, &err);
+	else if (!strcmp(rq.what, "bye")) {
 		cJSON_AddNumberToObject(resp, "undone", dead_man(a));
 		a->quit = 1;
 	} else
-		rc = mt_err(&err, MT_EINVAL, "protocol: unknown request '%s'", what->valuestring);
+		rc = mt_err(&err, MT_EINVAL, "protocol: unknown request '%s'", rq.what);
 	if (rc < 0) {
 		answer_err(a, resp, rc, err.msg[0] ? err.msg : mt_err_name(rc));
 	} else {
@@ -564,11 +595,11 @@ static void handle_line(struct agent *a, const char *line)
 		mt_jsonl_add_i64(resp, "mono_ns", mt_jsonl_mono_ns());
 		mt_jsonl_add_i64(resp, "wall_ns", mt_jsonl_wall_ns());
 	}
-send:
 	if (!a->dead && mt_jsonl_write(a->out, resp, &err) < 0)
 		a->dead = 1;
 out:
-	cJSON_Delete(req);
+	free(local_undo);
+	mt_agent_req_free(&rq);
 	cJSON_Delete(resp);
 }
 
@@ -586,7 +617,18 @@ static int on_stdin(struct mt_loop *loop, int fd, unsigned events, void *arg)
 		fprintf(stderr, "migtorture agent: %s\n", err.msg);
 		a->dead = 1;
 	}
-	while (!a->dead && !a->quit && mt_jsonl_next(&a->rd, &line) == 1) {
+	while (!a->dead && !a->quit && (rc = mt_jsonl_next(&a->rd, &line)) != 0) {
+		if (rc == MT_EINVAL) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "protocol: a request line longer than %d bytes "
+				 "(dropped, nothing done)", MT_AGENT_LINE_MAX);
+			log_refusal("request", NULL, msg);
+			answer_refused(a, NULL, MT_EINVAL, msg);
+			continue;
+		}
+		if (rc < 0)
+			break;
 		handle_line(a, line);
 		free(line);
 	}
@@ -606,7 +648,8 @@ const char *mt_agent_default_journal(void)
 	return p && *p ? p : "/run/migtorture/agent.journal";
 }
 
-int mt_agent_run(int in_fd, int out_fd, const char *journal_path, struct mt_error *err)
+int mt_agent_run(int in_fd, int out_fd, const char *journal_path, const char *policy_path,
+		 struct mt_error *err)
 {
 	struct agent a = { .out = out_fd };
 	const struct mt_journal_entry *e;
@@ -617,10 +660,19 @@ int mt_agent_run(int in_fd, int out_fd, const char *journal_path, struct mt_erro
 	a.phases = (struct mt_phases){ -1, -1, -1 };
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN); /* sshd may send it; stdin's end is what counts */
+	openlog("migtorture-agent", LOG_PID, LOG_AUTH);
 	mt_jsonl_init(&a.rd, in_fd);
+	mt_jsonl_set_max(&a.rd, MT_AGENT_LINE_MAX, 1);
+	rc = mt_agent_policy_load(policy_path ? policy_path : mt_agent_policy_default_path(),
+				  &a.policy, err);
+	if (rc < 0)
+		goto out;
+	if (!a.policy.loaded)
+		log_refusal("every change is refused", NULL, a.policy.why);
 	rc = mt_journal_open(journal_path ? journal_path : mt_agent_default_journal(), &a.j, err);
 	if (rc < 0)
 		goto out;
+	mt_journal_set_undo_gate(a.j, journal_gate, &a);
 	/* Left open by an agent that could not run its dead-man switch (SIGKILL, power). */
 	if (mt_journal_open_entries(a.j, &e, &n, err) == 0 && n) {
 		fprintf(stderr, "migtorture agent: %zu entr%s left open by an earlier agent: "
@@ -663,6 +715,8 @@ out:
 	mt_loop_free(a.loop);
 	mt_journal_close(a.j);
 	mt_jsonl_free(&a.rd);
+	mt_agent_policy_free(&a.policy);
+	closelog();
 	if (blocked)
 		mt_signals_restore(&old);
 	return rc;

@@ -64,6 +64,9 @@ static const struct mt_cli_opt recover_opts[] = {
 static const struct mt_cli_opt agent_opts[] = {
 	{ "journal", 0, "PATH",
 	  "the agent's own journal (default: $MT_AGENT_JOURNAL or /run/migtorture/agent.journal)" },
+	{ "config", 0, "PATH",
+	  "what the agent may change on this host (default: $MT_AGENT_CONF or "
+	  "/etc/migtorture/agent.conf; none: every change is refused)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -198,7 +201,10 @@ void mt_cli_man(FILE *f)
 	      "fault could not be applied or undone)\n.TP\n4\nevery cell was skipped\n.TP\n"
 	      "130, 143\ninterrupted by SIGINT or SIGTERM; faults undone, partial results "
 	      "written\n.SH FILES\n.TP\n/var/lib/migtorture/journal\nthe fault journal "
-	      "(override with \\fBMT_JOURNAL\\fR)\n.TP\n/run/migtorture/lab/lab.json\nthe "
+	      "(override with \\fBMT_JOURNAL\\fR)\n.TP\n/etc/migtorture/agent.conf\nwhat "
+	      "\\fBmigtorture agent\\fR may change on its host; without it, nothing "
+	      "(override with \\fB\\-\\-config\\fR or \\fBMT_AGENT_CONF\\fR; "
+	      "docs/remote-hosts.md)\n.TP\n/run/migtorture/lab/lab.json\nthe "
 	      "embedded lab's descriptor\n.SH SEE ALSO\n.BR virsh (1),\n.BR tc (8),\n"
 	      ".BR stress\\-ng (1)\n",
 	      f);

@@ -427,7 +427,7 @@ int mt_cmd_agent(const struct mt_cli_cmd *c, int argc, char **argv)
 		fprintf(stderr, "migtorture agent: %s\n", strerror(errno));
 		return MT_EXIT_INFRA;
 	}
-	rc = mt_agent_run(0, out, mt_cli_get(&a, "journal"), &err);
+	rc = mt_agent_run(0, out, mt_cli_get(&a, "journal"), mt_cli_get(&a, "config"), &err);
 	close(out);
 	if (rc < 0)
 		return fail(&err);

@@ -54,6 +54,8 @@ struct mt_journal {
 	mt_journal_fwd_fn fwd;  /* proxy journal: records also go to the runner */
 	void *fwd_arg;
 	int nowait;             /* mt_journal_set_nowait */
+	mt_journal_gate_fn gate; /* mt_journal_set_undo_gate */
+	void *gate_arg;
 };
 
 static int64_t mono_ns(void)
@@ -424,6 +426,12 @@ void mt_journal_set_forward(struct mt_journal *j, mt_journal_fwd_fn fn, void *ar
 	j->fwd_arg = arg;
 }
 
+void mt_journal_set_undo_gate(struct mt_journal *j, mt_journal_gate_fn fn, void *arg)
+{
+	j->gate = fn;
+	j->gate_arg = arg;
+}
+
 void mt_journal_set_t0(struct mt_journal *j, int64_t t0_ns)
 {
 	j->t0_ns = t0_ns;
@@ -769,28 +777,41 @@ out:
 
 /* Undoes one entry in the place its host names. *again (may be NULL) is set when the entry is
  * a local fault never marked applied (see MT_JOURNAL_INFLIGHT_NS). */
-static int undo_entry(const struct jent *e, int nowait, char *note, size_t notelen,
-		      struct mt_error *err, int *again)
+static int undo_entry(const struct mt_journal *j, const struct jent *e, char *note,
+		      size_t notelen, struct mt_error *err, int *again)
 {
 	const struct mt_fault_ops *ops;
-	struct mt_host h;
+	const char *undo_json = e->undo_json;
+	char *gated = NULL, reason[MT_ERRMSG_MAX];
+	struct mt_host h = { 0 };
 	int saved = -1, rc;
 
 	note[0] = '\0';
+	if (j->gate) {
+		rc = j->gate(j->gate_arg, e->kind, e->host_json, e->undo_json, &gated, reason,
+			     sizeof(reason));
+		if (rc <= 0) {
+			rc = mt_err(err, rc < 0 ? rc : MT_EINFRA, "%s",
+				    rc < 0 ? "out of memory" : reason);
+			goto out;
+		}
+		if (gated)
+			undo_json = gated;
+	}
 	rc = mt_host_from_json(e->host_json, &h, err);
 	if (rc < 0)
-		return rc;
+		goto out;
 	if (h.kind == MT_HOST_SSH) {
 		/* The host's agent undoes it (a session is opened when none is). */
-		rc = mt_remote_undo(&h, e->kind, e->undo_json, note, notelen, err);
+		rc = mt_remote_undo(&h, e->kind, undo_json, note, notelen, err);
 		goto out;
 	}
 	if (strcmp(e->kind, "process") == 0) {
-		rc = undo_process(e->undo_json, note, notelen, err);
+		rc = undo_process(undo_json, note, notelen, err);
 		goto out;
 	}
 	if (strcmp(e->kind, "tmpdir") == 0) {
-		rc = mt_journal_undo_tmpdir(e->undo_json, note, notelen, err);
+		rc = mt_journal_undo_tmpdir(undo_json, note, notelen, err);
 		goto out;
 	}
 	if (again)
@@ -804,10 +825,10 @@ static int undo_entry(const struct jent *e, int nowait, char *note, size_t notel
 	rc = mt_host_enter(&h, &saved, err);
 	if (rc < 0)
 		goto out;
-	if (nowait && ops->undo_nowait && ops->settle)
-		rc = ops->undo_nowait(e->undo_json, err);
+	if (j->nowait && ops->undo_nowait && ops->settle)
+		rc = ops->undo_nowait(undo_json, err);
 	else
-		rc = ops->undo(e->undo_json, err);
+		rc = ops->undo(undo_json, err);
 	if (rc < 0 && err && err->code == 0)
 		mt_err(err, rc, "undo failed (%s)", mt_err_name(rc));
 	{
@@ -819,6 +840,7 @@ static int undo_entry(const struct jent *e, int nowait, char *note, size_t notel
 	}
 out:
 	mt_host_free(&h);
+	free(gated);
 	return rc;
 }
 
@@ -844,7 +866,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 		struct mt_error lerr = { 0 };
 		char note[256];
 		int again = 0;
-		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, &again);
+		int rc = undo_entry(j, e, note, sizeof(note), &lerr, &again);
 		int wrc;
 
 		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
@@ -880,7 +902,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
 		char note[256];
-		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, NULL);
+		int rc = undo_entry(j, e, note, sizeof(note), &lerr, NULL);
 
 		if (log)
 			fprintf(log, "journal entry %llu (%s): never marked applied: undone again "

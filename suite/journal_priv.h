@@ -26,4 +26,13 @@ typedef int (*mt_journal_fwd_fn)(void *arg, const char *op, uint64_t id, const c
 				 struct mt_error *err);
 void mt_journal_set_forward(struct mt_journal *j, mt_journal_fwd_fn fn, void *arg);
 
+/* A check before every undo this journal runs (the agent's policy, suite/agent_policy.h, on
+ * the agent's own journal at start and in its dead-man switch). fn returns 1 to go on —
+ * setting *run_json (malloc'd) to run that record instead of the entry's — 0 to refuse with
+ * reason (the entry's undo fails and it stays open), or MT_ENOMEM. fn NULL: no check. */
+typedef int (*mt_journal_gate_fn)(void *arg, const char *kind, const char *host_json,
+				  const char *undo_json, char **run_json, char *reason,
+				  size_t len);
+void mt_journal_set_undo_gate(struct mt_journal *j, mt_journal_gate_fn fn, void *arg);
+
 #endif

@@ -23,15 +23,37 @@ void mt_jsonl_free(struct mt_jsonl *r)
 	r->len = r->cap = 0;
 }
 
+void mt_jsonl_set_max(struct mt_jsonl *r, size_t max, int drop_long)
+{
+	r->max = max;
+	r->drop_long = drop_long;
+}
+
+static size_t line_max(const struct mt_jsonl *r)
+{
+	return r->max ? r->max : MT_JSONL_MAX;
+}
+
 int mt_jsonl_next(struct mt_jsonl *r, char **line)
 {
-	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+	char *nl;
 	size_t n;
 
 	*line = NULL;
+	if (r->dropped) {
+		r->dropped--;
+		return MT_EINVAL;
+	}
+	nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
 	if (!nl)
 		return 0;
 	n = (size_t)(nl - r->buf);
+	if (r->drop_long && n > line_max(r)) {
+		/* It came whole within one read: dropped here rather than while it arrived. */
+		memmove(r->buf, nl + 1, r->len - n - 1);
+		r->len -= n + 1;
+		return MT_EINVAL;
+	}
 	*line = malloc(n + 1);
 	if (!*line)
 		return MT_ENOMEM;
@@ -42,22 +64,54 @@ int mt_jsonl_next(struct mt_jsonl *r, char **line)
 	return 1;
 }
 
+/* Drop mode, after a read: while skipping, discard up to the dropped line's '\n'; a partial
+ * line (no '\n' in the buffer) that has outgrown the maximum starts skipping. Complete lines
+ * before it were in the buffer first and are taken out before it is reported. */
+static void drop_long_line(struct mt_jsonl *r)
+{
+	char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+
+	if (r->skipping) {
+		if (!nl) {
+			r->len = 0;
+			return;
+		}
+		r->len -= (size_t)(nl + 1 - r->buf);
+		memmove(r->buf, nl + 1, r->len);
+		r->skipping = 0;
+		r->dropped++;
+		nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
+	}
+	if (!nl && r->len > line_max(r)) {
+		r->len = 0;
+		r->skipping = 1;
+	}
+}
+
 int mt_jsonl_fill(struct mt_jsonl *r, struct mt_error *err)
 {
 	ssize_t got;
 
 	if (r->cap - r->len < 4096) {
-		size_t cap = r->cap ? r->cap * 2 : 8192;
+		size_t lim = line_max(r) + 8192, cap = r->cap ? r->cap * 2 : 8192;
 		char *nb;
 
-		if (cap > MT_JSONL_MAX + 8192)
-			return mt_err(err, MT_EINVAL, "protocol: a line longer than %d bytes",
-				      MT_JSONL_MAX);
-		nb = realloc(r->buf, cap);
-		if (!nb)
-			return mt_err(err, MT_ENOMEM, "out of memory");
-		r->buf = nb;
-		r->cap = cap;
+		if (cap > lim)
+			cap = lim;
+		if (cap <= r->cap && !r->drop_long)
+			return mt_err(err, MT_EINVAL, "protocol: a line longer than %zu bytes",
+				      line_max(r));
+		/* Drop mode at the limit: what fills it are complete lines the caller has not
+		 * taken yet (a partial line is never longer than the maximum here). */
+		if (cap <= r->cap && r->len == r->cap)
+			return MT_ETIMEOUT;
+		if (cap > r->cap) {
+			nb = realloc(r->buf, cap);
+			if (!nb)
+				return mt_err(err, MT_ENOMEM, "out of memory");
+			r->buf = nb;
+			r->cap = cap;
+		}
 	}
 	do
 		got = read(r->fd, r->buf + r->len, r->cap - r->len);
@@ -70,6 +124,8 @@ int mt_jsonl_fill(struct mt_jsonl *r, struct mt_error *err)
 	if (got == 0)
 		r->eof = 1;
 	r->len += (size_t)got;
+	if (r->drop_long)
+		drop_long_line(r);
 	return (int)got;
 }
 
@@ -99,6 +155,9 @@ int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_err
 		int wait = -1;
 
 		rc = mt_jsonl_next(r, line);
+		if (rc == MT_EINVAL)
+			return mt_err(err, rc, "protocol: a line longer than %zu bytes (dropped)",
+				      line_max(r));
 		if (rc != 0)
 			return rc < 0 ? mt_err(err, rc, "out of memory") : 1;
 		if (r->eof)

@@ -21,6 +21,14 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 PrintMotd no
+SetEnv MT_AGENT_CONF=/run/cfg/agent.conf
+CONF
+  # What `migtorture agent` may change on the router (docs/remote-hosts.md): the qdisc and link
+  # faults on its vecN links. uml-init copies it to /run/cfg with the ssh files.
+  cat > "$d/agent.conf" <<CONF
+[allow]
+faults = tbf netem link-down link-flap
+interfaces = vec*
 CONF
   # One multiplexed master per user of this config (ssh -F ...): ~150 ms per call, not ~800.
   cat > "$d/ssh_config" <<CONF

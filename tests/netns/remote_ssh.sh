@@ -6,9 +6,11 @@
 # Builds namespace mtt-remote-ssh (veth mtr0/mtr1, 198.18.200.1/24 on mtr0), generates a host
 # key, a client key, authorized_keys and known_hosts into a 0700 temporary directory, and
 # starts /usr/sbin/sshd -D on 198.18.200.1 there (UsePAM no, StrictModes off, PidFile in the
-# temporary directory). migtorture itself runs inside the namespace (ip netns exec), so its
-# ssh session, the far side's `migtorture agent` and the qdisc all live there; nothing else
-# on the machine is touched.
+# temporary directory). The key is set up as docs/remote-hosts.md says: command="MT agent",
+# restrict in authorized_keys, and an agent.conf (SetEnv MT_AGENT_CONF) allowing tbf on mtr0
+# only. migtorture itself runs inside the namespace (ip netns exec), so its ssh session, the
+# far side's `migtorture agent` and the qdisc all live there; nothing else on the machine is
+# touched.
 #   1. run: `tbf dev=mtr0 rate=10mbit host=r` ([host:r] kind=ssh) is applied (seen with tc
 #      while the cell runs) and undone after; results.json has the effect times (fault.applied
 #      / fault.undone events) and the session figures (remote.r.*).
@@ -17,6 +19,9 @@
 #      session.
 #   3. SIGINT while the fault is on: the runner undoes through its session and exits 130.
 #   4. a known_hosts entry with another key: refused (exit 3) with ssh's own words.
+#   5. the key runs nothing but the agent: `ssh HOST touch FILE` creates no file.
+#   6. tbf on mtr1, which agent.conf does not allow: the cell is an error with the agent's
+#      reason (exit 3), mtr1's qdisc is untouched.
 # Prints the measured figures. Exit 77 (with the reason) without root or OpenSSH.
 set -u
 MT=${1:?usage: remote_ssh.sh MIGTORTURE}
@@ -63,7 +68,15 @@ nsx ip link set mtr1 up
 
 ssh-keygen -q -t ed25519 -N '' -C mtt-remote-host -f "$TMP/host_key" || fail "host key"
 ssh-keygen -q -t ed25519 -N '' -C mtt-remote-client -f "$TMP/id" || fail "client key"
-cp "$TMP/id.pub" "$TMP/authorized_keys"
+# The runner's key can start the agent and nothing else (docs/remote-hosts.md).
+printf 'command="%s agent",restrict %s\n' "$MT" "$(cut -d' ' -f1,2 "$TMP/id.pub")" \
+  > "$TMP/authorized_keys"
+cat > "$TMP/agent.conf" <<CONF
+; what the agent may change here
+[allow]
+faults = tbf
+interfaces = mtr0
+CONF
 printf '%s %s\n' "$ADDR" "$(cut -d' ' -f1,2 "$TMP/host_key.pub")" > "$TMP/known_hosts"
 cat > "$TMP/sshd_config" <<CONF
 ListenAddress $ADDR
@@ -77,7 +90,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 PrintMotd no
-SetEnv MT_AGENT_JOURNAL=$TMP/agent.journal
+SetEnv MT_AGENT_JOURNAL=$TMP/agent.journal MT_AGENT_CONF=$TMP/agent.conf
 CONF
 # sshd refuses to start without its privilege separation directory (Debian creates it at boot
 # only when the ssh service runs).
@@ -85,19 +98,23 @@ CONF
 nsx /usr/sbin/sshd -D -f "$TMP/sshd_config" -E "$TMP/sshd.log" </dev/null >/dev/null 2>&1 &
 WRAP_PID=$!
 up=
-for _ in $(seq 1 50); do
+# ssh HOST COMMAND: the forced command runs instead (the agent; stdin empty: it exits at once).
+rssh() {
   nsx ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$TMP/known_hosts" \
-    -o IdentitiesOnly=yes -i "$TMP/id" -l root "$ADDR" true 2>/dev/null && { up=1; break; }
+    -o IdentitiesOnly=yes -i "$TMP/id" -l root "$ADDR" "$@" </dev/null
+}
+for _ in $(seq 1 50); do
+  rssh true 2>/dev/null && { up=1; break; }
   sleep 0.1
 done
 [ -n "$up" ] || fail "sshd on $ADDR did not answer"
 SSHD_PID=$(cat "$TMP/sshd.pid")
 t=$(date +%s%N)
-nsx ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$TMP/known_hosts" \
-  -o IdentitiesOnly=yes -i "$TMP/id" -l root "$ADDR" true
-echo "figure: one cold 'ssh HOST true': $(ms "$t") ms"
+rssh true 2>/dev/null
+echo "figure: one cold ssh login (the forced command: an agent with nothing to do): $(ms "$t") ms"
 
-scenario() { # scenario FOR COOLDOWN
+scenario() { # scenario FOR COOLDOWN [DEV [TARGETS]]
+  local dev=${3:-mtr0} targets=${4:-r:mtr0}
   cat > "$TMP/s.ini" <<INI
 [global]
 description = remote_ssh.sh: tbf on an ssh host
@@ -107,7 +124,7 @@ warmup = 0s
 cooldown = $2
 migrate.count = 0
 ; the blast radius: the ssh host's device is a declared target
-targets = r:mtr0
+targets = $targets
 
 [host:r]
 kind = ssh
@@ -118,7 +135,7 @@ known_hosts = $TMP/known_hosts
 remote_binary = $MT
 
 [remote]
-fault = tbf dev=mtr0 rate=10mbit at=0s for=$1 host=r
+fault = tbf dev=$dev rate=10mbit at=0s for=$1 host=r
 INI
 }
 
@@ -223,4 +240,27 @@ sed 's/^/  run: /' "$TMP/run3.log"
 [ "$rc" = 3 ] || fail "a wrong host key: exit $rc, expected 3 (infrastructure error)"
 grep -q "Host key verification failed" "$TMP/run3.log" || fail "the error does not say why"
 [ "$(root_qdisc)" = noqueue ] || fail "mtr0 changed although the host key was wrong"
+printf '%s %s\n' "$ADDR" "$(cut -d' ' -f1,2 "$TMP/host_key.pub")" > "$TMP/known_hosts"
+
+# ---- 5. the key starts the agent and nothing else ----
+rssh touch "$TMP/pwned" >/dev/null 2>&1
+[ ! -e "$TMP/pwned" ] || fail "the runner's key ran a command of its choice"
+
+# ---- 6. a device agent.conf does not allow: the cell fails with the agent's reason ----
+mtr1_qdisc() { nsx tc qdisc show dev mtr1 root | awk '{print $2; exit}'; }
+q1=$(mtr1_qdisc)
+scenario 1s 1s mtr1 r
+nsx "$MT" run --journal "$TMP/journal" -o "$TMP/out5" "$TMP/s.ini" > "$TMP/run5.log" 2>&1
+rc=$?
+sed 's/^/  run: /' "$TMP/run5.log"
+[ "$rc" = 3 ] || fail "a device the agent does not allow: exit $rc, expected 3"
+python3 - "$TMP/out5/results.json" <<'PY' || fail "the cell does not carry the agent's reason"
+import json, sys
+c = json.load(open(sys.argv[1]))["cells"][0]
+print("  cell %s: %s" % (c["verdict"], c["reason"]))
+assert c["verdict"] == "error", c["verdict"]
+assert "interface 'mtr1' is not in [allow] interfaces (mtr0)" in c["reason"], c["reason"]
+PY
+[ "$(mtr1_qdisc)" = "$q1" ] || fail "mtr1 changed although agent.conf does not allow it"
+"$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "the refusal left an entry open"
 echo "PASS"

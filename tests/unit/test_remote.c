@@ -2,6 +2,9 @@
  * remote.c) talks to `migtorture agent` spawned directly (mt_remote_set_exec: same protocol,
  * same code path, no sshd). The ssh transport itself is tested by tests/netns/remote_ssh.sh.
  *
+ * The agent reads an agent.conf the test writes (MT_AGENT_CONF) allowing the qdisc and link
+ * faults on the test's own devices; what it refuses is tests/unit/test_agent_policy.c's.
+ *
  * Without root: hello/version check, supported, errors of the far side. With root (else those
  * tests exit 77 with the reason), every test in its own forked process unshares a fresh,
  * anonymous network namespace with a veth pair mtr0/mtr1 (gone with the process): apply tbf
@@ -38,7 +41,13 @@
 extern char **environ;
 
 static char tmpdir[64];
-static char rjournal[128], ajournal[128];
+static char rjournal[128], ajournal[128], aconf[128];
+
+/* What the agent may change here: the test's veth pair and a device that is not there (the
+ * plugin's own error is what that test checks). */
+static const char agent_conf[] = "[allow]\n"
+				 "faults = tbf netem link-down link-flap\n"
+				 "interfaces = mtr0 mtr1 mtt-*\n";
 
 static int64_t now_ns(void)
 {
@@ -60,6 +69,15 @@ static void setup(void)
 	snprintf(rjournal, sizeof(rjournal), "%s/runner.journal", tmpdir);
 	snprintf(ajournal, sizeof(ajournal), "%s/agent.journal", tmpdir);
 	setenv("MT_AGENT_JOURNAL", ajournal, 1); /* the spawned agent's own journal */
+	snprintf(aconf, sizeof(aconf), "%s/agent.conf", tmpdir);
+	{
+		FILE *f = fopen(aconf, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(agent_conf, f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	setenv("MT_AGENT_CONF", aconf, 1);
 	mt_remote_set_exec(1);
 }
 
@@ -72,6 +90,7 @@ static void teardown(void)
 	unlink(cmd);
 	snprintf(cmd, sizeof(cmd), "%s/agent.journal", tmpdir);
 	unlink(cmd);
+	unlink(aconf);
 	rmdir(tmpdir);
 }
 

@@ -1,0 +1,722 @@
+/* test_agent_policy.c — what `migtorture agent` refuses, and that a refusal changes nothing.
+ *
+ * The check itself (suite/agent_policy.h) on requests built here: agent.conf's errors, each
+ * rule, undo records rebuilt from typed fields. Then the real agent binary, spoken to over
+ * pipes as the runner does: a kind not allowed, an interface not allowed, a forged OSD undo
+ * carrying its own command, an over-long line and a line that is not JSON are each answered
+ * with an error, the agent goes on serving, and its journal has no entry. As root, in a
+ * network namespace of the test's own (gone with the test's process), forged qdisc and link
+ * undo records naming a real interface outside the policy leave that interface as it was, and
+ * so do leftover entries of the agent's own journal.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <net/if.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+
+#include "agent_policy.h"
+#include "jsonl.h"
+#include "migtorture/journal.h"
+#include "migtorture/runner.h"
+
+extern char **environ;
+
+static char tmpdir[64], conf_path[128], desc_path[128], journal_path[128];
+static char marker_forged[128], marker_local[128];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The policy every test but the parse tests uses, and a lab-style Ceph descriptor whose
+ * restart command for osd.1 leaves a marker (the host's own recipe). */
+static void setup(void)
+{
+	char text[1024];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-agentpol-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(conf_path, sizeof(conf_path), "%s/agent.conf", tmpdir);
+	snprintf(desc_path, sizeof(desc_path), "%s/ceph.json", tmpdir);
+	snprintf(journal_path, sizeof(journal_path), "%s/agent.journal", tmpdir);
+	snprintf(marker_forged, sizeof(marker_forged), "%s/forged-ran", tmpdir);
+	snprintf(marker_local, sizeof(marker_local), "%s/local-ran", tmpdir);
+	snprintf(text, sizeof(text),
+		 "; what the tests allow\n"
+		 "[allow]\n"
+		 "faults = tbf netem link-down link-flap,\n"
+		 "         osd-kill osd-out osd-flag\n"
+		 "interfaces = mta*\n"
+		 "osds = 0-1\n"
+		 "[ceph]\n"
+		 "descriptor = %s\n", desc_path);
+	write_file(conf_path, text);
+	snprintf(text, sizeof(text),
+		 "{\"conf\": \"%s/no-such-ceph.conf\", \"keyring\": \"%s/no-such.keyring\", "
+		 "\"osds\": [{\"id\": 1, \"pid\": 0, \"pid_file\": \"%s/osd.1.pid\", "
+		 "\"start_argv\": [\"/bin/sh\", \"-c\", \"touch %s\"]}]}",
+		 tmpdir, tmpdir, tmpdir, marker_local);
+	write_file(desc_path, text);
+}
+
+static void teardown(void)
+{
+	const char *names[] = { "agent.conf", "ceph.json", "agent.journal", "forged-ran",
+				"local-ran", "bad.conf" };
+	char path[192];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
+static void load(struct mt_agent_policy *p)
+{
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(mt_agent_policy_load(conf_path, p, &err), 0);
+	ck_assert_msg(p->loaded, "%s", p->why);
+}
+
+/* The check on one request line: 1 allowed, 0 refused (reason), as the agent runs it. */
+static int check(const struct mt_agent_policy *p, const char *line, char **local, char *reason,
+		 size_t len)
+{
+	struct mt_agent_req rq;
+	struct mt_error err = { 0 };
+	int ok;
+
+	ck_assert_msg(mt_agent_req_parse(line, &rq, &err) == 0, "%s", err.msg);
+	ck_assert_msg(mt_agent_req_resolve(&rq, &err) == 0, "%s", err.msg);
+	reason[0] = '\0';
+	ok = mt_agent_policy_allows(p, &rq, local, reason, len);
+	mt_agent_req_free(&rq);
+	ck_assert_int_ge(ok, 0);
+	return ok;
+}
+
+/* ---- agent.conf ---- */
+
+static void expect_bad(const char *text, const char *where, const char *what)
+{
+	struct mt_agent_policy p;
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(mt_agent_policy_parse(text, "/etc/migtorture/agent.conf", &p, &err), 0);
+	ck_assert_msg(!p.loaded, "accepted: %s", text);
+	ck_assert_msg(strstr(p.why, where) && strstr(p.why, what), "why: %s", p.why);
+	mt_agent_policy_free(&p);
+}
+
+START_TEST(conf_errors_refuse_everything)
+{
+	struct mt_agent_policy p;
+	struct mt_error err = { 0 };
+	char reason[512];
+
+	expect_bad("[allow]\nfaults = tbff\n", "agent.conf:2:", "'tbff' matches no fault kind");
+	expect_bad("[allow]\nfaults = tbf\nbogus = 1\n", "agent.conf:3:", "unknown key 'bogus'");
+	expect_bad("[other]\nx = 1\n", "agent.conf:2:", "unknown section [other]");
+	expect_bad("faults = tbf\n", "agent.conf:1:", "outside a section");
+	expect_bad("[allow]\nosds = 3-1\n", "agent.conf:2:", "'3-1' is not an OSD id");
+	expect_bad("[allow]\nthis line has no equals sign\n", "agent.conf:2:", "key = value");
+	expect_bad("[ceph]\nconf = relative/ceph.conf\n", "agent.conf:2:", "not an absolute");
+	{
+		char longline[400];
+
+		memset(longline, 'a', sizeof(longline) - 1);
+		longline[sizeof(longline) - 1] = '\0';
+		memcpy(longline, "[allow]\nfaults = ", 17);
+		expect_bad(longline, "agent.conf:2:", "longer than");
+	}
+	/* No file at all: loaded, nothing allowed — and hello still is. */
+	ck_assert_int_eq(mt_agent_policy_load("/nonexistent/agent.conf", &p, &err), 0);
+	ck_assert(!p.loaded);
+	ck_assert_ptr_nonnull(strstr(p.why, "no /nonexistent/agent.conf on this host"));
+	ck_assert_int_eq(check(&p, "{\"req\":\"hello\",\"id\":1}", NULL, reason,
+			       sizeof(reason)), 1);
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"id\":2,\"kind\":\"tbf\",\"params\":"
+			       "[[\"dev\",\"mta0\"],[\"rate\",\"1mbit\"]]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_str_eq(reason, "refused: no /nonexistent/agent.conf on this host, so this "
+			 "agent changes nothing here (docs/remote-hosts.md)");
+	mt_agent_policy_free(&p);
+}
+END_TEST
+
+START_TEST(conf_reads_lists_and_ranges)
+{
+	struct mt_agent_policy p;
+
+	load(&p);
+	ck_assert_uint_eq(p.nfaults, 7);
+	ck_assert_str_eq(p.faults[4], "osd-kill");
+	ck_assert_uint_eq(p.nifaces, 1);
+	ck_assert_uint_eq(p.nosds, 2);
+	ck_assert_int_eq(p.osds[1], 1);
+	ck_assert_str_eq(p.ceph_desc, desc_path);
+	ck_assert_ptr_null(p.ceph_conf);
+	mt_agent_policy_free(&p);
+}
+END_TEST
+
+/* ---- the check ---- */
+
+START_TEST(check_refuses_kind_interface_and_osd)
+{
+	struct mt_agent_policy p;
+	char reason[512];
+
+	load(&p);
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"tbf\",\"params\":[[\"dev\","
+			       "\"mta0\"],[\"rate\",\"1mbit\"]]}", NULL, reason, sizeof(reason)),
+			 1);
+	/* An interface outside [allow] interfaces; a key given twice counts as the plugin
+	 * reads it (the last). */
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"tbf\",\"params\":[[\"dev\","
+			       "\"mta0\"],[\"dev\",\"eth0\"],[\"rate\",\"1mbit\"]]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "interface 'eth0' is not in [allow] interfaces (mta*)") &&
+		      strstr(reason, conf_path), "%s", reason);
+	/* supported probes too: the same check. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"supported\",\"kind\":\"netem\",\"params\":[["
+			       "\"dev\",\"lo\"],[\"delay\",\"1ms\"]]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_ptr_nonnull(strstr(reason, "interface 'lo'"));
+	/* A kind not in [allow] faults. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"partition\",\"params\":[["
+			       "\"a\",\"198.18.0.1\"],[\"b\",\"198.18.0.2\"]]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "fault kind 'partition' is not in [allow] faults (tbf netem "
+			     "link-down link-flap osd-kill osd-out osd-flag)"), "%s", reason);
+	/* An OSD outside [allow] osds; the descriptor the peer names is not this host's. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"osd-out\",\"params\":[[\"id\","
+			       "\"7\"]]}", NULL, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "osd.7 is not in [allow] osds"), "%s", reason);
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"osd-out\",\"params\":[[\"id\","
+			       "\"1\"],[\"ceph\",\"/tmp/evil.json\"]]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "ceph=/tmp/evil.json is not this host's own"), "%s", reason);
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"osd-out\",\"params\":[[\"id\","
+			       "\"1\"],[\"keyring\",\"/root/secret\"]]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "keyring=(a path)") && !strstr(reason, "/root/secret"), "%s",
+		      reason);
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"osd-out\",\"params\":[[\"id\","
+			       "\"1\"]]}", NULL, reason, sizeof(reason)), 1);
+	/* An unknown request is refused before anything. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"exec\",\"argv\":[\"/bin/sh\"]}", NULL, reason,
+			       sizeof(reason)), 0);
+	ck_assert_str_eq(reason, "protocol: unknown request 'exec'");
+	mt_agent_policy_free(&p);
+}
+END_TEST
+
+START_TEST(check_refuses_forged_undo_records)
+{
+	struct mt_agent_policy p;
+	char reason[512], *local = NULL;
+
+	load(&p);
+	/* A qdisc undo whose ingress ifb is somebody else's interface (undo deletes the ifb). */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"tbf\",\"undo\":{\"v\":1,\"dev\":"
+			       "\"mta0\",\"parent\":\"ingress\",\"ingress\":{\"ifb\":\"eth0\","
+			       "\"prior\":{\"dev\":\"mta0\"}},\"prior\":{\"dev\":\"eth0\"}}}", &local,
+			       reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "ingress ifb 'eth0' is not one of the agent's"), "%s",
+		      reason);
+	ck_assert_ptr_null(local);
+	/* A root qdisc restored on another device than the record's dev. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"netem\",\"undo\":{\"v\":1,\"dev\":"
+			       "\"mta0\",\"ingress\":null,\"prior\":{\"dev\":\"eth0\"}}}", &local,
+			       reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "is on 'eth0', not on mta0"), "%s", reason);
+	/* A link record for a device outside the policy. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"link-down\",\"undo\":{\"v\":1,"
+			       "\"dev\":\"eth0\",\"up\":false}}", &local, reason, sizeof(reason)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(reason, "interface 'eth0' is not in [allow] interfaces"));
+	/* An OSD restart for an OSD outside the policy. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"osd-kill\",\"undo\":{\"v\":1,"
+			       "\"steps\":[{\"do\":\"revive\",\"id\":5,\"argv\":[\"/bin/true\"]}]}}",
+			       &local, reason, sizeof(reason)), 0);
+	ck_assert_ptr_nonnull(strstr(reason, "osd.5 is not in [allow] osds"));
+	/* An unknown step. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"osd-out\",\"undo\":{\"v\":1,"
+			       "\"steps\":[{\"do\":\"exec\",\"id\":1}]}}", &local, reason,
+			       sizeof(reason)), 0);
+	ck_assert_ptr_nonnull(strstr(reason, "unknown step 'exec'"));
+	/* The records the qdisc faults write themselves pass (root, and ingress with its ifb). */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"tbf\",\"undo\":{\"v\":1,\"dev\":"
+			       "\"mta0\",\"parent\":\"root\",\"target\":\"mta0\",\"ingress\":null,"
+			       "\"prior\":{\"dev\":\"mta0\"},\"link\":null}}", &local, reason,
+			       sizeof(reason)), 1);
+	ck_assert_ptr_nonnull(local);
+	free(local);
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"netem\",\"undo\":{\"v\":1,"
+			       "\"dev\":\"mta0\",\"parent\":\"ingress\",\"target\":\"mtifb0a1b2c3d\","
+			       "\"ingress\":{\"ifb\":\"mtifb0a1b2c3d\",\"prior\":{\"dev\":\"mta0\"}},"
+			       "\"prior\":{\"dev\":\"mtifb0a1b2c3d\"}}}", &local, reason,
+			       sizeof(reason)), 1);
+	free(local);
+	/* A kind not allowed, a record that is not an object. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"undo\",\"kind\":\"partition\",\"undo\":{\"v\":1,"
+			       "\"table\":\"mt_partition_1_1\"}}", &local, reason, sizeof(reason)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(reason, "fault kind 'partition' is not in"));
+	mt_agent_policy_free(&p);
+}
+END_TEST
+
+/* The restart command and pid file of an OSD revive come from this host's descriptor; the
+ * connection from [ceph] and the descriptor; a "cont" of a pid that is not an allowed OSD's
+ * daemon is dropped. */
+START_TEST(osd_undo_is_rebuilt_from_the_host)
+{
+	struct mt_agent_policy p;
+	char reason[512], line[1024], *local = NULL, *argv;
+	cJSON *u;
+	const cJSON *steps, *s;
+
+	load(&p);
+	snprintf(line, sizeof(line),
+		 "{\"req\":\"undo\",\"kind\":\"osd-kill\",\"undo\":{\"v\":1,\"fault\":\"osd-kill\","
+		 "\"conf\":\"/tmp/evil.conf\",\"keyring\":\"/etc/shadow\",\"client\":\"admin\","
+		 "\"ceph\":\"/tmp/evil.json\",\"timeout_ns\":1e9,\"wait_clean_ns\":0,\"steps\":["
+		 "{\"do\":\"cont\",\"pid\":1,\"start_time\":1},"
+		 "{\"do\":\"revive\",\"id\":1,\"pid_file\":\"/tmp/evil.pid\","
+		 "\"argv\":[\"/bin/sh\",\"-c\",\"touch %s\"]}]}}", marker_forged);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 1);
+	ck_assert_ptr_nonnull(local);
+	ck_assert_msg(!strstr(local, "evil") && !strstr(local, "shadow") &&
+		      !strstr(local, "forged-ran"), "%s", local);
+	u = cJSON_Parse(local);
+	ck_assert_ptr_nonnull(u);
+	ck_assert_str_eq(cJSON_GetObjectItem(u, "ceph")->valuestring, desc_path);
+	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(u, "conf")->valuestring,
+				     "no-such-ceph.conf"));
+	steps = cJSON_GetObjectItem(u, "steps");
+	ck_assert_int_eq(cJSON_GetArraySize(steps), 1); /* pid 1 is no OSD daemon: dropped */
+	s = cJSON_GetArrayItem(steps, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(s, "do")->valuestring, "revive");
+	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(s, "pid_file")->valuestring,
+				     "osd.1.pid"));
+	argv = cJSON_PrintUnformatted(cJSON_GetObjectItem(s, "argv"));
+	ck_assert_ptr_nonnull(strstr(argv, "local-ran"));
+	free(argv);
+	cJSON_Delete(u);
+	free(local);
+	mt_agent_policy_free(&p);
+}
+END_TEST
+
+/* ---- the agent binary ---- */
+
+struct agent {
+	pid_t pid;
+	int to, from;
+	struct mt_jsonl rd;
+};
+
+static void agent_start(struct agent *a)
+{
+	int in[2], out[2], devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	char *argv[] = { MT_BINARY, "agent", "--config", conf_path, "--journal", journal_path,
+			 NULL };
+	posix_spawn_file_actions_t fa;
+
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	if (!getenv("MTT_AGENT_STDERR"))
+		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
+	ck_assert_int_eq(posix_spawn(&a->pid, MT_BINARY, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	close(devnull);
+	a->to = in[1];
+	a->from = out[0];
+	mt_jsonl_init(&a->rd, a->from);
+}
+
+/* Sends text as is (no newline added) and returns the next answer. */
+static cJSON *agent_send(struct agent *a, const char *text, size_t len)
+{
+	struct mt_error err = { 0 };
+	char *line = NULL;
+	size_t off = 0;
+	cJSON *o;
+
+	while (off < len) {
+		ssize_t w = write(a->to, text + off, len - off);
+
+		ck_assert_int_gt(w, 0);
+		off += (size_t)w;
+	}
+	ck_assert_msg(mt_jsonl_read(&a->rd, 10000, &line, &err) == 1, "no answer: %s", err.msg);
+	o = cJSON_Parse(line);
+	ck_assert_msg(o != NULL, "not JSON: %s", line);
+	free(line);
+	return o;
+}
+
+static cJSON *agent_req(struct agent *a, const char *json)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s\n", json);
+	return agent_send(a, buf, strlen(buf));
+}
+
+static void agent_hello(struct agent *a)
+{
+	char buf[256];
+	cJSON *r;
+
+	snprintf(buf, sizeof(buf), "{\"req\":\"hello\",\"id\":1,\"proto\":1,\"version\":\"%s\"}",
+		 mt_version());
+	r = agent_req(a, buf);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_str_eq(cJSON_GetObjectItem(r, "policy")->valuestring, conf_path);
+	cJSON_Delete(r);
+}
+
+/* An error answer whose text holds want. */
+static void expect_refused(cJSON *r, const char *want)
+{
+	const cJSON *e = cJSON_GetObjectItem(r, "error");
+	char *s = cJSON_PrintUnformatted(r);
+
+	ck_assert_msg(cJSON_IsFalse(cJSON_GetObjectItem(r, "ok")) && cJSON_IsString(e) &&
+		      strstr(e->valuestring, want), "answer: %s (wanted '%s')", s, want);
+	printf("test_agent_policy: refused: %s\n", e->valuestring);
+	free(s);
+	cJSON_Delete(r);
+}
+
+/* The agent still answers: a clock request comes back ok. */
+static void expect_alive(struct agent *a)
+{
+	cJSON *r = agent_req(a, "{\"req\":\"clock\",\"id\":99}");
+
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_int_eq(mt_jsonl_get_i64(r, "id"), 99);
+	cJSON_Delete(r);
+}
+
+/* Ends the agent (stdin closed: its dead-man switch) and checks that its journal recorded
+ * no change at all. */
+static void agent_end_nothing_journalled(struct agent *a)
+{
+	int status = 0;
+	FILE *f;
+	char buf[4096];
+	size_t n = 0;
+
+	close(a->to);
+	ck_assert_int_eq(waitpid(a->pid, &status, 0), a->pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(a->from);
+	mt_jsonl_free(&a->rd);
+	f = fopen(journal_path, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	ck_assert_msg(!strstr(buf, "\"op\":\"open\""), "the agent journalled a change: %s", buf);
+}
+
+START_TEST(agent_refuses_and_goes_on)
+{
+	struct agent a;
+	static const char head[] = "{\"req\":\"apply\",\"id\":6,\"kind\":\"tbf\",\"pad\":\"";
+	char line[2048], *big;
+	size_t blen = 70 * 1024;
+
+	agent_start(&a);
+	agent_hello(&a);
+	/* A kind not allowed (nothing to set up: refused before the plugin runs). */
+	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":2,\"kind\":\"partition\","
+				 "\"params\":[[\"a\",\"198.18.0.1\"],[\"b\",\"198.18.0.2\"]]}"),
+		       "fault kind 'partition' is not in [allow] faults");
+	/* An interface not allowed. */
+	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":3,\"kind\":\"tbf\",\"params\":"
+				 "[[\"dev\",\"lo\"],[\"rate\",\"1mbit\"]]}"),
+		       "interface 'lo' is not in [allow] interfaces (mta*)");
+	/* A forged OSD undo with its own command: the host's recipe runs, never the record's.
+	 * (The monitor step after it fails: there is no cluster here.) */
+	snprintf(line, sizeof(line),
+		 "{\"req\":\"undo\",\"id\":4,\"kind\":\"osd-kill\",\"undo\":{\"v\":1,\"steps\":["
+		 "{\"do\":\"revive\",\"id\":1,\"pid_file\":\"/tmp/x.pid\",\"argv\":[\"/bin/sh\","
+		 "\"-c\",\"touch %s\"]}]}}", marker_forged);
+	cJSON_Delete(agent_req(&a, line));
+	ck_assert_int_ne(access(marker_forged, F_OK), 0);
+	ck_assert_int_eq(access(marker_local, F_OK), 0);
+	unlink(marker_local);
+	/* The same for an OSD the policy does not name: refused before anything runs. */
+	snprintf(line, sizeof(line),
+		 "{\"req\":\"undo\",\"id\":5,\"kind\":\"osd-kill\",\"undo\":{\"v\":1,\"steps\":["
+		 "{\"do\":\"revive\",\"id\":0,\"argv\":[\"/bin/sh\",\"-c\",\"touch %s\"]}]}}",
+		 marker_forged);
+	expect_refused(agent_req(&a, line), "osd.0 has no restart command");
+	ck_assert_int_ne(access(marker_local, F_OK), 0);
+	ck_assert_int_ne(access(marker_forged, F_OK), 0);
+	/* An over-long line: answered (id 0, it was never read), dropped, the agent goes on. */
+	big = malloc(blen + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', blen);
+	memcpy(big, head, sizeof(head) - 1);
+	big[blen - 3] = '"';
+	big[blen - 2] = '}';
+	big[blen - 1] = '\n';
+	expect_refused(agent_send(&a, big, blen), "a request line longer than 65536 bytes");
+	free(big);
+	expect_alive(&a);
+	/* Lines that are not a JSON request. */
+	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":7,"), "must be a JSON object");
+	expect_refused(agent_req(&a, "[1,2,3]"), "must be a JSON object");
+	expect_refused(agent_req(&a, "{\"id\":8}"), "no \"req\"");
+	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":9,\"kind\":\"tbf\",\"params\":7}"),
+		       "params: expected [key, text] pairs");
+	expect_alive(&a);
+	agent_end_nothing_journalled(&a);
+}
+END_TEST
+
+/* No agent.conf: hello is answered (with the reason), every change refused. */
+START_TEST(agent_without_conf_changes_nothing)
+{
+	struct agent a;
+	char buf[256];
+	cJSON *r;
+
+	unlink(conf_path);
+	agent_start(&a);
+	snprintf(buf, sizeof(buf), "{\"req\":\"hello\",\"id\":1,\"proto\":1,\"version\":\"%s\"}",
+		 mt_version());
+	r = agent_req(&a, buf);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(r, "policy_refuses_all")->valuestring,
+				     "on this host"));
+	cJSON_Delete(r);
+	expect_refused(agent_req(&a, "{\"req\":\"supported\",\"id\":2,\"kind\":\"tbf\",\"params\":"
+				 "[[\"dev\",\"mta0\"],[\"rate\",\"1mbit\"]]}"),
+		       "so this agent changes nothing here");
+	expect_refused(agent_req(&a, "{\"req\":\"undo\",\"id\":3,\"kind\":\"link-down\",\"undo\":"
+				 "{\"v\":1,\"dev\":\"mta0\",\"up\":true}}"),
+		       "so this agent changes nothing here");
+	expect_alive(&a);
+	agent_end_nothing_journalled(&a);
+}
+END_TEST
+
+/* ---- as root: real interfaces in a namespace of the test's own ---- */
+
+static void need_root(void)
+{
+	if (geteuid() != 0) {
+		printf("test_agent_policy: SKIP namespace tests: needs root\n");
+		exit(77);
+	}
+}
+
+/* A veth pair a <-> b, both up. */
+static void add_veth(struct nl_sock *sk, const char *a, const char *b)
+{
+	struct rtnl_link *veth = rtnl_link_veth_alloc(), *peer, *chg;
+	struct nl_cache *cache = NULL;
+
+	ck_assert_ptr_nonnull(veth);
+	rtnl_link_set_name(veth, a);
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(peer, b);
+	ck_assert_int_eq(rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL), 0);
+	rtnl_link_put(peer);
+	rtnl_link_veth_release(veth);
+	ck_assert_int_eq(rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache), 0);
+	for (int i = 0; i < 2; i++) {
+		struct rtnl_link *l = rtnl_link_get_by_name(cache, i ? b : a);
+
+		ck_assert_ptr_nonnull(l);
+		chg = rtnl_link_alloc();
+		rtnl_link_set_flags(chg, IFF_UP);
+		ck_assert_int_eq(rtnl_link_change(sk, l, chg, 0), 0);
+		rtnl_link_put(chg);
+		rtnl_link_put(l);
+	}
+	nl_cache_free(cache);
+}
+
+/* 1 when name is administratively up, 0 when down, -1 when it is not there (an ioctl: /sys
+ * still shows the namespace it was mounted in). */
+static int link_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rc = ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ? -1 : (ifr.ifr_flags & IFF_UP) != 0;
+	close(fd);
+	return rc;
+}
+
+START_TEST(forged_undo_leaves_other_interfaces_alone)
+{
+	struct nl_sock *sk;
+	struct agent a;
+	char victim[IFNAMSIZ], allowed[IFNAMSIZ], line[1024];
+
+	need_root();
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(nl_connect(sk, NETLINK_ROUTE), 0);
+	snprintf(victim, sizeof(victim), "mtv%d", (int)getpid() % 1000000);
+	snprintf(allowed, sizeof(allowed), "mta%d", (int)getpid() % 1000000);
+	add_veth(sk, allowed, victim);
+	ck_assert_int_eq(link_up(victim), 1);
+	agent_start(&a);
+	agent_hello(&a);
+	/* Undo of an ingress qdisc fault naming the victim as its ifb: undo would delete it. */
+	snprintf(line, sizeof(line),
+		 "{\"req\":\"undo\",\"id\":2,\"kind\":\"tbf\",\"undo\":{\"v\":1,\"fault\":\"tbf\","
+		 "\"dev\":\"%s\",\"parent\":\"ingress\",\"target\":\"%s\",\"ingress\":{\"ifb\":"
+		 "\"%s\",\"prior\":{\"dev\":\"%s\",\"parent\":\"ingress\",\"present\":false,"
+		 "\"default\":false,\"kind\":\"\",\"handle\":0,\"options_hex\":\"\"},\"prio\":"
+		 "19796},\"prior\":{\"dev\":\"%s\",\"parent\":\"root\",\"present\":false,"
+		 "\"default\":true,\"kind\":\"\",\"handle\":0,\"options_hex\":\"\"}}}",
+		 allowed, victim, victim, allowed, victim);
+	expect_refused(agent_req(&a, line), "is not one of the agent's");
+	ck_assert_int_eq(link_up(victim), 1);
+	/* Undo of a link fault naming the victim, "up": false — it would take it down. */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"id\":3,\"kind\":\"link-down\",\"undo\":"
+		 "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\",\"up\":false}}", victim);
+	expect_refused(agent_req(&a, line), "is not in [allow] interfaces (mta*)");
+	ck_assert_int_eq(link_up(victim), 1);
+	/* The same record for the allowed interface is carried out: the check is not all "no". */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"id\":4,\"kind\":\"link-down\",\"undo\":"
+		 "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\",\"up\":false}}", allowed);
+	{
+		cJSON *r = agent_req(&a, line);
+
+		ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+		cJSON_Delete(r);
+	}
+	ck_assert_int_eq(link_up(allowed), 0);
+	/* A fault on the victim itself. */
+	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"id\":5,\"kind\":\"link-down\","
+		 "\"params\":[[\"dev\",\"%s\"]]}", victim);
+	expect_refused(agent_req(&a, line), "is not in [allow] interfaces");
+	ck_assert_int_eq(link_up(victim), 1);
+	agent_end_nothing_journalled(&a);
+	nl_socket_free(sk);
+}
+END_TEST
+
+/* What the agent's own journal holds is checked too (at start and in its dead-man switch): a
+ * leftover entry for an interface outside the policy stays open and the interface as it was;
+ * one for an allowed interface is undone. */
+START_TEST(agent_journal_leftovers_are_checked_too)
+{
+	const struct mt_host here = { .name = "local", .kind = MT_HOST_LOCAL };
+	struct nl_sock *sk;
+	struct mt_journal *j = NULL;
+	struct mt_error err = { 0 };
+	const struct mt_journal_entry *e;
+	struct agent a;
+	char victim[IFNAMSIZ], allowed[IFNAMSIZ], undo[256];
+	uint64_t id;
+	size_t n = 0;
+
+	need_root();
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(nl_connect(sk, NETLINK_ROUTE), 0);
+	snprintf(victim, sizeof(victim), "mtv%d", (int)getpid() % 1000000);
+	snprintf(allowed, sizeof(allowed), "mta%d", (int)getpid() % 1000000);
+	add_veth(sk, allowed, victim);
+	/* As if an earlier agent had been SIGKILLed with these open. */
+	ck_assert_int_eq(mt_journal_open(journal_path, &j, &err), 0);
+	snprintf(undo, sizeof(undo), "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\","
+		 "\"up\":false}", victim);
+	ck_assert_int_eq(mt_journal_begin(j, "link-down", &here, undo, &id, &err), 0);
+	snprintf(undo, sizeof(undo), "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\","
+		 "\"up\":false}", allowed);
+	ck_assert_int_eq(mt_journal_begin(j, "link-down", &here, undo, &id, &err), 0);
+	mt_journal_close(j);
+	agent_start(&a);
+	agent_hello(&a); /* the leftovers were dealt with before hello was answered */
+	ck_assert_int_eq(link_up(victim), 1);
+	ck_assert_int_eq(link_up(allowed), 0);
+	close(a.to);
+	ck_assert_int_eq(waitpid(a.pid, NULL, 0), a.pid);
+	close(a.from);
+	mt_jsonl_free(&a.rd);
+	ck_assert_int_eq(link_up(victim), 1);
+	ck_assert_int_eq(mt_journal_open(journal_path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(e[0].undo_json, victim));
+	mt_journal_close(j);
+	nl_socket_free(sk);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("agent_policy");
+	TCase *t = tcase_create("policy"), *r = tcase_create("netns");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_checked_fixture(r, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_set_timeout(r, 60);
+	tcase_add_test(t, conf_errors_refuse_everything);
+	tcase_add_test(t, conf_reads_lists_and_ranges);
+	tcase_add_test(t, check_refuses_kind_interface_and_osd);
+	tcase_add_test(t, check_refuses_forged_undo_records);
+	tcase_add_test(t, osd_undo_is_rebuilt_from_the_host);
+	tcase_add_test(t, agent_refuses_and_goes_on);
+	tcase_add_test(t, agent_without_conf_changes_nothing);
+	tcase_add_test(r, forged_undo_leaves_other_interfaces_alone);
+	tcase_add_test(r, agent_journal_leftovers_are_checked_too);
+	suite_add_tcase(s, t);
+	if (geteuid() == 0)
+		suite_add_tcase(s, r);
+	else
+		printf("test_agent_policy: SKIP the namespace tests: not root\n");
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
