@@ -8,7 +8,9 @@
 # link's qdisc, the OSD map (every OSD up and in, no flag, no per-OSD noup) and the OSD daemons
 # (none stopped) are as before; no stress-ng with our temp dir and no mt-stress-ng-* temp dir
 # left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
-# up) is a leftover. Prints "N runs, K leftovers"; exit 1 when anything was left.
+# up) is a leftover. A failed or non-idempotent recover, or a run exit other than 137 (killed)
+# or 0 (the moment fell after the run's end), is a failure. Prints "N runs, K leftovers, F
+# failures"; exit 1 when anything was left or failed.
 #
 # Known failure it finds (2026-11-25, ASan build, seed 1, iteration 13 of 20): the runner is
 # SIGKILLed right after sending `osd out` to the monitor; recover's `osd in` is answered "already
@@ -148,6 +150,11 @@ res=$(settle 0 "$TMP/journal.0")
 
 RANDOM=$SEED
 left=0
+failed=0
+fail() { echo "iter $i FAIL: $*"; failed=$((failed + 1)); } # printed and counted
+# A recover that finds no journal (the SIGKILL came before the runner opened it) or nothing
+# open is a no-op; anything else from the second recover is not.
+noop_recover() { grep -q -e 'nothing open' -e 'nothing to recover' "$1"; }
 t0=$(date +%s%N)
 for ((i = 1; i <= N; i++)); do
 	journal="$TMP/journal.$i"
@@ -162,14 +169,21 @@ for ((i = 1; i <= N; i++)); do
 	kill -KILL "$runpid" 2>/dev/null
 	{ wait "$runpid"; } 2>/dev/null
 	rc=$?
+	# ms can fall after the run's end (up to RUN_MS + 200): then the run exited 0 by itself
+	[ "$rc" = 137 ] || [ "$rc" = 0 ] ||
+		fail "SIGKILL at ${ms}ms: run exit $rc (want 137, or 0 when it had ended): $(
+			tail -3 "$TMP/run.$i.log")"
 	if [ -n "${MTT_TORTURE_NO_RECOVER:-}" ]; then # the checks must then find leftovers
 		: >"$TMP/recover.$i.log"
 	else
-		"$BIN" recover --journal "$journal" >"$TMP/recover.$i.log" 2>&1 ||
-			echo "iter $i: recover exit $?: $(tail -3 "$TMP/recover.$i.log")"
-		"$BIN" recover --journal "$journal" >"$TMP/recover2.$i.log" 2>&1 &&
-			grep -q 'nothing open' "$TMP/recover2.$i.log" ||
-			echo "iter $i: second recover was not a no-op: $(cat "$TMP/recover2.$i.log")"
+		"$BIN" recover --journal "$journal" >"$TMP/recover.$i.log" 2>&1
+		rrc=$?
+		"$BIN" recover --journal "$journal" >"$TMP/recover2.$i.log" 2>&1
+		rrc2=$?
+		echo "iter $i: SIGKILL at ${ms}ms, run exit $rc, recover exit $rrc, second recover exit $rrc2"
+		[ "$rrc" = 0 ] || fail "recover exit $rrc: $(tail -3 "$TMP/recover.$i.log")"
+		{ [ "$rrc2" = 0 ] && noop_recover "$TMP/recover2.$i.log"; } ||
+			fail "second recover was not a no-op (exit $rrc2): $(cat "$TMP/recover2.$i.log")"
 	fi
 	res=$(settle "$i" "$journal")
 	if [ -n "$res" ]; then
@@ -198,6 +212,7 @@ health_ok() {
 	return 1
 }
 health_ok || { echo "Ceph is not HEALTH_OK after the torture: $(timeout 20 ceph -c "$CONF" -k "$KEYRING" health 2>&1)"; left=$((left + 1)); }
-printf '%d runs, %d leftovers (lab: router netem, OSD out/noout/down/stop, tbf, host-cpu; seed %s, %.1f s)\n' \
-	"$N" "$left" "$SEED" "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
-[ "$left" = 0 ]
+printf '%d runs, %d leftovers, %d failures (lab: router netem, OSD out/noout/down/stop, tbf, host-cpu; seed %s, %.1f s)\n' \
+	"$N" "$left" "$failed" "$SEED" \
+	"$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
+[ "$left" = 0 ] && [ "$failed" = 0 ]
