@@ -41,6 +41,38 @@ guest_hosts() { # src= where the lab guest runs now, dst= the other host; fail w
 }
 client() { ip netns exec "$(desc .hosts.client.netns)" "$@"; }
 
+# capped_migration_ini SRC DST TIMEOUT — the [global] section of a one-hop migration of the
+# guest SRC→DST capped at 8 MiB/s, with a udp probe: slow enough to break something mid-way.
+capped_migration_ini() {
+  cat <<INI
+[global]
+driver   = libvirt
+source   = lab:$1
+dest     = lab:$2
+domain   = web
+warmup   = 1s
+cooldown = 1s
+probe    = udp interval=10ms
+migrate.bandwidth = 8MiB/s
+migrate.timeout   = $3
+INI
+}
+
+# incoming_qemu PIDFILE OLD — waits up to 30 s for the destination's incoming QEMU (a pid other
+# than OLD in PIDFILE, alive, a QEMU) and prints its pid; prints nothing when none came.
+incoming_qemu() {
+  local p
+  for _ in $(seq 1 300); do
+    p=$(cat "$1" 2>/dev/null || true)
+    if [ -n "$p" ] && [ "$p" != "$2" ] && [ -d "/proc/$p" ] &&
+       grep -q qemu-system "/proc/$p/comm" 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+    sleep 0.1
+  done
+}
+
 http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connection, 5 s max)
   client curl -fsS -o /dev/null -m 5 "$(desc .guest.http_url)${1#/}"
 }
