@@ -73,6 +73,30 @@ incoming_qemu() {
   done
 }
 
+# guest_run URI ARGS... — runs /bin/mt-guest ARGS in the guest through its agent (the guest
+# runs on URI's host); prints its stdout, its stderr to ours. Status: mt-guest's exit code, 99
+# when the agent could not run it, 98 when it did not end within 60 s.
+guest_run() {
+  local uri=$1 args pid st
+  shift
+  args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+  pid=$(virsh -c "$uri" qemu-agent-command web \
+    "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\",\"arg\":$args,\"capture-output\":true}}" |
+    jq -r .return.pid) || return 99
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 99
+  for _ in $(seq 1 600); do
+    st=$(virsh -c "$uri" qemu-agent-command web \
+      "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 99
+    if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
+      jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
+      jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
+      return "$(jq -r '.return.exitcode // 99' <<<"$st")"
+    fi
+    sleep 0.1
+  done
+  return 98
+}
+
 http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connection, 5 s max)
   client curl -fsS -o /dev/null -m 5 "$(desc .guest.http_url)${1#/}"
 }
