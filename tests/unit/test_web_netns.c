@@ -34,6 +34,7 @@
 #include "migtorture/option.h"
 #include "migtorture/plugin.h"
 #include "migtorture/result.h"
+#include "test_util.h"
 
 extern char **environ;
 
@@ -78,11 +79,6 @@ static int run(char *const argv[], int quiet)
 }
 
 #define RUN(q, ...) run((char *const[]){ __VA_ARGS__, NULL }, q)
-
-static int have(const char *prog)
-{
-	return RUN(1, "sh", "-c", "command -v \"$0\"", (char *)prog) == 0;
-}
 
 /* Whether this busybox has applet (Debian's has httpd and wget; a minimal build may not). */
 static int have_applet(const char *applet)
@@ -673,7 +669,7 @@ int main(void)
 		printf("SKIP: needs root (network namespaces, tc)\n");
 		return 77;
 	}
-	if (!have("ip") || !have("tc") || !have("busybox")) {
+	if (!tu_have("ip") || !tu_have("tc") || !tu_have("busybox")) {
 		printf("SKIP: needs ip, tc (iproute2) and busybox\n");
 		return 77;
 	}
