@@ -27,6 +27,16 @@ lab_ensure_up() {
 }
 desc() { jq -r "$1" "$STATE/lab.json"; }   # desc JQ-FILTER — a value from the descriptor
 
+# need_router_lab DESCRIPTOR — need_lab, python3 (the router tests read DESCRIPTOR with it) and a
+# lab up with its UML router: brought up when down; no descriptor or router namespace fails.
+need_router_lab() {
+  need_lab
+  command -v python3 >/dev/null || skip "missing python3 (run scripts/setup)"
+  lab_ensure_up
+  [ -r "$1" ] || fail "no lab descriptor $1 with the lab up"
+  [ -e /run/netns/mt-router ] || fail "no mt-router namespace with the lab up"
+}
+
 need_bin() { # bin= the migtorture binary under test (MT_BINARY, else the build tree's); skip without
   bin=${MT_BINARY:-$REPO/build/migtorture}
   [ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"

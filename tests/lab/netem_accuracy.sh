@@ -25,11 +25,7 @@ DIST=${2:-$(dirname "$MT")/bench/netem-dist}
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAB_JSON=${MT_LAB_JSON:-$STATE/lab.json}
 
-need_lab
-command -v python3 >/dev/null || skip "missing python3 (run scripts/setup)"
-lab_ensure_up
-[ -r "$LAB_JSON" ] || fail "no lab descriptor $LAB_JSON with the lab up"
-ip netns list | grep -q '^mt-router\b' || fail "no mt-router namespace with the lab up"
+need_router_lab "$LAB_JSON"
 [ -x "$DIST" ] || fail "no netem-dist tool at $DIST (build the bench targets)"
 j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]

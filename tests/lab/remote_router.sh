@@ -17,11 +17,7 @@ MT=$(readlink -f "${1:?usage: remote_router.sh MIGTORTURE [DELAY_MS]}")
 DELAY=${2:-20}
 LAB_JSON=${MT_LAB_JSON:-$STATE/lab.json}
 
-need_lab
-command -v python3 >/dev/null || skip "missing python3 (run scripts/setup)"
-lab_ensure_up
-[ -r "$LAB_JSON" ] || fail "no lab descriptor $LAB_JSON with the lab up"
-ip netns list | grep -q '^mt-router\b' || fail "no mt-router namespace with the lab up"
+need_router_lab "$LAB_JSON"
 GUEST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["guest"]["ip"])' "$LAB_JSON")
 
 TMP=$(mktemp -d /tmp/mtt-remote-lab.XXXXXX)
