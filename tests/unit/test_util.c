@@ -38,15 +38,14 @@ void tu_rm_rf(const char *path)
 char *tu_read(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, got;
 
 	if (!f)
 		return NULL;
-	for (;;) {
-		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
+	do {
+		if (cap - n < 4096) { /* room for one more read and the NUL */
+			nb = realloc(buf, cap + 65536);
 			if (!nb) {
 				free(buf);
 				buf = NULL;
@@ -56,12 +55,9 @@ char *tu_read(const char *path, size_t *len)
 			buf = nb;
 			cap += 65536;
 		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-
+		got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
-		if (got == 0)
-			break;
-	}
+	} while (got > 0);
 	if (ferror(f)) {
 		free(buf);
 		buf = NULL;
