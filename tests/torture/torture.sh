@@ -147,6 +147,7 @@ check() {
 TMPDIR="$TMP" "$BIN" run -q --repeat 1 "$TMP/torture.ini" -o "$TMP/out.0" \
 	--journal "$TMP/journal.0" >"$TMP/run.0.log" 2>&1
 rc=$?
+echo "uninterrupted run: exit $rc"
 [ "$rc" = 0 ] || { echo "FAIL: the uninterrupted run exited $rc:"; cat "$TMP/run.0.log"; exit 1; }
 for _ in $(seq 20); do # carrier comes back asynchronously
 	res=$(check 0 "$TMP/journal.0" 0)
