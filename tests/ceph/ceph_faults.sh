@@ -31,11 +31,12 @@ FAILS=0
 FIG=()
 
 cleanup() {
-  local p
+  local rc=$? p # the script's exit status: a passing run whose ceph-down fails must not pass
   for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  "$SRC/lab/ceph/ceph-down" || echo "FAIL: ceph-down reported leftovers"
+  "$SRC/lab/ceph/ceph-down" || { echo "FAIL: ceph-down reported leftovers"; [ "$rc" != 0 ] || rc=1; }
   ip netns del "$CNS" 2>/dev/null
   rm -rf "$TMP"
+  exit "$rc"
 }
 trap cleanup EXIT
 

@@ -17,21 +17,22 @@
 # then tears the lab down (when it brought it up) and checks nothing is left (lab and cluster).
 # Skips (77) without root, the lab's tools, the ceph packages or QEMU's rbd driver, or when a lab
 # WITHOUT --ceph is up (someone else's; this test does not take it down).
-set -u
 MT=$1 SRC=$2
-LAB=$SRC/lab/mt-lab
-STATE=${MT_LAB_STATE:-/run/migtorture/lab}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, libvirtd, ceph daemons)"
-for t in ip ethtool unshare virsh libvirtd virtlogd qemu-system-x86_64 linux.uml ssh /usr/sbin/sshd \
-         busybox curl cpio openssl jq ceph ceph-mon ceph-mgr ceph-osd ceph-authtool; do
+# The lab tests' set-up (LAB, STATE, skip, need_lab, running_on, guest_run).
+# shellcheck source=../lab/lib.sh
+. "$SRC/tests/lab/lib.sh"
+# the checks count failures and read exit codes themselves: no errexit/pipefail from lib.sh
+set +e +o pipefail
+need_lab
+for t in ceph ceph-mon ceph-mgr ceph-osd ceph-authtool; do
   command -v "$t" >/dev/null 2>&1 || skip "missing $t (run scripts/setup)"
 done
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
 [ -f /usr/lib/x86_64-linux-gnu/qemu/block-rbd.so ] || skip "QEMU has no rbd driver (qemu-block-extra)"
 
 FAILS=0 FIG=() OWN=0
 TMP=$(mktemp -d /tmp/mt-lab-rbd.XXXXXX)
+# Counts and goes on (replaces lib.sh's fail, which exits; no lib.sh function that calls fail
+# is used here).
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 cleanup() {
@@ -63,14 +64,9 @@ for h in hosta hostb; do
 done
 
 # --- where the guest runs, its disk, and the guest agent from the shell ---
-GURI=
 where() { # prints the host the guest runs on (it may be on either); the caller sets GURI
   local h
-  for h in hosta hostb; do
-    if [ "$(virsh -c "$(j .hosts.$h.libvirt_uri)" domstate web 2>/dev/null | head -1)" = running ]; then
-      echo "$h"; return 0
-    fi
-  done
+  for h in hosta hostb; do running_on "$h" && { echo "$h"; return 0; }; done
   return 1
 }
 h0=$(where) || { echo "FAIL: the guest runs nowhere"; exit 1; }
@@ -78,24 +74,7 @@ GURI=$(j ".hosts.$h0.libvirt_uri")
 virsh -c "$GURI" dumpxml web | grep -q "protocol='rbd'" || fail "the guest's disk is not RBD"
 virsh -c "$GURI" domblklist web | grep -q '^ *vda' || fail "the guest has no vda"
 
-gexec() { # gexec ARGS... — runs /bin/mt-guest ARGS in the guest, prints its stdout; rc = exit code
-  local args pid st
-  args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
-  pid=$(virsh -c "$GURI" qemu-agent-command web \
-    "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\",\"arg\":$args,\"capture-output\":true}}" |
-    jq -r .return.pid) || return 99
-  for _ in $(seq 1 600); do
-    st=$(virsh -c "$GURI" qemu-agent-command web \
-      "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 99
-    if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
-      jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
-      jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
-      return "$(jq -r '.return.exitcode // 99' <<<"$st")"
-    fi
-    sleep 0.1
-  done
-  return 98
-}
+gexec() { guest_run "$GURI" "$@"; } # gexec ARGS... — mt-guest ARGS in the guest (lib.sh)
 before=$(gexec disk-fill --dev /dev/vda --offset 0 --size 32M --seed 7) ||
   { echo "FAIL: disk-fill on the RBD disk: $before"; exit 1; }
 sum0=$(jq -r .sum <<<"$before")

@@ -61,6 +61,7 @@ bad_scenarios)
   # Each tests/cli/bad/*.ini starts with "# expect: LINE: TEXT": validate must exit 2 and print
   # FILE:LINE: followed (somewhere) by TEXT, and create nothing.
   n=0
+  bad_before=$(ls -A "$src/tests/cli/bad")
   for f in "$src"/tests/cli/bad/*.ini; do
     exp=$(sed -n '1s/^# expect: //p' "$f")
     line=${exp%%: *} text=${exp#*: }
@@ -70,7 +71,16 @@ bad_scenarios)
     [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$(basename "$f"): more than one error line"
     n=$((n + 1))
   done
-  [ -z "$(ls -A "$tmp")" ] || true
+  # nothing created: validate ran in $tmp, which holds only expect_rc's out and err; nothing
+  # new beside the scenarios either
+  left=""
+  for x in "$tmp"/* "$tmp"/.[!.]*; do
+    [ -e "$x" ] || continue
+    case ${x##*/} in out | err) ;; *) left="$left ${x##*/}" ;; esac
+  done
+  [ -z "$left" ] || fail "validate of a bad scenario created:$left"
+  [ "$(ls -A "$src/tests/cli/bad")" = "$bad_before" ] ||
+    fail "validate created files in tests/cli/bad: $(ls -A "$src/tests/cli/bad")"
   # files that are not scenarios at all
   printf '' >"$tmp/empty.ini"
   expect_rc 2 "$mt" validate "$tmp/empty.ini"; grep -q "empty" "$tmp/err" || fail "empty file: $(cat "$tmp/err")"

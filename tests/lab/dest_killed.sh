@@ -16,29 +16,11 @@ guest_hosts
 pidfile=$STATE/$dst/run/qemu/web.pid
 old=$(cat "$pidfile" 2>/dev/null || true)
 
-cat >"$work/kill.ini" <<INI
-[global]
-driver   = libvirt
-source   = lab:$src
-dest     = lab:$dst
-domain   = web
-warmup   = 1s
-cooldown = 1s
-probe    = udp interval=10ms
-migrate.bandwidth = 8MiB/s
-migrate.timeout   = 90s
-[dest-killed]
-INI
+{ capped_migration_ini "$src" "$dst" 90s; echo "[dest-killed]"; } >"$work/kill.ini"
 "$bin" run "$work/kill.ini" -o "$work/out" --journal "$work/journal" -q >"$work/log" 2>&1 &
 run_pid=$!
 # the destination's incoming QEMU: a new pid in its pid file, alive
-victim=""
-for _ in $(seq 1 300); do
-  p=$(cat "$pidfile" 2>/dev/null || true)
-  if [ -n "$p" ] && [ "$p" != "$old" ] && [ -d "/proc/$p" ] &&
-     grep -q qemu-system "/proc/$p/comm" 2>/dev/null; then victim=$p; break; fi
-  sleep 0.1
-done
+victim=$(incoming_qemu "$pidfile" "$old")
 [ -n "$victim" ] || fail "the destination QEMU never started ($(tail -n 2 "$work/log"))"
 sleep 1
 kill -KILL "$victim"

@@ -12,28 +12,31 @@
 #
 # The scenarios name lab:hosta/lab:hostb; the runner resolves them (suite/labresolve.c, from
 # lab.json). MT_DRIVER_RESOLVE=1 writes the URIs and migration addresses into a private copy
-# instead. Exits 77 (skip) without root or without a running lab.
-set -u
+# instead. Brings the lab up when it is down (lib.sh: lab_ensure_up; not with MT_LAB_NO_UP=1,
+# then no lab up is a skip). Exits 77 (skip) for what this machine lacks (root, the lab's
+# tools, the binaries); a failed bring-up, a descriptor without the hosts' URIs or a guest that
+# does not serve HTTP afterwards is a failure.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# run() and the checks read exit codes themselves; no errexit/pipefail from lib.sh
+set +e +o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
-bin=${MT_BINARY:-$src/build/migtorture}
-check=${MT_DRIVER_CHECK:-$src/build/tests/lab/driver/driver_check}
-lab_json=${MT_LAB_JSON:-/run/migtorture/lab/lab.json}
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (the lab's libvirtd sockets and namespaces)"
-[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+check=${MT_DRIVER_CHECK:-$REPO/build/tests/lab/driver/driver_check}
+lab_json=${MT_LAB_JSON:-$STATE/lab.json}
+need_lab
+need_bin
 [ -x "$check" ] || skip "no driver_check at $check (build first)"
-# Like the lab's own tests: bring the lab up when this tree has it and it is down.
-if [ ! -f "$lab_json" ] && [ -x "$src/lab/mt-lab" ] && [ "${MT_LAB_NO_UP:-0}" != 1 ]; then
-  "$src/lab/mt-lab" up >/dev/null 2>&1 || skip "lab/mt-lab up failed"
+if [ "${MT_LAB_NO_UP:-0}" = 1 ]; then
+  [ "$("$LAB" status)" = up ] || skip "the lab is not up and MT_LAB_NO_UP=1"
+else
+  lab_ensure_up
 fi
-[ -f "$lab_json" ] || skip "no lab descriptor $lab_json (run lab/mt-lab up)"
-grep -q '"state": *"up"' "$lab_json" || skip "the lab in $lab_json is not up"
+[ -f "$lab_json" ] || fail "no lab descriptor $lab_json with the lab up"
+grep -q '"state": *"up"' "$lab_json" || fail "the lab descriptor $lab_json does not say up"
 
 val() { "$check" labvalue "$lab_json" "$1"; }
 uri_a=$(val hosts.hosta.libvirt_uri) && uri_b=$(val hosts.hostb.libvirt_uri) ||
-  skip "lab.json lacks hosts.hosta/hostb.libvirt_uri"
+  fail "lab.json lacks hosts.hosta/hostb.libvirt_uri"
 ip_a=$(val hosts.hosta.migration_ip || true)
 ip_b=$(val hosts.hostb.migration_ip || true)
 
@@ -83,15 +86,17 @@ if [ "${MT_DRIVER_MODES:-1}" = 1 ]; then
   fi
 fi
 
-# The guest still serves its website from where it ended (host A).
-url=$(val guest.http_url || true)
-if [ -n "$url" ] && command -v curl >/dev/null && ip netns list | grep -q '^mt-client'; then
-  if ip netns exec mt-client curl -sf -o /dev/null --max-time 10 "$url"; then
-    echo "guest answers HTTP at $url"
-  else
-    echo "FAIL: guest does not answer HTTP at $url after the migrations"
-    fails=$((fails + 1))
-  fi
+# The guest still serves its website from where it ended (host A). A descriptor without its
+# URL or a lab without the client namespace is a broken lab, not a reason to leave it out.
+url=$(val guest.http_url)
+if [ -z "$url" ]; then
+  echo "FAIL: lab.json lacks guest.http_url: the guest's HTTP was not checked"
+  fails=$((fails + 1))
+elif ip netns exec mt-client curl -sf -o /dev/null --max-time 10 "$url"; then
+  echo "guest answers HTTP at $url"
+else
+  echo "FAIL: guest does not answer HTTP at $url from mt-client after the migrations"
+  fails=$((fails + 1))
 fi
-[ "$fails" = 0 ] || exit 1
+[ "$fails" = 0 ] || fail "$fails check(s) failed"
 echo "driver_migrate: ok"

@@ -70,17 +70,7 @@ guest_restart() {
 
 timeout=60s
 [ "$CASE" = link-cut ] && timeout=8s
-cat >"$work/s.ini" <<INI
-[global]
-driver   = libvirt
-source   = lab:$src
-dest     = lab:$dst
-domain   = web
-warmup   = 1s
-cooldown = 1s
-probe    = udp interval=10ms
-migrate.bandwidth = 8MiB/s
-migrate.timeout   = $timeout
+{ capped_migration_ini "$src" "$dst" "$timeout"; cat <<INI; } >"$work/s.ini"
 
 [a-migrate]
 fault = tbf host=$src dev=$mif rate=400mbit
@@ -97,12 +87,7 @@ run_pid=$!
 # The migration runs once the destination's incoming QEMU exists (a new pid in its pid file).
 pidfile=$STATE/$dst/run/qemu/web.pid
 old=$(cat "$pidfile" 2>/dev/null || true)
-started=""
-for _ in $(seq 1 300); do
-  p=$(cat "$pidfile" 2>/dev/null || true)
-  if [ -n "$p" ] && [ "$p" != "$old" ] && [ -d "/proc/$p" ]; then started=$p; break; fi
-  sleep 0.1
-done
+started=$(incoming_qemu "$pidfile" "$old")
 [ -n "$started" ] || fail "the migration never started ($(tail -n 2 "$work/log"))"
 sleep 1
 [ "$(qdisc)" != "$BASE" ] || fail "the tbf of cell 1 is not on $mif during the migration"

@@ -27,6 +27,16 @@ lab_ensure_up() {
 }
 desc() { jq -r "$1" "$STATE/lab.json"; }   # desc JQ-FILTER — a value from the descriptor
 
+# need_router_lab DESCRIPTOR — need_lab, python3 (the router tests read DESCRIPTOR with it) and a
+# lab up with its UML router: brought up when down; no descriptor or router namespace fails.
+need_router_lab() {
+  need_lab
+  command -v python3 >/dev/null || skip "missing python3 (run scripts/setup)"
+  lab_ensure_up
+  [ -r "$1" ] || fail "no lab descriptor $1 with the lab up"
+  [ -e /run/netns/mt-router ] || fail "no mt-router namespace with the lab up"
+}
+
 need_bin() { # bin= the migtorture binary under test (MT_BINARY, else the build tree's); skip without
   bin=${MT_BINARY:-$REPO/build/migtorture}
   [ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
@@ -40,6 +50,62 @@ guest_hosts() { # src= where the lab guest runs now, dst= the other host; fail w
   else fail "the guest runs on neither host"; fi
 }
 client() { ip netns exec "$(desc .hosts.client.netns)" "$@"; }
+
+# capped_migration_ini SRC DST TIMEOUT — the [global] section of a one-hop migration of the
+# guest SRC→DST capped at 8 MiB/s, with a udp probe: slow enough to break something mid-way.
+capped_migration_ini() {
+  cat <<INI
+[global]
+driver   = libvirt
+source   = lab:$1
+dest     = lab:$2
+domain   = web
+warmup   = 1s
+cooldown = 1s
+probe    = udp interval=10ms
+migrate.bandwidth = 8MiB/s
+migrate.timeout   = $3
+INI
+}
+
+# incoming_qemu PIDFILE OLD — waits up to 30 s for the destination's incoming QEMU (a pid other
+# than OLD in PIDFILE, alive, a QEMU) and prints its pid; prints nothing when none came.
+incoming_qemu() {
+  local p
+  for _ in $(seq 1 300); do
+    p=$(cat "$1" 2>/dev/null || true)
+    if [ -n "$p" ] && [ "$p" != "$2" ] && [ -d "/proc/$p" ] &&
+       grep -q qemu-system "/proc/$p/comm" 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+    sleep 0.1
+  done
+}
+
+# guest_run URI ARGS... — runs /bin/mt-guest ARGS in the guest through its agent (the guest
+# runs on URI's host); prints its stdout, its stderr to ours. Status: mt-guest's exit code, 99
+# when the agent could not run it, 98 when it did not end within 60 s.
+guest_run() {
+  local uri=$1 args pid st
+  shift
+  args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+  pid=$(virsh -c "$uri" qemu-agent-command web \
+    "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/mt-guest\",\"arg\":$args,\"capture-output\":true}}" |
+    jq -r .return.pid) || return 99
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 99
+  for _ in $(seq 1 600); do
+    st=$(virsh -c "$uri" qemu-agent-command web \
+      "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 99
+    if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
+      jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
+      jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
+      return "$(jq -r '.return.exitcode // 99' <<<"$st")"
+    fi
+    sleep 0.1
+  done
+  return 98
+}
 
 http_ok() { # http_ok PATH — the guest serves PATH to the client (fresh connection, 5 s max)
   client curl -fsS -o /dev/null -m 5 "$(desc .guest.http_url)${1#/}"

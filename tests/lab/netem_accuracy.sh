@@ -13,21 +13,19 @@
 #     within 3 binomial sd of the setting;
 #   * undo restores a pre-existing non-default root qdisc on the router exactly (pfifo limit 77,
 #     then tbf): `tc -s -d qdisc show` kind, handle and parameters equal before and after.
-# Theory and tolerances: bench/netem_accuracy.py. Needs the embedded lab up (fixture mt_lab);
-# exit 77 with the reason when it is not. ~110 s.
-set -u
+# Theory and tolerances: bench/netem_accuracy.py. Needs the embedded lab (fixture mt_lab;
+# brought up when it is down, a failed bring-up or an unreachable router is a failure); exit
+# 77 with the reason when this machine cannot run it (lib.sh: need_lab). ~110 s.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# the checks read exit codes themselves; no errexit/pipefail from lib.sh
+set +e +o pipefail
 MT=$(readlink -f "${1:?usage: netem_accuracy.sh MIGTORTURE [NETEM_DIST_TOOL]}")
 DIST=${2:-$(dirname "$MT")/bench/netem-dist}
 HERE=$(cd "$(dirname "$0")" && pwd)
-LAB_JSON=${MT_LAB_JSON:-/run/migtorture/lab/lab.json}
+LAB_JSON=${MT_LAB_JSON:-$STATE/lab.json}
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-[ -r "$LAB_JSON" ] || skip "no lab descriptor $LAB_JSON (lab/mt-lab up)"
-python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("state") != "up")' \
-  "$LAB_JSON" || skip "the lab is not up"
-ip netns list | grep -q '^mt-router\b' || skip "no mt-router namespace"
+need_router_lab "$LAB_JSON"
 [ -x "$DIST" ] || fail "no netem-dist tool at $DIST (build the bench targets)"
 j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
@@ -46,7 +44,8 @@ cleanup() {
 trap cleanup EXIT
 # kind, handle, parent and parameters of every qdisc on DEV; statistics and refcnt dropped
 qshow() { rtc -s -d qdisc show dev "$DEV" | grep '^qdisc' | sed 's/ refcnt [0-9]*//'; }
-orig=$(qshow) || skip "cannot run tc on the router over ssh"
+orig=$(qshow) # its status is sed's: an empty answer is the failure (a device always has one)
+[ -n "$orig" ] || fail "cannot read the router's qdiscs on $DEV over ssh"
 
 N="netem host=router dev=$DEV"
 cat > "$TMP/acc.ini" <<INI

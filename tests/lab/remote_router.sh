@@ -7,19 +7,17 @@
 # egress (vec0) by DELAY_MS (20) for 12 s through `migtorture run` (host=router: an ssh host
 # from lab.json), and measures the client → guest round trip with ping from mt-client before,
 # during and after. Checks: during = before + DELAY ± 1 ms, after = before ± 1 ms, and the
-# results carry the session figures. Exit 77 (with the reason) when the lab is not up.
-set -u
+# results carry the session figures. Brings the lab up when it is down (fixture mt_lab); a
+# failed bring-up is a failure. Exit 77 (with the reason) when this machine cannot run the lab.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# the checks read exit codes themselves; no errexit/pipefail from lib.sh
+set +e +o pipefail
 MT=$(readlink -f "${1:?usage: remote_router.sh MIGTORTURE [DELAY_MS]}")
 DELAY=${2:-20}
-LAB_JSON=${MT_LAB_JSON:-/run/migtorture/lab/lab.json}
+LAB_JSON=${MT_LAB_JSON:-$STATE/lab.json}
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-[ -r "$LAB_JSON" ] || skip "no lab descriptor $LAB_JSON (lab/mt-lab up)"
-python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("state") != "up")' \
-  "$LAB_JSON" || skip "the lab is not up"
-ip netns list | grep -q '^mt-router\b' || skip "no mt-router namespace"
+need_router_lab "$LAB_JSON"
 GUEST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["guest"]["ip"])' "$LAB_JSON")
 
 TMP=$(mktemp -d /tmp/mtt-remote-lab.XXXXXX)

@@ -8,41 +8,41 @@
 # A sweep of 96 MiB takes ~1.9 s at 50 MiB/s, longer than QEMU's >= 1 s dirty-rate period, so
 # libvirt counts every write (a smaller region would be counted once per period).
 #
-# Exits 77 (skip) without root or without a RUNNING lab: unlike the lab's own tests it never
-# brings the lab up (the lab may be someone else's). Needs a lab guest built with an mt-guest
-# that has `dirty` (lab/guest/build.sh copies build/workloads/guest/mt-guest).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
-bin=${MT_BINARY:-$src/build/migtorture}
-check=${MT_STRESS_CHECK:-$src/build/tests/lab/stress/stress_check}
-lab_json=${MT_LAB_JSON:-/run/migtorture/lab/lab.json}
+# Uses the running lab and never starts or stops one (it may be someone else's; in CI
+# lab_migrate brings it up first). Exits 77 (skip) for what this machine lacks (root, the lab's
+# tools, the binaries), when no lab is up, or when the lab guest's mt-guest predates `dirty`
+# (an image of another tree: lab/guest/build.sh copies build/workloads/guest/mt-guest). A lab
+# that is half up (`mt-lab status` partial: a daemon or the guest died), a guest running
+# nowhere or a guest agent that cannot run mt-guest is a failure.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# the checks below read exit codes themselves; no errexit/pipefail from lib.sh
+set +e +o pipefail
 rate_mib=${MT_DIRTY_RATE_MIB:-50}
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (the lab's libvirtd sockets)"
-[ -x "$bin" ] || skip "no migtorture binary at $bin (build first)"
+check=${MT_STRESS_CHECK:-$REPO/build/tests/lab/stress/stress_check}
+need_lab
+need_bin
 [ -x "$check" ] || skip "no stress_check at $check (build first)"
-[ -f "$lab_json" ] || skip "no lab descriptor $lab_json (the lab is not up; this test does not start it)"
-grep -q '"state": *"up"' "$lab_json" || skip "the lab in $lab_json is not up"
+lab_st=$("$LAB" status)
+case $lab_st in
+up) ;;
+down) skip "the lab is not up (this test does not start one)" ;;
+*) fail "the lab is '$lab_st', not up: a daemon or the guest died (lab/mt-lab status)" ;;
+esac
 
-# Does the guest's mt-guest know `dirty`? (an older lab image does not)
-# The VM may run on either host (a cell starts from wherever the last one left it).
-uri_a=""
-for h in hosta hostb; do
-  u=$(sed -n "s/.*\"libvirt_uri\": *\"\([^\"]*$h[^\"]*\)\".*/\1/p" "$lab_json" | head -1)
-  [ -n "$u" ] || skip "lab.json lacks $h's libvirt_uri"
-  [ "$(virsh -c "$u" domstate web 2>/dev/null | head -1)" = running ] && uri_a=$u
-done
-[ -n "$uri_a" ] || skip "the guest 'web' runs on neither lab host"
-exec_out=$(virsh -c "$uri_a" qemu-agent-command web \
-  '{"execute":"guest-exec","arguments":{"path":"/bin/mt-guest","arg":["--help"],"capture-output":true}}' 2>/dev/null)
-pid=$(echo "$exec_out" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
-[ -n "$pid" ] || skip "the guest agent did not run /bin/mt-guest: $exec_out"
-sleep 0.5
-st=$(virsh -c "$uri_a" qemu-agent-command web \
-  "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}" 2>/dev/null)
-help=$(echo "$st" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d 2>/dev/null)
+# Where the guest runs (a cell starts from wherever the last one left it); a guest running
+# nowhere is a broken lab.
+guest_hosts
+uri_a=$(uri "$src")
+[ -n "$uri_a" ] && [ "$uri_a" != null ] || fail "lab.json lacks $src's libvirt_uri"
+# Does the guest's mt-guest know `dirty`? Ask it for its help through the guest agent.
+help=$(guest_run "$uri_a" --help 2>&1)
+case $? in
+0) ;;
+99) fail "the guest agent did not run /bin/mt-guest: $help" ;;
+98) fail "mt-guest --help did not end in the guest within 60 s" ;;
+*) ;; # it ran: an mt-guest old enough to fail on --help has no `dirty` either (skip below)
+esac
 echo "$help" | grep -q "mt-guest dirty" ||
   skip "the lab guest's mt-guest has no 'dirty' (rebuild the lab image with this tree's mt-guest)"
 
@@ -68,5 +68,5 @@ INI
 echo "running: $bin run $work/dirty.ini -o $work/out"
 "$bin" run "$work/dirty.ini" -o "$work/out"
 rc=$?
-[ -f "$work/out/results.json" ] || { echo "FAIL: no results.json (exit $rc)"; exit 1; }
+[ -f "$work/out/results.json" ] || fail "no results.json (exit $rc)"
 "$check" dirty "$work/out/results.json" $((rate_mib * 1048576)) 25

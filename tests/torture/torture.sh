@@ -9,7 +9,10 @@
 # pair (198.18.251.0/30), a pfifo qdisc planted on one end (it must come back EXACTLY), a temp
 # directory. The scenario (no migration, source = none) applies tbf, link-flap, link-down,
 # partition and host-cpu stress-ng inside those namespaces. Deleted at the end, also on failure.
-# Prints "N runs, K leftovers"; exits 1 when anything was left, 77 when it cannot run here.
+# Every iteration prints its measurement (signal moment, run exit, recover exits). A wrong run
+# exit, a SIGTERM run without partial results, a failed or non-idempotent recover is a failure.
+# Prints "N runs, K leftovers, F failures"; exits 1 when anything was left or failed, 77 when
+# it cannot run here.
 set -u
 MODE=${1:?mode kill|term}
 BIN=${2:?migtorture binary}
@@ -144,6 +147,7 @@ check() {
 TMPDIR="$TMP" "$BIN" run -q --repeat 1 "$TMP/torture.ini" -o "$TMP/out.0" \
 	--journal "$TMP/journal.0" >"$TMP/run.0.log" 2>&1
 rc=$?
+echo "uninterrupted run: exit $rc"
 [ "$rc" = 0 ] || { echo "FAIL: the uninterrupted run exited $rc:"; cat "$TMP/run.0.log"; exit 1; }
 for _ in $(seq 20); do # carrier comes back asynchronously
 	res=$(check 0 "$TMP/journal.0" 0)
@@ -154,6 +158,12 @@ done
 
 RANDOM=$SEED
 left=0
+failed=0
+# fail MSG — a wrong outcome of this iteration: printed and counted
+fail() { echo "iter $i FAIL: $*"; failed=$((failed + 1)); }
+# A recover that finds no journal (the SIGKILL came before the runner opened it) or nothing
+# open is a no-op; anything else from the second recover is not.
+noop_recover() { grep -q -e 'nothing open' -e 'nothing to recover' "$1"; }
 t0=$(date +%s.%N)
 for ((i = 1; i <= N; i++)); do
 	journal="$TMP/journal.$i"
@@ -169,29 +179,37 @@ for ((i = 1; i <= N; i++)); do
 		kill -KILL "$runpid" 2>/dev/null
 		{ wait "$runpid"; } 2>/dev/null
 		rc=$?
+		# the run lasts ~14 s (6 cells), the signal comes within 2.2 s: always mid-run
+		[ "$rc" = 137 ] || fail "SIGKILL at ${ms}ms: exit $rc (want 137): $(
+			tail -3 "$TMP/run.$i.log")"
 		# MTT_TORTURE_NO_RECOVER=1 skips recover: the checks must then find leftovers
 		if [ -n "${MTT_TORTURE_NO_RECOVER:-}" ]; then
-			rrc=0; : >"$TMP/recover.$i.log"; echo 'nothing open' >"$TMP/recover2.$i.log"
+			rrc=0 rrc2=0; : >"$TMP/recover.$i.log"; echo 'nothing open' >"$TMP/recover2.$i.log"
 		else
 			"$BIN" recover --journal "$journal" >"$TMP/recover.$i.log" 2>&1
 			rrc=$?
-		fi
-		[ "$rrc" = 0 ] || { echo "iter $i: recover exit $rrc: $(cat "$TMP/recover.$i.log")"; }
-		[ -n "${MTT_TORTURE_NO_RECOVER:-}" ] ||
 			"$BIN" recover --journal "$journal" >"$TMP/recover2.$i.log" 2>&1
-		rrc=$?
-		{ [ "$rrc" = 0 ] && grep -q 'nothing open' "$TMP/recover2.$i.log"; } ||
-			echo "iter $i: second recover was not a no-op (exit $rrc): $(
-				cat "$TMP/recover2.$i.log")"
+			rrc2=$?
+		fi
+		echo "iter $i: SIGKILL at ${ms}ms, run exit $rc, recover exit $rrc ($(
+			grep -c . "$TMP/recover.$i.log") lines), second recover exit $rrc2"
+		[ "$rrc" = 0 ] || fail "recover exit $rrc: $(cat "$TMP/recover.$i.log")"
+		{ [ "$rrc2" = 0 ] && noop_recover "$TMP/recover2.$i.log"; } ||
+			fail "second recover was not a no-op (exit $rrc2): $(cat "$TMP/recover2.$i.log")"
 	else
 		kill -TERM "$runpid" 2>/dev/null
 		{ wait "$runpid"; } 2>/dev/null
 		rc=$?
+		partial=no
+		[ -f "$out/results.json" ] && [ "$(jq .interrupted "$out/results.json")" = true ] &&
+			partial=yes
+		echo "iter $i: SIGTERM at ${ms}ms, run exit $rc, partial results.json: $partial"
 		# the run lasts ~14 s (6 cells), the signal comes within 2.2 s: always mid-run
 		[ "$rc" = 143 ] ||
-			echo "iter $i: SIGTERM at ${ms}ms: exit $rc (want 143): $(tail -3 "$TMP/run.$i.log")"
-		[ -f "$out/results.json" ] && [ "$(jq .interrupted "$out/results.json")" = true ] ||
-			echo "iter $i: SIGTERM: no partial results.json marked interrupted"
+			fail "SIGTERM at ${ms}ms: exit $rc (want 143): $(tail -3 "$TMP/run.$i.log")"
+		[ "$partial" = yes ] ||
+			fail "SIGTERM: no partial results.json marked interrupted: $(
+				tail -3 "$TMP/run.$i.log")"
 	fi
 	# Links and killed processes settle asynchronously (carrier, reaping): what is still there
 	# after 2 s is a leftover.
@@ -211,6 +229,6 @@ for ((i = 1; i <= N; i++)); do
 	rm -rf "$out"
 done
 t1=$(date +%s.%N)
-printf '%d runs, %d leftovers (mode %s, seed %s, %.1f s)\n' "$N" "$left" "$MODE" "$SEED" \
-	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
-[ "$left" = 0 ]
+printf '%d runs, %d leftovers, %d failures (mode %s, seed %s, %.1f s)\n' "$N" "$left" \
+	"$failed" "$MODE" "$SEED" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+[ "$left" = 0 ] && [ "$failed" = 0 ]

@@ -8,7 +8,9 @@
 # link's qdisc, the OSD map (every OSD up and in, no flag, no per-OSD noup) and the OSD daemons
 # (none stopped) are as before; no stress-ng with our temp dir and no mt-stress-ng-* temp dir
 # left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
-# up) is a leftover. Prints "N runs, K leftovers"; exit 1 when anything was left.
+# up) is a leftover. A failed or non-idempotent recover, or a run exit other than 137 (killed)
+# or 0 (the moment fell after the run's end), is a failure. Prints "N runs, K leftovers, F
+# failures"; exit 1 when anything was left or failed.
 #
 # Known failure it finds (2026-11-25, ASan build, seed 1, iteration 13 of 20): the runner is
 # SIGKILLed right after sending `osd out` to the monitor; recover's `osd in` is answered "already
@@ -20,17 +22,19 @@
 # otherwise starts them and tears down what it started (the lab stays up with
 # MT_TORTURE_KEEP_LAB=1, as under ctest, where the lab suite's fixture takes it down). Exit 77 with the reason when they
 # cannot run here (not root, packages missing).
-set -u
 BIN=${1:?migtorture binary}
 N=${2:-20}
 SEED=${3:-1}
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$SRC/lab/mt-lab
-LAB_JSON=/run/migtorture/lab/lab.json
+# The lab tests' set-up: REPO, LAB, STATE, skip, need_lab (root, the lab's tools, /dev/net/tun).
+# shellcheck source=../lab/lib.sh
+. "$(dirname "$0")/../lab/lib.sh"
+# the checks count failures and read exit codes themselves: no errexit/pipefail from lib.sh
+set +e +o pipefail
+SRC=$REPO
+LAB_JSON=$STATE/lab.json
 CEPH_DESC=/run/migtorture/ceph/ceph.json
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (the lab, the Ceph cluster)"
-for t in jq ceph ceph-mon ceph-osd stress-ng virsh linux.uml ssh; do
+need_lab
+for t in ceph ceph-mon ceph-osd stress-ng; do
 	command -v "$t" >/dev/null || skip "$t not installed (scripts/setup)"
 done
 export MT_LAB_QUIET=1
@@ -148,6 +152,11 @@ res=$(settle 0 "$TMP/journal.0")
 
 RANDOM=$SEED
 left=0
+failed=0
+iter_fail() { echo "iter $i FAIL: $*"; failed=$((failed + 1)); } # printed and counted
+# A recover that finds no journal (the SIGKILL came before the runner opened it) or nothing
+# open is a no-op; anything else from the second recover is not.
+noop_recover() { grep -q -e 'nothing open' -e 'nothing to recover' "$1"; }
 t0=$(date +%s%N)
 for ((i = 1; i <= N; i++)); do
 	journal="$TMP/journal.$i"
@@ -162,14 +171,21 @@ for ((i = 1; i <= N; i++)); do
 	kill -KILL "$runpid" 2>/dev/null
 	{ wait "$runpid"; } 2>/dev/null
 	rc=$?
+	# ms can fall after the run's end (up to RUN_MS + 200): then the run exited 0 by itself
+	[ "$rc" = 137 ] || [ "$rc" = 0 ] ||
+		iter_fail "SIGKILL at ${ms}ms: run exit $rc (want 137, or 0 when it had ended): $(
+			tail -3 "$TMP/run.$i.log")"
 	if [ -n "${MTT_TORTURE_NO_RECOVER:-}" ]; then # the checks must then find leftovers
 		: >"$TMP/recover.$i.log"
 	else
-		"$BIN" recover --journal "$journal" >"$TMP/recover.$i.log" 2>&1 ||
-			echo "iter $i: recover exit $?: $(tail -3 "$TMP/recover.$i.log")"
-		"$BIN" recover --journal "$journal" >"$TMP/recover2.$i.log" 2>&1 &&
-			grep -q 'nothing open' "$TMP/recover2.$i.log" ||
-			echo "iter $i: second recover was not a no-op: $(cat "$TMP/recover2.$i.log")"
+		"$BIN" recover --journal "$journal" >"$TMP/recover.$i.log" 2>&1
+		rrc=$?
+		"$BIN" recover --journal "$journal" >"$TMP/recover2.$i.log" 2>&1
+		rrc2=$?
+		echo "iter $i: SIGKILL at ${ms}ms, run exit $rc, recover exit $rrc, second recover exit $rrc2"
+		[ "$rrc" = 0 ] || iter_fail "recover exit $rrc: $(tail -3 "$TMP/recover.$i.log")"
+		{ [ "$rrc2" = 0 ] && noop_recover "$TMP/recover2.$i.log"; } ||
+			iter_fail "second recover was not a no-op (exit $rrc2): $(cat "$TMP/recover2.$i.log")"
 	fi
 	res=$(settle "$i" "$journal")
 	if [ -n "$res" ]; then
@@ -198,6 +214,7 @@ health_ok() {
 	return 1
 }
 health_ok || { echo "Ceph is not HEALTH_OK after the torture: $(timeout 20 ceph -c "$CONF" -k "$KEYRING" health 2>&1)"; left=$((left + 1)); }
-printf '%d runs, %d leftovers (lab: router netem, OSD out/noout/down/stop, tbf, host-cpu; seed %s, %.1f s)\n' \
-	"$N" "$left" "$SEED" "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
-[ "$left" = 0 ]
+printf '%d runs, %d leftovers, %d failures (lab: router netem, OSD out/noout/down/stop, tbf, host-cpu; seed %s, %.1f s)\n' \
+	"$N" "$left" "$failed" "$SEED" \
+	"$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
+[ "$left" = 0 ] && [ "$failed" = 0 ]

@@ -15,25 +15,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_util.h"
+
 extern char **environ;
 
 static char tmpdir[256], state[300];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-stress-guest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "stress-guest");
 	snprintf(state, sizeof(state), "%s/dirty", tmpdir);
 }
 
 /* Everything under tmpdir goes (a killed runner leaves stress-ng's report dir behind). */
 static void teardown(void)
 {
-	char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	tu_rm_rf(tmpdir);
 }
 
 static double now_s(void)

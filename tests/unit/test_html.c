@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "migtorture/report.h"
+#include "test_util.h"
 
 extern char **environ;
 
@@ -79,25 +80,18 @@ static int count(const char *hay, const char *needle)
 
 START_TEST(test_html)
 {
-	char dir[] = "/tmp/mt-test-html-XXXXXX", path[128];
+	char dir[64], path[128];
 	struct mt_run_result run;
 	struct mt_error err = { 0 };
 	char *x;
-	long n;
-	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "test-html");
 	snprintf(path, sizeof(path), "%s/report.html", dir);
 	build(&run);
 	ck_assert_msg(mt_report_write_file(path, mt_report_html, &run, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(xmllint(path), 0);
-	f = fopen(path, "r");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	x = calloc(1, (size_t)n + 1);
-	ck_assert_int_eq(fread(x, 1, (size_t)n, f), n);
-	fclose(f);
+	x = tu_read(path, NULL);
+	ck_assert_msg(x != NULL, "reading %s", path);
 
 	ck_assert_ptr_nonnull(strstr(x, "<!DOCTYPE html>"));
 	ck_assert_ptr_null(strstr(x, "<script")); /* self-contained, nothing to fetch */
@@ -120,8 +114,7 @@ START_TEST(test_html)
 	ck_assert_ptr_nonnull(strstr(x, "no &lt;netem&gt;"));
 	ck_assert_int_eq(count(x, "<td class=\"pass\">pass</td>"), 12);
 	free(x);
-	unlink(path);
-	rmdir(dir);
+	tu_rm_rf(dir);
 	mt_run_result_free(&run);
 }
 END_TEST
@@ -158,7 +151,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	if (access("/usr/bin/xmllint", X_OK) != 0) {
+	if (!tu_have("xmllint")) {
 		printf("SKIP: xmllint not installed (package libxml2-utils, see scripts/setup)\n");
 		return 77;
 	}

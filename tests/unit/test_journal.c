@@ -21,6 +21,7 @@
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
+#include "test_util.h"
 
 extern char **environ;
 
@@ -57,8 +58,7 @@ static const struct mt_fault_ops fake_fault = {
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-run-journal-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "run-journal");
 	snprintf(undo_log, sizeof(undo_log), "%s/undo.log", tmpdir);
 	mt_registry_reset_extra();
 	ck_assert_int_eq(mt_registry_add_fault(&fake_fault), 0);
@@ -67,27 +67,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	tu_rm_rf(tmpdir);
 	mt_registry_reset_extra();
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (!f)
-		return buf;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static void jpath(char *out, size_t len, const char *name)
@@ -132,13 +113,13 @@ START_TEST(crash_then_recover_newest_first_and_idempotent)
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	ck_assert_str_eq(slurp(undo_log), "");
+	ck_assert_str_eq(tu_slurp(undo_log), "");
 
 	ck_assert_msg(mt_recover(path, NULL, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(slurp(undo_log), "second\nfirst\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "second\nfirst\n");
 	/* A second recover finds nothing open and undoes nothing. */
 	ck_assert_msg(mt_recover(path, NULL, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(slurp(undo_log), "second\nfirst\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "second\nfirst\n");
 }
 END_TEST
 
@@ -198,10 +179,10 @@ START_TEST(lock_refuses_a_second_user)
 	ck_assert_ptr_nonnull(strstr(err.msg, "in use"));
 	/* recover refuses while the runner holds it, and undoes nothing. */
 	ck_assert_int_eq(mt_recover(path, NULL, &err), MT_EINFRA);
-	ck_assert_str_eq(slurp(undo_log), "");
+	ck_assert_str_eq(tu_slurp(undo_log), "");
 	mt_journal_close(j);
 	ck_assert_int_eq(mt_recover(path, NULL, &err), 0);
-	ck_assert_str_eq(slurp(undo_log), "held\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "held\n");
 }
 END_TEST
 
@@ -227,7 +208,7 @@ START_TEST(missing_plugin_and_remote_host_stay_open)
 	ck_assert_int_lt(mt_journal_undo_all(j, &undone, &failed, &err), 0);
 	ck_assert_uint_eq(undone, 1);
 	ck_assert_uint_eq(failed, 2);
-	ck_assert_str_eq(slurp(undo_log), "local\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "local\n");
 	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(e[0].id, b);
@@ -260,10 +241,10 @@ START_TEST(undo_range_only_touches_its_entries)
 	ck_assert_int_eq(mt_journal_undo_range(j, mark + 1, mt_journal_last_id(j), NULL, &u, &f,
 					       &err), 0);
 	ck_assert_uint_eq(u, 2);
-	ck_assert_str_eq(slurp(undo_log), "c\nb\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "c\nb\n");
 	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
 	ck_assert_uint_eq(u, 1);
-	ck_assert_str_eq(slurp(undo_log), "c\nb\na\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "c\nb\na\n");
 	mt_journal_close(j);
 }
 END_TEST
@@ -313,7 +294,7 @@ START_TEST(unapplied_entry_is_undone_again)
 	ck_assert_int_eq(mt_journal_undo_all(j, &u, &f, &err), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ck_assert_uint_eq(u, 2);
-	ck_assert_str_eq(slurp(undo_log), "inflight\napplied\ninflight\n");
+	ck_assert_str_eq(tu_slurp(undo_log), "inflight\napplied\ninflight\n");
 	ck_assert(b.tv_sec - a.tv_sec >= 2);
 	mt_journal_close(j);
 }

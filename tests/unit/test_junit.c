@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "migtorture/report.h"
+#include "test_util.h"
 
 extern char **environ;
 
@@ -65,20 +66,12 @@ static void build(struct mt_run_result *run)
 	mt_run_add_cell(run, "never-ran"); /* no section, verdict none */
 }
 
-/* Whole file as a string (caller frees). */
+/* Whole file as a string (caller frees); the test fails when it cannot be read. */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
+	char *buf = tu_read(path, NULL);
 
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), n);
-	fclose(f);
+	ck_assert_msg(buf != NULL, "reading %s", path);
 	return buf;
 }
 
@@ -259,7 +252,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	if (access("/usr/bin/xmllint", X_OK) != 0) {
+	if (!tu_have("xmllint")) {
 		printf("SKIP: xmllint not installed (package libxml2-utils, see scripts/setup)\n");
 		return 77;
 	}

@@ -6,13 +6,11 @@
 
 #include "labref.h"
 #include "labresolve.h"
+#include "test_util.h"
 
 static void use(const char *fixture)
 {
-	char path[1024];
-
-	snprintf(path, sizeof(path), "%s/%s", MT_FIXTURES, fixture);
-	setenv("MT_LAB_JSON", path, 1);
+	setenv("MT_LAB_JSON", tu_fixture(fixture), 1);
 }
 
 START_TEST(path_override)

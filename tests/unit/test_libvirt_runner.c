@@ -6,7 +6,6 @@
  * message, and the cell records where the domain is (migration.final_host).
  */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "migtorture/result.h"
 #include "migtorture/runner.h"
 #include "migtorture/scenario.h"
+#include "test_util.h"
 
 static const char scenario[] =
 	"[global]\n"
@@ -33,15 +33,6 @@ static const char scenario[] =
 	"[no-domain]\n"
 	"domain = no-such-vm\n";
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	remove(path); /* best effort: keep walking */
-	return 0;
-}
-
 static const struct mt_cell_result *cell(const struct mt_run_result *run, const char *section)
 {
 	for (size_t i = 0; i < run->ncells; i++)
@@ -53,7 +44,7 @@ static const struct mt_cell_result *cell(const struct mt_run_result *run, const 
 
 START_TEST(skips_and_errors_keep_libvirt_words)
 {
-	char dir[] = "/tmp/mt-lv-runner-XXXXXX", journal[512], out[512];
+	char dir[64], journal[512], out[512];
 	struct mt_scenario *s = NULL;
 	struct mt_plan *plan = NULL;
 	struct mt_plan_opts po = { .seed = 1 };
@@ -64,7 +55,7 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	const struct mt_metric *m;
 	int rc;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "lv-runner");
 	snprintf(journal, sizeof(journal), "%s/journal", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	ck_assert_msg(mt_scenario_load_buffer(scenario, strlen(scenario), "test.ini", &s, &err) == 0,
@@ -97,7 +88,7 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	mt_run_result_free(&run);
 	mt_plan_free(plan);
 	mt_scenario_free(s);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); /* our own mkdtemp folder */
+	tu_rm_rf(dir);
 }
 END_TEST
 

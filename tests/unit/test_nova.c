@@ -10,6 +10,7 @@
 
 #include "drivers/nova_priv.h"
 #include "migtorture/plugin.h"
+#include "test_util.h"
 
 #define FX MT_FIXTURES "/nova/"
 /* What the recorded migration ended as (record_fixtures.sh, see fixtures/nova/README). */
@@ -17,24 +18,13 @@
 #define FIXTURE_FINAL_STATUS "completed"
 #define FIXTURE_FINAL_OK 1
 
+/* A recorded response (fixtures/nova/NAME); caller frees. */
 static char *slurp(const char *name)
 {
-	char path[512];
-	FILE *f;
-	long n;
-	char *b;
+	char rel[256];
 
-	snprintf(path, sizeof(path), FX "%s", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	ck_assert(fread(b, 1, (size_t)n, f) == (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	return b;
+	snprintf(rel, sizeof(rel), "nova/%s", name);
+	return tu_fixture_read(rel);
 }
 
 START_TEST(auth_body_password)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "drivers/nova_priv.h"
+#include "test_util.h"
 
 extern char **environ;
 
@@ -77,8 +78,7 @@ static void setup(void)
 	char accept[64];
 	int port;
 
-	snprintf(dir, sizeof(dir), "/tmp/mtt-tls-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "tls");
 	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
 	snprintf(key, sizeof(key), "%s/key.pem", dir);
 	char *req[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -102,14 +102,12 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char *rm[] = { "rm", "-rf", dir, NULL };
-
 	if (server > 0) {
 		kill(server, SIGTERM);
 		waitpid(server, NULL, 0);
 		server = -1;
 	}
-	run(rm);
+	tu_rm_rf(dir);
 }
 
 START_TEST(verification_on_by_default_refuses_unknown_ca)

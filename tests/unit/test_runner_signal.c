@@ -3,20 +3,17 @@
  * in a forked child so the signal hits a real process. */
 #include <check.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include "fakes.h"
 #include "migtorture/journal.h"
-
-extern char **environ;
+#include "test_util.h"
 
 static char tmpdir[256], outdir[300], jpath[300];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-run-sig-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "run-sig");
 	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
 	snprintf(jpath, sizeof(jpath), "%s/journal", tmpdir);
 	snprintf(undo_file, sizeof(undo_file), "%s/undo.log", tmpdir);
@@ -25,27 +22,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	tu_rm_rf(tmpdir);
 	mt_registry_reset_extra();
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	buf[0] = '\0';
-	if (!f)
-		return buf;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 /* Runs [quick cell, long cell with a fault on] in a child; signals it once the long cell's
@@ -116,7 +94,7 @@ static void check_aftermath(const char *signame)
 	char path[400];
 	size_t n;
 
-	ck_assert_str_eq(slurp(undo_file), "undo:long\n");
+	ck_assert_str_eq(tu_slurp(undo_file), "undo:long\n");
 	snprintf(path, sizeof(path), "%s/results.json", outdir);
 	ck_assert_msg(mt_result_read_file(path, &run, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(run.interrupted, 1);

@@ -2,12 +2,9 @@
  * destination after hop 0, the source again after hop 1 (ping-pong). Guest workloads use it to
  * reach the guest agent of the host the VM runs on. */
 #include <check.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include "fakes.h"
-
-extern char **environ;
+#include "test_util.h"
 
 static char tmpdir[256], outdir[300], jpath[300];
 static char seen_start[64], seen_stop[64], seen_direction[64];
@@ -37,8 +34,7 @@ static const struct mt_workload_ops uri_wl = {
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-stress-uri-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "stress-uri");
 	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
 	snprintf(jpath, sizeof(jpath), "%s/journal", tmpdir);
 	register_fakes();
@@ -49,11 +45,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	tu_rm_rf(tmpdir);
 	mt_registry_reset_extra();
 }
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,8 +21,7 @@
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "workloads/proc_spawn.h"
-
-extern char **environ;
+#include "test_util.h"
 
 static char tmpdir[256], jfile[300];
 static struct mt_host local = { .name = "local", .kind = MT_HOST_LOCAL };
@@ -38,8 +36,7 @@ static int64_t mono(void)
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-stress-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "stress");
 	snprintf(jfile, sizeof(jfile), "%s/journal", tmpdir);
 	setenv("TMPDIR", tmpdir, 1);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come back to us: reaped, not zombies */
@@ -48,11 +45,7 @@ static void setup(void)
 /* Everything under tmpdir goes (a killed runner leaves stress-ng's report dir behind). */
 static void teardown(void)
 {
-	char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	tu_rm_rf(tmpdir);
 }
 
 /* Waits up to ms for group pgid to be gone; returns how long it took (ms) or -1. */
@@ -408,13 +401,7 @@ START_TEST(runner_sigterm_stops_group)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 143, "runner status %d", st);
 	ck_assert(!mt_spawn_group_alive(pid));
 	ck_assert_uint_eq(open_entries(), 0);
-	{
-		char *rm[] = { "rm", "-rf", out, NULL };
-		pid_t p;
-
-		if (posix_spawnp(&p, "rm", NULL, NULL, rm, environ) == 0)
-			waitpid(p, NULL, 0);
-	}
+	tu_rm_rf(out);
 	unlink(ini);
 }
 END_TEST

@@ -4,21 +4,17 @@
  * dry run touches nothing, output directory refusal. */
 #include <check.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "fakes.h"
 #include "migtorture/journal.h"
-
-extern char **environ;
+#include "test_util.h"
 
 static char tmpdir[256], outdir[300], jpath[300];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mtt-run-tl-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "run-tl");
 	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
 	snprintf(jpath, sizeof(jpath), "%s/journal", tmpdir);
 	snprintf(undo_file, sizeof(undo_file), "%s/undo.log", tmpdir);
@@ -30,11 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	tu_rm_rf(tmpdir);
 	mt_registry_reset_extra();
 }
 

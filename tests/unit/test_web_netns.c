@@ -6,7 +6,8 @@
  * The server's egress is shaped with tbf 10 mbit, so the expected goodput is known: 10 Mbit/s
  * of Ethernet frames carry 10e6 × 1448/1514 ≈ 9.56 Mbit/s of TCP payload (asserted: 9–10).
  *
- * Needs root, ip, tc and busybox; exits 77 with the reason otherwise. Everything created is
+ * Needs root, ip, tc and busybox with httpd and wget; exits 77 with the reason otherwise (a
+ * set-up that fails with all of them there is a failure). Everything created is
  * deleted at the end, also when a test fails (tests run in forked children; main cleans up),
  * and leftovers of a killed earlier run (its pid no longer alive) are removed at start.
  * The only timing assertions are goodput under tbf (a known rate) and physical
@@ -33,6 +34,7 @@
 #include "migtorture/option.h"
 #include "migtorture/plugin.h"
 #include "migtorture/result.h"
+#include "test_util.h"
 
 extern char **environ;
 
@@ -78,9 +80,10 @@ static int run(char *const argv[], int quiet)
 
 #define RUN(q, ...) run((char *const[]){ __VA_ARGS__, NULL }, q)
 
-static int have(const char *prog)
+/* Whether this busybox has applet (Debian's has httpd and wget; a minimal build may not). */
+static int have_applet(const char *applet)
 {
-	return RUN(1, "sh", "-c", "command -v \"$0\"", (char *)prog) == 0;
+	return RUN(1, "sh", "-c", "busybox --list | grep -qx \"$0\"", (char *)applet) == 0;
 }
 
 /* ---- the site ---- */
@@ -265,19 +268,27 @@ static int setup(void)
 	    RUN(0, "ip", "-n", ns_srv, "link", "set", if_srv, "up") ||
 	    RUN(0, "ip", "-n", ns_cli, "link", "set", if_cli, "up") ||
 	    RUN(0, "ip", "-n", ns_srv, "link", "set", "lo", "up") ||
-	    RUN(0, "ip", "-n", ns_cli, "link", "set", "lo", "up"))
+	    RUN(0, "ip", "-n", ns_cli, "link", "set", "lo", "up")) {
+		fprintf(stderr, "test_web_netns: creating the namespaces and the veth pair failed\n");
 		return -1;
+	}
 	/* the condition under test: 10 mbit on the server's egress */
 	if (RUN(0, "ip", "netns", "exec", ns_srv, "tc", "qdisc", "add", "dev", if_srv, "root",
-		"tbf", "rate", "10mbit", "burst", "32kbit", "latency", "50ms"))
+		"tbf", "rate", "10mbit", "burst", "32kbit", "latency", "50ms")) {
+		fprintf(stderr, "test_web_netns: adding the tbf qdisc failed\n");
 		return -1;
-	if (make_site() < 0)
+	}
+	if (make_site() < 0) {
+		fprintf(stderr, "test_web_netns: writing the site under /tmp failed\n");
 		return -1;
+	}
 	httpd_pid = spawn((char *const[]){ "ip", "netns", "exec", ns_srv, "busybox", "httpd", "-f",
 					   "-p", SRV_ADDR ":8080", "-h", docroot, NULL },
 			  0);
-	if (httpd_pid < 0)
+	if (httpd_pid < 0) {
+		fprintf(stderr, "test_web_netns: starting busybox httpd failed\n");
 		return -1;
+	}
 	snprintf(url, sizeof(url), "%s/style.css", BASE_URL);
 	for (int i = 0; i < 50; i++) {
 		if (RUN(1, "ip", "netns", "exec", ns_cli, "busybox", "wget", "-q", "-O", "/dev/null",
@@ -658,8 +669,12 @@ int main(void)
 		printf("SKIP: needs root (network namespaces, tc)\n");
 		return 77;
 	}
-	if (!have("ip") || !have("tc") || !have("busybox")) {
+	if (!tu_have("ip") || !tu_have("tc") || !tu_have("busybox")) {
 		printf("SKIP: needs ip, tc (iproute2) and busybox\n");
+		return 77;
+	}
+	if (!have_applet("httpd") || !have_applet("wget")) {
+		printf("SKIP: this busybox lacks the httpd or wget applet\n");
 		return 77;
 	}
 	if (access("/run/netns", W_OK) != 0 && mkdir("/run/netns", 0755) != 0) {
@@ -668,10 +683,11 @@ int main(void)
 	}
 	setvbuf(stdout, NULL, _IONBF, 0); /* the forked tests print figures */
 	delete_stale();
+	/* Every capability is there: a set-up that fails now is a failure, not a skip. */
 	if (setup() < 0) {
 		cleanup();
-		printf("SKIP: could not set up the namespaces and httpd (see above)\n");
-		return 77;
+		printf("FAIL: could not set up the namespaces, tbf and httpd (see above)\n");
+		return EXIT_FAILURE;
 	}
 	s = suite_create("web_netns");
 	tc = tcase_create("netns");
