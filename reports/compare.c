@@ -25,7 +25,7 @@ static enum dir direction(const char *path)
 {
 	static const char *const lower[] = { "_ms", "_s", "_us", "_ns", "_pct", "_bytes", "_count",
 					     "iterations" };
-	static const char *const higher[] = { "_bps", "mbps", "_ratio" };
+	static const char *const higher[] = { "_bps", "_bytes_s", "mbps", "_ratio" };
 	const char *end = path + strlen(path), *start;
 	char comp[256];
 	size_t i, len;
