@@ -26,13 +26,17 @@ int mt_report_json(const struct mt_run_result *run, FILE *f, struct mt_error *er
  * characters and invalid UTF-8 become U+FFFD so the document is always well-formed. */
 int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
-/* Prometheus / OpenMetrics text for node_exporter's textfile collector. Each numeric metric
- * becomes migtorture_<path>_<base unit>{section,cell,repeat} with HELP/TYPE gauge lines, in
- * base units: *_ms/_us/_ns/_s → _seconds, *_bytes → _bytes, *_pct → _ratio (0..1),
- * *_bps → _bits_per_second, *_pages_s → _pages_per_second; the unit moves to the end
- * (qos.during.rtt_ms.p99 → migtorture_qos_during_rtt_p99_seconds). Absent and NaN metrics
- * are left out. Also migtorture_cell_verdict{...,verdict} 1, migtorture_cell_duration_seconds,
- * migtorture_run_exit_status, migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
+/* Prometheus / OpenMetrics text for node_exporter's textfile collector. Only the key metrics
+ * of each cell (a fixed table in reports/openmetrics.c, the rule in docs/results.md) become
+ * gauges migtorture_<path>_<base unit>{section,cell,repeat}, so the series count is bounded
+ * (at most 49 per cell and repeat, 2 per run); everything else stays in results.json. Base
+ * units: *_ms/_us/_ns/_s → _seconds, *_bytes → _bytes, *_bytes_s → _bytes_per_second,
+ * *_bps → _bytes_per_second (÷ 8), *_pct → _ratio (0..1); the unit moves to the end
+ * (qos.during.rtt_ms.p99 → migtorture_qos_during_rtt_p99_seconds); a "_count" becomes the
+ * plural (stall_count → stalls). Words become migtorture_<path>_info{...,<last component>=
+ * "word"} 1. Absent and NaN metrics are left out. Also migtorture_cell_verdict{...,verdict} 1,
+ * migtorture_cell_duration_seconds, migtorture_run_exit_status,
+ * migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
 /* One self-contained XHTML file with inline SVG, no network (reports/html.c). */
@@ -43,7 +47,7 @@ int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *er
  * over repeats (skip/error repeats left out) and writes one line per metric to f:
  * cell, metric, base, new, change in %, verdict. Direction comes from the name: lower is
  * better for durations (_ms _s _us _ns), _pct, _bytes, *_count, iterations; higher is better
- * for _bps, mbps, _ratio; other metrics are listed as "info" and never regress. A change worse
+ * for _bps, _bytes_s, mbps, _ratio; other metrics are listed as "info" and never regress. A change worse
  * than tolerance_pct (e.g. 10 for 10 %) is "regression"; better by more than it "improved";
  * a base of 0 that became worse counts as an unbounded change. Metrics only in one run are
  * "new"/"gone" (not regressions). *regressions receives the count (the CLI exits 1 when > 0).
