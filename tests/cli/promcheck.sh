@@ -11,7 +11,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
 command -v promtool >/dev/null || { echo "SKIP: no promtool (Debian package prometheus)"; exit 77; }
-python3 -c 'import prometheus_client.openmetrics.parser' 2>/dev/null ||
+# Debian's package is for Debian's interpreter, whatever python3 comes first on PATH.
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+"$py" -c 'import prometheus_client.openmetrics.parser' 2>/dev/null ||
   { echo "SKIP: no prometheus_client (Debian package python3-prometheus-client)"; exit 77; }
 
 "$mt" report "$results" --format openmetrics -o "$tmp/m.prom" || fail "report --format openmetrics exited $?"
@@ -19,7 +22,7 @@ promtool check metrics <"$tmp/m.prom" >"$tmp/lint" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/lint" ] || { cat "$tmp/lint"; fail "promtool check metrics: exit $rc"; }
 
-python3 - "$tmp/m.prom" <<'EOF' || fail "the OpenMetrics parser refused it"
+"$py" - "$tmp/m.prom" <<'EOF' || fail "the OpenMetrics parser refused it"
 import sys
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
