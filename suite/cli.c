@@ -38,13 +38,13 @@ static const struct mt_cli_opt run_opts[] = {
 	{ "allow-host-faults", 0, NULL, "allow faults on targets outside the lab and the allow-list" },
 	{ "realtime", 0, "PRIO", "run the event loop at SCHED_FIFO PRIO (1-99; root or CAP_SYS_NICE): "
 				 "events on time on a loaded host; what it starts runs normally" },
-	{ "quiet", 'q', NULL, "print only errors and the final verdict" },
+	{ "quiet", 'q', NULL, "print only errors, cells that did not pass and the verdict line" },
 	{ "verbose", 'v', NULL, "print more (repeat for more)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 static const struct mt_cli_opt report_opts[] = {
-	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html, markdown" },
+	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html, markdown, summary" },
 	{ "output", 'o', "FILE", "write to FILE (atomically) instead of standard output" },
 	{ "trend", 0, "DIR", "one HTML page of key metrics over every results file in DIR "
 			     "(DIR/*.json, DIR/*/results.json), oldest first" },

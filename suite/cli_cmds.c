@@ -190,6 +190,14 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	rc = mt_run_plan(s, p, &ro, &run, &err);
 	if (err.code && err.msg[0])
 		fprintf(stderr, "migtorture: %s\n", err.msg);
+	if (!ro.dry_run) {
+		/* what the command exits with, also when the run stopped before its first cell */
+		run.exit_status = rc;
+		if (ro.verbose < 0)
+			mt_report_verdict(&run, stdout, NULL);
+		else
+			mt_report_summary(&run, stdout, NULL);
+	}
 out:
 	mt_run_result_free(&run);
 	mt_plan_free(p);

@@ -39,6 +39,16 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
  * migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
+/* The run summary `migtorture run` prints at its end (reports/terminal.c): per scenario (job
+ * section, in order of appearance) its worst verdict, passed/total repeats and the medians over
+ * its pass and fail repeats of migration time, the three downtimes (hypervisor, guest stall,
+ * network outage), bytes transferred and packet loss during the migration, in ms/s, MiB and %
+ * ("-" when not measured); then the verdict counts and mt_report_verdict's line. Also
+ * `migtorture report RESULTS.json --format summary`. */
+int mt_report_summary(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+/* One line: "verdict: pass, exit status 0 (all thresholds held)" (run -q prints only this). */
+int mt_report_verdict(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
 /* One self-contained XHTML file with inline SVG, no network (reports/html.c). */
 int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
@@ -81,7 +91,7 @@ struct mt_report_format {
 
 /* The format named name, or NULL. */
 const struct mt_report_format *mt_report_find(const char *name);
-/* "json, junit, openmetrics, html" — for messages. */
+/* "json, junit, openmetrics, html, markdown, summary" — for messages. */
 const char *mt_report_formats(void);
 /* Renders run in format name to path (atomically), or to stdout when path is NULL or "-". */
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,
