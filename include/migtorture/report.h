@@ -64,6 +64,12 @@ int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *er
  * Returns 0, MT_EINVAL (negative or NaN tolerance), MT_ENOMEM or MT_EIO. */
 int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
 		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err);
+/* The same comparison as one JSON object (`compare --json`): {"metrics": [{"cell", "metric",
+ * "base_median", "new_median", "change_pct", "verdict"}, ...], "compared", "regressions",
+ * "tolerance_pct"}; a missing value or change is null, an unbounded change ±1e999. */
+int mt_report_compare_json(const struct mt_run_result *base, const struct mt_run_result *cur,
+			   double tolerance_pct, FILE *f, size_t *regressions,
+			   struct mt_error *err);
 
 /* Markdown: per cell the median ± CI95 of migration time, the three downtimes, bytes and QoS
  * during migration, then fits of downtime and migration time against transferred bytes. */

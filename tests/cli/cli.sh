@@ -229,6 +229,31 @@ INI
     prlimit --rtprio=0 "$tmp/mt-copy" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
   grep -q "SCHED_FIFO.*needs root" "$tmp/err" || fail "unclear EPERM message: $(cat "$tmp/err")"
   ;;
+json_flags)
+  # validate --json and compare --json: the same outcome and exit status, as data.
+  command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup)"; exit 77; }
+  expect_rc 0 "$mt" validate --json "$src/scenarios/seed.ini"
+  jq -e '.valid == true and .cells == 15 and .exit_status == 0' "$tmp/out" >/dev/null ||
+    fail "validate --json: $(cat "$tmp/out")"
+  expect_rc 2 "$mt" validate --json "$src/tests/cli/bad/bad-duration.ini"
+  jq -e '.valid == false and .line == 4 and .exit_status == 2 and (.error | test("warmup"))' \
+    "$tmp/out" >/dev/null || fail "validate --json of a bad file: $(cat "$tmp/out")"
+  base=$src/tests/unit/fixtures/results/small.json
+  expect_rc 0 "$mt" compare --json "$base" "$base"
+  jq -e '.regressions == 0 and .compared > 0 and .tolerance_pct == 10 and
+         (.metrics[0] | has("cell") and has("metric") and has("base_median") and
+          has("new_median") and has("change_pct") and has("verdict"))' "$tmp/out" >/dev/null ||
+    fail "compare --json: $(head -c 600 "$tmp/out")"
+  sed 's/"total_time_ms":[[:space:]]*1000,/"total_time_ms": 1300,/' "$base" >"$tmp/worse.json"
+  expect_rc 1 "$mt" compare --json "$base" "$tmp/worse.json"
+  jq -e '.regressions == 1 and ([.metrics[] | select(.verdict == "regression")][0] |
+         .metric == "migration.total_time_ms" and .change_pct > 10)' "$tmp/out" >/dev/null ||
+    fail "compare --json regression: $(cat "$tmp/out")"
+  for c in validate compare; do
+    expect_rc 0 "$mt" "$c" --help
+    grep -q -- "--json" "$tmp/out" || fail "$c --help lacks --json"
+  done
+  ;;
 run_summary)
   # The summary a run ends with, rendered from results alone (report --format summary): per
   # scenario the medians in human units, then the counts, the verdict and the exit status.
