@@ -1,7 +1,8 @@
 /* compare.c — regression comparison of two results files (include/migtorture/report.h).
  * Medians over repeats are compared because they are robust to one bad repeat; the table is
- * plain text with aligned columns, one line per (cell, metric), in the order of the new run
- * followed by what only the base had. */
+ * plain text with aligned columns (or one JSON object for scripts), one row per (cell,
+ * metric), in the order of the new run followed by what only the base had. */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@ static enum dir direction(const char *path)
 {
 	static const char *const lower[] = { "_ms", "_s", "_us", "_ns", "_pct", "_bytes", "_count",
 					     "iterations" };
-	static const char *const higher[] = { "_bps", "mbps", "_ratio" };
+	static const char *const higher[] = { "_bps", "_bytes_s", "mbps", "_ratio" };
 	const char *end = path + strlen(path), *start;
 	char comp[256];
 	size_t i, len;
@@ -56,6 +57,7 @@ static enum dir direction(const char *path)
 struct row {
 	const char *cell, *metric, *verdict;
 	char base[32], cur[32], change[32];
+	double base_v, cur_v, change_v; /* NAN when none */
 };
 
 static const struct mt_cell_summary *find_cell(const struct mt_run_summary *s, const char *name)
@@ -98,6 +100,9 @@ static int judge(struct row *r, const struct mt_metric_summary *b,
 	fmt_val(r->base, sizeof(r->base), b);
 	fmt_val(r->cur, sizeof(r->cur), n);
 	snprintf(r->change, sizeof(r->change), "-");
+	r->base_v = bv;
+	r->cur_v = nv;
+	r->change_v = NAN;
 	if (isnan(bv) && isnan(nv)) {
 		r->verdict = "no values";
 		return 0;
@@ -116,6 +121,7 @@ static int judge(struct row *r, const struct mt_metric_summary *b,
 		ch = nv > 0 ? INFINITY : -INFINITY;
 	else
 		ch = (nv - bv) / fabs(bv) * 100.0;
+	r->change_v = ch;
 	if (isinf(ch))
 		snprintf(r->change, sizeof(r->change), "%s", ch > 0 ? "+inf%" : "-inf%");
 	else
@@ -150,8 +156,52 @@ static int add_row(struct row **rows, size_t *n, size_t *cap)
 	return 0;
 }
 
-int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
-		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err)
+/* A number for the JSON form: null for NaN, ±1e999 for ±Inf (docs/results.md's convention). */
+static cJSON *json_num(double v)
+{
+	if (isnan(v))
+		return cJSON_CreateNull();
+	if (isinf(v))
+		return cJSON_CreateRaw(v > 0 ? "1e999" : "-1e999");
+	return cJSON_CreateNumber(v);
+}
+
+/* The rows as one JSON object (mt_report_compare_json). 0 or MT_ENOMEM. */
+static int put_json(FILE *f, const struct row *rows, size_t nrows, size_t reg, double tol)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "metrics");
+	char *text = NULL;
+	int ok = o && arr;
+
+	for (size_t i = 0; ok && i < nrows; i++) {
+		cJSON *r = cJSON_CreateObject();
+
+		ok = r && cJSON_AddItemToArray(arr, r);
+		if (!ok) {
+			cJSON_Delete(r);
+			break;
+		}
+		ok = cJSON_AddStringToObject(r, "cell", rows[i].cell) &&
+		     cJSON_AddStringToObject(r, "metric", rows[i].metric) &&
+		     cJSON_AddItemToObject(r, "base_median", json_num(rows[i].base_v)) &&
+		     cJSON_AddItemToObject(r, "new_median", json_num(rows[i].cur_v)) &&
+		     cJSON_AddItemToObject(r, "change_pct", json_num(rows[i].change_v)) &&
+		     cJSON_AddStringToObject(r, "verdict", rows[i].verdict);
+	}
+	ok = ok && cJSON_AddNumberToObject(o, "compared", (double)nrows) &&
+	     cJSON_AddNumberToObject(o, "regressions", (double)reg) &&
+	     cJSON_AddNumberToObject(o, "tolerance_pct", tol) && (text = cJSON_Print(o));
+	if (ok)
+		fprintf(f, "%s\n", text);
+	free(text);
+	cJSON_Delete(o);
+	return ok ? 0 : MT_ENOMEM;
+}
+
+/* The comparison of both forms: the rows, then text or JSON. */
+static int compare(const struct mt_run_result *base, const struct mt_run_result *cur,
+		   double tolerance_pct, int json, FILE *f, size_t *regressions,
+		   struct mt_error *err)
 {
 	struct mt_run_summary sb = { 0 }, sn = { 0 };
 	struct row *rows = NULL;
@@ -211,14 +261,20 @@ int mt_report_compare(const struct mt_run_result *base, const struct mt_run_resu
 		if (strlen(rows[i].metric) > w[1])
 			w[1] = strlen(rows[i].metric);
 	}
-	fprintf(f, "%-*s  %-*s  %12s  %12s  %9s  %s\n", (int)w[0], "cell", (int)w[1], "metric",
-		"base median", "new median", "change", "verdict");
-	for (i = 0; i < nrows; i++)
-		fprintf(f, "%-*s  %-*s  %12s  %12s  %9s  %s\n", (int)w[0], rows[i].cell, (int)w[1],
-			rows[i].metric, rows[i].base, rows[i].cur, rows[i].change, rows[i].verdict);
-	fprintf(f, "%zu metric%s compared, %zu regression%s (tolerance %g%%)\n", nrows,
-		nrows == 1 ? "" : "s", reg, reg == 1 ? "" : "s", tolerance_pct);
 	*regressions = reg;
+	if (json) {
+		if ((rc = put_json(f, rows, nrows, reg, tolerance_pct)))
+			goto nomem;
+	} else {
+		fprintf(f, "%-*s  %-*s  %12s  %12s  %9s  %s\n", (int)w[0], "cell", (int)w[1],
+			"metric", "base median", "new median", "change", "verdict");
+		for (i = 0; i < nrows; i++)
+			fprintf(f, "%-*s  %-*s  %12s  %12s  %9s  %s\n", (int)w[0], rows[i].cell,
+				(int)w[1], rows[i].metric, rows[i].base, rows[i].cur,
+				rows[i].change, rows[i].verdict);
+		fprintf(f, "%zu metric%s compared, %zu regression%s (tolerance %g%%)\n", nrows,
+			nrows == 1 ? "" : "s", reg, reg == 1 ? "" : "s", tolerance_pct);
+	}
 	if (fflush(f) == EOF || ferror(f))
 		rc = mt_err(err, MT_EIO, "compare: write failed: %s", strerror(errno));
 	goto out;
@@ -229,4 +285,17 @@ out:
 	mt_run_summary_free(&sb);
 	mt_run_summary_free(&sn);
 	return rc;
+}
+
+int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
+		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err)
+{
+	return compare(base, cur, tolerance_pct, 0, f, regressions, err);
+}
+
+int mt_report_compare_json(const struct mt_run_result *base, const struct mt_run_result *cur,
+			   double tolerance_pct, FILE *f, size_t *regressions,
+			   struct mt_error *err)
+{
+	return compare(base, cur, tolerance_pct, 1, f, regressions, err);
 }

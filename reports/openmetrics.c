@@ -1,9 +1,11 @@
 /* openmetrics.c — Prometheus/OpenMetrics text for node_exporter's textfile collector.
  *
- * Names and units are described in include/migtorture/report.h. Every family is a gauge
- * (one run's measurements, not counters), its samples are contiguous (OpenMetrics requires
- * it), and families appear in the order their first sample appears in the run, so the output
- * is deterministic.
+ * Only the key metrics of each cell are exported (the table below; the rule is in
+ * docs/results.md, "OpenMetrics"): a scrape target's series must stay bounded whatever the
+ * plugins write, and the full detail stays in results.json. Every family is a gauge (one run's
+ * measurements, not counters; the text format and OpenMetrics disagree on counter names), in
+ * base units, its samples contiguous; families appear in the table's order, so the output is
+ * deterministic. Words become labels of an info-style gauge (`..._info{word="..."} 1`).
  */
 #include <errno.h>
 #include <math.h>
@@ -15,14 +17,16 @@
 
 #define NAME_MAX_LEN 512
 
-/* Unit suffixes in metric names (docs/architecture.md §8) and their Prometheus base units.
- * Order matters: "_pages_s" is a rate, checked before "_s". */
+/* Unit suffixes of result keys (docs/results.md) and their Prometheus base units. Order
+ * matters: the rates ("_pages_s", "_bytes_s") are checked before "_bytes" and "_s". Bit rates
+ * become bytes per second, the base unit Prometheus wants. */
 static const struct {
 	const char *suffix, *base;
 	double scale;
 } units[] = {
 	{ "_pages_s", "pages_per_second", 1 },
-	{ "_bps", "bits_per_second", 1 },
+	{ "_bytes_s", "bytes_per_second", 1 },
+	{ "_bps", "bytes_per_second", 1.0 / 8 },
 	{ "_pct", "ratio", 0.01 },
 	{ "_bytes", "bytes", 1 },
 	{ "_ns", "seconds", 1e-9 },
@@ -30,6 +34,69 @@ static const struct {
 	{ "_ms", "seconds", 1e-3 },
 	{ "_s", "seconds", 1 },
 };
+
+enum om_kind { OM_NUM, OM_WORD };
+
+/* The exported metrics of a cell. "<phase>" stands for baseline, during and after (3 series
+ * per such entry), so a cell exports at most 47 series plus its verdict and duration. */
+static const struct om_entry {
+	const char *pattern;
+	enum om_kind kind;
+	const char *help;
+} exported[] = {
+	{ "migration.total_time_ms", OM_NUM, "migration job time, start to completion" },
+	{ "migration.setup_time_ms", OM_NUM, "migration setup phase" },
+	{ "migration.downtime_ms", OM_NUM, "QEMU's downtime without the network part" },
+	{ "migration.transferred_bytes", OM_NUM, "data the migration transferred" },
+	{ "migration.memory_bytes", OM_NUM, "memory the migration transferred" },
+	{ "migration.disk_bytes", OM_NUM, "disk data the migration transferred" },
+	{ "migration.iterations", OM_NUM, "pre-copy passes" },
+	{ "migration.achieved_ratio", OM_NUM, "transferred / (bandwidth cap x total time)" },
+	{ "migration.hops_completed", OM_NUM, "migration hops that completed" },
+	{ "migration.direction", OM_WORD, "direction of the first hop" },
+	{ "migration.job.operation", OM_WORD, "libvirt's job operation" },
+	{ "downtime.hypervisor_downtime_ms", OM_NUM, "downtime as QEMU reports it" },
+	{ "downtime.guest_stall_ms", OM_NUM, "longest clock gap the in-guest helper saw" },
+	{ "downtime.network_outage_ms", OM_NUM, "longest time without a reply of the primary probe" },
+	{ "downtime.http_outage_ms", OM_NUM, "longest time without an HTTP reply" },
+	{ "memory_integrity", OM_WORD, "guest memory verification: ok or corrupt" },
+	{ "qos.source", OM_WORD, "the probe the qos metrics come from" },
+	{ "qos.<phase>.rtt_ms.p50", OM_NUM, "median round-trip delay in the phase" },
+	{ "qos.<phase>.rtt_ms.p99", OM_NUM, "99th percentile round-trip delay in the phase" },
+	{ "qos.<phase>.jitter_ms", OM_NUM, "RFC 3550 interarrival jitter in the phase" },
+	{ "qos.<phase>.loss_pct", OM_NUM, "share of probes without a reply in the phase" },
+	{ "qos.<phase>.network_outage_ms", OM_NUM, "longest time without a reply in the phase" },
+	{ "qos.<phase>.video.throughput_bps.mean", OM_NUM, "mean video download goodput" },
+	{ "qos.<phase>.stream.stall_count", OM_NUM, "playout-buffer stalls of the video stream" },
+	{ "qos.<phase>.stream.stall_ms", OM_NUM, "time the video stream stalled" },
+	{ "qos.<phase>.page.load_ms.p99", OM_NUM, "99th percentile page load time" },
+	{ "guest_disk.stall_count", OM_NUM, "guest disk writes that stalled" },
+	{ "guest_disk.longest_stall_ms", OM_NUM, "longest guest disk write" },
+	{ "stress.guest.dirty_rate_bytes_s", OM_NUM, "rate the guest dirtied its memory at" },
+};
+
+static const char *const phases[] = { "baseline", "during", "after" };
+
+/* 1 when path matches pattern ("<phase>" matches one of phases[]). */
+static int matches(const char *pattern, const char *path)
+{
+	static const char ph[] = "<phase>";
+	const char *at = strstr(pattern, ph);
+	size_t pre, plen;
+
+	if (!at)
+		return strcmp(pattern, path) == 0;
+	pre = (size_t)(at - pattern);
+	if (strncmp(pattern, path, pre) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		plen = strlen(phases[i]);
+		if (strncmp(path + pre, phases[i], plen) == 0 &&
+		    strcmp(path + pre + plen, at + sizeof(ph) - 1) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 /* Appends c to out as a metric-name character. */
 static void name_put(char *out, size_t *n, size_t len, char c)
@@ -41,12 +108,18 @@ static void name_put(char *out, size_t *n, size_t len, char c)
 	out[*n] = '\0';
 }
 
-/* migtorture_<path with '.'→'_' and the unit suffix moved to the end>; *scale converts the
- * value to the base unit. */
+static void name_puts(char *out, size_t *n, size_t len, const char *s)
+{
+	for (; *s; s++)
+		name_put(out, n, len, *s);
+}
+
+/* migtorture_<path with '.'→'_' and the unit suffix moved to the end, as its base unit>;
+ * *scale converts the value to that unit. */
 static void om_name(const char *path, char *out, size_t len, double *scale)
 {
 	const char *end = path + strlen(path), *start, *cut = NULL, *base = NULL, *p;
-	size_t n = 0, i, sl, clen = 0;
+	size_t n = 0, i, sl, clen = 0, plen = strlen(path);
 
 	*scale = 1;
 	/* the last component carrying a unit suffix decides (p99, max, ... carry none) */
@@ -66,8 +139,16 @@ static void om_name(const char *path, char *out, size_t len, double *scale)
 		}
 		end = start > path ? start - 1 : path;
 	}
-	snprintf(out, len, "migtorture_");
-	n = strlen(out);
+	/* "_count" is reserved for histograms and summaries: a count of things is named by the
+	 * things, "stall_count" → "stalls". */
+	if (!cut && plen > 6 && strcmp(path + plen - 6, "_count") == 0) {
+		cut = path + plen - 6;
+		clen = 6;
+		base = path[plen - 7] == 's' ? "" : "s";
+	}
+	if (len)
+		out[0] = '\0';
+	name_puts(out, &n, len, "migtorture_");
 	for (p = path; *p; p++) {
 		if (p == cut) {
 			p += clen - 1;
@@ -75,10 +156,11 @@ static void om_name(const char *path, char *out, size_t len, double *scale)
 		}
 		name_put(out, &n, len, *p);
 	}
-	if (base) {
+	if (base && strcmp(base, "s") == 0) {
+		name_put(out, &n, len, 's');
+	} else if (base && *base) {
 		name_put(out, &n, len, '_');
-		for (p = base; *p; p++)
-			name_put(out, &n, len, *p);
+		name_puts(out, &n, len, base);
 	}
 }
 
@@ -146,74 +228,87 @@ static void family_head(FILE *f, const char *name, const char *help)
 	fprintf(f, "\n# TYPE %s gauge\n", name);
 }
 
-static int reportable(const struct mt_metric *m)
+/* 1 when m is exported under entry e. */
+static int exported_as(const struct mt_metric *m, const struct om_entry *e)
 {
-	return m->kind == MT_METRIC_NUM && !isnan(m->num) && m->path;
+	if (!m->path || !matches(e->pattern, m->path))
+		return 0;
+	if (e->kind == OM_WORD)
+		return m->kind == MT_METRIC_STR && m->str;
+	return m->kind == MT_METRIC_NUM && !isnan(m->num);
+}
+
+/* The label an info gauge carries its word in: the path's last component. */
+static void word_label(const char *path, char *out, size_t len)
+{
+	const char *dot = strrchr(path, '.');
+	size_t n = 0;
+
+	if (len)
+		out[0] = '\0';
+	name_puts(out, &n, len, dot ? dot + 1 : path);
+}
+
+/* Writes the family of one table entry and one phase (or none): every matching metric of
+ * every cell, in cell order. The family name comes from the first match. */
+static void write_family(const struct mt_run_result *run, const struct om_entry *e,
+			 const char *phase, FILE *f)
+{
+	char name[NAME_MAX_LEN], label[128], help[NAME_MAX_LEN];
+	int head = 0;
+	double scale = 1;
+
+	for (size_t i = 0; i < run->ncells; i++) {
+		const struct mt_cell_result *c = &run->cells[i];
+
+		for (size_t j = 0; j < c->nmetrics; j++) {
+			const struct mt_metric *m = &c->metrics[j];
+
+			if (!exported_as(m, e) || (phase && !strstr(m->path, phase)))
+				continue;
+			if (!head) {
+				om_name(m->path, name, sizeof(name) - 5, &scale);
+				if (e->kind == OM_WORD) {
+					strcat(name, "_info");
+					word_label(m->path, label, sizeof(label));
+				}
+				snprintf(help, sizeof(help), "%s%s%s (%s)", e->help,
+					 phase ? ": " : "", phase ? phase : "", m->path);
+				family_head(f, name, help);
+				head = 1;
+			}
+			fputs(name, f);
+			labels_put(f, c);
+			if (e->kind == OM_WORD) {
+				fprintf(f, ",%s=\"", label);
+				label_put(f, m->str);
+				fputs("\"} 1\n", f);
+				continue;
+			}
+			fputs("} ", f);
+			value_put(f, m->num * scale);
+			fputc('\n', f);
+		}
+	}
 }
 
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err)
 {
-	char name[NAME_MAX_LEN], help[NAME_MAX_LEN + 64], **fam = NULL, **tmp;
-	size_t nfam = 0, total = 0, i, j, k, at, *idx = NULL;
-	double scale;
-	int rc = 0;
+	size_t i, k, p;
 
 	if (!run || !f)
 		return mt_err(err, MT_EINVAL, "report openmetrics: no run or no stream");
-	for (i = 0; i < run->ncells; i++)
-		total += run->cells[i].nmetrics;
-	idx = malloc((total ? total : 1) * sizeof(*idx));
-	if (!idx) {
-		rc = mt_err(err, MT_ENOMEM, "report openmetrics: out of memory");
-		goto out;
-	}
-	/* family of every metric, computed once */
-	for (i = 0, at = 0; i < run->ncells; i++) {
-		for (j = 0; j < run->cells[i].nmetrics; j++, at++) {
-			const struct mt_metric *m = &run->cells[i].metrics[j];
-
-			idx[at] = SIZE_MAX;
-			if (!reportable(m))
-				continue;
-			om_name(m->path, name, sizeof(name), &scale);
-			for (k = 0; k < nfam; k++)
-				if (strcmp(fam[k], name) == 0)
-					break;
-			if (k == nfam) {
-				tmp = realloc(fam, (nfam + 1) * sizeof(*fam));
-				if (!tmp || !(tmp[nfam] = strdup(name))) {
-					fam = tmp ? tmp : fam;
-					rc = mt_err(err, MT_ENOMEM, "report openmetrics: out of memory");
-					goto out;
-				}
-				fam = tmp;
-				nfam++;
-			}
-			idx[at] = k;
+	for (k = 0; k < sizeof(exported) / sizeof(exported[0]); k++) {
+		if (!strstr(exported[k].pattern, "<phase>")) {
+			write_family(run, &exported[k], NULL, f);
+			continue;
 		}
-	}
-	for (k = 0; k < nfam; k++) {
-		int head = 0;
+		/* one family per phase: its name carries the phase */
+		for (p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
+			char dotted[32];
 
-		for (i = 0, at = 0; i < run->ncells; i++) {
-			const struct mt_cell_result *c = &run->cells[i];
-
-			for (j = 0; j < c->nmetrics; j++, at++) {
-				if (idx[at] != k)
-					continue;
-				om_name(c->metrics[j].path, name, sizeof(name), &scale);
-				if (!head) {
-					snprintf(help, sizeof(help), "migtorture metric %s (base units)",
-						 c->metrics[j].path);
-					family_head(f, fam[k], help);
-					head = 1;
-				}
-				fputs(fam[k], f);
-				labels_put(f, c);
-				fputs("} ", f);
-				value_put(f, c->metrics[j].num * scale);
-				fputc('\n', f);
-			}
+			snprintf(dotted, sizeof(dotted), ".%s.", phases[p]);
+			write_family(run, &exported[k], dotted, f);
 		}
 	}
 
@@ -244,11 +339,6 @@ int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_er
 	}
 	fputs("# EOF\n", f);
 	if (fflush(f) == EOF || ferror(f))
-		rc = mt_err(err, MT_EIO, "report openmetrics: write failed: %s", strerror(errno));
-out:
-	for (k = 0; k < nfam; k++)
-		free(fam[k]);
-	free(fam);
-	free(idx);
-	return rc;
+		return mt_err(err, MT_EIO, "report openmetrics: write failed: %s", strerror(errno));
+	return 0;
 }

@@ -12,6 +12,8 @@ static const struct mt_report_format formats[] = {
 	{ "html", "one self-contained HTML file with inline SVG plots", mt_report_html },
 	{ "markdown", "the summary table (median ± CI) and the bytes-vs-downtime fits",
 	  mt_report_markdown },
+	{ "summary", "the run summary run prints: per scenario medians, verdict, exit status",
+	  mt_report_summary },
 	{ NULL, NULL, NULL },
 };
 
@@ -25,7 +27,7 @@ const struct mt_report_format *mt_report_find(const char *name)
 
 const char *mt_report_formats(void)
 {
-	return "json, junit, openmetrics, html, markdown";
+	return "json, junit, openmetrics, html, markdown, summary";
 }
 
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,

@@ -38,21 +38,27 @@ static const struct mt_cli_opt run_opts[] = {
 	{ "allow-host-faults", 0, NULL, "allow faults on targets outside the lab and the allow-list" },
 	{ "realtime", 0, "PRIO", "run the event loop at SCHED_FIFO PRIO (1-99; root or CAP_SYS_NICE): "
 				 "events on time on a loaded host; what it starts runs normally" },
-	{ "quiet", 'q', NULL, "print only errors and the final verdict" },
+	{ "quiet", 'q', NULL, "print only errors, cells that did not pass and the verdict line" },
 	{ "verbose", 'v', NULL, "print more (repeat for more)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 static const struct mt_cli_opt report_opts[] = {
-	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html, markdown" },
+	{ "format", 'f', "FMT", "json (canonical), junit, openmetrics, html, markdown, summary" },
 	{ "output", 'o', "FILE", "write to FILE (atomically) instead of standard output" },
 	{ "trend", 0, "DIR", "one HTML page of key metrics over every results file in DIR "
 			     "(DIR/*.json, DIR/*/results.json), oldest first" },
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct mt_cli_opt validate_opts[] = {
+	{ "json", 0, NULL, "print the outcome as JSON: valid, cells, or the error and its line" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const struct mt_cli_opt compare_opts[] = {
 	{ "tolerance", 't', "PCT", "a metric worse by more than PCT of the base regresses (10%)" },
+	{ "json", 0, NULL, "print the comparison as JSON" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -76,7 +82,7 @@ static const struct mt_cli_opt none_opts[] = {
 
 const struct mt_cli_cmd mt_cli_cmds[] = {
 	{ "validate", "FILE", "check a scenario file; print 'FILE: valid, N cells', or its "
-	  "file:line errors (exit 2)", none_opts, mt_cmd_validate },
+	  "file:line errors (exit 2)", validate_opts, mt_cmd_validate },
 	{ "plan", "FILE", "print the expanded cells and their timelines", plan_opts, mt_cmd_plan },
 	{ "run", "FILE", "run a scenario and write results.json", run_opts, mt_cmd_run },
 	{ "report", "RESULTS.json [MORE.json ...] | --trend DIR",

@@ -1,4 +1,5 @@
 /* cli_cmds.c — what each subcommand does, over the public API. */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +101,53 @@ static int load_and_plan(const struct mt_cli_cmd *c, const struct mt_cli_args *a
 	return 0;
 }
 
+/* validate --json: the outcome on standard output, the error as data (its line when the
+ * message has the "FILE:LINE: " form scenario errors use). Returns the exit status. */
+static int validate_json(const char *file)
+{
+	struct mt_error err = { 0 };
+	struct mt_scenario *s = NULL;
+	struct mt_plan *p = NULL;
+	struct mt_plan_opts po;
+	cJSON *o = cJSON_CreateObject();
+	size_t flen = strlen(file);
+	char *text = NULL;
+	int rc = 0, ok;
+
+	memset(&po, 0, sizeof(po));
+	if (mt_scenario_load(file, &s, &err) == 0) {
+		po.seed = mt_scenario_seed(s, 1);
+		mt_plan_build(s, &po, &p, &err);
+	}
+	rc = err.code ? mt_err_exit_status(err.code) : 0;
+	ok = o && cJSON_AddStringToObject(o, "file", file) &&
+	     cJSON_AddBoolToObject(o, "valid", !err.code);
+	if (ok && !err.code) {
+		ok = cJSON_AddNumberToObject(o, "cells", (double)p->ncells) != NULL;
+	} else if (ok) {
+		const char *m = err.msg;
+		long line = 0;
+
+		if (strncmp(m, file, flen) == 0 && m[flen] == ':')
+			line = strtol(m + flen + 1, NULL, 10);
+		ok = cJSON_AddStringToObject(o, "error", m[0] ? m : mt_err_name(err.code)) &&
+		     (line > 0 ? cJSON_AddNumberToObject(o, "line", (double)line)
+			       : cJSON_AddNullToObject(o, "line"));
+	}
+	ok = ok && cJSON_AddNumberToObject(o, "exit_status", rc) && (text = cJSON_Print(o));
+	if (ok) {
+		printf("%s\n", text);
+	} else {
+		fprintf(stderr, "migtorture: out of memory\n");
+		rc = MT_EXIT_INFRA;
+	}
+	free(text);
+	cJSON_Delete(o);
+	mt_plan_free(p);
+	mt_scenario_free(s);
+	return rc;
+}
+
 int mt_cmd_validate(const struct mt_cli_cmd *c, int argc, char **argv)
 {
 	struct mt_cli_args a;
@@ -110,6 +158,8 @@ int mt_cmd_validate(const struct mt_cli_cmd *c, int argc, char **argv)
 
 	if (rc || a.help)
 		return rc;
+	if (mt_cli_get(&a, "json") && a.argc == 1)
+		return validate_json(a.argv[0]);
 	rc = load_and_plan(c, &a, &s, &p, &err);
 	if (rc)
 		return rc;
@@ -190,6 +240,14 @@ int mt_cmd_run(const struct mt_cli_cmd *c, int argc, char **argv)
 	rc = mt_run_plan(s, p, &ro, &run, &err);
 	if (err.code && err.msg[0])
 		fprintf(stderr, "migtorture: %s\n", err.msg);
+	if (!ro.dry_run) {
+		/* what the command exits with, also when the run stopped before its first cell */
+		run.exit_status = rc;
+		if (ro.verbose < 0)
+			mt_report_verdict(&run, stdout, NULL);
+		else
+			mt_report_summary(&run, stdout, NULL);
+	}
 out:
 	mt_run_result_free(&run);
 	mt_plan_free(p);
@@ -376,7 +434,8 @@ int mt_cmd_compare(const struct mt_cli_cmd *c, int argc, char **argv)
 		rc = fail(&err);
 		goto out;
 	}
-	if (mt_report_compare(&base, &cur, tolerance, stdout, &regressions, &err))
+	if ((mt_cli_get(&a, "json") ? mt_report_compare_json : mt_report_compare)(
+		    &base, &cur, tolerance, stdout, &regressions, &err))
 		rc = fail(&err);
 	else
 		rc = regressions ? MT_EXIT_FAIL : MT_EXIT_PASS;

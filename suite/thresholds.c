@@ -56,6 +56,7 @@ static enum mt_unit_class unit_of(const char *path, double *base, const char **d
 	} sfx[] = {
 		/* rates first: "_pages_s" is pages per second, not seconds */
 		{ "_pages_s", MT_UNIT_NONE, 1, "pages/s" },
+		{ "_bytes_s", MT_UNIT_BYTE_RATE, 1, "bytes/s" },
 		{ "_bps", MT_UNIT_BPS, 1, "bit/s" },
 		{ "_pct", MT_UNIT_PCT, 1, "%" },
 		{ "_bytes", MT_UNIT_BYTES, 1, "bytes" },
@@ -121,6 +122,21 @@ static int table_mult(const struct unit_mult *t, const char *u, double *mult)
 	return -1;
 }
 
+/* Multiplier of a byte rate: a size unit, "/s" optional ("50MiB/s", "50MiB"). */
+static int byte_rate_mult(const char *u, double *mult)
+{
+	char unit[16];
+	size_t n = strlen(u);
+
+	if (n >= 2 && strcmp(u + n - 2, "/s") == 0)
+		n -= 2;
+	if (n == 0 || n >= sizeof(unit))
+		return -1;
+	memcpy(unit, u, n);
+	unit[n] = '\0';
+	return table_mult(byte_units, unit, mult);
+}
+
 /* Converts "VALUE[unit]" to the metric's unit. 0 or -1 with *expect describing the form. */
 static int convert(const char *text, enum mt_unit_class cls, double base, double *out,
 		   const char **expect)
@@ -131,6 +147,7 @@ static int convert(const char *text, enum mt_unit_class cls, double base, double
 		[MT_UNIT_PCT] = "a percentage like 2% or 0.5",
 		[MT_UNIT_BYTES] = "a size like 512MiB or 2G",
 		[MT_UNIT_BPS] = "a bit rate like 100Mbit or 1G",
+		[MT_UNIT_BYTE_RATE] = "a byte rate like 50MiB/s or 2G/s",
 	};
 	const char *p = text;
 	double num, mult = 1;
@@ -165,6 +182,9 @@ static int convert(const char *text, enum mt_unit_class cls, double base, double
 		break;
 	case MT_UNIT_BPS:
 		rc = bps_mult(end, &mult);
+		break;
+	case MT_UNIT_BYTE_RATE:
+		rc = byte_rate_mult(end, &mult);
 		break;
 	case MT_UNIT_NONE:
 	default:

@@ -167,14 +167,14 @@ static int put_rates(struct mt_cell_result *c, const struct mt_phases *phases,
 	char path[128];
 	int rc;
 
-	if ((rc = mt_cell_set_num(c, "stress.guest.dirty_rate_set_bps", set_Bps)) < 0)
+	if ((rc = mt_cell_set_num(c, "stress.guest.dirty_rate_set_bytes_s", set_Bps)) < 0)
 		return rc;
 	if (h->n >= 2)
 		(void)mt_dirty_rate(h, h->t_ns[0], h->t_ns[h->n - 1], 1, &whole);
 	for (int ph = 0; ph < MT_QOS_NPHASES; ph++) {
 		int reached = mt_qos_phase_bounds(phases, ph, &a, &b) == 0;
 
-		snprintf(path, sizeof(path), "stress.guest.dirty.%s.rate_bps",
+		snprintf(path, sizeof(path), "stress.guest.dirty.%s.rate_bytes_s",
 			 mt_qos_phase_name(ph));
 		if (reached && mt_dirty_rate(h, a, b, 200000000LL, &r) == 0) {
 			rc = mt_cell_set_num(c, path, r);
@@ -187,11 +187,11 @@ static int put_rates(struct mt_cell_result *c, const struct mt_phases *phases,
 		if (rc < 0)
 			return rc;
 	}
-	rc = mt_cell_set_num(c, "stress.guest.dirty_rate_bps", during >= 0 ? during : whole);
+	rc = mt_cell_set_num(c, "stress.guest.dirty_rate_bytes_s", during >= 0 ? during : whole);
 	if (rc < 0)
 		return rc;
 	/* Per-second series of the achieved rate. */
-	s = mt_cell_series(c, "stress.guest.dirty_rate_bps", "bytes/s");
+	s = mt_cell_series(c, "stress.guest.dirty_rate_bytes_s", "bytes/s");
 	if (!s)
 		return MT_ENOMEM;
 	for (int64_t t = h->n ? h->t_ns[0] : 0; h->n >= 2 && t + 1000000000LL <= h->t_ns[h->n - 1];
@@ -208,11 +208,11 @@ static int put_rates(struct mt_cell_result *c, const struct mt_phases *phases,
 	    mt_series_positive_mean(lv, a, b, &lvm, &f, &l) < 0) {
 		const char *why = "no libvirt dirty rate during a migration";
 
-		if ((rc = mt_cell_set_absent(c, "stress.guest.libvirt_dirty_rate_bps", why)) < 0)
+		if ((rc = mt_cell_set_absent(c, "stress.guest.libvirt_dirty_rate_bytes_s", why)) < 0)
 			return rc;
 		return mt_cell_set_absent(c, "stress.guest.dirty_rate_ratio", why);
 	}
-	rc = mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bps", lvm * page_size);
+	rc = mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bytes_s", lvm * page_size);
 	if (rc < 0)
 		return rc;
 	/* QEMU measures over >= 1 s bitmap-sync periods: the first sample covers the second
@@ -234,7 +234,7 @@ int mt_guest_dirty_put(struct mt_cell_result *c, const struct mt_phases *phases,
 	if (rc == 0 && status_json && mt_dirty_hist_parse(status_json, status_host_ns, &h) == 0)
 		rc = put_rates(c, phases, &h, set_Bps, page_size);
 	else if (rc == 0)
-		rc = mt_cell_set_absent(c, "stress.guest.dirty_rate_bps", "no status from mt-guest");
+		rc = mt_cell_set_absent(c, "stress.guest.dirty_rate_bytes_s", "no status from mt-guest");
 	mt_dirty_hist_free(&h);
 	return rc;
 }

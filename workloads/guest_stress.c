@@ -6,17 +6,17 @@
  * `mt-guest stop`, then `dirty-status --samples` (its 100 ms history, shifted onto the host's
  * clock by the midpoint of that agent call), then `verify --remove`. The dirtier checks every
  * page before rewriting it, so one verify at the end covers every hop of the cell. Results:
- *   memory_integrity                       "ok" | "corrupt" (the name docs/results.md defines)
- *   stress.guest.memory_integrity          "ok" | "lost" (mt-guest verify's word)
+ *   memory_integrity                           "ok" | "corrupt" (the name docs/results.md defines)
+ *   stress.guest.memory_integrity              "ok" | "lost" (mt-guest verify's word)
  *   stress.guest.lost_pages, stress.guest.first_lost_offset_bytes
- *   stress.guest.dirty_rate_set_bps        the rate asked for
- *   stress.guest.dirty_rate_bps            achieved, over the migration (during) phase when
- *                                          there was one, else over the whole run
- *   stress.guest.dirty.<phase>.rate_bps    achieved per phase (baseline, during, after)
- *   stress.guest.libvirt_dirty_rate_bps    mean of the driver's migration.dirty_rate_pages_s
- *                                          samples > 0 during the migration × page_size
- *   stress.guest.dirty_rate_ratio          libvirt / guest over the span of those samples
- *   series stress.guest.dirty_rate_bps     per second
+ *   stress.guest.dirty_rate_set_bytes_s        the rate asked for
+ *   stress.guest.dirty_rate_bytes_s            achieved, over the migration (during) phase when
+ *                                              there was one, else over the whole run
+ *   stress.guest.dirty.<phase>.rate_bytes_s    achieved per phase (baseline, during, after)
+ *   stress.guest.libvirt_dirty_rate_bytes_s    mean of the driver's migration.dirty_rate_pages_s
+ *                                              samples > 0 during the migration × page_size
+ *   stress.guest.dirty_rate_ratio              libvirt / guest over the span of those samples
+ *   series stress.guest.dirty_rate_bytes_s     per second
  * guest-cpu: `mt-guest cpu` / `mt-guest stop --pidfile`; stress.guest.cpu.achieved_load_pct.
  */
 #include <inttypes.h>

@@ -26,14 +26,28 @@ int mt_report_json(const struct mt_run_result *run, FILE *f, struct mt_error *er
  * characters and invalid UTF-8 become U+FFFD so the document is always well-formed. */
 int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
-/* Prometheus / OpenMetrics text for node_exporter's textfile collector. Each numeric metric
- * becomes migtorture_<path>_<base unit>{section,cell,repeat} with HELP/TYPE gauge lines, in
- * base units: *_ms/_us/_ns/_s → _seconds, *_bytes → _bytes, *_pct → _ratio (0..1),
- * *_bps → _bits_per_second, *_pages_s → _pages_per_second; the unit moves to the end
- * (qos.during.rtt_ms.p99 → migtorture_qos_during_rtt_p99_seconds). Absent and NaN metrics
- * are left out. Also migtorture_cell_verdict{...,verdict} 1, migtorture_cell_duration_seconds,
- * migtorture_run_exit_status, migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
+/* Prometheus / OpenMetrics text for node_exporter's textfile collector. Only the key metrics
+ * of each cell (a fixed table in reports/openmetrics.c, the rule in docs/results.md) become
+ * gauges migtorture_<path>_<base unit>{section,cell,repeat}, so the series count is bounded
+ * (at most 49 per cell and repeat, 2 per run); everything else stays in results.json. Base
+ * units: *_ms/_us/_ns/_s → _seconds, *_bytes → _bytes, *_bytes_s → _bytes_per_second,
+ * *_bps → _bytes_per_second (÷ 8), *_pct → _ratio (0..1); the unit moves to the end
+ * (qos.during.rtt_ms.p99 → migtorture_qos_during_rtt_p99_seconds); a "_count" becomes the
+ * plural (stall_count → stalls). Words become migtorture_<path>_info{...,<last component>=
+ * "word"} 1. Absent and NaN metrics are left out. Also migtorture_cell_verdict{...,verdict} 1,
+ * migtorture_cell_duration_seconds, migtorture_run_exit_status,
+ * migtorture_run_finished_timestamp_seconds. Ends with "# EOF". */
 int mt_report_openmetrics(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+
+/* The run summary `migtorture run` prints at its end (reports/terminal.c): per scenario (job
+ * section, in order of appearance) its worst verdict, passed/total repeats and the medians over
+ * its pass and fail repeats of migration time, the three downtimes (hypervisor, guest stall,
+ * network outage), bytes transferred and packet loss during the migration, in ms/s, MiB and %
+ * ("-" when not measured); then the verdict counts and mt_report_verdict's line. Also
+ * `migtorture report RESULTS.json --format summary`. */
+int mt_report_summary(const struct mt_run_result *run, FILE *f, struct mt_error *err);
+/* One line: "verdict: pass, exit status 0 (all thresholds held)" (run -q prints only this). */
+int mt_report_verdict(const struct mt_run_result *run, FILE *f, struct mt_error *err);
 
 /* One self-contained XHTML file with inline SVG, no network (reports/html.c). */
 int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err);
@@ -43,13 +57,19 @@ int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *er
  * over repeats (skip/error repeats left out) and writes one line per metric to f:
  * cell, metric, base, new, change in %, verdict. Direction comes from the name: lower is
  * better for durations (_ms _s _us _ns), _pct, _bytes, *_count, iterations; higher is better
- * for _bps, mbps, _ratio; other metrics are listed as "info" and never regress. A change worse
+ * for _bps, _bytes_s, mbps, _ratio; other metrics are listed as "info" and never regress. A change worse
  * than tolerance_pct (e.g. 10 for 10 %) is "regression"; better by more than it "improved";
  * a base of 0 that became worse counts as an unbounded change. Metrics only in one run are
  * "new"/"gone" (not regressions). *regressions receives the count (the CLI exits 1 when > 0).
  * Returns 0, MT_EINVAL (negative or NaN tolerance), MT_ENOMEM or MT_EIO. */
 int mt_report_compare(const struct mt_run_result *base, const struct mt_run_result *cur,
 		      double tolerance_pct, FILE *f, size_t *regressions, struct mt_error *err);
+/* The same comparison as one JSON object (`compare --json`): {"metrics": [{"cell", "metric",
+ * "base_median", "new_median", "change_pct", "verdict"}, ...], "compared", "regressions",
+ * "tolerance_pct"}; a missing value or change is null, an unbounded change ±1e999. */
+int mt_report_compare_json(const struct mt_run_result *base, const struct mt_run_result *cur,
+			   double tolerance_pct, FILE *f, size_t *regressions,
+			   struct mt_error *err);
 
 /* Markdown: per cell the median ± CI95 of migration time, the three downtimes, bytes and QoS
  * during migration, then fits of downtime and migration time against transferred bytes. */
@@ -77,7 +97,7 @@ struct mt_report_format {
 
 /* The format named name, or NULL. */
 const struct mt_report_format *mt_report_find(const char *name);
-/* "json, junit, openmetrics, html" — for messages. */
+/* "json, junit, openmetrics, html, markdown, summary" — for messages. */
 const char *mt_report_formats(void);
 /* Renders run in format name to path (atomically), or to stdout when path is NULL or "-". */
 int mt_report_render(const char *name, const struct mt_run_result *run, const char *path,

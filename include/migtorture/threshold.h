@@ -40,7 +40,10 @@
 
 enum mt_agg { MT_AGG_NONE = 0, MT_AGG_MEDIAN, MT_AGG_MEAN, MT_AGG_P95, MT_AGG_MAX, MT_AGG_MIN };
 enum mt_cmp { MT_CMP_LE, MT_CMP_LT, MT_CMP_GE, MT_CMP_GT, MT_CMP_EQ, MT_CMP_NE };
-enum mt_unit_class { MT_UNIT_NONE = 0, MT_UNIT_TIME, MT_UNIT_PCT, MT_UNIT_BYTES, MT_UNIT_BPS };
+/* MT_UNIT_BYTE_RATE: `_bytes_s` keys (bytes/s), limits written as sizes per second. */
+enum mt_unit_class {
+	MT_UNIT_NONE = 0, MT_UNIT_TIME, MT_UNIT_PCT, MT_UNIT_BYTES, MT_UNIT_BPS, MT_UNIT_BYTE_RATE
+};
 
 struct mt_threshold {
 	char expr[MT_THRESHOLD_LEN];  /* as written, trimmed */

@@ -91,6 +91,9 @@ extern const struct mt_lv_key mt_lv_keys[]; /* ends with key == NULL */
 const struct mt_lv_key *mt_lv_key_find(const char *key);
 /* Writes "<prefix>job.<metric>" (or "<prefix>job.<rawkey>" when unknown) into buf. */
 void mt_lv_key_metric(const char *prefix, const char *key, char *buf, size_t len);
+/* libvirt's name of a job operation code ("migration_out"), or NULL for a code this version
+ * does not know (then the code is kept as a number). */
+const char *mt_lv_operation_name(double code);
 /* Numeric value of a typed parameter (any numeric type, boolean as 0/1); -1 when a string. */
 int mt_lv_param_num(const virTypedParameter *p, double *v);
 /* Looks key up in params and returns its numeric value, or 0 on success / -1 when absent. */

@@ -12,7 +12,7 @@
 #include "libvirt_priv.h"
 
 const struct mt_lv_key mt_lv_keys[] = {
-	{ VIR_DOMAIN_JOB_OPERATION, "operation", "enum" },
+	{ VIR_DOMAIN_JOB_OPERATION, "operation", "word" },
 	{ VIR_DOMAIN_JOB_TIME_ELAPSED, "time_elapsed_ms", "ms" },
 	{ VIR_DOMAIN_JOB_TIME_ELAPSED_NET, "time_elapsed_net_ms", "ms" },
 	{ VIR_DOMAIN_JOB_TIME_REMAINING, "time_remaining_ms", "ms" },
@@ -72,6 +72,19 @@ void mt_lv_key_metric(const char *prefix, const char *key, char *buf, size_t len
 	for (char *s = buf + (at < len ? at : len - 1); *s; s++)
 		if (*s == '.' || *s == ' ')
 			*s = '_';
+}
+
+const char *mt_lv_operation_name(double code)
+{
+	/* virDomainJobOperation, in its order; libvirt's own names, lower case */
+	static const char *const names[] = {
+		"unknown", "start", "save", "restore", "migration_in", "migration_out",
+		"snapshot", "snapshot_revert", "dump", "backup", "snapshot_delete",
+	};
+
+	if (code >= 0 && code < (double)(sizeof(names) / sizeof(names[0])) && code == (int)code)
+		return names[(int)code];
+	return NULL;
 }
 
 int mt_lv_param_num(const virTypedParameter *p, double *v)
@@ -148,7 +161,11 @@ int mt_lv_record_completed(struct mt_cell_result *c, const char *prefix, const c
 		int r = 0;
 
 		mt_lv_key_metric(prefix, params[i].field, path, sizeof(path));
-		if (mt_lv_param_num(&params[i], &v) == 0)
+		/* the operation is a word: a code would be read (and exported) as a quantity */
+		if (mt_lv_param_num(&params[i], &v) == 0 &&
+		    strcmp(params[i].field, VIR_DOMAIN_JOB_OPERATION) == 0 && mt_lv_operation_name(v))
+			r = mt_cell_set_str(c, path, mt_lv_operation_name(v));
+		else if (mt_lv_param_num(&params[i], &v) == 0)
 			r = mt_cell_set_num(c, path, v);
 		else if (params[i].type == VIR_TYPED_PARAM_STRING)
 			r = mt_cell_set_str(c, path, params[i].value.s ? params[i].value.s : "");

@@ -239,6 +239,71 @@ INI
     prlimit --rtprio=0 "$tmp/mt-copy" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
   grep -q "SCHED_FIFO.*needs root" "$tmp/err" || fail "unclear EPERM message: $(cat "$tmp/err")"
   ;;
+json_flags)
+  # validate --json and compare --json: the same outcome and exit status, as data.
+  command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup)"; exit 77; }
+  expect_rc 0 "$mt" validate --json "$src/scenarios/seed.ini"
+  jq -e '.valid == true and .cells == 15 and .exit_status == 0' "$tmp/out" >/dev/null ||
+    fail "validate --json: $(cat "$tmp/out")"
+  expect_rc 2 "$mt" validate --json "$src/tests/cli/bad/bad-duration.ini"
+  jq -e '.valid == false and .line == 4 and .exit_status == 2 and (.error | test("warmup"))' \
+    "$tmp/out" >/dev/null || fail "validate --json of a bad file: $(cat "$tmp/out")"
+  base=$src/tests/unit/fixtures/results/small.json
+  expect_rc 0 "$mt" compare --json "$base" "$base"
+  jq -e '.regressions == 0 and .compared > 0 and .tolerance_pct == 10 and
+         (.metrics[0] | has("cell") and has("metric") and has("base_median") and
+          has("new_median") and has("change_pct") and has("verdict"))' "$tmp/out" >/dev/null ||
+    fail "compare --json: $(head -c 600 "$tmp/out")"
+  sed 's/"total_time_ms":[[:space:]]*1000,/"total_time_ms": 1300,/' "$base" >"$tmp/worse.json"
+  expect_rc 1 "$mt" compare --json "$base" "$tmp/worse.json"
+  jq -e '.regressions == 1 and ([.metrics[] | select(.verdict == "regression")][0] |
+         .metric == "migration.total_time_ms" and .change_pct > 10)' "$tmp/out" >/dev/null ||
+    fail "compare --json regression: $(cat "$tmp/out")"
+  for c in validate compare; do
+    expect_rc 0 "$mt" "$c" --help
+    grep -q -- "--json" "$tmp/out" || fail "$c --help lacks --json"
+  done
+  ;;
+run_summary)
+  # The summary a run ends with, rendered from results alone (report --format summary): per
+  # scenario the medians in human units, then the counts, the verdict and the exit status.
+  f=$src/tests/unit/fixtures/results/lab-seed.json
+  expect_rc 0 "$mt" report "$f" --format summary
+  grep -qE '^scenario +verdict +passed +migration +downtime +guest stall +net outage +transferred +loss$' "$tmp/out" ||
+    fail "no header: $(cat "$tmp/out")"
+  grep -qE '^no-video +pass +2/2 +1\.18 s +140 ms +88\.8 ms +225 ms +104\.2 MiB +4\.50 %$' "$tmp/out" ||
+    fail "no-video row: $(cat "$tmp/out")"
+  grep -qE '^online-video +pass +2/2 +825 ms ' "$tmp/out" || fail "online-video row: $(cat "$tmp/out")"
+  grep -qx '6 cells: 6 pass, 0 fail, 0 skip, 0 error' "$tmp/out" || fail "no counts: $(cat "$tmp/out")"
+  [ "$(tail -n 1 "$tmp/out")" = "verdict: pass, exit status 0 (all thresholds held)" ] ||
+    fail "last line: $(tail -n 1 "$tmp/out")"
+  grep -q '[0-9]e[-+][0-9]' "$tmp/out" && fail "e-notation in the summary: $(cat "$tmp/out")"
+  # an absent downtime is "-", a failed repeat shows in the verdict, passed and exit lines
+  small=$src/tests/unit/fixtures/results/small.json
+  expect_rc 0 "$mt" report "$small" --format summary
+  grep -qE '^no-video +pass +4/4 +1\.12 s +120 ms +- +415 ms ' "$tmp/out" || fail "absent not '-': $(cat "$tmp/out")"
+  # a run prints it on standard output; -q keeps only the verdict line
+  cat > "$tmp/idle.ini" <<'INI'
+[global]
+source = none
+dest = none
+warmup = 0s
+cooldown = 100ms
+migrate.count = 0
+[idle]
+INI
+  expect_rc 0 "$mt" run -o "$tmp/r1" --journal "$tmp/j" "$tmp/idle.ini"
+  grep -qE '^idle +pass +1/1 +- +- +- +- +- +-$' "$tmp/out" || fail "run summary: $(cat "$tmp/out")"
+  [ "$(tail -n 1 "$tmp/out")" = "verdict: pass, exit status 0 (all thresholds held)" ] ||
+    fail "run's last line: $(tail -n 1 "$tmp/out")"
+  expect_rc 0 "$mt" run -q -o "$tmp/r2" --journal "$tmp/j" "$tmp/idle.ini"
+  [ "$(cat "$tmp/out")" = "verdict: pass, exit status 0 (all thresholds held)" ] ||
+    fail "run -q printed: $(cat "$tmp/out")"
+  # the exit line is what the command exits with, also when the run could not start
+  expect_rc 2 "$mt" run -q -o "$tmp/r2" --journal "$tmp/j" "$tmp/idle.ini"
+  [ "$(cat "$tmp/out")" = "verdict: none, exit status 2 (usage or scenario error)" ] ||
+    fail "run refused, printed: $(cat "$tmp/out")"
+  ;;
 guest_client)
   # guest/client on a cell outside the lab (nova names Nova hosts): the dry run aims the probe
   # at the literal guest and runs it in the lab client's namespace (lab.json: a unit fixture,

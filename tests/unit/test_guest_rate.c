@@ -124,13 +124,13 @@ START_TEST(dirty_results)
 	ck_assert_str_eq(mt_cell_metric(c, "stress.guest.memory_integrity")->str, "lost");
 	ck_assert_double_eq(mt_cell_metric(c, "stress.guest.lost_pages")->num, 3);
 	ck_assert_double_eq(mt_cell_metric(c, "stress.guest.first_lost_offset_bytes")->num, 8192);
-	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_bps")->num, rate, 1);
-	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty.after.rate_bps")->num, rate,
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_bytes_s")->num, rate, 1);
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty.after.rate_bytes_s")->num, rate,
 				1);
-	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.libvirt_dirty_rate_bps")->num,
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.libvirt_dirty_rate_bytes_s")->num,
 				rate, 1);
 	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_ratio")->num, 1, 1e-6);
-	m = mt_cell_metric(c, "stress.guest.dirty_rate_set_bps");
+	m = mt_cell_metric(c, "stress.guest.dirty_rate_set_bytes_s");
 	ck_assert_double_eq(m->num, rate);
 	mt_run_result_free(&run);
 
@@ -141,10 +141,10 @@ START_TEST(dirty_results)
 	ck_assert_int_eq(mt_guest_dirty_put(c, &ph, "{\"memory_integrity\":\"ok\"}", status,
 					    S(30), rate, 4096), 0);
 	ck_assert_str_eq(mt_cell_metric(c, "memory_integrity")->str, "ok");
-	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_bps")->num, rate, 1);
+	ck_assert_double_eq_tol(mt_cell_metric(c, "stress.guest.dirty_rate_bytes_s")->num, rate, 1);
 	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty_rate_ratio")->kind,
 			 MT_METRIC_ABSENT);
-	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty.during.rate_bps")->kind,
+	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty.during.rate_bytes_s")->kind,
 			 MT_METRIC_ABSENT);
 	mt_run_result_free(&run);
 
@@ -153,7 +153,7 @@ START_TEST(dirty_results)
 	c = mt_run_add_cell(&run, "c");
 	ck_assert_int_eq(mt_guest_dirty_put(c, &ph, NULL, NULL, 0, rate, 4096), 0);
 	ck_assert_int_eq(mt_cell_metric(c, "memory_integrity")->kind, MT_METRIC_ABSENT);
-	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty_rate_bps")->kind, MT_METRIC_ABSENT);
+	ck_assert_int_eq(mt_cell_metric(c, "stress.guest.dirty_rate_bytes_s")->kind, MT_METRIC_ABSENT);
 	mt_run_result_free(&run);
 }
 END_TEST

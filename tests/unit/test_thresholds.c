@@ -29,6 +29,9 @@ static const struct {
 	{ "migration.dirty_rate_pages_s < 1000", "migration.dirty_rate_pages_s", MT_AGG_NONE, MT_CMP_LT, 1000 },
 	{ "migration.iterations == 3", "migration.iterations", MT_AGG_NONE, MT_CMP_EQ, 3 },
 	{ "x_s <= 1500ms", "x_s", MT_AGG_NONE, MT_CMP_LE, 1.5 },
+	/* bytes per second: a size per second, not a duration */
+	{ "stress.guest.dirty_rate_bytes_s >= 50MiB/s", "stress.guest.dirty_rate_bytes_s", MT_AGG_NONE, MT_CMP_GE, 52428800.0 },
+	{ "stress.guest.dirty_rate_bytes_s >= 2K", "stress.guest.dirty_rate_bytes_s", MT_AGG_NONE, MT_CMP_GE, 2048.0 },
 	{ "x_ms >= -1", "x_ms", MT_AGG_NONE, MT_CMP_GE, -1 },
 };
 
@@ -80,6 +83,8 @@ static const struct {
 	{ "x_pct <= 2ms", "expected a percentage" },
 	{ "x_bytes <= 2parsecs", "expected a size" },
 	{ "x_bps <= 2MiB", "expected a bit rate" },
+	{ "x_bytes_s <= 2s", "expected a byte rate" },
+	{ "x_bytes_s <= 2Mbit", "expected a byte rate" },
 	{ "migration.iterations <= 5s", "expected a plain number" },
 	{ "migration.dirty_rate_pages_s < 10s", "expected a plain number" },
 	{ "memory_integrity < ok", "can only be compared with == or !=" },

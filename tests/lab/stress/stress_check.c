@@ -46,11 +46,11 @@ static int check_dirty(const struct mt_run_result *run, double set, double tol, 
 	for (size_t i = 0; i < run->ncells; i++) {
 		const struct mt_cell_result *c = &run->cells[i];
 		const char *integ = str(c, "stress.guest.memory_integrity");
-		double lv = num(c, "stress.guest.libvirt_dirty_rate_bps");
-		double g = num(c, "stress.guest.dirty_rate_bps");
+		double lv = num(c, "stress.guest.libvirt_dirty_rate_bytes_s");
+		double g = num(c, "stress.guest.dirty_rate_bytes_s");
 		int bad = 0;
 
-		if (!mt_cell_metric(c, "stress.guest.dirty_rate_set_bps") &&
+		if (!mt_cell_metric(c, "stress.guest.dirty_rate_set_bytes_s") &&
 		    strcmp(integ, "-") == 0)
 			continue; /* no guest-dirty in this cell */
 		seen++;
@@ -100,8 +100,8 @@ static void table(const struct mt_run_result *run)
 		printf("%-16s %-34.34s %10.0f %10.0f %10.1f %10.1f %9s %s\n", c->section,
 		       axis(c, "stress"), num(c, "migration.total_time_ms"),
 		       num(c, "migration.downtime_ms"),
-		       num(c, "stress.guest.dirty_rate_bps") / 1048576,
-		       num(c, "stress.guest.libvirt_dirty_rate_bps") / 1048576,
+		       num(c, "stress.guest.dirty_rate_bytes_s") / 1048576,
+		       num(c, "stress.guest.libvirt_dirty_rate_bytes_s") / 1048576,
 		       str(c, "stress.guest.memory_integrity"), mt_verdict_name(c->verdict));
 	}
 }
@@ -113,14 +113,14 @@ static int selftest(void)
 	int bad = 0;
 
 	c = mt_run_add_cell(&run, "good");
-	mt_cell_set_num(c, "stress.guest.dirty_rate_set_bps", 50 * 1048576.0);
+	mt_cell_set_num(c, "stress.guest.dirty_rate_set_bytes_s", 50 * 1048576.0);
 	mt_cell_set_str(c, "stress.guest.memory_integrity", "ok");
-	mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bps", 45 * 1048576.0);
+	mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bytes_s", 45 * 1048576.0);
 	c->verdict = MT_VERDICT_PASS;
 	bad |= check_dirty(&run, 50 * 1048576.0, 25, 1) != 0;
-	mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bps", 30 * 1048576.0);
+	mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bytes_s", 30 * 1048576.0);
 	bad |= check_dirty(&run, 50 * 1048576.0, 25, 1) != 1;
-	mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bps", 50 * 1048576.0);
+	mt_cell_set_num(c, "stress.guest.libvirt_dirty_rate_bytes_s", 50 * 1048576.0);
 	mt_cell_set_str(c, "stress.guest.memory_integrity", "lost");
 	bad |= check_dirty(&run, 50 * 1048576.0, 25, 1) != 1;
 	mt_cell_set_str(c, "stress.guest.memory_integrity", "ok");

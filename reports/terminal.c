@@ -1,0 +1,207 @@
+/* terminal.c — the run summary printed when a run ends (like fio's): one line per scenario
+ * (job section) with the medians people look at first, then the verdict and exit status.
+ *
+ * Values are in human units (ms or s, MiB, %) printed with %f, never in e-notation; a value
+ * no judged repeat measured is "-". Medians are over the section's pass and fail repeats,
+ * as in every other report (include/migtorture/summary.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migtorture/report.h"
+#include "migtorture/stats.h"
+
+#define NCOLS 9
+#define CELL_LEN 48
+
+/* The metric columns: header and result path. */
+static const struct {
+	const char *head, *path;
+	enum { U_MS, U_BYTES, U_PCT } unit;
+} metric_cols[] = {
+	{ "migration", "migration.total_time_ms", U_MS },
+	{ "downtime", "downtime.hypervisor_downtime_ms", U_MS },
+	{ "guest stall", "downtime.guest_stall_ms", U_MS },
+	{ "net outage", "downtime.network_outage_ms", U_MS },
+	{ "transferred", "migration.transferred_bytes", U_BYTES },
+	{ "loss", "qos.during.loss_pct", U_PCT },
+};
+#define NMETRICS (sizeof(metric_cols) / sizeof(metric_cols[0]))
+
+/* Decimals that keep three significant digits below 100, none above. */
+static int decimals(double v)
+{
+	v = fabs(v);
+	return v < 10 ? 2 : v < 100 ? 1 : 0;
+}
+
+static void fmt_value(double v, int unit, char *out, size_t len)
+{
+	if (isnan(v)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	switch (unit) {
+	case U_MS:
+		if (fabs(v) < 1000)
+			snprintf(out, len, "%.*f ms", decimals(v), v);
+		else
+			snprintf(out, len, "%.*f s", decimals(v / 1000), v / 1000);
+		break;
+	case U_BYTES:
+		if (fabs(v) >= 1024.0 * 1048576)
+			snprintf(out, len, "%.2f GiB", v / (1024.0 * 1048576));
+		else
+			snprintf(out, len, "%.1f MiB", v / 1048576);
+		break;
+	default:
+		snprintf(out, len, "%.*f %%", fabs(v) < 10 ? 2 : 1, v);
+		break;
+	}
+}
+
+static const char *exit_text(int status)
+{
+	switch (status) {
+	case 0: return "all thresholds held";
+	case 1: return "a threshold failed";
+	case 2: return "usage or scenario error";
+	case 3: return "infrastructure error";
+	case 4: return "every cell was skipped";
+	case 130: return "interrupted by SIGINT";
+	case 143: return "interrupted by SIGTERM";
+	default: return "unknown";
+	}
+}
+
+int mt_report_verdict(const struct mt_run_result *run, FILE *f, struct mt_error *err)
+{
+	if (!run || !f)
+		return mt_err(err, MT_EINVAL, "report verdict: no run or no stream");
+	fprintf(f, "verdict: %s, exit status %d (%s)%s\n", mt_verdict_name(run->verdict),
+		run->exit_status, exit_text(run->exit_status),
+		run->interrupted ? ": partial results" : "");
+	if (fflush(f) == EOF || ferror(f))
+		return mt_err(err, MT_EIO, "report verdict: write failed: %s", strerror(errno));
+	return 0;
+}
+
+/* The worst verdict of a section: error, fail, pass, skip, none in that order. */
+static enum mt_verdict worse(enum mt_verdict a, enum mt_verdict b)
+{
+	static const int rank[] = {
+		[MT_VERDICT_NONE] = 0, [MT_VERDICT_SKIP] = 1, [MT_VERDICT_PASS] = 2,
+		[MT_VERDICT_FAIL] = 3, [MT_VERDICT_ERROR] = 4,
+	};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* One table row (strings) for the cells of section sec. v is scratch of run->ncells. */
+static void section_row(const struct mt_run_result *run, const char *sec, double *v,
+			char row[NCOLS][CELL_LEN])
+{
+	enum mt_verdict verdict = MT_VERDICT_NONE;
+	size_t total = 0, pass = 0, i, k, n;
+
+	for (i = 0; i < run->ncells; i++) {
+		const struct mt_cell_result *c = &run->cells[i];
+
+		if (strcmp(c->section ? c->section : "", sec) != 0)
+			continue;
+		total++;
+		pass += c->verdict == MT_VERDICT_PASS;
+		verdict = total == 1 ? c->verdict : worse(verdict, c->verdict);
+	}
+	snprintf(row[0], CELL_LEN, "%s", sec[0] ? sec : "(none)");
+	snprintf(row[1], CELL_LEN, "%s", mt_verdict_name(verdict));
+	snprintf(row[2], CELL_LEN, "%zu/%zu", pass, total);
+	for (k = 0; k < NMETRICS; k++) {
+		for (i = 0, n = 0; i < run->ncells; i++) {
+			const struct mt_cell_result *c = &run->cells[i];
+			const struct mt_metric *m;
+
+			if (strcmp(c->section ? c->section : "", sec) != 0 ||
+			    (c->verdict != MT_VERDICT_PASS && c->verdict != MT_VERDICT_FAIL))
+				continue;
+			m = mt_cell_metric(c, metric_cols[k].path);
+			if (m && m->kind == MT_METRIC_NUM && !isnan(m->num))
+				v[n++] = m->num;
+		}
+		fmt_value(n ? mt_percentile(v, n, 50) : NAN, metric_cols[k].unit, row[3 + k],
+			  CELL_LEN);
+	}
+}
+
+static void row_put(FILE *f, char row[NCOLS][CELL_LEN], const int *width)
+{
+	for (int k = 0; k < NCOLS; k++) {
+		/* names and words left, numbers right */
+		if (k < 2)
+			fprintf(f, "%-*s  ", width[k], row[k]);
+		else
+			fprintf(f, "%*s%s", width[k], row[k], k + 1 < NCOLS ? "  " : "\n");
+	}
+}
+
+int mt_report_summary(const struct mt_run_result *run, FILE *f, struct mt_error *err)
+{
+	char (*rows)[NCOLS][CELL_LEN] = NULL;
+	const char **secs = NULL;
+	double *v = NULL;
+	size_t nsec = 0, i, j, pass = 0, fail = 0, skip = 0, error = 0;
+	int width[NCOLS] = { 0 }, rc = 0, k;
+
+	if (!run || !f)
+		return mt_err(err, MT_EINVAL, "report summary: no run or no stream");
+	secs = calloc(run->ncells + 1, sizeof(*secs));
+	rows = calloc(run->ncells + 1, sizeof(*rows));
+	v = calloc(run->ncells + 1, sizeof(*v));
+	if (!secs || !rows || !v) {
+		rc = mt_err(err, MT_ENOMEM, "report summary: out of memory");
+		goto out;
+	}
+	/* sections in order of first appearance; row 0 is the header */
+	for (i = 0; i < run->ncells; i++) {
+		const char *s = run->cells[i].section ? run->cells[i].section : "";
+
+		for (j = 0; j < nsec && strcmp(secs[j], s) != 0; j++)
+			;
+		if (j == nsec)
+			secs[nsec++] = s;
+		pass += run->cells[i].verdict == MT_VERDICT_PASS;
+		fail += run->cells[i].verdict == MT_VERDICT_FAIL;
+		skip += run->cells[i].verdict == MT_VERDICT_SKIP;
+		error += run->cells[i].verdict == MT_VERDICT_ERROR;
+	}
+	snprintf(rows[0][0], CELL_LEN, "scenario");
+	snprintf(rows[0][1], CELL_LEN, "verdict");
+	snprintf(rows[0][2], CELL_LEN, "passed");
+	for (k = 0; k < (int)NMETRICS; k++)
+		snprintf(rows[0][3 + k], CELL_LEN, "%s", metric_cols[k].head);
+	for (j = 0; j < nsec; j++)
+		section_row(run, secs[j], v, rows[j + 1]);
+	for (j = 0; j <= nsec; j++)
+		for (k = 0; k < NCOLS; k++)
+			if ((int)strlen(rows[j][k]) > width[k])
+				width[k] = (int)strlen(rows[j][k]);
+	if (nsec) {
+		for (j = 0; j <= nsec; j++)
+			row_put(f, rows[j], width);
+		fputs("Medians over each scenario's judged repeats. downtime: QEMU's; guest stall: the "
+		      "guest's\nclock; net outage: longest time without a probe reply; loss: probes "
+		      "lost during the\nmigration.\n", f);
+	}
+	fprintf(f, "%zu cell%s: %zu pass, %zu fail, %zu skip, %zu error%s\n", run->ncells,
+		run->ncells == 1 ? "" : "s", pass, fail, skip, error,
+		run->interrupted ? " (interrupted: partial results)" : "");
+	rc = mt_report_verdict(run, f, err);
+out:
+	free(secs);
+	free(rows);
+	free(v);
+	return rc;
+}
