@@ -205,8 +205,14 @@ void mt_cli_man(FILE *f)
 	      "\\fBmigtorture agent\\fR may change on its host; without it, nothing "
 	      "(override with \\fB\\-\\-config\\fR or \\fBMT_AGENT_CONF\\fR; "
 	      "docs/remote-hosts.md)\n.TP\n/run/migtorture/lab/lab.json\nthe "
-	      "embedded lab's descriptor\n.SH SEE ALSO\n.BR virsh (1),\n.BR tc (8),\n"
-	      ".BR stress\\-ng (1)\n",
+	      "embedded lab's descriptor\n.TP\n/usr/share/migtorture/lab\nthe lab scripts "
+	      "\\fBlab\\fR runs (the migtorture\\-lab package)\n.TP\n"
+	      "/usr/libexec/migtorture/mt\\-guest\nthe in\\-guest helper \\fBlab up\\fR puts "
+	      "into the lab guest (the migtorture\\-guest package)\n.SH ENVIRONMENT\n.TP\n"
+	      "MT_LAB_DIR\nthe lab scripts' directory instead of the installed one (a source "
+	      "tree's lab/)\n.TP\nMT_GUEST_BIN\nthe in\\-guest helper instead of the installed "
+	      "one (a build tree's workloads/guest/mt\\-guest)\n.SH SEE ALSO\n.BR virsh (1),\n"
+	      ".BR tc (8),\n.BR stress\\-ng (1)\n",
 	      f);
 }
 

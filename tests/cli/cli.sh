@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/cli.sh NAME MIGTORTURE SRCDIR — one CLI behaviour per NAME; exit 0 pass, 1 fail,
+# tests/cli/cli.sh NAME MIGTORTURE SRCDIR [BUILDDIR] — one CLI behaviour per NAME; exit 0 pass, 1 fail,
 # 77 skip (with the reason printed).
 set -u
 name=$1 mt=$2 src=$3 bld=${4:-}
@@ -194,6 +194,29 @@ install)
   cc -std=c11 -D_GNU_SOURCE -I"$tmp/prefix/include" -c "$tmp/p.c" -o "$tmp/p.o" ||
     fail "the installed headers do not compile on their own"
   "$tmp/prefix/bin/migtorture" --version >/dev/null || fail "installed binary does not run"
+  ;;
+lab_lookup)
+  # `lab` runs MT_LAB_DIR's lab script, else the installed one, never its source tree's; `lab
+  # up` needs the in-guest helper (MT_GUEST_BIN, else the installed one) and refuses without.
+  mkdir "$tmp/lab"
+  printf '#!/bin/sh\necho "fake-lab $* helper=${MT_GUEST_BIN:-none}"\n' >"$tmp/lab/mt-lab"
+  chmod 0755 "$tmp/lab/mt-lab"
+  cp /bin/true "$tmp/helper"
+  MT_LAB_DIR=$tmp/nolab expect_rc 3 "$mt" lab status
+  grep -qF "no lab script $tmp/nolab/mt-lab" "$tmp/err" || fail "unclear: $(cat "$tmp/err")"
+  MT_LAB_DIR=$tmp/lab MT_GUEST_BIN=$tmp/nohelper expect_rc 3 "$mt" lab up
+  grep -qF "no in-guest helper $tmp/nohelper" "$tmp/err" || fail "unclear: $(cat "$tmp/err")"
+  [ ! -s "$tmp/out" ] || fail "lab up ran the lab without the helper: $(cat "$tmp/out")"
+  MT_LAB_DIR=$tmp/lab MT_GUEST_BIN=$tmp/nohelper expect_rc 0 "$mt" lab status --json
+  grep -qx "fake-lab status --json helper=$tmp/nohelper" "$tmp/out" || fail "status: $(cat "$tmp/out")"
+  MT_LAB_DIR=$tmp/lab MT_GUEST_BIN=$tmp/helper expect_rc 0 "$mt" lab up --ceph
+  grep -qx "fake-lab up --ceph helper=$tmp/helper" "$tmp/out" || fail "up: $(cat "$tmp/out")"
+  # the defaults are install paths: a missing one is named, an installed one is used
+  env -u MT_LAB_DIR "$mt" lab frobnicate >"$tmp/out" 2>"$tmp/err"
+  ! grep -qF "$src" "$tmp/out" "$tmp/err" || fail "lab looked into the source tree: $(cat "$tmp/err")"
+  env -u MT_GUEST_BIN MT_LAB_DIR="$tmp/lab" "$mt" lab up >"$tmp/out" 2>"$tmp/err"
+  grep -qE "no in-guest helper /.*/libexec/migtorture/mt-guest|helper=/.*/libexec/migtorture/mt-guest$" \
+    "$tmp/out" "$tmp/err" || fail "default helper: $(cat "$tmp/out" "$tmp/err")"
   ;;
 recover_empty)
   expect_rc 0 "$mt" recover --journal "$tmp/journal"
