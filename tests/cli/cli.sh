@@ -177,10 +177,11 @@ report_trend)
   expect_rc 2 "$mt" report --trend "$tmp/empty"
   ;;
 install)
-  # what `cmake --install` puts down is what the packages ship: binary, man page, scenarios,
-  # lab, in-guest helper; no static library, headers or pkg-config file.
+  # what `cmake --install` puts down is what the packages ship: binary, man page, completion,
+  # scenarios, lab, in-guest helper; no static library, headers or pkg-config file.
   expect_rc 0 cmake --install "$bld" --prefix "$tmp/prefix" --strip
-  for f in bin/migtorture share/man/man1/migtorture.1 share/migtorture/scenarios/seed.ini \
+  for f in bin/migtorture share/man/man1/migtorture.1 \
+           share/bash-completion/completions/migtorture share/migtorture/scenarios/seed.ini \
            share/migtorture/lab/mt-lab libexec/migtorture/mt-guest; do
     [ -e "$tmp/prefix/$f" ] || fail "cmake --install did not install $f"
   done
@@ -195,6 +196,41 @@ install)
     [ -z "$hit" ] || fail "$b names a build path: $hit"
   done
   "$tmp/prefix/bin/migtorture" --version >/dev/null || fail "installed binary does not run"
+  ;;
+bash_completion)
+  # the completion is the binary's --bash-completion, offers every command and every option of
+  # each command's --help, and completes file operands by kind
+  expect_rc 0 "$mt" --bash-completion
+  cp "$tmp/out" "$tmp/comp"
+  bash -n "$tmp/comp" || fail "the completion script is not valid bash"
+  if [ -n "$bld" ]; then
+    cmp -s "$tmp/comp" "$bld/migtorture.bash" || fail "$bld/migtorture.bash is stale"
+  fi
+  offered() { # offered WORD... — what completing the last WORD offers, sorted, one line
+    (cd "$tmp/files" && bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+      _migtorture; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/comp" "$@") | sort | xargs
+  }
+  mkdir -p "$tmp/files/sub"
+  touch "$tmp/files/a.ini" "$tmp/files/b.json" "$tmp/files/c.txt"
+  want() { # want "EXPECTED" WORD...
+    local exp=$1 got; shift
+    got=$(offered "$@")
+    [ "$got" = "$exp" ] || fail "completing '$*' offers '$got', expected '$exp'"
+  }
+  want "recover reference report" migtorture re
+  want "a.ini sub" migtorture run ""
+  want "b.json sub" migtorture compare b.json ""
+  want "html" migtorture report -f h
+  want "sub" migtorture run -o ""
+  want "down status up" migtorture lab ""
+  want "" migtorture plan --seed ""
+  for cmd in $("$mt" --help | awk '/^Commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{exit}'); do
+    grep -qE "(^| )$cmd( |$)" <<<"$(offered migtorture "${cmd:0:1}")" || fail "command $cmd not offered"
+    for opt in $("$mt" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+      grep -qE -- "(^| )$opt( |$)" <<<"$(offered migtorture "$cmd" --)" ||
+        fail "'$cmd $opt' is not offered"
+    done
+  done
   ;;
 lab_lookup)
   # `lab` runs MT_LAB_DIR's lab script, else the installed one, never its source tree's; `lab
