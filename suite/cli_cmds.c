@@ -493,24 +493,20 @@ int mt_cmd_agent(const struct mt_cli_cmd *c, int argc, char **argv)
 	return 0;
 }
 
-/* Finds the lab script: $MT_LAB_DIR, the source tree the binary was built from, the data dir. */
-static int find_lab_script(char *path, size_t len)
+/* Where `lab` finds its parts: $MT_LAB_DIR and $MT_GUEST_BIN when set (a build tree, the tests),
+ * else the install paths. Never the tree the binary was built in: an installed binary must not
+ * depend on it. Returns the override or the default. */
+static const char *lab_path(const char *env, const char *installed)
 {
-	const char *dirs[] = { getenv("MT_LAB_DIR"), MT_SOURCE_DIR "/lab", MT_DATA_DIR "/lab" };
+	const char *v = getenv(env);
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (!dirs[i] || !dirs[i][0])
-			continue;
-		if ((size_t)snprintf(path, len, "%s/mt-lab", dirs[i]) >= len)
-			continue;
-		if (access(path, X_OK) == 0)
-			return 0;
-	}
-	return -1;
+	return v && v[0] ? v : installed;
 }
 
 int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 {
+	const char *dir = lab_path("MT_LAB_DIR", MT_DATA_DIR "/lab");
+	const char *helper = lab_path("MT_GUEST_BIN", MT_LIBEXEC_DIR "/mt-guest");
 	char path[PATH_MAX];
 	char **args;
 
@@ -518,27 +514,21 @@ int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 		mt_cli_cmd_usage(c, argc < 2 ? stderr : stdout);
 		return argc < 2 ? MT_EXIT_USAGE : 0;
 	}
-	if (find_lab_script(path, sizeof(path))) {
-		fprintf(stderr, "migtorture lab: the lab script (lab/mt-lab) was not found; set "
-				"MT_LAB_DIR\n");
+	if ((size_t)snprintf(path, sizeof(path), "%s/mt-lab", dir) >= sizeof(path) ||
+	    access(path, X_OK) != 0) {
+		fprintf(stderr, "migtorture lab: no lab script %s/mt-lab (the migtorture-lab "
+				"package; a source tree's lab/ through MT_LAB_DIR)\n", dir);
 		return MT_EXIT_INFRA;
 	}
-	/* The lab puts the in-guest helper built beside this binary into its guest. */
-	if (!getenv("MT_GUEST_BIN")) {
-		char exe[PATH_MAX], helper[PATH_MAX + 32];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		char *slash;
-
-		if (n > 0) {
-			exe[n] = '\0';
-			slash = strrchr(exe, '/');
-			if (slash) {
-				*slash = '\0';
-				snprintf(helper, sizeof(helper), "%s/workloads/guest/mt-guest", exe);
-				if (access(helper, X_OK) == 0)
-					setenv("MT_GUEST_BIN", helper, 1);
-			}
-		}
+	/* The lab bakes the in-guest helper into its guest; a guest without it cannot run the
+	 * guest workloads, so `up` refuses rather than build one. */
+	if (access(helper, X_OK) == 0) {
+		setenv("MT_GUEST_BIN", helper, 1);
+	} else if (!strcmp(argv[1], "up")) {
+		fprintf(stderr, "migtorture lab up: no in-guest helper %s (the migtorture-guest "
+				"package; a build tree's workloads/guest/mt-guest through "
+				"MT_GUEST_BIN)\n", helper);
+		return MT_EXIT_INFRA;
 	}
 	/* argv is ours to reuse: "lab up --json" → "<path> up --json"; no shell involved. */
 	args = argv;

@@ -49,6 +49,8 @@ int mt_cli_count(const struct mt_cli_args *a, const char *name);
 void mt_cli_usage(FILE *f);
 void mt_cli_cmd_usage(const struct mt_cli_cmd *c, FILE *f);
 void mt_cli_man(FILE *f);
+/* Writes a bash completion script for the commands and options above (cli_complete.c). */
+void mt_cli_bash_completion(FILE *f);
 
 int mt_cmd_validate(const struct mt_cli_cmd *c, int argc, char **argv);
 int mt_cmd_plan(const struct mt_cli_cmd *c, int argc, char **argv);

@@ -1,20 +1,28 @@
 #!/bin/bash
 # build.sh — build (or reuse) the lab guest: Debian kernel + busybox initramfs that serves the
-# thesis' three web scenarios and runs qemu-ga (and mt-guest when it exists).
+# thesis' three web scenarios and runs qemu-ga and mt-guest.
 # Packages are fetched with `apt-get download` and unpacked with `dpkg -x`, never installed.
 # The result is cached under $CACHE/guest/<content-hash>/ and the folder is printed on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${MT_CACHE_DIR:-/var/cache/migtorture}/guest
-# The in-guest helper: $MT_GUEST_BIN (the CLI sets it to the one built beside it), else the
-# default build tree's.
-helper=${MT_GUEST_BIN:-$repo/build/workloads/guest/mt-guest}
+# The in-guest helper: $MT_GUEST_BIN (`migtorture lab` sets it), else, for the lab of a source
+# tree, that tree's default build, else the installed one (the migtorture-guest package). The
+# guest workloads need it in the guest, so a missing one stops the build.
+if [ -n "${MT_GUEST_BIN:-}" ]; then
+  helper=$MT_GUEST_BIN
+elif [ -f "$repo/workloads/guest/mt-guest.c" ]; then
+  helper=$repo/build/workloads/guest/mt-guest
+else
+  helper=/usr/libexec/migtorture/mt-guest
+fi
 # Modules in load order (virtio chain, then the console for the guest agent channel).
 MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover
 net_failover virtio_net virtio_console virtio_blk"
 
 fail() { echo "guest/build.sh: $*" >&2; exit 3; }
+[ -x "$helper" ] || fail "no in-guest helper $helper (build it, install migtorture-guest or set MT_GUEST_BIN)"
 
 resolve_kernel() {
   apt-cache depends linux-image-amd64 2>/dev/null \
@@ -28,13 +36,13 @@ fi
 [ -n "$kpkg" ] || fail "cannot resolve linux-image-amd64 (apt-get update failed?)"
 PKGS=("$kpkg" busybox-static qemu-guest-agent)
 
-# Cache key: package versions + every file of this folder + the helper binary if present.
+# Cache key: package versions + every file of this folder + the helper binary.
 key=$(
   for p in "${PKGS[@]}"; do
     apt-cache policy "$p" | awk -v p="$p" '/Candidate:/{print p, $2}'
   done
   cd "$here" && find . -type f -print0 | sort -z | xargs -0 sha256sum
-  if [ -f "$helper" ]; then sha256sum < "$helper"; fi
+  sha256sum < "$helper"
 )
 key=$(printf '%s\n' "$key" | sha256sum | cut -c1-16)
 out=$cache/$key
@@ -82,8 +90,8 @@ awk '/=> \//{print $3} /^\t\//{print $1}' "$work/ldd" | while read -r lib; do
   install -D -m 0755 "$(readlink -f "$lib")" "$r$lib"
 done
 
-# The in-guest helper mt-guest (workloads/guest/), started from rc when present.
-if [ -f "$helper" ]; then install -m 0755 "$helper" "$r/bin/mt-guest"; fi
+# The in-guest helper mt-guest (workloads/guest/), started from rc.
+install -m 0755 "$helper" "$r/bin/mt-guest"
 
 # Website: page + assets, CGI stream segments, and the video block (rc expands it to 20 MiB).
 cp -r "$here/www/." "$r/www/"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cli/cli.sh NAME MIGTORTURE SRCDIR — one CLI behaviour per NAME; exit 0 pass, 1 fail,
+# tests/cli/cli.sh NAME MIGTORTURE SRCDIR [BUILDDIR] — one CLI behaviour per NAME; exit 0 pass, 1 fail,
 # 77 skip (with the reason printed).
 set -u
 name=$1 mt=$2 src=$3 bld=${4:-}
@@ -187,23 +187,83 @@ report_trend)
   expect_rc 2 "$mt" report --trend "$tmp/empty"
   ;;
 install)
-  expect_rc 0 cmake --install "$bld" --prefix "$tmp/prefix"
-  for f in bin/migtorture include/migtorture/plugin.h include/migtorture/scenario.h \
-           share/man/man1/migtorture.1 share/migtorture/scenarios/seed.ini \
-           share/migtorture/lab/mt-lab; do
+  # what `cmake --install` puts down is what the packages ship: binary, man page, completion,
+  # scenarios, lab, in-guest helper; no static library, headers or pkg-config file.
+  expect_rc 0 cmake --install "$bld" --prefix "$tmp/prefix" --strip
+  for f in bin/migtorture share/man/man1/migtorture.1 \
+           share/bash-completion/completions/migtorture share/migtorture/scenarios/seed.ini \
+           share/migtorture/lab/mt-lab libexec/migtorture/mt-guest; do
     [ -e "$tmp/prefix/$f" ] || fail "cmake --install did not install $f"
   done
-  pc=$(find "$tmp/prefix" -name migtorture.pc | head -n 1)
-  [ -n "$pc" ] || fail "no migtorture.pc installed"
-  PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --libs migtorture | grep -q -- -lmigtorture ||
-    fail "pkg-config migtorture does not give -lmigtorture"
-  lib=$(find "$tmp/prefix" -name libmigtorture.a | head -n 1)
-  [ -n "$lib" ] || fail "no libmigtorture.a installed"
-  # a plugin author's program compiles against the installed headers alone
-  printf '#include <migtorture/plugin.h>\nint main(void){return mt_find_driver("x") != 0;}\n' >"$tmp/p.c"
-  cc -std=c11 -D_GNU_SOURCE -I"$tmp/prefix/include" -c "$tmp/p.c" -o "$tmp/p.o" ||
-    fail "the installed headers do not compile on their own"
+  dev=$(find "$tmp/prefix" -name '*.a' -o -name '*.pc' -o -name '*.h')
+  [ -z "$dev" ] || fail "cmake --install installed development files: $dev"
+  # No path of the trees it was built from: the installed binary must not depend on them. An
+  # ASan build records its source files' names for its global variables; packages are not
+  # ASan builds.
+  for b in bin/migtorture libexec/migtorture/mt-guest; do
+    strings -a "$tmp/prefix/$b" | grep -q __asan_init && continue
+    hit=$(strings -a "$tmp/prefix/$b" | grep -F -e "$src" -e "$bld" | head -n 3)
+    [ -z "$hit" ] || fail "$b names a build path: $hit"
+  done
   "$tmp/prefix/bin/migtorture" --version >/dev/null || fail "installed binary does not run"
+  ;;
+bash_completion)
+  # the completion is the binary's --bash-completion, offers every command and every option of
+  # each command's --help, and completes file operands by kind
+  expect_rc 0 "$mt" --bash-completion
+  cp "$tmp/out" "$tmp/comp"
+  bash -n "$tmp/comp" || fail "the completion script is not valid bash"
+  if [ -n "$bld" ]; then
+    cmp -s "$tmp/comp" "$bld/migtorture.bash" || fail "$bld/migtorture.bash is stale"
+  fi
+  offered() { # offered WORD... — what completing the last WORD offers, sorted, one line
+    (cd "$tmp/files" && bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+      _migtorture; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/comp" "$@") | sort | xargs
+  }
+  mkdir -p "$tmp/files/sub"
+  touch "$tmp/files/a.ini" "$tmp/files/b.json" "$tmp/files/c.txt"
+  want() { # want "EXPECTED" WORD...
+    local exp=$1 got; shift
+    got=$(offered "$@")
+    [ "$got" = "$exp" ] || fail "completing '$*' offers '$got', expected '$exp'"
+  }
+  want "recover reference report" migtorture re
+  want "a.ini sub" migtorture run ""
+  want "b.json sub" migtorture compare b.json ""
+  want "html" migtorture report -f h
+  want "sub" migtorture run -o ""
+  want "down status up" migtorture lab ""
+  want "" migtorture plan --seed ""
+  for cmd in $("$mt" --help | awk '/^Commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{exit}'); do
+    grep -qE "(^| )$cmd( |$)" <<<"$(offered migtorture "${cmd:0:1}")" || fail "command $cmd not offered"
+    for opt in $("$mt" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+      grep -qE -- "(^| )$opt( |$)" <<<"$(offered migtorture "$cmd" --)" ||
+        fail "'$cmd $opt' is not offered"
+    done
+  done
+  ;;
+lab_lookup)
+  # `lab` runs MT_LAB_DIR's lab script, else the installed one, never its source tree's; `lab
+  # up` needs the in-guest helper (MT_GUEST_BIN, else the installed one) and refuses without.
+  mkdir "$tmp/lab"
+  printf '#!/bin/sh\necho "fake-lab $* helper=${MT_GUEST_BIN:-none}"\n' >"$tmp/lab/mt-lab"
+  chmod 0755 "$tmp/lab/mt-lab"
+  cp /bin/true "$tmp/helper"
+  MT_LAB_DIR=$tmp/nolab expect_rc 3 "$mt" lab status
+  grep -qF "no lab script $tmp/nolab/mt-lab" "$tmp/err" || fail "unclear: $(cat "$tmp/err")"
+  MT_LAB_DIR=$tmp/lab MT_GUEST_BIN=$tmp/nohelper expect_rc 3 "$mt" lab up
+  grep -qF "no in-guest helper $tmp/nohelper" "$tmp/err" || fail "unclear: $(cat "$tmp/err")"
+  [ ! -s "$tmp/out" ] || fail "lab up ran the lab without the helper: $(cat "$tmp/out")"
+  MT_LAB_DIR=$tmp/lab MT_GUEST_BIN=$tmp/nohelper expect_rc 0 "$mt" lab status --json
+  grep -qx "fake-lab status --json helper=$tmp/nohelper" "$tmp/out" || fail "status: $(cat "$tmp/out")"
+  MT_LAB_DIR=$tmp/lab MT_GUEST_BIN=$tmp/helper expect_rc 0 "$mt" lab up --ceph
+  grep -qx "fake-lab up --ceph helper=$tmp/helper" "$tmp/out" || fail "up: $(cat "$tmp/out")"
+  # the defaults are install paths: a missing one is named, an installed one is used
+  env -u MT_LAB_DIR "$mt" lab frobnicate >"$tmp/out" 2>"$tmp/err"
+  ! grep -qF "$src" "$tmp/out" "$tmp/err" || fail "lab looked into the source tree: $(cat "$tmp/err")"
+  env -u MT_GUEST_BIN MT_LAB_DIR="$tmp/lab" "$mt" lab up >"$tmp/out" 2>"$tmp/err"
+  grep -qE "no in-guest helper /.*/libexec/migtorture/mt-guest|helper=/.*/libexec/migtorture/mt-guest$" \
+    "$tmp/out" "$tmp/err" || fail "default helper: $(cat "$tmp/out" "$tmp/err")"
   ;;
 recover_empty)
   expect_rc 0 "$mt" recover --journal "$tmp/journal"
