@@ -54,6 +54,7 @@ struct mt_journal {
 	mt_journal_fwd_fn fwd;  /* proxy journal: records also go to the runner */
 	void *fwd_arg;
 	int nowait;             /* mt_journal_set_nowait */
+	unsigned gone;          /* entries closed because their target no longer exists */
 };
 
 static int64_t mono_ns(void)
@@ -434,6 +435,11 @@ uint64_t mt_journal_last_id(const struct mt_journal *j)
 	return j->max_id;
 }
 
+unsigned mt_journal_gone(const struct mt_journal *j)
+{
+	return j ? j->gone : 0;
+}
+
 unsigned mt_journal_bad_lines(const struct mt_journal *j)
 {
 	return j->bad_lines;
@@ -768,11 +774,13 @@ out:
 #define MT_JOURNAL_INFLIGHT_NS (3000 * 1000000LL)
 
 /* Undoes one entry in the place its host names. *again (may be NULL) is set when the entry is
- * a local fault never marked applied (see MT_JOURNAL_INFLIGHT_NS). */
+ * a local fault never marked applied (see MT_JOURNAL_INFLIGHT_NS). *gone is set (and 0
+ * returned) when the entry's network namespace no longer exists: the change went with it. */
 static int undo_entry(const struct jent *e, int nowait, char *note, size_t notelen,
-		      struct mt_error *err, int *again)
+		      struct mt_error *err, int *again, int *gone)
 {
 	const struct mt_fault_ops *ops;
+	struct mt_error herr = { 0 };
 	struct mt_host h;
 	int saved = -1, rc;
 
@@ -801,9 +809,22 @@ static int undo_entry(const struct jent *e, int nowait, char *note, size_t notel
 			    e->kind);
 		goto out;
 	}
-	rc = mt_host_enter(&h, &saved, err);
-	if (rc < 0)
+	rc = mt_host_enter(&h, &saved, &herr);
+	if (rc == MT_ENOTFOUND) {
+		/* Deleting a namespace removes every qdisc and link in it, so there is nothing
+		 * left to undo; kept open, the entry would refuse every later run for good. */
+		snprintf(note, notelen, "target gone (%.300s): closed, nothing left to undo",
+			 herr.msg);
+		*gone = 1;
+		if (again)
+			*again = 0;
+		rc = 0;
 		goto out;
+	}
+	if (rc < 0) {
+		mt_err(err, rc, "%s", herr.msg);
+		goto out;
+	}
 	if (nowait && ops->undo_nowait && ops->settle)
 		rc = ops->undo_nowait(e->undo_json, err);
 	else
@@ -842,9 +863,9 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 	for (size_t k = 0; k < n; k++) {
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
-		char note[256];
-		int again = 0;
-		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, &again);
+		char note[512];
+		int again = 0, gone = 0;
+		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, &again, &gone);
 		int wrc;
 
 		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
@@ -861,6 +882,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 						  (unsigned long long)e->id, e->kind, lerr.msg);
 		} else {
 			nu++;
+			j->gone += (unsigned)gone;
 			if (log)
 				fprintf(log, "journal entry %llu (%s): undone%s%s\n",
 					(unsigned long long)e->id, e->kind, note[0] ? ": " : "",
@@ -879,8 +901,9 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 	for (size_t k = 0; k < nagain; k++) {
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
-		char note[256];
-		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, NULL);
+		char note[512];
+		int gone = 0;
+		int rc = undo_entry(e, j->nowait, note, sizeof(note), &lerr, NULL, &gone);
 
 		if (log)
 			fprintf(log, "journal entry %llu (%s): never marked applied: undone again "

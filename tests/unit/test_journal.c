@@ -243,6 +243,41 @@ START_TEST(missing_plugin_and_remote_host_stay_open)
 }
 END_TEST
 
+/* A namespace deleted under an open entry (the lab torn down after a crash) took the change
+ * with it: recover closes the entry as "target gone" and exits 3, so runs are not blocked. */
+START_TEST(gone_netns_is_closed_as_target_gone)
+{
+	struct mt_error err = { 0 };
+	char ns[64], path[512];
+	struct mt_host gone = { .name = "hosta", .kind = MT_HOST_LOCAL, .netns = ns };
+	const struct mt_journal_entry *e;
+	struct mt_journal *j;
+	uint64_t id;
+	size_t n;
+	int rc;
+
+	snprintf(ns, sizeof(ns), "mt-unit-no-such-ns-%d", (int)getpid());
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_begin(j, "fake-journal", &gone, "{\"tag\":\"gone\"}", &id,
+					  &err), 0);
+	ck_assert_int_eq(mt_journal_applied(j, id, 1000, &err), 0);
+	mt_journal_close(j);
+
+	rc = mt_recover(path, NULL, &err);
+	ck_assert_int_eq(rc, MT_EINFRA);
+	ck_assert_int_eq(mt_err_exit_status(rc), 3);
+	ck_assert_ptr_nonnull(strstr(err.msg, "target gone"));
+	ck_assert_str_eq(slurp(undo_log), ""); /* nothing was run in the caller's namespace */
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 0); /* closed on disk */
+	mt_journal_close(j);
+	mt_err_clear(&err);
+	ck_assert_msg(mt_recover(path, NULL, &err) == 0, "%s", err.msg);
+}
+END_TEST
+
 START_TEST(undo_range_only_touches_its_entries)
 {
 	struct mt_error err = { 0 };
@@ -452,6 +487,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, torn_last_line_is_tolerated);
 	tcase_add_test(tc, lock_refuses_a_second_user);
 	tcase_add_test(tc, missing_plugin_and_remote_host_stay_open);
+	tcase_add_test(tc, gone_netns_is_closed_as_target_gone);
 	tcase_add_test(tc, undo_range_only_touches_its_entries);
 	tcase_add_test(tc, tmpdir_kind_removes_only_its_tree);
 	tcase_add_test(tc, unapplied_entry_is_undone_again);
