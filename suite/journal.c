@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "journal_priv.h"
+#include "jsonl.h"
 #include "remote.h"
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
@@ -164,11 +165,26 @@ static int add_entry(struct mt_journal *j, uint64_t id, const char *kind, const 
 	return 0;
 }
 
+/* A non-negative integer member; 0 when absent or not one (ids start at 1, pids at 2). */
 static uint64_t get_u64(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	int64_t v = 0;
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
+	if (mt_json_i64(cJSON_GetObjectItemCaseSensitive(o, k), 0, INT64_MAX, &v) < 0)
+		return 0;
+	return (uint64_t)v;
+}
+
+/* A pid member: 0 when absent, -1 when not a number in 0..INT_MAX (never wrapped into some
+ * other, valid, pid). */
+static int get_pid(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	int64_t x;
+
+	if (!v)
+		return 0;
+	return mt_json_i64(v, 0, INT_MAX, &x) == 0 ? (int)x : -1;
 }
 
 /* Applies one parsed line to the table. Lines it does not understand are ignored. */
@@ -211,8 +227,10 @@ static int replay_line(struct mt_journal *j, const char *line)
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "rc");
 
 		if (strcmp(op->valuestring, "applied") == 0) {
+			int64_t tv;
+
 			e->applied = 1;
-			e->t_applied_ns = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : -1;
+			e->t_applied_ns = mt_json_i64(t, INT64_MIN, INT64_MAX, &tv) == 0 ? tv : -1;
 		} else if (strcmp(op->valuestring, "close") == 0) {
 			/* A failed undo (rc < 0) leaves the entry open. */
 			if (!cJSON_IsNumber(r) || r->valueint == 0)
@@ -726,10 +744,10 @@ static int undo_process(const char *undo_json, char *note, size_t notelen,
 		rc = mt_err(err, MT_EINVAL, "process entry: bad undo record");
 		goto out;
 	}
-	pid = (int)get_u64(o, "pid");
-	pgid = (int)get_u64(o, "pgid");
+	pid = get_pid(o, "pid");
+	pgid = get_pid(o, "pgid");
 	want = (unsigned long long)get_u64(o, "start_time");
-	if (pid <= 1 || pgid == 1) {
+	if (pid <= 1 || pgid == 1 || pgid < 0) {
 		rc = mt_err(err, MT_EINVAL, "process entry: bad pid %d", pid);
 		goto out;
 	}
