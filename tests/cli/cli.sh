@@ -259,6 +259,19 @@ INI
   MT_LAB_JSON=$tmp/no-lab.json expect_rc 4 "$mt" run -o "$tmp/res" --journal "$tmp/j" --only v4 "$tmp/nova.ini"
   grep -q "skip: probe udp: host 'lab:client' is not available here: .*no-lab.json" "$tmp/out" "$tmp/err" || fail "no skip reason: $(cat "$tmp/out" "$tmp/err")"
   ;;
+cloexec)
+  # Every descriptor the library and plugins open is close-on-exec, so no child (stress-ng, ssh,
+  # the lab script) inherits a journal, socket or lock. A descriptor meant to be inherited is
+  # opened under a comment saying "no O_CLOEXEC" (the line before) and why.
+  bad=$(cd "$src" && find suite faults workloads reports -name '*.c' -print0 | xargs -0 awk '
+    FNR == 1 { prev = "" }
+    /[^_a-z](open|openat|socket)\(/ && !/CLOEXEC/ && prev !~ /no O_CLOEXEC/ { print FILENAME ":" FNR ": " $0 }
+    /fopen\([^;]*"[rwab+]*"\)/ { print FILENAME ":" FNR ": " $0 }
+    /[^_a-z](pipe|dup|accept|mkstemp|epoll_create)\(|F_DUPFD[^_]/ { print FILENAME ":" FNR ": " $0 }
+    { prev = $0 }')
+  [ -z "$bad" ] || fail "descriptors without close-on-exec (O_CLOEXEC, \"e\" mode, mkostemp):
+$bad"
+  ;;
 *)
   fail "unknown test $name"
   ;;

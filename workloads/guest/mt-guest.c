@@ -338,6 +338,7 @@ static int detach(void)
 		return -1;
 	if (p > 0)
 		_exit(0);
+	/* inherited on purpose, no O_CLOEXEC: with 0-2 closed this fd is the new stdin */
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -391,7 +392,7 @@ static int cmd_daemon(int argc, char **argv, int from)
 	st->instance = random_instance();
 	st->pid = (uint32_t)getpid();
 	if (o.pidfile) {
-		FILE *f = fopen(o.pidfile, "w");
+		FILE *f = fopen(o.pidfile, "we");
 
 		if (f) {
 			fprintf(f, "%d\n", (int)getpid());
