@@ -272,6 +272,17 @@ cloexec)
   [ -z "$bad" ] || fail "descriptors without close-on-exec (O_CLOEXEC, \"e\" mode, mkostemp):
 $bad"
   ;;
+tmpfiles)
+  # Temporary files only through mkstemp/mkdtemp in a private directory: no tmpnam/tempnam/
+  # mktemp(3) (a name, not a file: raced), and no fixed /tmp path in C or the lab scripts.
+  bad=$(cd "$src" && grep -rnE '[^_a-z](tmpnam|tempnam|mktemp)\(' suite faults workloads reports \
+          --include='*.c' --include='*.h')
+  bad+=$(cd "$src" && grep -rnE '"/tmp/[^"]' suite faults workloads reports --include='*.c' |
+         grep -v 'mt-guest.state')  # the guest ring: O_NOFOLLOW and owner-checked (mt-guest.c)
+  bad+=$(cd "$src" && grep -rnE '(^|[^-])/tmp/[A-Za-z0-9]' lab | grep -vE '^[^:]*:[0-9]+:\s*#|case \$1 in')
+  [ -z "$bad" ] || fail "temporary file by name or at a fixed /tmp path:
+$bad"
+  ;;
 *)
   fail "unknown test $name"
   ;;
