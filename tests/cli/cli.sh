@@ -283,6 +283,16 @@ tmpfiles)
   [ -z "$bad" ] || fail "temporary file by name or at a fixed /tmp path:
 $bad"
   ;;
+lab_secrets)
+  # The OpenStack lab's password and tokens never reach a command line (/proc/PID/cmdline is
+  # world-readable): curl reads them on stdin (-d @-, -H @-), mariadb its SQL, rabbitmqctl and
+  # keystone-manage the password from stdin/environment; config files are created 0600
+  # (private_file), never chmod'ed after the write.
+  bad=$(cd "$src" && grep -nE -- '-H "X-Auth-Token|--os-password|--bootstrap-password|OS_PASSWORD=|mariadb[^|]* -e |mysql[^|]* -p|add_user [^ ]+ "\$|password.*\$pass[^|]*" *\\?$|cat > "\$OS|chmod 600' \
+          lab/openstack/*)
+  [ -z "$bad" ] || fail "secret on a command line or config file not created 0600:
+$bad"
+  ;;
 *)
   fail "unknown test $name"
   ;;
