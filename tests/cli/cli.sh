@@ -283,6 +283,26 @@ tmpfiles)
   [ -z "$bad" ] || fail "temporary file by name or at a fixed /tmp path:
 $bad"
   ;;
+lab_down_identity)
+  # lab/lib/down.sh signals only what a pid file still names: a process group only through a pid
+  # that leads it. Runs the lab's functions on this test's own sleep processes (no lab, no root).
+  export MT_LAB_STATE=$tmp/state
+  # shellcheck source=/dev/null
+  . "$src/lab/lib/common.sh"; . "$src/lab/lib/down.sh"
+  (setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "$tmp/leader.pid")
+  (sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "$tmp/member.pid")
+  lead=$(cat "$tmp/leader.pid") member=$(cat "$tmp/member.pid")
+  [ "$(proc_stat_field "$lead" 3)" = "$lead" ] || fail "setsid sleep does not lead its group"
+  stop_pidfile "$tmp/member.pid" sleep group 2>"$tmp/err"
+  grep -q "does not lead a process group; not signalled" "$tmp/err" || fail "member: $(cat "$tmp/err")"
+  stop_pidfile "$tmp/leader.pid" no-such-pattern group
+  stop_pidfile "$tmp/leader.pid" sleep group
+  reap_pids
+  sleep 0.2
+  kill -0 "$member" 2>/dev/null || fail "a pid that leads no group had its group signalled"
+  kill "$member"
+  [ "$(proc_stat_field "$lead" 1)" = "" ] || [ "$(proc_stat_field "$lead" 1)" = Z ] || fail "the group leader survived"
+  ;;
 lab_secrets)
   # The OpenStack lab's password and tokens never reach a command line (/proc/PID/cmdline is
   # world-readable): curl reads them on stdin (-d @-, -H @-), mariadb its SQL, rabbitmqctl and
