@@ -306,20 +306,23 @@ out:
 
 /* Adds netem on a scratch link (dummy, else ifb, else veth): the only reliable test for
  * sch_netem (no modules list to read when it is built in, and none to load when it is not).
- * Without a scratch link type, a loaded sch_netem module (/sys/module) is taken as yes. */
+ * Without a scratch link type, a loaded sch_netem module (/sys/module) is taken as yes.
+ * The link is named after this process and created with NLM_F_EXCL: a link of that name that
+ * already exists (someone else's) is never given a qdisc nor deleted; only the link made here
+ * is removed, by its index. */
 static int netem_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
 			   size_t whylen)
 {
+	static const char *const kinds[] = { "dummy", "ifb", "veth" };
 	const char *host = ctx && ctx->host && ctx->host->name ? ctx->host->name : "local";
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *link = NULL;
 	struct rtnl_qdisc *q = NULL;
 	struct mt_error err = { 0 };
 	char name[IFNAMSIZ];
-	int rc = MT_EUNSUPPORTED, nrc;
+	int rc = MT_EUNSUPPORTED, nrc = -NLE_EXIST;
 	unsigned idx;
 
-	snprintf(name, sizeof(name), "mtnetemprobe%u", (unsigned)getpid() % 1000u);
 	if (mt_tcq_socket(&sk, &err) < 0) {
 		snprintf(why, whylen, "cannot probe sch_netem on %s: %s", host, err.msg);
 		goto out;
@@ -330,18 +333,22 @@ static int netem_supported(const struct mt_params *p, const struct mt_ctx *ctx, 
 		snprintf(why, whylen, "cannot probe sch_netem on %s: out of memory", host);
 		goto out;
 	}
-	/* A dummy if the kernel has it, else an ifb or a veth (deleting one end takes both). */
-	rtnl_link_set_name(link, name);
-	nrc = -NLE_OPNOTSUPP;
-	for (size_t i = 0; i < 3 && (nrc == -NLE_OPNOTSUPP || nrc == -NLE_OBJ_NOTFOUND); i++) {
-		static const char *const kinds[] = { "dummy", "ifb", "veth" };
-		rtnl_link_set_type(link, kinds[i]);
-		nrc = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	/* A dummy if the kernel has it, else an ifb or a veth (deleting one end takes both);
+	 * a name already taken (another pid namespace on this network) moves to the next. */
+	for (int a = 0; a < 3 && nrc == -NLE_EXIST; a++) {
+		snprintf(name, sizeof(name), "mtprobe%d%c", (int)getpid(), 'a' + a);
+		rtnl_link_set_name(link, name);
+		nrc = -NLE_OPNOTSUPP;
+		for (size_t i = 0; i < 3 && (nrc == -NLE_OPNOTSUPP || nrc == -NLE_OBJ_NOTFOUND);
+		     i++) {
+			rtnl_link_set_type(link, kinds[i]);
+			nrc = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+		}
 	}
-	if (nrc < 0 && nrc != -NLE_EXIST) {
+	if (nrc < 0) {
 		/* A kernel without any of those link types (the lab router's UML kernel) can still
 		 * show sch_netem as a loaded module. */
-		if (access("/sys/module/sch_netem", F_OK) == 0)
+		if (nrc != -NLE_EXIST && access("/sys/module/sch_netem", F_OK) == 0)
 			rc = 0;
 		else
 			snprintf(why, whylen, "cannot probe sch_netem on %s: scratch link: %s", host,
@@ -363,7 +370,9 @@ static int netem_supported(const struct mt_params *p, const struct mt_ctx *ctx, 
 		snprintf(why, whylen, "cannot probe sch_netem on %s: %s", host, nl_geterror(nrc));
 	else
 		rc = 0;
-	nrc = rtnl_link_delete(sk, link); /* takes the qdisc with it */
+	if (idx)
+		rtnl_link_set_ifindex(link, (int)idx); /* exactly the link made above */
+	nrc = rtnl_link_delete(sk, link);              /* takes the qdisc with it */
 	(void)nrc;
 out:
 	if (q)

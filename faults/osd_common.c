@@ -28,7 +28,7 @@ int64_t mt_osd_now_ns(void)
 /* Reads a whole (small) file; NULL when it cannot. */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	char *buf = NULL;
 	long n;
 

@@ -251,6 +251,9 @@ int mt_tcq_snap_from_json(const cJSON *j, struct mt_tcq_snap *out, struct mt_err
 	    !cJSON_IsBool(def) || !cJSON_IsString(kind) || !cJSON_IsNumber(handle) ||
 	    !cJSON_IsString(hex))
 		return mt_err(err, MT_EINVAL, "qdisc record: missing or mistyped field");
+	/* Range first: converting a double the type cannot hold is undefined behaviour. */
+	if (!(handle->valuedouble >= 0 && handle->valuedouble <= UINT32_MAX))
+		return mt_err(err, MT_EINVAL, "qdisc record: handle out of range");
 	snprintf(out->dev, sizeof(out->dev), "%s", dev->valuestring);
 	out->parent = strcmp(parent->valuestring, "ingress") == 0 ? TC_H_INGRESS : TC_H_ROOT;
 	out->present = cJSON_IsTrue(present);

@@ -41,7 +41,7 @@ int mt_report_write_file_mode(const char *path, mt_report_fn fn, const struct mt
 		dir[1] = '\0';
 	else
 		*slash = '\0';
-	fd = mkstemp(tmp);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		rc = mt_err(err, MT_EIO, "report: cannot create a temp file next to %s: %s", path,
 			    strerror(errno));

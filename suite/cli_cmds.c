@@ -317,7 +317,7 @@ static int trend(const char *dir, const char *out)
 	if (rc)
 		goto out;
 	if (out && strcmp(out, "-")) {
-		if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "w"))) {
+		if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "we"))) {
 			rc = mt_err(&err, MT_EIO, "%s: %s", out, strerror(errno));
 			f = NULL;
 			goto out;

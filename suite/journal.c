@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "journal_priv.h"
+#include "jsonl.h"
 #include "remote.h"
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
@@ -56,6 +57,7 @@ struct mt_journal {
 	int nowait;             /* mt_journal_set_nowait */
 	mt_journal_gate_fn gate; /* mt_journal_set_undo_gate */
 	void *gate_arg;
+	unsigned gone;          /* entries closed because their target no longer exists */
 };
 
 static int64_t mono_ns(void)
@@ -165,11 +167,26 @@ static int add_entry(struct mt_journal *j, uint64_t id, const char *kind, const 
 	return 0;
 }
 
+/* A non-negative integer member; 0 when absent or not one (ids start at 1, pids at 2). */
 static uint64_t get_u64(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	int64_t v = 0;
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
+	if (mt_json_i64(cJSON_GetObjectItemCaseSensitive(o, k), 0, INT64_MAX, &v) < 0)
+		return 0;
+	return (uint64_t)v;
+}
+
+/* A pid member: 0 when absent, -1 when not a number in 0..INT_MAX (never wrapped into some
+ * other, valid, pid). */
+static int get_pid(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	int64_t x;
+
+	if (!v)
+		return 0;
+	return mt_json_i64(v, 0, INT_MAX, &x) == 0 ? (int)x : -1;
 }
 
 /* Applies one parsed line to the table. Lines it does not understand are ignored. */
@@ -212,8 +229,10 @@ static int replay_line(struct mt_journal *j, const char *line)
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "rc");
 
 		if (strcmp(op->valuestring, "applied") == 0) {
+			int64_t tv;
+
 			e->applied = 1;
-			e->t_applied_ns = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : -1;
+			e->t_applied_ns = mt_json_i64(t, INT64_MIN, INT64_MAX, &tv) == 0 ? tv : -1;
 		} else if (strcmp(op->valuestring, "close") == 0) {
 			/* A failed undo (rc < 0) leaves the entry open. */
 			if (!cJSON_IsNumber(r) || r->valueint == 0)
@@ -440,6 +459,11 @@ void mt_journal_set_t0(struct mt_journal *j, int64_t t0_ns)
 uint64_t mt_journal_last_id(const struct mt_journal *j)
 {
 	return j->max_id;
+}
+
+unsigned mt_journal_gone(const struct mt_journal *j)
+{
+	return j ? j->gone : 0;
 }
 
 unsigned mt_journal_bad_lines(const struct mt_journal *j)
@@ -728,10 +752,10 @@ static int undo_process(const char *undo_json, char *note, size_t notelen,
 		rc = mt_err(err, MT_EINVAL, "process entry: bad undo record");
 		goto out;
 	}
-	pid = (int)get_u64(o, "pid");
-	pgid = (int)get_u64(o, "pgid");
+	pid = get_pid(o, "pid");
+	pgid = get_pid(o, "pgid");
 	want = (unsigned long long)get_u64(o, "start_time");
-	if (pid <= 1 || pgid == 1) {
+	if (pid <= 1 || pgid == 1 || pgid < 0) {
 		rc = mt_err(err, MT_EINVAL, "process entry: bad pid %d", pid);
 		goto out;
 	}
@@ -776,13 +800,15 @@ out:
 #define MT_JOURNAL_INFLIGHT_NS (3000 * 1000000LL)
 
 /* Undoes one entry in the place its host names. *again (may be NULL) is set when the entry is
- * a local fault never marked applied (see MT_JOURNAL_INFLIGHT_NS). */
+ * a local fault never marked applied (see MT_JOURNAL_INFLIGHT_NS). *gone is set (and 0
+ * returned) when the entry's network namespace no longer exists: the change went with it. */
 static int undo_entry(const struct mt_journal *j, const struct jent *e, char *note,
-		      size_t notelen, struct mt_error *err, int *again)
+		      size_t notelen, struct mt_error *err, int *again, int *gone)
 {
 	const struct mt_fault_ops *ops;
 	const char *undo_json = e->undo_json;
 	char *gated = NULL, reason[MT_ERRMSG_MAX];
+	struct mt_error herr = { 0 };
 	struct mt_host h = { 0 };
 	int saved = -1, rc;
 
@@ -822,9 +848,22 @@ static int undo_entry(const struct mt_journal *j, const struct jent *e, char *no
 			    e->kind);
 		goto out;
 	}
-	rc = mt_host_enter(&h, &saved, err);
-	if (rc < 0)
+	rc = mt_host_enter(&h, &saved, &herr);
+	if (rc == MT_ENOTFOUND) {
+		/* Deleting a namespace removes every qdisc and link in it, so there is nothing
+		 * left to undo; kept open, the entry would refuse every later run for good. */
+		snprintf(note, notelen, "target gone (%.300s): closed, nothing left to undo",
+			 herr.msg);
+		*gone = 1;
+		if (again)
+			*again = 0;
+		rc = 0;
 		goto out;
+	}
+	if (rc < 0) {
+		mt_err(err, rc, "%s", herr.msg);
+		goto out;
+	}
 	if (j->nowait && ops->undo_nowait && ops->settle)
 		rc = ops->undo_nowait(undo_json, err);
 	else
@@ -864,9 +903,9 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 	for (size_t k = 0; k < n; k++) {
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
-		char note[256];
-		int again = 0;
-		int rc = undo_entry(j, e, note, sizeof(note), &lerr, &again);
+		char note[512];
+		int again = 0, gone = 0;
+		int rc = undo_entry(j, e, note, sizeof(note), &lerr, &again, &gone);
 		int wrc;
 
 		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
@@ -883,6 +922,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 						  (unsigned long long)e->id, e->kind, lerr.msg);
 		} else {
 			nu++;
+			j->gone += (unsigned)gone;
 			if (log)
 				fprintf(log, "journal entry %llu (%s): undone%s%s\n",
 					(unsigned long long)e->id, e->kind, note[0] ? ": " : "",
@@ -901,8 +941,9 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 	for (size_t k = 0; k < nagain; k++) {
 		const struct jent *e = find(j, ids[k]);
 		struct mt_error lerr = { 0 };
-		char note[256];
-		int rc = undo_entry(j, e, note, sizeof(note), &lerr, NULL);
+		char note[512];
+		int gone = 0;
+		int rc = undo_entry(j, e, note, sizeof(note), &lerr, NULL, &gone);
 
 		if (log)
 			fprintf(log, "journal entry %llu (%s): never marked applied: undone again "

@@ -12,6 +12,10 @@ int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start);
 int mt_journal_undo_tmpdir(const char *undo_json, char *note, size_t notelen,
 			   struct mt_error *err);
 
+/* Entries the undo functions closed as "target gone" since open: their network namespace no
+ * longer exists, so nothing was left to undo (`recover` then exits 3, and runs may start). */
+unsigned mt_journal_gone(const struct mt_journal *j);
+
 /* Lines read at open that did not parse (a write torn by a crash). */
 unsigned mt_journal_bad_lines(const struct mt_journal *j);
 

@@ -222,10 +222,30 @@ int mt_jsonl_add_i64(cJSON *o, const char *key, long long v)
 
 long long mt_jsonl_get_i64(const cJSON *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	int64_t v = 0;
 
 	/* cJSON keeps numbers as doubles: monotonic ns are exact up to 2^53 (104 days of
 	 * uptime); wall-clock ns since the epoch are rounded to 256 ns, far below what the
 	 * protocol's timing claims (round trips of milliseconds). */
-	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+	if (mt_json_i64(cJSON_GetObjectItemCaseSensitive(o, key), INT64_MIN, INT64_MAX, &v) < 0)
+		return 0;
+	return v;
+}
+
+int mt_json_i64(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	double d;
+	int64_t i;
+
+	if (!cJSON_IsNumber(v))
+		return MT_EINVAL;
+	d = v->valuedouble;
+	/* -2^63 and 2^63 are exact doubles; NaN fails both comparisons. */
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+		return MT_EINVAL;
+	i = (int64_t)d;
+	if (i < lo || i > hi)
+		return MT_EINVAL;
+	*out = i;
+	return 0;
 }

@@ -6,6 +6,7 @@
 #define MT_JSONL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -56,8 +57,14 @@ long long mt_jsonl_mono_ns(void);
 long long mt_jsonl_wall_ns(void);
 
 /* Adds an integer member without going through a double (ns since the epoch need 19
- * digits); reads one back (0 when absent). */
+ * digits); reads one back (0 when absent, not a number, or outside int64: see mt_json_i64). */
 int mt_jsonl_add_i64(cJSON *o, const char *key, long long v);
 long long mt_jsonl_get_i64(const cJSON *o, const char *key);
+
+/* The one place numbers from a peer or a file become integers: v as an integer in [lo, hi]
+ * (fractions truncated) into *out. Returns 0, or MT_EINVAL (*out untouched) when v is not a
+ * number, is NaN, or lies outside the range — checked on the double, before the conversion,
+ * which is undefined behaviour for a value the integer type cannot hold (1e300). */
+int mt_json_i64(const cJSON *v, int64_t lo, int64_t hi, int64_t *out);
 
 #endif

@@ -35,7 +35,7 @@ static int load(cJSON **out, struct mt_error *err)
 	int rc = 0;
 
 	*out = NULL;
-	if (!(f = fopen(path, "rb"))) {
+	if (!(f = fopen(path, "rbe"))) {
 		rc = mt_err(err, MT_EINFRA, "lab descriptor %s: %s (is the lab up? run "
 			    "`migtorture lab up`, or set MT_LAB_JSON)", path, strerror(errno));
 		goto out;

@@ -24,6 +24,19 @@ const char *mt_tl_kind_name(enum mt_tl_kind k)
 	return "?";
 }
 
+/* The longest cell the planner accepts. Every planned offset stays below it, so the run loop's
+ * sums (monotonic now + offset, a hop's end + the interval) cannot overflow; a scenario asking
+ * for more is a typo, reported at its line. */
+#define MT_TL_MAX_NS (365LL * 86400 * 1000000000)
+
+/* a + b for durations (>= 0), or -1 when either is negative or the sum passes MT_TL_MAX_NS. */
+static int64_t tl_sum(int64_t a, int64_t b)
+{
+	if (a < 0 || b < 0 || a > MT_TL_MAX_NS || b > MT_TL_MAX_NS - a)
+		return -1;
+	return a + b;
+}
+
 static int add(struct mt_cell *c, enum mt_tl_anchor a, int64_t off, enum mt_tl_kind k, int spec,
 	       int hop, const char *label)
 {
@@ -68,32 +81,48 @@ static void sort_stable(struct mt_tl_event *v, size_t n)
 }
 
 /* Where "the end" is: cooldown after the last hop, or after the would-be migration instant
- * when the cell migrates nothing (migrate.count = 0). */
-static void end_anchor(const struct mt_cell *c, enum mt_tl_anchor *a, int64_t *off)
+ * when the cell migrates nothing (migrate.count = 0). Returns -1 when the cell's settings end
+ * past MT_TL_MAX_NS. */
+static int end_anchor(const struct mt_cell *c, enum mt_tl_anchor *a, int64_t *off)
 {
+	int64_t t = tl_sum(tl_sum(c->warmup_ns, c->migrate_at_ns), c->cooldown_ns);
+
+	if (c->migrate_count > 1 &&
+	    (c->migrate_interval_ns < 0 ||
+	     c->migrate_interval_ns > MT_TL_MAX_NS / (c->migrate_count - 1) ||
+	     tl_sum(t, (int64_t)(c->migrate_count - 1) * c->migrate_interval_ns) < 0))
+		return -1;
+	if (t < 0)
+		return -1;
 	if (c->migrate_count > 0) {
 		*a = MT_ANCHOR_MIGRATED;
 		*off = c->cooldown_ns;
 	} else {
 		*a = MT_ANCHOR_START;
-		*off = c->warmup_ns + c->migrate_at_ns + c->cooldown_ns;
+		*off = t;
 	}
+	return 0;
 }
 
+/* Returns 0, MT_ENOMEM, or MT_EINVAL when at= and for= end past MT_TL_MAX_NS. */
 static int spec_events(struct mt_cell *c, int i, enum mt_tl_anchor ea, int64_t eoff)
 {
 	const struct mt_spec *sp = &c->specs[i];
 	enum mt_tl_kind on, off;
-	int64_t start = sp->at_ns;
+	int64_t start = sp->at_ns, stop = -1;
 	int rc;
 
+	if (sp->cls == MT_SPEC_FAULT)
+		start = tl_sum(start, c->warmup_ns); /* faults count from the end of warm-up */
+	if (start >= 0 && sp->for_ns >= 0)
+		stop = tl_sum(start, sp->for_ns);
+	if (start < 0 || (sp->for_ns >= 0 && stop < 0))
+		return MT_EINVAL;
 	switch (sp->cls) {
 	case MT_SPEC_FAULT:
-		start += c->warmup_ns; /* faults count from the end of warm-up */
 		rc = add(c, MT_ANCHOR_START, start, MT_TL_FAULT_ON, i, -1, sp->text);
-		if (rc == 0 && sp->for_ns >= 0)
-			rc = add(c, MT_ANCHOR_START, start + sp->for_ns, MT_TL_FAULT_OFF, i, -1,
-				 sp->text);
+		if (rc == 0 && stop >= 0)
+			rc = add(c, MT_ANCHOR_START, stop, MT_TL_FAULT_OFF, i, -1, sp->text);
 		return rc; /* a fault without for= stays on until the cell end undoes it */
 	case MT_SPEC_PROBE:
 		on = MT_TL_PROBE_START, off = MT_TL_PROBE_STOP;
@@ -103,8 +132,8 @@ static int spec_events(struct mt_cell *c, int i, enum mt_tl_anchor ea, int64_t e
 		break;
 	}
 	rc = add(c, MT_ANCHOR_START, start, on, i, -1, sp->text);
-	if (rc == 0 && sp->for_ns >= 0)
-		rc = add(c, MT_ANCHOR_START, start + sp->for_ns, off, i, -1, sp->text);
+	if (rc == 0 && stop >= 0)
+		rc = add(c, MT_ANCHOR_START, stop, off, i, -1, sp->text);
 	else if (rc == 0)
 		rc = add(c, ea, eoff, off, i, -1, sp->text);
 	return rc;
@@ -134,16 +163,27 @@ static int migration_events(struct mt_cell *c)
 	return rc;
 }
 
-int mt_sc_timeline(struct mt_cell *c, struct mt_error *err)
+int mt_sc_timeline(struct mt_cell *c, int *line, struct mt_error *err)
 {
 	enum mt_tl_anchor ea;
 	int64_t eoff;
 	int rc;
 
-	end_anchor(c, &ea, &eoff);
+	*line = 0;
+	if (end_anchor(c, &ea, &eoff) < 0)
+		return mt_err(err, MT_EINVAL, "warmup, migrate.at, the hops and cooldown end past "
+			      "%lld days, the longest cell planned", MT_TL_MAX_NS / 86400000000000LL);
 	rc = add(c, MT_ANCHOR_START, 0, MT_TL_PHASE, -1, -1, "baseline");
-	for (size_t i = 0; i < c->nspecs && rc == 0; i++)
+	for (size_t i = 0; i < c->nspecs && rc == 0; i++) {
 		rc = spec_events(c, (int)i, ea, eoff);
+		if (rc == MT_EINVAL) {
+			*line = c->specs[i].line;
+			return mt_err(err, MT_EINVAL, "%s '%s': at= and for= end past %lld days, "
+				      "the longest cell planned",
+				      mt_sc_spec_class_name(c->specs[i].cls), c->specs[i].kind,
+				      MT_TL_MAX_NS / 86400000000000LL);
+		}
+	}
 	if (rc == 0)
 		rc = migration_events(c);
 	if (rc == 0)

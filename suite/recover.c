@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "journal_priv.h"
 #include "migtorture/journal.h"
 #include "migtorture/runner.h"
 #include "remote.h"
@@ -25,7 +26,7 @@ int mt_recover(const char *journal_path, FILE *f, struct mt_error *err)
 	const char *path = journal_path ? journal_path : mt_default_journal_path();
 	const struct mt_journal_entry *e;
 	struct mt_journal *j = NULL;
-	unsigned undone = 0, failed = 0;
+	unsigned undone = 0, failed = 0, gone = 0;
 	struct stat st;
 	size_t n = 0;
 	int rc = 0;
@@ -52,8 +53,16 @@ int mt_recover(const char *journal_path, FILE *f, struct mt_error *err)
 		fprintf(f, "journal %s: %zu open entr%s, undoing newest first\n", path, n,
 			n == 1 ? "y" : "ies");
 	rc = mt_journal_undo_range(j, 0, UINT64_MAX, f, &undone, &failed, err);
+	gone = mt_journal_gone(j);
 	if (f)
-		fprintf(f, "recover: %u undone, %u failed\n", undone, failed);
+		fprintf(f, "recover: %u undone, %u failed%s\n", undone, failed,
+			gone ? " (target gone for some: see above)" : "");
+	/* Closed, so runs may start again; still exit 3: something removed the target under the
+	 * journal (docs/architecture.md §7). */
+	if (rc == 0 && gone)
+		rc = mt_err(err, MT_EINFRA, "%u journal entr%s closed with the target gone "
+			    "(network namespace removed): nothing left to undo", gone,
+			    gone == 1 ? "y" : "ies");
 out:
 	mt_remote_close_all(); /* sessions opened to undo entries of ssh hosts */
 	mt_journal_close(j);

@@ -784,9 +784,15 @@ int mt_remote_collect(struct mt_remote *s, uint64_t handle, struct mt_cell_resul
 			continue;
 		}
 		for (const cJSON *t = ts ? ts->child : NULL, *v = vs ? vs->child : NULL;
-		     t && v && k < nt; t = t->next, v = v->next, k++)
-			arc |= mt_series_add(ser, (int64_t)t->valuedouble,
-					     cJSON_IsNumber(v) ? v->valuedouble : NAN);
+		     t && v && k < nt; t = t->next, v = v->next, k++) {
+			int64_t tn;
+
+			if (mt_json_i64(t, INT64_MIN, INT64_MAX, &tn) < 0) {
+				arc = 1; /* a time no clock gives: not stored */
+				continue;
+			}
+			arc |= mt_series_add(ser, tn, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+		}
 	}
 	if (arc)
 		rc = mt_err(err, MT_EINFRA, "host '%s': a remote metric could not be stored",

@@ -304,7 +304,7 @@ int mt_sc_resolve(const struct mt_scenario *s, const struct sc_section *job,
 		  uint64_t run_seed, struct mt_cell *cell, struct mt_error *err)
 {
 	struct resolve_ctx c = { s, axes, naxes, choice, cell, NULL, 0, err };
-	int job_line = job ? job->line : 1, rc;
+	int job_line = job ? job->line : 1, bad_line, rc;
 
 	cell->repeat = repeat;
 	cell->section = strdup(job ? job->name : "global");
@@ -326,7 +326,9 @@ int mt_sc_resolve(const struct mt_scenario *s, const struct sc_section *job,
 	if (rc)
 		goto out;
 	cell->seed = mt_cell_seed(run_seed, cell->name, repeat);
-	rc = mt_sc_timeline(cell, err);
+	rc = mt_sc_timeline(cell, &bad_line, err);
+	if (rc == MT_EINVAL)
+		mt_err_prefix(err, "%s:%d", s->path, bad_line ? bad_line : job_line);
 out:
 	free(c.pend);
 	return rc;

@@ -102,8 +102,10 @@ int mt_sc_resolve(const struct mt_scenario *s, const struct sc_section *job,
 void mt_sc_cell_free(struct mt_cell *c);
 
 /* --- plan_timeline.c --- */
-/* Fills cell->events from the resolved settings and specs (sorted). */
-int mt_sc_timeline(struct mt_cell *c, struct mt_error *err);
+/* Fills cell->events from the resolved settings and specs (sorted). MT_EINVAL when the
+ * timeline would end past the longest cell planned (a huge at=/for=/warmup: offsets that
+ * would overflow); *line is then the spec's line, or 0 when the cell's settings are at fault. */
+int mt_sc_timeline(struct mt_cell *c, int *line, struct mt_error *err);
 /* Planned duration of a cell with migrations taking no time. */
 int64_t mt_sc_cell_estimate(const struct mt_cell *c);
 

@@ -47,4 +47,13 @@ pid_alive() {
   tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$pat"
 }
 
+# proc_stat_field PID N — field N of /proc/PID/stat counted after the command name (which may
+# hold spaces): 1 = state, 3 = process group, 20 = start time in clock ticks. Empty if gone.
+proc_stat_field() {
+  local n=$2 s f=()
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  read -r -a f <<< "${s##*) }"
+  echo "${f[$((n - 1))]:-}"
+}
+
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx -- "$1"; }  # exact name, not a prefix

@@ -6,25 +6,39 @@
 # the next non-process entry; whatever is still alive after 5 s gets KILL.
 WAIT_PIDS=()
 
+# Identity before any signal: the pid file's process must still match its pattern
+# (pid_alive), a group is signalled only through a pid that still leads it (setsid at up; a
+# recycled number in someone else's group is left alone), and KILL later goes only to the
+# process with the start time seen at TERM.
 stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM now, reaped by reap_pids
-  local f=$1 pat=$2 grp=${3:-} pid
+  local f=$1 pat=$2 grp=${3:-} pid start
   pid_alive "$f" "$pat" || return 0
   pid=$(tr -dc '0-9' < "$f")
-  if [ -n "$grp" ]; then kill -TERM -- "-$pid" 2>/dev/null || true; WAIT_PIDS+=("-$pid")
-  else kill -TERM "$pid" 2>/dev/null || true; WAIT_PIDS+=("$pid"); fi
+  start=$(proc_stat_field "$pid" 20)
+  [ -n "$start" ] || return 0
+  if [ -n "$grp" ]; then
+    if [ "$(proc_stat_field "$pid" 3)" != "$pid" ]; then
+      log "down: $f: pid $pid does not lead a process group; not signalled"
+      return 0
+    fi
+    kill -TERM -- "-$pid" 2>/dev/null || true; WAIT_PIDS+=("-$pid:$start")
+  else kill -TERM "$pid" 2>/dev/null || true; WAIT_PIDS+=("$pid:$start"); fi
 }
 
 reap_pids() {
-  local p alive
+  local e p alive
   [ ${#WAIT_PIDS[@]} -gt 0 ] || return 0
   for _ in $(seq 1 25); do
     alive=0
-    for p in "${WAIT_PIDS[@]}"; do [ -d "/proc/${p#-}" ] && alive=1; done
+    for e in "${WAIT_PIDS[@]}"; do p=${e%%:*}; [ -d "/proc/${p#-}" ] && alive=1; done
     [ $alive = 1 ] || break
     sleep 0.2
   done
-  for p in "${WAIT_PIDS[@]}"; do
-    [ -d "/proc/${p#-}" ] && kill -KILL -- "$p" 2>/dev/null
+  for e in "${WAIT_PIDS[@]}"; do
+    p=${e%%:*}
+    if [ "$(proc_stat_field "${p#-}" 20)" = "${e#*:}" ]; then
+      kill -KILL -- "$p" 2>/dev/null || true
+    fi
   done
   WAIT_PIDS=()
 }

@@ -44,18 +44,28 @@ stamp() { # stamp WHAT T_START_NS — record how long a start-up step took
   echo "$1_ms $((($(date +%s%N) - $2) / 1000000))" >> "$OS/timings"
 }
 
-mysql_q() { mariadb --no-defaults -S "$OS/run/mysqld/mysqld.sock" -u root -e "$1"; }
+# mysql_q SQL — the statement on stdin, not -e: a GRANT carries the password, and a command line
+# is readable by every user (/proc/PID/cmdline).
+mysql_q() { printf '%s\n' "$1" | mariadb --no-defaults -S "$OS/run/mysqld/mysqld.sock" -u root; }
 
+# private_file FILE — writes stdin to FILE, mode 0600 from its creation (the lab's config files
+# hold the admin password): never readable between the write and a chmod.
+private_file() { ( umask 077; cat > "$1" ); }
+
+# Secrets go to curl on stdin (-d @-, -H @-), never in its arguments: a command line is
+# readable by every user (/proc/PID/cmdline); printf is a shell builtin, so it has none.
 token() { # an admin token into TOKEN (password from $OS/secret, never printed)
   local pass
   pass=$(cat "$OS/secret")
-  TOKEN=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
-    -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$pass\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}" \
+  TOKEN=$(printf '%s' "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$pass\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}" |
+    curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' -d @- \
     "http://$OS_IP:5000/v3/auth/tokens" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')
   [ -n "$TOKEN" ] || die "keystone gave no token"
 }
 
+auth_header() { printf 'X-Auth-Token: %s\n' "$TOKEN"; } # for curl -H @-
+
 api() { # api METHOD URL [JSON] — with the admin token; MV= sets the compute microversion
-  curl -fsS -X "$1" -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+  auth_header | curl -fsS -X "$1" -H @- -H 'Content-Type: application/json' \
     -H "OpenStack-API-Version: compute ${MV:-2.80}" ${3:+-d "$3"} "$2"
 }

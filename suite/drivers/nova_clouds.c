@@ -63,7 +63,7 @@ int mt_nova_clouds_read(const char *path, const char *name, struct mt_nova_creds
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	/* keys[d]: the key of the mapping entry at depth d; expecting_key[d]: next scalar is a
 	 * key of the mapping at depth d. */
 	char *keys[MAXDEPTH] = { 0 };

@@ -94,7 +94,7 @@ static void record_maps(struct cprobe *p, unsigned newest, const char *newest_fl
 /* Reads conf/keyring/client from the descriptor when not given (a small JSON file). */
 static void from_desc(const char *path, char *conf, char *keyring, char *client, size_t len)
 {
-	FILE *f = path ? fopen(path, "r") : NULL;
+	FILE *f = path ? fopen(path, "re") : NULL;
 	char buf[16384];
 	size_t n;
 	const char *keys[3] = { "\"conf\"", "\"keyring\"", "\"client\"" };

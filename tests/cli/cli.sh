@@ -394,6 +394,60 @@ INI
   MT_LAB_JSON=$tmp/no-lab.json expect_rc 4 "$mt" run -o "$tmp/res" --journal "$tmp/j" --only v4 "$tmp/nova.ini"
   grep -q "skip: probe udp: host 'lab:client' is not available here: .*no-lab.json" "$tmp/out" "$tmp/err" || fail "no skip reason: $(cat "$tmp/out" "$tmp/err")"
   ;;
+cloexec)
+  # Every descriptor the library and plugins open is close-on-exec, so no child (stress-ng, ssh,
+  # the lab script) inherits a journal, socket or lock. A descriptor meant to be inherited is
+  # opened under a comment saying "no O_CLOEXEC" (the line before) and why.
+  bad=$(cd "$src" && find suite faults workloads reports -name '*.c' -print0 | xargs -0 awk '
+    FNR == 1 { prev = "" }
+    /[^_a-z](open|openat|socket)\(/ && !/CLOEXEC/ && prev !~ /no O_CLOEXEC/ { print FILENAME ":" FNR ": " $0 }
+    /fopen\([^;]*"[rwab+]*"\)/ { print FILENAME ":" FNR ": " $0 }
+    /[^_a-z](pipe|dup|accept|mkstemp|epoll_create)\(|F_DUPFD[^_]/ { print FILENAME ":" FNR ": " $0 }
+    { prev = $0 }')
+  [ -z "$bad" ] || fail "descriptors without close-on-exec (O_CLOEXEC, \"e\" mode, mkostemp):
+$bad"
+  ;;
+tmpfiles)
+  # Temporary files only through mkstemp/mkdtemp in a private directory: no tmpnam/tempnam/
+  # mktemp(3) (a name, not a file: raced), and no fixed /tmp path in C or the lab scripts.
+  bad=$(cd "$src" && grep -rnE '[^_a-z](tmpnam|tempnam|mktemp)\(' suite faults workloads reports \
+          --include='*.c' --include='*.h')
+  bad+=$(cd "$src" && grep -rnE '"/tmp/[^"]' suite faults workloads reports --include='*.c' |
+         grep -v 'mt-guest.state')  # the guest ring: O_NOFOLLOW and owner-checked (mt-guest.c)
+  bad+=$(cd "$src" && grep -rnE '(^|[^-])/tmp/[A-Za-z0-9]' lab | grep -vE '^[^:]*:[0-9]+:\s*#|case \$1 in')
+  [ -z "$bad" ] || fail "temporary file by name or at a fixed /tmp path:
+$bad"
+  ;;
+lab_down_identity)
+  # lab/lib/down.sh signals only what a pid file still names: a process group only through a pid
+  # that leads it. Runs the lab's functions on this test's own sleep processes (no lab, no root).
+  export MT_LAB_STATE=$tmp/state
+  # shellcheck source=/dev/null
+  . "$src/lab/lib/common.sh"; . "$src/lab/lib/down.sh"
+  (setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "$tmp/leader.pid")
+  (sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "$tmp/member.pid")
+  lead=$(cat "$tmp/leader.pid") member=$(cat "$tmp/member.pid")
+  [ "$(proc_stat_field "$lead" 3)" = "$lead" ] || fail "setsid sleep does not lead its group"
+  stop_pidfile "$tmp/member.pid" sleep group 2>"$tmp/err"
+  grep -q "does not lead a process group; not signalled" "$tmp/err" || fail "member: $(cat "$tmp/err")"
+  stop_pidfile "$tmp/leader.pid" no-such-pattern group
+  stop_pidfile "$tmp/leader.pid" sleep group
+  reap_pids
+  sleep 0.2
+  kill -0 "$member" 2>/dev/null || fail "a pid that leads no group had its group signalled"
+  kill "$member"
+  [ "$(proc_stat_field "$lead" 1)" = "" ] || [ "$(proc_stat_field "$lead" 1)" = Z ] || fail "the group leader survived"
+  ;;
+lab_secrets)
+  # The OpenStack lab's password and tokens never reach a command line (/proc/PID/cmdline is
+  # world-readable): curl reads them on stdin (-d @-, -H @-), mariadb its SQL, rabbitmqctl and
+  # keystone-manage the password from stdin/environment; config files are created 0600
+  # (private_file), never chmod'ed after the write.
+  bad=$(cd "$src" && grep -nE -- '-H "X-Auth-Token|--os-password|--bootstrap-password|OS_PASSWORD=|mariadb[^|]* -e |mysql[^|]* -p|add_user [^ ]+ "\$|password.*\$pass[^|]*" *\\?$|cat > "\$OS|chmod 600' \
+          lab/openstack/*)
+  [ -z "$bad" ] || fail "secret on a command line or config file not created 0600:
+$bad"
+  ;;
 *)
   fail "unknown test $name"
   ;;

@@ -618,6 +618,53 @@ START_TEST(ingress_shared_clsact_kept)
 }
 END_TEST
 
+/* supported() never touches a link it did not make: one already named like its scratch link
+ * keeps its index and its root qdisc, and the probe still answers (with the next name). */
+START_TEST(netem_probe_spares_an_existing_link)
+{
+	const struct mt_fault_ops *ops = mt_find_fault("netem");
+	struct nl_sock *sk = nl_socket_alloc();
+	struct rtnl_link *l = rtnl_link_alloc();
+	struct mt_tcq_snap s = { 0 };
+	struct fixture f;
+	char mine[IFNAMSIZ], next[IFNAMSIZ], why[256] = "";
+	unsigned idx;
+	int rc = -1;
+
+	lab_up();
+	fixture_init(&f);
+	snprintf(mine, sizeof(mine), "mtprobe%da", (int)getpid());
+	snprintf(next, sizeof(next), "mtprobe%db", (int)getpid());
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(nl_connect(sk, NETLINK_ROUTE), 0);
+	rtnl_link_set_name(l, mine);
+	for (size_t i = 0; i < 3 && rc < 0; i++) {
+		static const char *const kinds[] = { "dummy", "ifb", "veth" };
+		rtnl_link_set_type(l, kinds[i]);
+		rc = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "SKIP netem_probe_spares_an_existing_link: no scratch link type\n");
+		goto out;
+	}
+	idx = if_nametoindex(mine);
+	ck_assert_uint_ne(idx, 0);
+	rc = ops->supported(NULL, &f.ctx, why, sizeof(why));
+	ck_assert_msg(rc == 0 || strstr(why, "kernel lacks sch_netem"), "%d %s", rc, why);
+	ck_assert_uint_eq(if_nametoindex(mine), idx); /* still there, the same link */
+	read_root(mine, &s);
+	ck_assert(!s.present || strcmp(s.kind, "netem") != 0); /* no netem was put on it */
+	mt_tcq_snap_free(&s);
+	ck_assert_uint_eq(if_nametoindex(next), 0);   /* the probe's own link is gone */
+	rtnl_link_delete(sk, l);
+out:
+	rtnl_link_put(l);
+	nl_socket_free(sk);
+	fixture_free(&f);
+}
+END_TEST
+
 /* supported(): the scratch-link probe gives the documented skip reason on a kernel without
  * sch_netem; where netem exists, apply and undo work for real. */
 START_TEST(netem_supported_probe)
@@ -635,9 +682,9 @@ START_TEST(netem_supported_probe)
 	rc = ops->supported(NULL, &f.ctx, why, sizeof(why));
 	fprintf(stderr, "netem supported(): %d %s\n", rc, why);
 	/* the probe link is gone either way */
-	for (int i = 0; i < 1000; i++) {
+	for (char c = 'a'; c <= 'c'; c++) {
 		char n[IFNAMSIZ];
-		snprintf(n, sizeof(n), "mtnetemprobe%d", i);
+		snprintf(n, sizeof(n), "mtprobe%d%c", (int)getpid(), c);
 		ck_assert_uint_eq(if_nametoindex(n), 0);
 	}
 	if (rc == MT_EUNSUPPORTED) {
@@ -881,6 +928,7 @@ int main(void)
 	tcase_add_test(tc, tbf_ingress_via_ifb);
 	tcase_add_test(tc, ingress_shared_clsact_kept);
 	tcase_add_test(tc, netem_supported_probe);
+	tcase_add_test(tc, netem_probe_spares_an_existing_link);
 	tcase_add_test(tc, link_flap_timing);
 	tcase_add_test(tc, partition_blocks_and_undo_unblocks);
 	suite_add_tcase(s, tc);

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "journal_priv.h"
+#include "jsonl.h"
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
@@ -221,6 +222,104 @@ START_TEST(missing_plugin_and_remote_host_stay_open)
 	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
 	ck_assert_uint_eq(n, 2);
 	mt_journal_close(j);
+}
+END_TEST
+
+/* A namespace deleted under an open entry (the lab torn down after a crash) took the change
+ * with it: recover closes the entry as "target gone" and exits 3, so runs are not blocked. */
+START_TEST(gone_netns_is_closed_as_target_gone)
+{
+	struct mt_error err = { 0 };
+	char ns[64], path[512];
+	struct mt_host gone = { .name = "hosta", .kind = MT_HOST_LOCAL, .netns = ns };
+	const struct mt_journal_entry *e;
+	struct mt_journal *j;
+	uint64_t id;
+	size_t n;
+	int rc;
+
+	snprintf(ns, sizeof(ns), "mt-unit-no-such-ns-%d", (int)getpid());
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_begin(j, "fake-journal", &gone, "{\"tag\":\"gone\"}", &id,
+					  &err), 0);
+	ck_assert_int_eq(mt_journal_applied(j, id, 1000, &err), 0);
+	mt_journal_close(j);
+
+	rc = mt_recover(path, NULL, &err);
+	ck_assert_int_eq(rc, MT_EINFRA);
+	ck_assert_int_eq(mt_err_exit_status(rc), 3);
+	ck_assert_ptr_nonnull(strstr(err.msg, "target gone"));
+	ck_assert_str_eq(tu_slurp(undo_log), ""); /* nothing was run in the caller's namespace */
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 0); /* closed on disk */
+	mt_journal_close(j);
+	mt_err_clear(&err);
+	ck_assert_msg(mt_recover(path, NULL, &err) == 0, "%s", err.msg);
+}
+END_TEST
+
+/* Numbers in the journal are range-checked before they become integers: 1e300 as a time or
+ * an id is refused, not converted (undefined behaviour; UBSan's float-cast-overflow). */
+START_TEST(huge_numbers_are_rejected)
+{
+	struct mt_error err = { 0 };
+	const struct mt_journal_entry *e;
+	struct mt_journal *j;
+	char path[512];
+	size_t n;
+	FILE *f;
+
+	jpath(path, sizeof(path), "journal");
+	ck_assert_int_eq(mt_journal_open(path, &j, &err), 0);
+	mt_journal_close(j);
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"op\":\"open\",\"id\":1,\"kind\":\"fake-journal\",\"host\":{},"
+	      "\"undo\":{\"tag\":\"x\"}}\n", f);
+	fputs("{\"op\":\"applied\",\"id\":1,\"t_ns\":1e300}\n", f);
+	fputs("{\"op\":\"open\",\"id\":1e300,\"kind\":\"fake-journal\",\"host\":{},"
+	      "\"undo\":{\"tag\":\"y\"}}\n", f);
+	fputs("{\"op\":\"open\",\"id\":-1e300,\"kind\":\"fake-journal\",\"host\":{},"
+	      "\"undo\":{\"tag\":\"z\"}}\n", f);
+	fclose(f);
+	ck_assert_msg(mt_journal_open(path, &j, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(mt_journal_bad_lines(j), 2); /* the two ids no integer holds */
+	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(e[0].applied, 1);
+	ck_assert_int_eq(e[0].t_applied_ns, -1); /* unknown, not a wrapped or saturated value */
+	mt_journal_close(j);
+}
+END_TEST
+
+/* The helper every peer and journal number goes through (the agent protocol too). */
+START_TEST(json_i64_checks_the_range_first)
+{
+	cJSON *o = cJSON_Parse("{\"big\":1e300,\"neg\":-1e300,\"edge\":9223372036854775808,"
+			       "\"ok\":42.9,\"s\":\"7\",\"min\":-9223372036854775808}");
+	int64_t v = 5;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "big"), INT64_MIN, INT64_MAX, &v),
+			 MT_EINVAL);
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "neg"), INT64_MIN, INT64_MAX, &v),
+			 MT_EINVAL);
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "edge"), INT64_MIN, INT64_MAX, &v),
+			 MT_EINVAL); /* 2^63: one past INT64_MAX */
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "s"), INT64_MIN, INT64_MAX, &v),
+			 MT_EINVAL);
+	ck_assert_int_eq(mt_json_i64(NULL, INT64_MIN, INT64_MAX, &v), MT_EINVAL);
+	ck_assert_int_eq(v, 5);
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "ok"), 0, 41, &v), MT_EINVAL);
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "ok"), 0, 42, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(mt_json_i64(cJSON_GetObjectItem(o, "min"), INT64_MIN, 0, &v), 0);
+	ck_assert(v == INT64_MIN);
+	ck_assert_int_eq(mt_jsonl_get_i64(o, "big"), 0);
+	ck_assert_int_eq(mt_jsonl_get_i64(o, "ok"), 42);
+	cJSON_Delete(o);
 }
 END_TEST
 
@@ -433,6 +532,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, torn_last_line_is_tolerated);
 	tcase_add_test(tc, lock_refuses_a_second_user);
 	tcase_add_test(tc, missing_plugin_and_remote_host_stay_open);
+	tcase_add_test(tc, gone_netns_is_closed_as_target_gone);
+	tcase_add_test(tc, huge_numbers_are_rejected);
+	tcase_add_test(tc, json_i64_checks_the_range_first);
 	tcase_add_test(tc, undo_range_only_touches_its_entries);
 	tcase_add_test(tc, tmpdir_kind_removes_only_its_tree);
 	tcase_add_test(tc, unapplied_entry_is_undone_again);

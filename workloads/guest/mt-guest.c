@@ -76,14 +76,21 @@ static int64_t now(clockid_t id)
 /* --- the stall ring --- */
 
 /* Maps the state file at path (created and sized when create != 0). Returns NULL on failure. */
+/* The fallback path is in world-writable /tmp: a symlink or a file another user planted
+ * there is refused (O_NOFOLLOW, then owner and type checked) instead of being truncated and
+ * written, or read as our ring. */
 static struct state *state_map(const char *path, int create)
 {
 	struct state *st = NULL;
-	int fd = open(path, create ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+	int fd = open(path, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC, 0644);
+	struct stat sb;
 	void *p;
 
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_uid != geteuid() && (create || sb.st_uid != 0)))
+		goto out; /* a reader also trusts root's ring */
 	if (create && ftruncate(fd, sizeof(*st)) < 0)
 		goto out;
 	p = mmap(NULL, sizeof(*st), create ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
@@ -338,6 +345,7 @@ static int detach(void)
 		return -1;
 	if (p > 0)
 		_exit(0);
+	/* inherited on purpose, no O_CLOEXEC: with 0-2 closed this fd is the new stdin */
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -391,7 +399,7 @@ static int cmd_daemon(int argc, char **argv, int from)
 	st->instance = random_instance();
 	st->pid = (uint32_t)getpid();
 	if (o.pidfile) {
-		FILE *f = fopen(o.pidfile, "w");
+		FILE *f = fopen(o.pidfile, "we");
 
 		if (f) {
 			fprintf(f, "%d\n", (int)getpid());

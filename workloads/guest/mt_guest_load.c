@@ -108,7 +108,7 @@ int mtg_cmd_cpu(int argc, char **argv, int from)
 			return 0;
 	}
 	if (o.pidfile) {
-		FILE *f = fopen(o.pidfile, "w");
+		FILE *f = fopen(o.pidfile, "we");
 
 		if (f) {
 			fprintf(f, "%d\n", (int)getpid());

@@ -143,6 +143,7 @@ int mtg_detach_after_ready(_Atomic uint32_t *ready, const char *state, int *is_p
 		return 0;
 	}
 	setsid();
+	/* inherited on purpose, no O_CLOEXEC: with 0-2 closed this fd is the new stdin */
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
