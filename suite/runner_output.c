@@ -78,10 +78,31 @@ int rn_prepare_outdir(const char *dir, int force, struct mt_error *err)
 	return 0;
 }
 
+/* The CPU's model name (first "model name" line of /proc/cpuinfo), or "unknown: REASON". */
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+
+	snprintf(buf, len, "unknown: %s", f ? "no model name in /proc/cpuinfo" : strerror(errno));
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		colon += strspn(colon + 1, " \t") + 1;
+		colon[strcspn(colon, "\n")] = 0;
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
 int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,
 		  const struct mt_plan *plan)
 {
-	char host[256] = "unknown", id[128], stamp[32];
+	char host[256] = "unknown", id[128], stamp[32], cpu[256];
 	struct utsname u;
 	uint32_t rnd = 0;
 	time_t now = time(NULL);
@@ -106,7 +127,11 @@ int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,
 	if (!run->seed)
 		run->seed = plan->seed;
 	run->started_wall_ns = rn_wall_ns();
-	if (mt_run_add_fact(run, "hostname", host) < 0)
+	cpu_model(cpu, sizeof(cpu));
+	if (mt_run_add_fact(run, "hostname", host) < 0 ||
+	    mt_run_add_fact(run, "migtorture_version", mt_version()) < 0 ||
+	    mt_run_add_fact(run, "migtorture_revision", mt_revision()) < 0 ||
+	    mt_run_add_fact(run, "cpu", cpu) < 0)
 		rc = MT_ENOMEM;
 	if (uname(&u) == 0 &&
 	    (mt_run_add_fact(run, "kernel", u.release) < 0 ||
