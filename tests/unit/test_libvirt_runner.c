@@ -42,6 +42,14 @@ static const struct mt_cell_result *cell(const struct mt_run_result *run, const 
 	return NULL;
 }
 
+static const char *fact(const struct mt_run_result *run, const char *key)
+{
+	for (size_t i = 0; i < run->nfacts; i++)
+		if (!strcmp(run->facts[i].key, key))
+			return run->facts[i].val;
+	return NULL;
+}
+
 START_TEST(skips_and_errors_keep_libvirt_words)
 {
 	char dir[64], journal[512], out[512];
@@ -74,6 +82,13 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	m = mt_cell_metric(c, "migration.final_host");
 	ck_assert_ptr_nonnull(m);
 	ck_assert_str_eq(m->str, "test:///default");
+	/* the host's versions became run facts; the test driver reports a hypervisor version */
+	ck_assert_ptr_nonnull(fact(&run, "libvirt@test:///default"));
+	ck_assert_ptr_nonnull(strchr(fact(&run, "libvirt@test:///default"), '.'));
+	ck_assert_ptr_nonnull(fact(&run, "qemu@test:///default"));
+	ck_assert_ptr_nonnull(fact(&run, "hostname@test:///default"));
+	ck_assert_ptr_nonnull(fact(&run, "migtorture_revision"));
+	ck_assert_ptr_nonnull(fact(&run, "cpu"));
 
 	c = cell(&run, "refused-up-front");
 	ck_assert_int_eq(c->verdict, MT_VERDICT_SKIP);
