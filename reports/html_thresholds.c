@@ -28,27 +28,6 @@ static size_t base_len(const char *expr)
 	return b ? (size_t)(b - expr) : strlen(expr);
 }
 
-/* The metric path a check measured: the resolved path in brackets, else the expression's
- * first word (its metric, perhaps with an aggregate). Written into buf. */
-static const char *check_path(const char *expr, char *buf, size_t len)
-{
-	const char *b = strstr(expr, " ["), *e;
-	size_t n;
-
-	if (b && (e = strchr(b + 2, ']'))) {
-		b += 2;
-		n = (size_t)(e - b);
-	} else {
-		b = expr;
-		n = strcspn(expr, " <>=!");
-	}
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, b, n);
-	buf[n] = 0;
-	return buf;
-}
-
 /* +1 when larger values are worse (x <= limit), -1 when smaller are (x >= limit), 0 else. */
 static int worse_dir(const char *expr)
 {
@@ -113,7 +92,7 @@ static void detail_rows(const struct mt_run_result *run, const struct group *g, 
 			if (!k->expr || base_len(k->expr) != g->elen ||
 			    strncmp(k->expr, g->expr, g->elen))
 				continue;
-			check_path(k->expr, path, sizeof(path));
+			mt_check_metric_path(k->expr, path, sizeof(path));
 			fprintf(f, "<tr><td class=\"n\">%d</td><td>", c->repeat);
 			mt_html_esc(k->expr, f);
 			fputs("</td>", f);
@@ -203,7 +182,7 @@ void mt_html_thresholds(const struct mt_run_result *run, FILE *f)
 
 			if (group_rank(&gs[g]) != rank)
 				continue;
-			check_path(gs[g].worst->expr, path, sizeof(path));
+			mt_check_metric_path(gs[g].worst->expr, path, sizeof(path));
 			fprintf(f, "<tr class=\"thr %s\"><td>",
 				result_class(gs[g].failed ? 0 : gs[g].error ? -1 : 1));
 			mt_html_esc(gs[g].cell, f);

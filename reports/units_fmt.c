@@ -150,3 +150,24 @@ void mt_hfmt_pm(const char *path, double median, double pm, char *buf, size_t le
 		snprintf(buf, len, "%s%s%s", a, *s.sym ? " " : "", s.sym);
 	}
 }
+
+const char *mt_check_metric_path(const char *expr, char *buf, size_t len)
+{
+	const char *b = expr ? strstr(expr, " [") : NULL, *e;
+	size_t n;
+
+	if (!len)
+		return buf;
+	if (b && (e = strchr(b + 2, ']'))) {
+		b += 2;
+		n = (size_t)(e - b);
+	} else {
+		b = expr ? expr : "";
+		n = strcspn(b, " <>=!");
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, b, n);
+	buf[n] = 0;
+	return buf;
+}

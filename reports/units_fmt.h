@@ -32,4 +32,9 @@ void mt_hfmt(const char *path, double v, char *buf, size_t len);
 /* "median ± pm unit" with both in the display unit picked for median; pm not finite → no ±. */
 void mt_hfmt_pm(const char *path, double median, double pm, char *buf, size_t len);
 
+/* The metric path a threshold check measured, for its unit: the resolved path in the
+ * expression's " [path]" suffix, else its first word (the metric, perhaps with an aggregate:
+ * "network_outage_ms.p95"). Written into buf; returns buf. */
+const char *mt_check_metric_path(const char *expr, char *buf, size_t len);
+
 #endif
