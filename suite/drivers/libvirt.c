@@ -785,52 +785,6 @@ static int lv_abort(void *state, struct mt_error *err)
 	return 0;
 }
 
-/* libvirt's encoded version (major * 1e6 + minor * 1e3 + release) as text. */
-static void version_text(unsigned long v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
-}
-
-/* Run facts of every host the cell connected to: "libvirt@URI" (the daemon's version),
- * "qemu@URI" (the hypervisor's) and "hostname@URI", so that results name the software that
- * migrated (docs/results.md "Top level"). A version libvirt does not give is
- * "unknown: REASON". Returns 0 or MT_ENOMEM. */
-static int record_host_facts(struct lv_state *s, struct mt_run_result *run)
-{
-	for (int i = 0; i < 2; i++) {
-		struct lv_conn *c = &s->conns[i];
-		char key[600], val[256];
-		unsigned long v = 0;
-		char *host;
-
-		if (!c->conn || !c->uri)
-			continue;
-		if (virConnectGetLibVersion(c->conn, &v) == 0)
-			version_text(v, val, sizeof(val));
-		else
-			snprintf(val, sizeof(val), "unknown: %s", virGetLastErrorMessage());
-		snprintf(key, sizeof(key), "libvirt@%s", c->uri);
-		if (mt_run_add_fact(run, key, val) < 0)
-			return MT_ENOMEM;
-		v = 0;
-		if (virConnectGetVersion(c->conn, &v) == 0 && v)
-			version_text(v, val, sizeof(val));
-		else
-			snprintf(val, sizeof(val), "unknown: %s",
-				 v ? virGetLastErrorMessage() : "the driver reports none");
-		snprintf(key, sizeof(key), "qemu@%s", c->uri);
-		if (mt_run_add_fact(run, key, val) < 0)
-			return MT_ENOMEM;
-		host = virConnectGetHostname(c->conn);
-		snprintf(key, sizeof(key), "hostname@%s", c->uri);
-		snprintf(val, sizeof(val), "%s", host ? host : "unknown");
-		free(host);
-		if (mt_run_add_fact(run, key, val) < 0)
-			return MT_ENOMEM;
-	}
-	return 0;
-}
-
 static int lv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct lv_state *s = state;
@@ -842,8 +796,13 @@ static int lv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	if (s->cfg.bandwidth_Bps)
 		mt_cell_set_num(r, "migration.bandwidth_cap_bytes_s",
 				(double)mt_lv_bandwidth_mib(s->cfg.bandwidth_Bps) * 1048576.0);
-	if (ctx->run && record_host_facts(s, ctx->run) != 0)
-		return mt_err(err, MT_ENOMEM, "out of memory");
+	if (ctx->run) {
+		virConnectPtr conns[2] = { s->conns[0].conn, s->conns[1].conn };
+		const char *uris[2] = { s->conns[0].uri, s->conns[1].uri };
+
+		if (mt_lv_record_facts(conns, uris, 2, s->domain, ctx->run) != 0)
+			return mt_err(err, MT_ENOMEM, "out of memory");
+	}
 	if (s->conns[0].conn || s->conns[1].conn)
 		record_final_host(s, r, "migration.final_host");
 	else

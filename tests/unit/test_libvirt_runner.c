@@ -87,6 +87,10 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	ck_assert_ptr_nonnull(strchr(fact(&run, "libvirt@test:///default"), '.'));
 	ck_assert_ptr_nonnull(fact(&run, "qemu@test:///default"));
 	ck_assert_ptr_nonnull(fact(&run, "hostname@test:///default"));
+	/* the test driver has no guest agent: absent with libvirt's reason */
+	ck_assert_ptr_nonnull(fact(&run, "guest_kernel"));
+	ck_assert_msg(!strncmp(fact(&run, "guest_kernel"), "unknown: ", 9), "%s",
+		      fact(&run, "guest_kernel"));
 	ck_assert_ptr_nonnull(fact(&run, "migtorture_revision"));
 	ck_assert_ptr_nonnull(fact(&run, "cpu"));
 
