@@ -183,15 +183,16 @@ void mt_html_thresholds(const struct mt_run_result *run, FILE *f)
 			if (group_rank(&gs[g]) != rank)
 				continue;
 			mt_check_metric_path(gs[g].worst->expr, path, sizeof(path));
-			fprintf(f, "<tr class=\"thr %s\"><td>",
-				result_class(gs[g].failed ? 0 : gs[g].error ? -1 : 1));
+			/* only the threshold is coloured: a table of green rows hides the red one */
+			fputs("<tr class=\"thr\"><td>", f);
 			mt_html_esc(gs[g].cell, f);
-			fputs("</td><td>", f);
+			fprintf(f, "</td><td class=\"%s\">",
+				result_class(gs[g].failed ? 0 : gs[g].error ? -1 : 1));
 			expr_base(&gs[g], f);
 			fputs("</td>", f);
 			value_cell(path, gs[g].worst->value, f);
 			value_cell(path, gs[g].worst->limit, f);
-			fprintf(f, "<td class=\"n pass\">%zu</td><td class=\"n%s\">%zu</td>"
+			fprintf(f, "<td class=\"n\">%zu</td><td class=\"n%s\">%zu</td>"
 				   "<td class=\"n%s\">%zu</td></tr>\n",
 				gs[g].held, gs[g].failed ? " fail" : "", gs[g].failed,
 				gs[g].error ? " error" : "", gs[g].error);

@@ -33,7 +33,7 @@ perl -0777 -pe 's#<(style|title)\b.*?</\1>##gs; s#<[^>]*>#\n#g; s#&lt;#<#g; s#&g
 
 # The verdict comes before the first threshold row, in the DOM and in the text.
 v=$(grep -bo 'id="verdict"' "$out/dom.html" | head -1 | cut -d: -f1)
-t=$(grep -bo '<tr class="thr ' "$out/dom.html" | head -1 | cut -d: -f1)
+t=$(grep -bo '<tr class="thr"' "$out/dom.html" | head -1 | cut -d: -f1)
 [ -n "$v" ] || fail "no verdict in the DOM"
 [ -n "$t" ] || fail "no threshold row in the DOM"
 [ "$v" -lt "$t" ] || fail "the verdict (byte $v) comes after the first threshold row (byte $t)"
