@@ -78,6 +78,45 @@ int rn_prepare_outdir(const char *dir, int force, struct mt_error *err)
 	return 0;
 }
 
+int rn_link_latest(const char *dir, char *why, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	const char *base, *parent;
+	struct stat st;
+	size_t n;
+	char *slash;
+
+	if (snprintf(path, sizeof(path), "%s", dir ? dir : "") >= (int)sizeof(path)) {
+		snprintf(why, len, "path too long");
+		return -1;
+	}
+	for (n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+		path[n - 1] = '\0';
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	parent = slash ? (slash == path ? "/" : path) : ".";
+	if (slash)
+		*slash = '\0';
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "latest")) {
+		snprintf(why, len, "'%s' has no name to link to", dir);
+		return -1;
+	}
+	snprintf(link, sizeof(link), "%s/latest", parent);
+	if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
+		snprintf(why, len, "%s exists and is not a symlink", link);
+		return -1;
+	}
+	/* symlink under a temporary name, then rename over: readers never see no link */
+	snprintf(tmp, sizeof(tmp), "%s/.latest.%ld", parent, (long)getpid());
+	unlink(tmp);
+	if (symlink(base, tmp) < 0 || rename(tmp, link) < 0) {
+		snprintf(why, len, "%s: %s", link, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 /* The CPU's model name (first "model name" line of /proc/cpuinfo), or "unknown: REASON". */
 static void cpu_model(char *buf, size_t len)
 {

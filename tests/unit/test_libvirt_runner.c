@@ -6,6 +6,7 @@
  * message, and the cell records where the domain is (migration.final_host).
  */
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,16 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	rc = mt_run_plan(s, plan, &ro, &run, &err);
 	/* one error cell: infrastructure */
 	ck_assert_int_eq(rc, MT_EXIT_INFRA);
+	{
+		char latest[PATH_MAX], target[64];
+		ssize_t n;
+
+		snprintf(latest, sizeof(latest), "%s/latest", dir);
+		n = readlink(latest, target, sizeof(target) - 1);
+		ck_assert_int_eq(n, 3);
+		target[n] = 0;
+		ck_assert_str_eq(target, "out"); /* relative: the folder can move */
+	}
 
 	c = cell(&run, "refused-by-libvirt");
 	ck_assert_int_eq(c->verdict, MT_VERDICT_SKIP);
