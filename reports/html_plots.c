@@ -160,10 +160,10 @@ static void scatter(const struct mt_run_result *run, const size_t *first, size_t
 	mt_html_esc(yname, f);
 	fputs(" against transferred bytes</h3>\n", f);
 	{
-		/* a few percent of room either side; at least ±10 % when every x is (nearly) equal */
-		double xa = xlo / xs.div, xb = xhi / xs.div, pad = (xb - xa) * 0.05;
+		/* a little room either side of the points; ±10 % when every x is equal */
+		double xa = xlo / xs.div, xb = xhi / xs.div, pad = (xb - xa) * 0.08;
 
-		if (pad < xb * 0.01)
+		if (!(pad > 0))
 			pad = xb > 0 ? xb * 0.1 : 1;
 		mt_svg_begin(&g, f, 420, 260, xa - pad > 0 ? xa - pad : 0, xb + pad, 0,
 			     yhi > 0 ? yhi / ys.div * 1.08 : 1);

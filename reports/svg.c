@@ -142,7 +142,8 @@ void mt_svg_axes(struct mt_svg *g, const char *xlabel, const char *ylabel)
 			   "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n",
 			g->ml, y, g->w - g->mr, y, g->ml - 4, y + 4, t);
 	}
-	step = nice_step(g->x1 - g->x0, 8);
+	/* about one x tick per 90 px, so that labels never run into each other */
+	step = nice_step(g->x1 - g->x0, (g->w - g->ml - g->mr) / 90 > 2 ? (g->w - g->ml - g->mr) / 90 : 2);
 	for (v = ceil(g->x0 / step) * step; !g->no_xticks && v <= g->x1 + step * 1e-9; v += step) {
 		double x = mt_svg_x(g, v);
 		char t[48];
