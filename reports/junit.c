@@ -3,7 +3,9 @@
  * Layout: <testsuites> over one <testsuite> per scenario section (in order of first
  * appearance; cells without a section go to "migtorture"), one <testcase> per cell × repeat.
  * Element order inside <testcase> and the attributes used follow the Jenkins junit XSD, which
- * GitLab reads as well.
+ * GitLab reads as well, plus a <properties> block first inside <testcase> (as pytest writes
+ * it) carrying the key metrics, so that CI can chart them without parsing results.json.
+ * A failure's message names the first failed threshold, its value and limit in human units.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "keymetrics.h"
 #include "migtorture/report.h"
+#include "units_fmt.h"
 
 #define NO_SECTION "migtorture"
 
@@ -102,6 +106,82 @@ static void put_num(FILE *f, double v)
 		fprintf(f, "%.6g", v);
 }
 
+/* v with the fewest digits that read back the same (machine-readable: base unit, no scaling). */
+static void put_exact(FILE *f, double v)
+{
+	char buf[40];
+
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fputs(buf, f);
+}
+
+/* The key metrics of c as <properties> (name = metric path, its unit in the suffix; an absent
+ * metric's value is "absent: REASON"). Returns how many were written; 0 writes nothing. */
+static size_t put_properties(FILE *f, const struct mt_cell_result *c, int write)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < mt_nkey_metrics; k++) {
+		const struct mt_metric *m = mt_cell_metric(c, mt_key_metrics[k].path);
+
+		if (!m || (m->kind == MT_METRIC_NUM && !isfinite(m->num)) ||
+		    (m->kind != MT_METRIC_NUM && m->kind != MT_METRIC_ABSENT))
+			continue;
+		if (write) {
+			if (!n)
+				fputs("      <properties>\n", f);
+			fputs("        <property name=\"", f);
+			xml_put(f, mt_key_metrics[k].path);
+			fputs("\" value=\"", f);
+			if (m->kind == MT_METRIC_NUM) {
+				put_exact(f, m->num);
+			} else {
+				fputs("absent: ", f);
+				xml_put(f, m->str);
+			}
+			fputs("\"/>\n", f);
+		}
+		n++;
+	}
+	if (write && n)
+		fputs("      </properties>\n", f);
+	return n;
+}
+
+/* The failure message: the first failed threshold with its value and limit in human units
+ * ("migration.total_time_ms <= 30s: value 40 s, limit 30 s"), and how many more failed; the
+ * cell's reason when no check failed. */
+static void put_failure_message(FILE *f, const struct mt_cell_result *c)
+{
+	const struct mt_check *first = NULL;
+	size_t more = 0;
+	char path[256], v[64], l[64];
+
+	for (size_t i = 0; i < c->nchecks; i++)
+		if (c->checks[i].held == 0 && c->checks[i].expr) {
+			if (first)
+				more++;
+			else
+				first = &c->checks[i];
+		}
+	if (!first) {
+		xml_put(f, c->reason ? c->reason : "failed");
+		return;
+	}
+	mt_check_metric_path(first->expr, path, sizeof(path));
+	mt_hfmt(path, first->value, v, sizeof(v));
+	mt_hfmt(path, first->limit, l, sizeof(l));
+	xml_put(f, first->expr);
+	fputs(": value ", f);
+	xml_put(f, v);
+	fputs(", limit ", f);
+	xml_put(f, l);
+	if (more)
+		fprintf(f, " (and %zu more failed threshold%s)", more, more == 1 ? "" : "s");
+}
+
 static void put_testcase(FILE *f, const struct mt_cell_result *c)
 {
 	size_t i;
@@ -112,18 +192,23 @@ static void put_testcase(FILE *f, const struct mt_cell_result *c)
 	xml_put(f, c->name);
 	fprintf(f, "#%d\" time=\"%.3f\"", c->repeat,
 		c->duration_ns > 0 ? (double)c->duration_ns / 1e9 : 0.0);
-	switch (c->verdict) {
-	case MT_VERDICT_PASS:
+	if (c->verdict == MT_VERDICT_PASS && !put_properties(f, c, 0)) {
 		fputs("/>\n", f);
 		return;
+	}
+	fputs(">\n", f);
+	put_properties(f, c, 1);
+	switch (c->verdict) {
+	case MT_VERDICT_PASS:
+		break;
 	case MT_VERDICT_SKIP:
 	case MT_VERDICT_NONE:
-		fputs(">\n      <skipped message=\"", f);
+		fputs("      <skipped message=\"", f);
 		xml_put(f, c->verdict == MT_VERDICT_NONE ? "not run" : c->reason);
 		fputs("\"/>\n", f);
 		break;
 	case MT_VERDICT_ERROR:
-		fputs(">\n      <error type=\"error\" message=\"", f);
+		fputs("      <error type=\"error\" message=\"", f);
 		xml_put(f, c->reason ? c->reason : "error");
 		fputs("\">", f);
 		for (i = 0; i < c->nchecks; i++) {
@@ -138,9 +223,13 @@ static void put_testcase(FILE *f, const struct mt_cell_result *c)
 		break;
 	case MT_VERDICT_FAIL:
 	default:
-		fputs(">\n      <failure type=\"threshold\" message=\"", f);
-		xml_put(f, c->reason ? c->reason : "failed");
+		fputs("      <failure type=\"threshold\" message=\"", f);
+		put_failure_message(f, c);
 		fputs("\">", f);
+		if (c->reason) {
+			xml_put(f, c->reason);
+			fputs("\n", f);
+		}
 		/* one line per failed threshold: expression, measured value, limit */
 		for (i = 0; i < c->nchecks; i++) {
 			const struct mt_check *k = &c->checks[i];

@@ -10,24 +10,25 @@
 
 #include "migtorture/report.h"
 #include "migtorture/summary.h"
+#include "units_fmt.h"
 
+/* Columns: the unit is in each cell ("1.2 s", "104 MiB"), picked for its magnitude. */
 static const struct {
 	const char *path;
 	const char *title;
-	double scale; /* display = value × scale */
 } cols[] = {
-	{ "migration.total_time_ms", "migration time (ms)", 1 },
-	{ "downtime.hypervisor_downtime_ms", "hypervisor downtime (ms)", 1 },
-	{ "downtime.guest_stall_ms", "guest stall (ms)", 1 },
-	{ "downtime.network_outage_ms", "network outage (ms)", 1 },
-	{ "migration.transferred_bytes", "transferred (MiB)", 1.0 / 1048576 },
-	{ "qos.during.rtt_ms.p50", "delay p50 during (ms)", 1 },
-	{ "qos.during.jitter_ms", "jitter during (ms)", 1 },
-	{ "qos.during.loss_pct", "loss during (%)", 1 },
-	{ "qos.during.video.throughput_bps.mean", "video goodput during (Mbit/s)", 1e-6 },
-	{ "qos.baseline.video.throughput_bps.mean", "video goodput before (Mbit/s)", 1e-6 },
-	{ "qos.during.stream.stall_ms", "stream stall during (ms)", 1 },
-	{ "qos.during.page.load_ms.p50", "page load p50 during (ms)", 1 },
+	{ "migration.total_time_ms", "migration time" },
+	{ "downtime.hypervisor_downtime_ms", "hypervisor downtime" },
+	{ "downtime.guest_stall_ms", "guest stall" },
+	{ "downtime.network_outage_ms", "network outage" },
+	{ "migration.transferred_bytes", "transferred" },
+	{ "qos.during.rtt_ms.p50", "delay p50 during" },
+	{ "qos.during.jitter_ms", "jitter during" },
+	{ "qos.during.loss_pct", "loss during" },
+	{ "qos.during.video.throughput_bps.mean", "video goodput during" },
+	{ "qos.baseline.video.throughput_bps.mean", "video goodput before" },
+	{ "qos.during.stream.stall_ms", "stream stall during" },
+	{ "qos.during.page.load_ms.p50", "page load p50 during" },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -74,15 +75,14 @@ int mt_report_markdown(const struct mt_run_result *run, FILE *f, struct mt_error
 			c->error);
 		for (size_t k = 0; k < NCOLS; k++) {
 			const struct mt_metric_summary *m = find(c, cols[k].path);
+			char buf[96];
 
 			if (!m || !m->s.n) {
 				fputs(" – |", f);
 				continue;
 			}
-			fprintf(f, " %.4g", m->s.median * cols[k].scale);
-			if (isfinite(m->s.ci95))
-				fprintf(f, " ± %.2g", m->s.ci95 * cols[k].scale);
-			fputs(" |", f);
+			mt_hfmt_pm(cols[k].path, m->s.median, m->s.ci95, buf, sizeof(buf));
+			fprintf(f, " %s |", buf);
 		}
 		fputc('\n', f);
 	}
@@ -94,9 +94,13 @@ int mt_report_markdown(const struct mt_run_result *run, FILE *f, struct mt_error
 		size_t n = 0;
 
 		mt_run_fit(run, fits[i][0], fits[i][1], &slope, &icpt, &r2, &n);
+		char sl[64], ic[64];
+
 		/* per MiB reads better than per byte */
-		fprintf(f, "| %s vs transferred | %.4g ms/MiB | %.4g ms | %.3f | %zu |\n",
-			fits[i][1], slope * 1048576, icpt, r2, n);
+		mt_hfmt_plain(slope * 1048576, sl, sizeof(sl));
+		mt_hfmt(fits[i][1], icpt, ic, sizeof(ic));
+		fprintf(f, "| %s vs transferred | %s ms/MiB | %s | %.3f | %zu |\n", fits[i][1], sl,
+			ic, r2, n);
 	}
 out:
 	mt_run_summary_free(&sum);

@@ -69,6 +69,16 @@ void mt_xml_escape(const char *s, FILE *f)
 	}
 }
 
+/* Tick label v in fixed notation with as many decimals as the step needs (0.2 → 1, 5 → 0). */
+static void tick_text(double v, double step, char *buf, size_t len)
+{
+	int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+
+	if (fabs(v) < step * 1e-9)
+		v = 0;
+	snprintf(buf, len, "%.*f", dec > 9 ? 9 : dec, v);
+}
+
 /* A "nice" step (1, 2, 5 × 10^k) giving about n ticks over span. */
 static double nice_step(double span, int n)
 {
@@ -90,7 +100,7 @@ void mt_svg_begin(struct mt_svg *g, FILE *f, int w, int h, double x0, double x1,
 	g->h = h;
 	g->ml = 56;
 	g->mr = 12;
-	g->mt = 10;
+	g->mt = 20; /* room for the y axis title above the frame */
 	g->mb = 28;
 	if (!(x1 > x0)) /* degenerate ranges still draw */
 		x1 = x0 + 1;
@@ -122,19 +132,25 @@ void mt_svg_axes(struct mt_svg *g, const char *xlabel, const char *ylabel)
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n",
 		g->ml, g->mt, g->w - g->ml - g->mr, g->h - g->mt - g->mb);
 	step = nice_step(g->y1 - g->y0, 4);
+	/* tick labels in fixed notation: callers scale data to display units first */
 	for (v = ceil(g->y0 / step) * step; v <= g->y1 + step * 1e-9; v += step) {
 		double y = mt_svg_y(g, v);
+		char t[48];
 
+		tick_text(v, step, t, sizeof(t));
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%g</text>\n",
-			g->ml, y, g->w - g->mr, y, g->ml - 4, y + 4, v);
+			   "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n",
+			g->ml, y, g->w - g->mr, y, g->ml - 4, y + 4, t);
 	}
-	step = nice_step(g->x1 - g->x0, 8);
+	/* about one x tick per 90 px, so that labels never run into each other */
+	step = nice_step(g->x1 - g->x0, (g->w - g->ml - g->mr) / 90 > 2 ? (g->w - g->ml - g->mr) / 90 : 2);
 	for (v = ceil(g->x0 / step) * step; !g->no_xticks && v <= g->x1 + step * 1e-9; v += step) {
 		double x = mt_svg_x(g, v);
+		char t[48];
 
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%g</text>\n",
-			x, g->h - g->mb + 14, v);
+		tick_text(v, step, t, sizeof(t));
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>\n",
+			x, g->h - g->mb + 14, t);
 	}
 	if (xlabel) {
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"label\" text-anchor=\"end\">", g->w - g->mr,
@@ -143,7 +159,7 @@ void mt_svg_axes(struct mt_svg *g, const char *xlabel, const char *ylabel)
 		fputs("</text>\n", f);
 	}
 	if (ylabel) {
-		fprintf(f, "<text x=\"4\" y=\"%d\" class=\"label\">", g->mt + 10);
+		fprintf(f, "<text x=\"4\" y=\"%d\" class=\"label\">", g->mt - 6);
 		mt_xml_escape(ylabel, f);
 		fputs("</text>\n", f);
 	}
@@ -227,6 +243,41 @@ void mt_svg_box(struct mt_svg *g, double xc, double half, const double q[5], con
 		fabs(mt_svg_y(g, q[1]) - mt_svg_y(g, q[3])) < 1 ? 1 :
 								  fabs(mt_svg_y(g, q[1]) - mt_svg_y(g, q[3])),
 		l, mt_svg_y(g, q[2]), r, mt_svg_y(g, q[2]));
+}
+
+void mt_svg_point(struct mt_svg *g, double x, double y, const char *cls, const char *title)
+{
+	if (!isfinite(x) || !isfinite(y))
+		return;
+	fprintf(g->f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" class=\"%s\">", mt_svg_x(g, x),
+		mt_svg_y(g, y), cls);
+	if (title) {
+		fputs("<title>", g->f);
+		mt_xml_escape(title, g->f);
+		fputs("</title>", g->f);
+	}
+	fputs("</circle>\n", g->f);
+}
+
+void mt_svg_segment(struct mt_svg *g, double xa, double ya, double xb, double yb,
+		    const char *cls)
+{
+	if (!isfinite(xa) || !isfinite(ya) || !isfinite(xb) || !isfinite(yb))
+		return;
+	fprintf(g->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>\n",
+		mt_svg_x(g, xa), mt_svg_y(g, ya), mt_svg_x(g, xb), mt_svg_y(g, yb), cls);
+}
+
+void mt_svg_category(struct mt_svg *g, double x, const char *text)
+{
+	double px = mt_svg_x(g, x);
+	int py = g->h - g->mb + 12;
+
+	/* slanted so that long scenario names do not overlap their neighbours */
+	fprintf(g->f, "<text x=\"%.1f\" y=\"%d\" class=\"cat\" text-anchor=\"end\" "
+		      "transform=\"rotate(-30 %.1f %d)\">", px, py, px, py);
+	mt_xml_escape(text, g->f);
+	fputs("</text>\n", g->f);
 }
 
 void mt_svg_end(struct mt_svg *g)

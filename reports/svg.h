@@ -31,6 +31,13 @@ void mt_svg_polyline(struct mt_svg *g, const double *x, const double *y, size_t 
 void mt_svg_lost(struct mt_svg *g, const double *x, const double *y, size_t n);
 /* A box plot at xc: q = {min, p25, median, p75, max}. */
 void mt_svg_box(struct mt_svg *g, double xc, double half, const double q[5], const char *title);
+/* A dot at (x, y) with a tooltip (NULL: none); non-finite coordinates draw nothing. */
+void mt_svg_point(struct mt_svg *g, double x, double y, const char *cls, const char *title);
+/* A straight line between two data points (a fit line). */
+void mt_svg_segment(struct mt_svg *g, double xa, double ya, double xb, double yb,
+		    const char *cls);
+/* A category name under the x axis at data x, slanted; the caller reserves the bottom margin. */
+void mt_svg_category(struct mt_svg *g, double x, const char *text);
 void mt_svg_end(struct mt_svg *g);
 
 #endif

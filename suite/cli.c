@@ -328,7 +328,7 @@ int mt_cli_main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-		printf("migtorture %s\n", mt_version());
+		printf("migtorture %s (git %s)\n", mt_version(), mt_revision());
 		return 0;
 	}
 	if (!strcmp(cmd, "--man")) {

@@ -191,6 +191,12 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		status = mt_err_exit_status(rc);
 		goto out;
 	}
+	{
+		char why[PATH_MAX + 64];
+
+		if (rn_link_latest(o->outdir, why, sizeof(why)) < 0 && o->verbose >= 0)
+			fprintf(stderr, "migtorture: no 'latest' link: %s\n", why);
+	}
 	if (snprintf(r.results_path, sizeof(r.results_path), "%s/results.json", o->outdir) >=
 	    (int)sizeof(r.results_path)) {
 		mt_err(err, MT_EINVAL, "output directory path too long");

@@ -133,6 +133,7 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 	base.journal = c->r->journal;
 	base.host = &rn_local_host;
 	base.result = c->res;
+	base.run = c->r->run;
 	base.seed = cell->seed;
 	base.cell_name = cell->name;
 	base.outdir = c->r->o->outdir;

@@ -78,10 +78,70 @@ int rn_prepare_outdir(const char *dir, int force, struct mt_error *err)
 	return 0;
 }
 
+int rn_link_latest(const char *dir, char *why, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	const char *base, *parent;
+	struct stat st;
+	size_t n;
+	char *slash;
+
+	if (snprintf(path, sizeof(path), "%s", dir ? dir : "") >= (int)sizeof(path)) {
+		snprintf(why, len, "path too long");
+		return -1;
+	}
+	for (n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+		path[n - 1] = '\0';
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	parent = slash ? (slash == path ? "/" : path) : ".";
+	if (slash)
+		*slash = '\0';
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "latest")) {
+		snprintf(why, len, "'%s' has no name to link to", dir);
+		return -1;
+	}
+	snprintf(link, sizeof(link), "%s/latest", parent);
+	if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
+		snprintf(why, len, "%s exists and is not a symlink", link);
+		return -1;
+	}
+	/* symlink under a temporary name, then rename over: readers never see no link */
+	snprintf(tmp, sizeof(tmp), "%s/.latest.%ld", parent, (long)getpid());
+	unlink(tmp);
+	if (symlink(base, tmp) < 0 || rename(tmp, link) < 0) {
+		snprintf(why, len, "%s: %s", link, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* The CPU's model name (first "model name" line of /proc/cpuinfo), or "unknown: REASON". */
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+
+	snprintf(buf, len, "unknown: %s", f ? "no model name in /proc/cpuinfo" : strerror(errno));
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		colon += strspn(colon + 1, " \t") + 1;
+		colon[strcspn(colon, "\n")] = 0;
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
 int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,
 		  const struct mt_plan *plan)
 {
-	char host[256] = "unknown", id[128], stamp[32];
+	char host[256] = "unknown", id[128], stamp[32], cpu[256];
 	struct utsname u;
 	uint32_t rnd = 0;
 	time_t now = time(NULL);
@@ -106,7 +166,11 @@ int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,
 	if (!run->seed)
 		run->seed = plan->seed;
 	run->started_wall_ns = rn_wall_ns();
-	if (mt_run_add_fact(run, "hostname", host) < 0)
+	cpu_model(cpu, sizeof(cpu));
+	if (mt_run_add_fact(run, "hostname", host) < 0 ||
+	    mt_run_add_fact(run, "migtorture_version", mt_version()) < 0 ||
+	    mt_run_add_fact(run, "migtorture_revision", mt_revision()) < 0 ||
+	    mt_run_add_fact(run, "cpu", cpu) < 0)
 		rc = MT_ENOMEM;
 	if (uname(&u) == 0 &&
 	    (mt_run_add_fact(run, "kernel", u.release) < 0 ||

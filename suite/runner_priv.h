@@ -239,6 +239,10 @@ void rn_cell_teardown(struct rn_cellrun *c);
 int rn_write_results(struct rn_runner *r);
 /* mkdir -p; refuses a non-empty existing directory unless force. */
 int rn_prepare_outdir(const char *dir, int force, struct mt_error *err);
+/* Points the symlink `latest` next to dir (in its parent) at dir, relative and replaced
+ * atomically, so that the newest run is found without its name. Never replaces anything but
+ * a symlink. 0, or -1 with the reason in why (the run goes on: only the link is missing). */
+int rn_link_latest(const char *dir, char *why, size_t len);
 /* The run's identity (id, versions, scenario hash, seed, start) and host facts. 0 or
  * MT_ENOMEM. */
 int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,

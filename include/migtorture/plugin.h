@@ -32,6 +32,8 @@ struct mt_ctx {
 	struct mt_journal *journal;    /* record undo BEFORE changing anything */
 	const struct mt_host *host;    /* where this instance acts (already entered when local) */
 	struct mt_cell_result *result; /* add metrics, series, events */
+	struct mt_run_result *run;     /* the run's facts (mt_run_add_fact: host versions); may
+					* be NULL (dry runs, tests) */
 	int64_t t0_ns;                 /* monotonic time of cell start: series are relative to it */
 	uint64_t seed;                 /* per-cell seed (deterministic from run seed and cell name) */
 	const char *cell_name;

@@ -41,4 +41,8 @@ const char *mt_default_journal_path(void);
 /* Version string, e.g. "0.1.0". */
 const char *mt_version(void);
 
+/* Source revision compiled in: `git describe --always --dirty` of the tree it was built from
+ * (e.g. "e0e5b8d-dirty"), or "unknown" when not built from a git checkout. */
+const char *mt_revision(void);
+
 #endif

@@ -790,13 +790,19 @@ static int lv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	struct lv_state *s = state;
 	struct mt_cell_result *r = ctx ? ctx->result : NULL;
 
-	(void)err;
 	if (!r)
 		return 0;
 	mt_cell_set_num(r, "migration.hops_completed", s->hops_done);
 	if (s->cfg.bandwidth_Bps)
 		mt_cell_set_num(r, "migration.bandwidth_cap_bytes_s",
 				(double)mt_lv_bandwidth_mib(s->cfg.bandwidth_Bps) * 1048576.0);
+	if (ctx->run) {
+		virConnectPtr conns[2] = { s->conns[0].conn, s->conns[1].conn };
+		const char *uris[2] = { s->conns[0].uri, s->conns[1].uri };
+
+		if (mt_lv_record_facts(conns, uris, 2, s->domain, ctx->run) != 0)
+			return mt_err(err, MT_ENOMEM, "out of memory");
+	}
 	if (s->conns[0].conn || s->conns[1].conn)
 		record_final_host(s, r, "migration.final_host");
 	else

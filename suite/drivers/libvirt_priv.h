@@ -4,6 +4,7 @@
  * libvirt_params.c   config → virTypedParameter list + VIR_MIGRATE_* flags; unsupported combos
  * libvirt_stats.c    VIR_DOMAIN_JOB_* keys → metric names with units; series; achieved ratio
  * libvirt_events.c   the process-wide libvirt event loop thread and per-connection callbacks
+ * libvirt_facts.c    run facts: each host's libvirt/QEMU versions, the guest's kernel
  * libvirt.c          the ops table: connections, the migration thread, poll, abort, collect
  *
  * The split keeps everything that needs no hypervisor (options, params, stats) testable offline
@@ -111,6 +112,13 @@ double mt_lv_cap_Bps(const struct mt_lv_config *c);
 int mt_lv_record_completed(struct mt_cell_result *c, const char *prefix, const char *dt_prefix,
 			   const virTypedParameter *params, int n, const struct mt_lv_config *cfg);
 /* Appends one polled sample (t_ns since cell start) to the migration.* series. */
+/* Run facts from the n connections (NULL entries skipped; uris[i] names conns[i]):
+ * libvirt@URI, qemu@URI, hostname@URI, and once per run guest_kernel from the guest agent of
+ * domain where it runs ("unknown: REASON" when the agent does not answer within 2 s).
+ * Returns 0 or MT_ENOMEM. */
+int mt_lv_record_facts(virConnectPtr *conns, const char *const *uris, int n, const char *domain,
+		       struct mt_run_result *run);
+
 int mt_lv_record_sample(struct mt_cell_result *c, int64_t t_ns, const virTypedParameter *params,
 			int n);
 /* Deep copy of a typed parameter list (for event payloads). 0 or -1. */

@@ -103,16 +103,28 @@ START_TEST(test_html)
 	ck_assert_int_eq(count(x, "class=\"lost\""), 12 * 4);
 	ck_assert_int_eq(count(x, "class=\"fault\""), 12);  /* fault window */
 	ck_assert_int_eq(count(x, "class=\"mig\""), 12);    /* migration interval */
-	ck_assert_int_eq(count(x, "class=\"dt\""), 12);     /* network outage marked */
-	ck_assert_ptr_nonnull(strstr(x, "guest_stall_ms = absent (no helper)"));
+	/* the network outage drawn where the probe lost its replies: 10.9 s (last reply before
+	 * samples 110..113) to 11.4 s, not at the end of the migration call */
+	ck_assert_int_eq(count(x, "class=\"dt2\""), 12);
+	ck_assert_ptr_nonnull(strstr(x, "network outage: 120 ms — drawn from 10.9 s, probe.udp.rtt_ms"));
+	ck_assert_ptr_nonnull(strstr(x, "guest stall: absent (no helper)"));
 	ck_assert_ptr_nonnull(strstr(x, "<h2>Heat map: fault × stress</h2>"));
 	ck_assert_ptr_nonnull(strstr(x, "<tr><th></th><th>none</th><th>host-cpu</th></tr>"));
-	ck_assert_ptr_nonnull(strstr(x, ">4001</td>")); /* fault=netem, stress=host-cpu: 4000+0..2 */
+	ck_assert_ptr_nonnull(strstr(x, ">4001 ms</td>")); /* fault=netem, stress=host-cpu: 4000+0..2 */
+	/* human units, never e-notation; the verdict before the thresholds */
+	ck_assert_ptr_null(strstr(x, "e+0"));
+	ck_assert_ptr_nonnull(strstr(x, ">4001 ± 2.48 ms</td>"));
+	ck_assert(strstr(x, "id=\"verdict\"") < strstr(x, "<tr class=\"thr\">"));
+	/* scenario names on the box plots' axis */
+	ck_assert_int_eq(count(x, ">web/fault=none stress=host-cpu</text>"), 2);
 	/* box plots: 4 cell names × 2 key metrics measured (total time, network outage) */
 	ck_assert_int_eq(count(x, "<g class=\"box\">"), 4 * 2);
 	ck_assert_ptr_nonnull(strstr(x, "video \xef\xbf\xbd skipped"));
 	ck_assert_ptr_nonnull(strstr(x, "no &lt;netem&gt;"));
+	/* one threshold row per scenario, its 3 repeats' checks folded below it */
+	ck_assert_int_eq(count(x, "<tr class=\"thr\">"), 4);
 	ck_assert_int_eq(count(x, "<td class=\"pass\">pass</td>"), 12);
+	ck_assert_int_eq(count(x, "<details>"), 4);
 	free(x);
 	tu_rm_rf(dir);
 	mt_run_result_free(&run);

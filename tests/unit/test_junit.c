@@ -129,9 +129,16 @@ START_TEST(test_junit_wellformed)
 	ck_assert_int_eq(count(x, "<skipped "), 2); /* the skip and the never-run cell */
 	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"migtorture run-1\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"2\" time=\"3.750\">"));
 	ck_assert_ptr_nonnull(strstr(x, "classname=\"no-video\" name=\"web/fault=netem delay=20ms#1\" time=\"2.250\""));
-	ck_assert_ptr_nonnull(strstr(x, "message=\"total &lt;time&gt; &amp; &quot;quotes&quot; &apos;x&apos;\""));
+	/* the failure names the threshold, its value and limit; the reason opens the body */
+	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"threshold\" message=\"migration.total_time_ms &lt;= 30s: value 40 s, limit 30 s\">total &lt;time&gt; &amp; &quot;quotes&quot; &apos;x&apos;\n"));
+	/* key metrics as testcase properties, exact, in the unit of their name */
+	ck_assert_ptr_nonnull(strstr(x, "<property name=\"migration.total_time_ms\" value=\"812\"/>"));
+	ck_assert_ptr_nonnull(strstr(x, "<property name=\"migration.transferred_bytes\" value=\"1073741824\"/>"));
+	ck_assert_ptr_nonnull(strstr(x, "<property name=\"downtime.guest_stall_ms\" value=\"absent: no helper\"/>"));
+	ck_assert_ptr_null(strstr(x, "<property name=\"downtime.network_outage_ms\"")); /* NaN */
+	ck_assert_ptr_nonnull(strstr(x, "<property name=\"migration.total_time_ms\" value=\"40000\"/>"));
 	ck_assert_ptr_nonnull(strstr(x, "threshold: migration.total_time_ms &lt;= 30s value: 40000 limit: 30000"));
-	ck_assert_ptr_null(strstr(x, "loss_pct")); /* held checks are not failures */
+	ck_assert_ptr_null(strstr(x, "threshold: loss_pct")); /* held checks are not failures */
 	ck_assert_ptr_nonnull(strstr(x, "kernel lacks sch_netem&#10;second line"));
 	ck_assert_ptr_nonnull(strstr(x, "video \xef\xbf\xbd bad\xef\xbf\xbd utf8 ☃#0"));
 	ck_assert_ptr_nonnull(strstr(x, "classname=\"migtorture\" name=\"never-ran#0\""));

@@ -6,6 +6,7 @@
  * message, and the cell records where the domain is (migration.final_host).
  */
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,14 @@ static const struct mt_cell_result *cell(const struct mt_run_result *run, const 
 	return NULL;
 }
 
+static const char *fact(const struct mt_run_result *run, const char *key)
+{
+	for (size_t i = 0; i < run->nfacts; i++)
+		if (!strcmp(run->facts[i].key, key))
+			return run->facts[i].val;
+	return NULL;
+}
+
 START_TEST(skips_and_errors_keep_libvirt_words)
 {
 	char dir[64], journal[512], out[512];
@@ -67,6 +76,16 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	rc = mt_run_plan(s, plan, &ro, &run, &err);
 	/* one error cell: infrastructure */
 	ck_assert_int_eq(rc, MT_EXIT_INFRA);
+	{
+		char latest[PATH_MAX], target[64];
+		ssize_t n;
+
+		snprintf(latest, sizeof(latest), "%s/latest", dir);
+		n = readlink(latest, target, sizeof(target) - 1);
+		ck_assert_int_eq(n, 3);
+		target[n] = 0;
+		ck_assert_str_eq(target, "out"); /* relative: the folder can move */
+	}
 
 	c = cell(&run, "refused-by-libvirt");
 	ck_assert_int_eq(c->verdict, MT_VERDICT_SKIP);
@@ -74,6 +93,17 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	m = mt_cell_metric(c, "migration.final_host");
 	ck_assert_ptr_nonnull(m);
 	ck_assert_str_eq(m->str, "test:///default");
+	/* the host's versions became run facts; the test driver reports a hypervisor version */
+	ck_assert_ptr_nonnull(fact(&run, "libvirt@test:///default"));
+	ck_assert_ptr_nonnull(strchr(fact(&run, "libvirt@test:///default"), '.'));
+	ck_assert_ptr_nonnull(fact(&run, "qemu@test:///default"));
+	ck_assert_ptr_nonnull(fact(&run, "hostname@test:///default"));
+	/* the test driver has no guest agent: absent with libvirt's reason */
+	ck_assert_ptr_nonnull(fact(&run, "guest_kernel"));
+	ck_assert_msg(!strncmp(fact(&run, "guest_kernel"), "unknown: ", 9), "%s",
+		      fact(&run, "guest_kernel"));
+	ck_assert_ptr_nonnull(fact(&run, "migtorture_revision"));
+	ck_assert_ptr_nonnull(fact(&run, "cpu"));
 
 	c = cell(&run, "refused-up-front");
 	ck_assert_int_eq(c->verdict, MT_VERDICT_SKIP);
