@@ -25,6 +25,9 @@
 #   7. host stress on the ssh host (`stress = host-cpu host=r`, allowed by agent.conf's
 #      [allow] stress): the agent's stress-ng runs while the cell does, its metrics reach
 #      results.json, and neither the process nor its temp dir is left after the run.
+#   8. the runner is SIGKILLed while that stress runs: the agent's dead-man switch stops
+#      stress-ng, and `migtorture recover` closes the runner's two entries through a new
+#      session (the new agent knows them as its own, already undone).
 # Prints the measured figures. Exit 77 (with the reason) without root or OpenSSH.
 set -u
 MT=${1:?usage: remote_ssh.sh MIGTORTURE}
@@ -342,5 +345,42 @@ print("figure: host-cpu on r: %.0f bogo ops in %.2f s; apply round trip %.2f ms,
 print("  baseline cpu_cores:", cpu.get("baseline", {}).get("cpu_cores"))
 PY
   "$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "host stress left entries open"
+
+  # ---- 8. the runner dies mid-stress: dead-man switch, then recover ----
+  sed -i 's/^cooldown = 3s/cooldown = 60s/' "$TMP/s.ini"
+  before=$(agent_rec process pid)
+  # shellcheck disable=SC2016
+  nsx bash -c 'echo $$ > "$0"; exec "$@"' "$TMP/run8.pid" \
+    "$MT" run --journal "$TMP/journal" -o "$TMP/out8" "$TMP/s.ini" > "$TMP/run8.log" 2>&1 &
+  WRAP8=$!
+  for _ in $(seq 1 50); do [ -s "$TMP/run8.pid" ] && break; sleep 0.05; done
+  RUN_PID=$(cat "$TMP/run8.pid")
+  spid=
+  for _ in $(seq 1 100); do
+    p=$(agent_rec process pid)
+    if [ -n "$p" ] && [ "$p" != "$before" ]; then spid=$p; break; fi
+    sleep 0.05
+  done
+  [ -n "$spid" ] || { cat "$TMP/run8.log"; fail "no stress-ng in the SIGKILL run"; }
+  sdir=$(agent_rec tmpdir path)
+  sleep 0.5
+  t=$(date +%s%N)
+  kill -9 "$RUN_PID"
+  wait "$WRAP8" 2>/dev/null
+  RUN_PID=
+  gone=
+  for _ in $(seq 1 300); do
+    if [ ! -d "/proc/$spid" ] || [ "$(awk '{print $3}' "/proc/$spid/stat" 2>/dev/null)" = Z ]; then
+      gone=$(ms "$t"); break
+    fi
+    sleep 0.01
+  done
+  [ -n "$gone" ] || fail "stress-ng (pid $spid) survived the runner's SIGKILL"
+  echo "figure: dead-man switch: runner SIGKILLed → stress-ng gone after $gone ms"
+  for _ in $(seq 1 100); do [ -e "$sdir" ] || break; sleep 0.02; done
+  [ -z "$sdir" ] || [ ! -e "$sdir" ] || fail "the dead-man switch left the stress temp dir $sdir"
+  nsx "$MT" recover --journal "$TMP/journal" > "$TMP/recover8.log" 2>&1 || { cat "$TMP/recover8.log"; fail "recover after the stress run failed"; }
+  sed 's/^/  recover: /' "$TMP/recover8.log"
+  grep -q "2 undone, 0 failed" "$TMP/recover8.log" || fail "recover did not close the stress entries"
 fi
 echo "PASS"
