@@ -18,15 +18,15 @@
  *   printf cannot corrupt it.
  * - Whoever speaks to it may only do what this host's agent.conf allows (agent_policy.h): every
  *   supported, apply and undo is checked before anything is done, the agent's own undo too.
+ *   A refusal is an error answer with the reason, and a line on stderr and in syslog (stderr
+ *   goes back to the runner over ssh; syslog stays on this host). A line over
+ *   MT_AGENT_LINE_MAX or one that is not a JSON request is answered with an error and the
+ *   agent goes on reading.
  * - Host stress (host-cpu, host-vm, host-memrate) runs through the same requests: apply starts
  *   the workload, collect stops it (once) and collects, release frees it. Its stress-ng group
  *   and temp dir are journalled like a fault's change; the peer may undo such a "process" or
  *   "tmpdir" entry only by repeating a record of this agent's own journal, so a pid the peer
  *   names is never signalled on its word.
- *   A refusal is an error answer with the reason, and a line on stderr and in syslog (stderr
- *   goes back to the runner over ssh; syslog stays on this host). A line over
- *   MT_AGENT_LINE_MAX or one that is not a JSON request is answered with an error and the
- *   agent goes on reading.
  */
 #include <errno.h>
 #include <fcntl.h>

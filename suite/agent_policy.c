@@ -11,6 +11,10 @@
  * - An OSD undo is rebuilt, not passed on: its steps become typed operations ("start osd.N")
  *   resolved with this host's descriptor; a restart command or pid file in the record is
  *   never used.
+ * - Host stress is checked by kind and worker count; a "process" or "tmpdir" undo is no
+ *   change the file can allow at all: only a record of the agent's own journal (rq->own,
+ *   looked up by the agent) passes, so the peer cannot name a pid to signal or a tree to
+ *   remove.
  */
 #include <fnmatch.h>
 #include <stdarg.h>
