@@ -22,6 +22,11 @@
  *   goes back to the runner over ssh; syslog stays on this host). A line over
  *   MT_AGENT_LINE_MAX or one that is not a JSON request is answered with an error and the
  *   agent goes on reading.
+ * - Host stress (host-cpu, host-vm, host-memrate) runs through the same requests: apply starts
+ *   the workload, collect stops it (once) and collects, release frees it. Its stress-ng group
+ *   and temp dir are journalled like a fault's change; the peer may undo such a "process" or
+ *   "tmpdir" entry only by repeating a record of this agent's own journal, so a pid the peer
+ *   names is never signalled on its word.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,10 +51,14 @@
 
 #define ACK_TIMEOUT_MS 60000
 
-/* One applied fault. Allocated on its own: the plugin may keep &ctx (timers use it). */
+/* One applied fault or started stress. Allocated on its own: the plugin may keep &ctx (timers
+ * use it). */
 struct ainst {
 	uint64_t handle;
-	const struct mt_fault_ops *ops;
+	const struct mt_fault_ops *ops;      /* a fault, or */
+	const struct mt_workload_ops *wops;  /* a host stress workload */
+	int stopped;                         /* wops: stop ran (collect stops it once) */
+	struct mt_phases phases;             /* wops: the cell's phases, as collect sent them */
 	struct mt_params p;
 	struct mt_ctx ctx;
 	void *state;
@@ -232,7 +241,8 @@ static int do_hello(struct agent *a, const cJSON *req, cJSON *resp, struct mt_er
 static int do_supported(struct agent *a, struct mt_agent_req *rq, cJSON *resp,
 			struct mt_error *err)
 {
-	const struct mt_fault_ops *ops = rq->ops;
+	int (*supported)(const struct mt_params *, const struct mt_ctx *, char *, size_t) =
+		rq->wops ? rq->wops->supported : rq->ops->supported;
 	struct mt_ctx ctx;
 	struct mt_host h;
 	char why[512] = "", hname[128];
@@ -241,7 +251,7 @@ static int do_supported(struct agent *a, struct mt_agent_req *rq, cJSON *resp,
 	base_ctx(a, &ctx);
 	req_host(rq->json, hname, sizeof(hname), &h);
 	ctx.host = &h;
-	rc = ops->supported ? ops->supported(&rq->params, &ctx, why, sizeof(why)) : 0;
+	rc = supported ? supported(&rq->params, &ctx, why, sizeof(why)) : 0;
 	if (rc == MT_EUNSUPPORTED) {
 		cJSON_AddFalseToObject(resp, "supported");
 		cJSON_AddStringToObject(resp, "why", why[0] ? why : "not supported here");
@@ -258,8 +268,11 @@ static void inst_free(struct ainst *in)
 {
 	if (!in)
 		return;
+	/* A stress still running is killed with its group by its release. */
 	if (in->state && in->ops && in->ops->release)
 		in->ops->release(in->state);
+	else if (in->state && in->wops && in->wops->release)
+		in->wops->release(in->state);
 	mt_params_free(&in->p);
 	mt_run_result_free(&in->run);
 	free((char *)in->ctx.cell_name);
@@ -270,17 +283,20 @@ static void inst_free(struct ainst *in)
 static int do_apply(struct agent *a, struct mt_agent_req *rq, cJSON *resp, struct mt_error *err)
 {
 	const struct mt_fault_ops *ops = rq->ops;
+	const struct mt_workload_ops *wops = rq->wops;
 	const cJSON *cell = cJSON_GetObjectItemCaseSensitive(rq->json, "cell");
 	struct ainst *in = NULL, **nin;
 	char hname[128];
 	int rc;
 
-	if (!ops->apply)
-		return mt_err(err, MT_EINFRA, "fault %s has no apply", ops->name);
+	if (wops ? !wops->start || !wops->stop : !ops->apply)
+		return mt_err(err, MT_EINFRA, "%s has no apply", rq->kind);
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return mt_err(err, MT_ENOMEM, "out of memory");
-	in->ops = ops;
+	in->ops = wops ? NULL : ops;
+	in->wops = wops;
+	in->phases = (struct mt_phases){ -1, -1, -1 };
 	in->p = rq->params; /* taken over: the parameters the check saw are the ones applied */
 	memset(&rq->params, 0, sizeof(rq->params));
 	base_ctx(a, &in->ctx);
@@ -291,6 +307,8 @@ static int do_apply(struct agent *a, struct mt_agent_req *rq, cJSON *resp, struc
 	in->ctx.t0_ns = mt_jsonl_get_i64(rq->json, "t0_ns");
 	in->ctx.seed = (uint64_t)mt_jsonl_get_i64(rq->json, "seed");
 	in->ctx.cell_name = strdup(cJSON_IsString(cell) ? cell->valuestring : "");
+	if (wops)
+		in->ctx.phases = &in->phases;
 	nin = realloc(a->in, (a->nin + 1) * sizeof(*nin));
 	if (!in->ctx.result || !in->ctx.cell_name || !in->host.name || !nin) {
 		if (nin)
@@ -302,7 +320,8 @@ static int do_apply(struct agent *a, struct mt_agent_req *rq, cJSON *resp, struc
 	a->last_applied = -1;
 	mt_journal_set_t0(a->j, in->ctx.t0_ns);
 	a->applying = 1;
-	rc = ops->apply(&in->p, &in->ctx, &in->state, err);
+	rc = wops ? wops->start(&in->p, &in->ctx, &in->state, err)
+		  : ops->apply(&in->p, &in->ctx, &in->state, err);
 	a->applying = 0;
 	if (rc < 0) {
 		if (err->code == 0)
@@ -327,7 +346,8 @@ static struct ainst *find_inst(struct agent *a, const cJSON *req, struct mt_erro
 	for (size_t i = 0; i < a->nin; i++)
 		if (a->in[i]->handle == h)
 			return a->in[i];
-	mt_err(err, MT_ENOTFOUND, "no applied fault with handle %llu", (unsigned long long)h);
+	mt_err(err, MT_ENOTFOUND, "no applied fault or stress with handle %llu",
+	       (unsigned long long)h);
 	return NULL;
 }
 
@@ -383,16 +403,46 @@ static void put_results(const struct mt_cell_result *c, cJSON *resp)
 	}
 }
 
-/* The fault's metrics, events and series (everything it recorded since apply). */
+/* The phases the runner sent with collect (ns since t0; absent members stay -1). */
+static void read_phases(const cJSON *req, struct mt_phases *ph)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(req, "phases");
+
+	if (!cJSON_IsObject(o))
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(o, "during_start_ns"))
+		ph->during_start_ns = mt_jsonl_get_i64(o, "during_start_ns");
+	if (cJSON_GetObjectItemCaseSensitive(o, "after_start_ns"))
+		ph->after_start_ns = mt_jsonl_get_i64(o, "after_start_ns");
+	if (cJSON_GetObjectItemCaseSensitive(o, "end_ns"))
+		ph->end_ns = mt_jsonl_get_i64(o, "end_ns");
+}
+
+/* The fault's metrics, events and series (everything it recorded since apply). A stress is
+ * stopped first, once: stress-ng reports its totals only when it ends. */
 static int do_collect(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
 {
 	struct ainst *in = find_inst(a, req, err);
-	int rc = 0;
+	int rc = 0, rc2;
 
 	if (!in)
 		return err->code;
-	if (in->ops->collect)
+	if (in->wops) {
+		read_phases(req, &in->phases);
+		if (!in->stopped) {
+			in->stopped = 1;
+			rc = in->wops->stop(in->state, &in->ctx, err);
+		}
+		if (in->wops->collect) {
+			struct mt_error cerr = { 0 };
+
+			rc2 = in->wops->collect(in->state, &in->ctx, rc < 0 ? &cerr : err);
+			if (rc == 0)
+				rc = rc2;
+		}
+	} else if (in->ops->collect) {
 		rc = in->ops->collect(in->state, &in->ctx, err);
+	}
 	put_results(in->ctx.result, resp);
 	return rc;
 }
@@ -427,20 +477,29 @@ static char *canon(const char *json)
 }
 
 /* local_undo: the record the policy check rebuilt from the peer's (what runs here); the
- * peer's own text names the entries of this agent's journal it closes. */
+ * peer's own text names the entries of this agent's journal it closes. A "process" or
+ * "tmpdir" record passed the check only as one of this agent's own (rq->own): an open entry
+ * is undone by the journal's built-in undo, a closed one is already done with. */
 static int do_undo(struct agent *a, struct mt_agent_req *rq, const char *local_undo, cJSON *resp,
 		   struct mt_error *err)
 {
 	const struct mt_fault_ops *ops = rq->ops;
 	const struct mt_journal_entry *e;
-	char *cu = NULL;
+	char *cu = NULL, note[256] = "";
 	unsigned closed = 0;
 	size_t n = 0;
 	int rc;
 
-	if (!ops->undo)
+	if (rq->builtin && rq->own != 1) {
+		cJSON_AddStringToObject(resp, "note", "already undone by this agent");
+		return 0;
+	}
+	if (rq->builtin)
+		rc = mt_journal_undo_builtin(rq->kind, rq->undo_json, note, sizeof(note), err);
+	else if (!ops->undo)
 		return mt_err(err, MT_EINFRA, "fault %s has no undo", ops->name);
-	rc = ops->undo(local_undo ? local_undo : rq->undo_json, err);
+	else
+		rc = ops->undo(local_undo ? local_undo : rq->undo_json, err);
 	if (rc < 0) {
 		if (err->code == 0)
 			mt_err(err, rc, "undo failed (%s)", mt_err_name(rc));
@@ -455,7 +514,7 @@ static int do_undo(struct agent *a, struct mt_agent_req *rq, const char *local_u
 		for (size_t i = 0; i < n && k < 64; i++) {
 			char *ce = canon(e[i].undo_json);
 
-			if (ce && strcmp(e[i].kind, ops->name) == 0 && strcmp(ce, cu) == 0)
+			if (ce && strcmp(e[i].kind, rq->kind) == 0 && strcmp(ce, cu) == 0)
 				ids[k++] = e[i].id;
 			free(ce);
 		}
@@ -469,7 +528,11 @@ static int do_undo(struct agent *a, struct mt_agent_req *rq, const char *local_u
 		}
 		mt_journal_set_forward(a->j, forward, a);
 	}
-	cJSON_AddStringToObject(resp, "note", closed ? "undone" : "undone (no open entry here)");
+	if (note[0])
+		cJSON_AddStringToObject(resp, "note", note);
+	else
+		cJSON_AddStringToObject(resp, "note", closed ? "undone"
+							     : "undone (no open entry here)");
 out:
 	free(cu);
 	return rc;
@@ -488,6 +551,9 @@ static int journal_gate(void *arg, const char *kind, const char *host_json,
 	if (mt_host_from_json(host_json, &h, &err) < 0 || h.kind != MT_HOST_LOCAL || h.netns) {
 		snprintf(reason, len, "journal entry of %s is not for this machine", kind);
 		ok = 0;
+	} else if (mt_journal_builtin_kind(kind)) {
+		/* A process or temp dir of this agent's own journal: one it started or made. */
+		ok = 1;
 	} else {
 		ok = mt_agent_policy_allows_undo(&a->policy, kind, undo_json, run_json, reason,
 						 len);
@@ -551,6 +617,8 @@ static void handle_line(struct agent *a, const char *line)
 		answer_refused(a, rq.json, rc, err.msg);
 		goto out;
 	}
+	if (rq.builtin)
+		rq.own = mt_journal_find_record(a->j, rq.kind, rq.undo_json);
 	ok = mt_agent_policy_allows(&a->policy, &rq, &local_undo, reason, sizeof(reason));
 	if (ok < 0)
 		snprintf(reason, sizeof(reason), "out of memory");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "agent_policy.h"
+#include "remote.h"
 
 #define POLICY_FILE_MAX (64 * 1024)
 
@@ -31,8 +32,11 @@ void mt_agent_policy_free(struct mt_agent_policy *p)
 		free(p->faults[i]);
 	for (size_t i = 0; i < p->nifaces; i++)
 		free(p->ifaces[i]);
+	for (size_t i = 0; i < p->nstress; i++)
+		free(p->stress[i]);
 	free(p->faults);
 	free(p->ifaces);
+	free(p->stress);
 	free(p->osds);
 	free(p->ceph_desc);
 	free(p->ceph_conf);
@@ -112,6 +116,15 @@ static int fault_glob_matches_any(const char *glob)
 	return 0;
 }
 
+/* Host stress kinds an agent runs (remote.h): the workloads a stress glob may name. */
+static int stress_glob_matches_any(const char *glob)
+{
+	for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r; r++)
+		if (mt_remote_stress_kind((*r)->name) && fnmatch(glob, (*r)->name, 0) == 0)
+			return 1;
+	return 0;
+}
+
 static int add_osds(struct load *ld, const char *tok)
 {
 	struct mt_agent_policy *p = ld->p;
@@ -157,6 +170,12 @@ static int add_list(struct load *ld, const char *key, const char *value)
 					"(migtorture reference lists them)", t);
 			else
 				rc = push(&ld->p->faults, &ld->p->nfaults, t);
+		} else if (strcmp(key, "stress") == 0) {
+			if (!stress_glob_matches_any(t))
+				problem(ld, "stress: '%s' matches no host stress kind (host-cpu, "
+					"host-vm, host-memrate)", t);
+			else
+				rc = push(&ld->p->stress, &ld->p->nstress, t);
 		} else if (strcmp(key, "interfaces") == 0) {
 			if (strlen(t) > 64)
 				problem(ld, "interfaces: '%.64s...' is too long for an interface "
@@ -185,6 +204,20 @@ static int set_path(struct load *ld, char **dst, const char *key, const char *va
 	return *dst ? 0 : MT_ENOMEM;
 }
 
+/* [limits] stress_workers_max: a whole number, 1 to 4096 (stress-ng's own limit). */
+static void set_workers_max(struct load *ld, const char *value)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < 1 || v > 4096)
+		problem(ld, "stress_workers_max: '%s' is not a number from 1 to 4096", value);
+	else
+		ld->p->stress_workers_max = v;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load *ld = user;
@@ -192,11 +225,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	int rc = 0;
 
 	if (strcmp(section, "allow") == 0) {
-		if (!strcmp(name, "faults") || !strcmp(name, "interfaces") || !strcmp(name, "osds"))
+		if (!strcmp(name, "faults") || !strcmp(name, "interfaces") || !strcmp(name, "osds") ||
+		    !strcmp(name, "stress"))
 			rc = add_list(ld, name, value);
 		else
-			problem(ld, "unknown key '%s' in [allow] (known: faults, interfaces, osds)",
-				name);
+			problem(ld, "unknown key '%s' in [allow] (known: faults, interfaces, osds, "
+				"stress)", name);
+	} else if (strcmp(section, "limits") == 0) {
+		if (strcmp(name, "stress_workers_max") == 0)
+			set_workers_max(ld, value);
+		else
+			problem(ld, "unknown key '%s' in [limits] (known: stress_workers_max)", name);
 	} else if (strcmp(section, "ceph") == 0) {
 		if (strcmp(name, "descriptor") == 0)
 			rc = set_path(ld, &p->ceph_desc, name, value);
@@ -208,9 +247,9 @@ static int handler(void *user, const char *section, const char *name, const char
 			problem(ld, "unknown key '%s' in [ceph] (known: descriptor, conf, keyring)",
 				name);
 	} else if (section[0]) {
-		problem(ld, "unknown section [%s] (known: [allow], [ceph])", section);
+		problem(ld, "unknown section [%s] (known: [allow], [limits], [ceph])", section);
 	} else {
-		problem(ld, "'%s' outside a section ([allow] or [ceph])", name);
+		problem(ld, "'%s' outside a section ([allow], [limits] or [ceph])", name);
 	}
 	if (rc < 0)
 		ld->oom = 1;
@@ -234,6 +273,7 @@ int mt_agent_policy_parse(const char *text, const char *name, struct mt_agent_po
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", name);
+	p->stress_workers_max = MT_AGENT_STRESS_WORKERS_MAX;
 	rc = ini_parse_stream(reader, &ld, handler, &ld);
 	if (rc == -2 || ld.oom) {
 		mt_agent_policy_free(p);

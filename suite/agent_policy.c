@@ -11,15 +11,22 @@
  * - An OSD undo is rebuilt, not passed on: its steps become typed operations ("start osd.N")
  *   resolved with this host's descriptor; a restart command or pid file in the record is
  *   never used.
+ * - Host stress is checked by kind and worker count; a "process" or "tmpdir" undo is no
+ *   change the file can allow at all: only a record of the agent's own journal (rq->own,
+ *   looked up by the agent) passes, so the peer cannot name a pid to signal or a tree to
+ *   remove.
  */
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent_policy.h"
+#include "journal_priv.h"
 #include "migtorture/runner.h"
+#include "remote.h"
 
 #define DESC_FILE_MAX (1 << 20)
 
@@ -75,8 +82,9 @@ int mt_agent_req_parse(const char *line, struct mt_agent_req *rq, struct mt_erro
 }
 
 /* params as [[key, text], ...], parsed with the plugin's table, then its check. */
-static int parse_params(const struct mt_fault_ops *ops, const cJSON *pairs, struct mt_params *p,
-			struct mt_error *err)
+static int parse_params(const struct mt_option *options,
+			int (*check)(const struct mt_params *, struct mt_error *),
+			const cJSON *pairs, struct mt_params *p, struct mt_error *err)
 {
 	const cJSON *pair;
 	int rc;
@@ -88,13 +96,13 @@ static int parse_params(const struct mt_fault_ops *ops, const cJSON *pairs, stru
 
 		if (!cJSON_IsString(k) || !cJSON_IsString(v))
 			return mt_err(err, MT_EINVAL, "params: expected [key, text] pairs");
-		rc = mt_params_set(p, ops->options, k->valuestring, v->valuestring, 0, err);
+		rc = mt_params_set(p, options, k->valuestring, v->valuestring, 0, err);
 		if (rc < 0)
 			return rc;
 	}
-	rc = mt_params_finish(p, ops->options, err);
-	if (rc == 0 && ops->check)
-		rc = ops->check(p, err);
+	rc = mt_params_finish(p, options, err);
+	if (rc == 0 && check)
+		rc = check(p, err);
 	return rc;
 }
 
@@ -106,11 +114,20 @@ int mt_agent_req_resolve(struct mt_agent_req *rq, struct mt_error *err)
 	if (!params && strcmp(rq->what, "undo") != 0)
 		return 0;
 	rq->ops = rq->kind ? mt_find_fault(rq->kind) : NULL;
-	if (!rq->ops)
+	/* Host stress goes through the same requests; its kinds are no fault's names. */
+	if (!rq->ops && params && mt_remote_stress_kind(rq->kind))
+		rq->wops = mt_find_workload(rq->kind);
+	rq->builtin = !params && mt_journal_builtin_kind(rq->kind);
+	if (!rq->ops && !rq->wops && !rq->builtin)
 		return mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in the agent's build (%s)",
 			      rq->kind ? rq->kind : "?", mt_version());
+	if (params && rq->wops)
+		return parse_params(rq->wops->options, rq->wops->check,
+				    cJSON_GetObjectItemCaseSensitive(rq->json, "params"),
+				    &rq->params, err);
 	if (params)
-		return parse_params(rq->ops, cJSON_GetObjectItemCaseSensitive(rq->json, "params"),
+		return parse_params(rq->ops->options, rq->ops->check,
+				    cJSON_GetObjectItemCaseSensitive(rq->json, "params"),
 				    &rq->params, err);
 	u = cJSON_GetObjectItemCaseSensitive(rq->json, "undo");
 	rq->undo_json = cJSON_IsObject(u) ? cJSON_PrintUnformatted(u) : NULL;
@@ -246,6 +263,31 @@ static int change_ok(const struct mt_agent_policy *p, const char *kind,
 		break;
 	}
 	return refuse(p, reason, len, "no rule for fault kind '%s'", kind);
+}
+
+/* supported and apply of host stress: the kind, then how many workers. */
+static int stress_ok(const struct mt_agent_policy *p, const char *kind,
+		     const struct mt_params *params, char *reason, size_t len)
+{
+	long long w = mt_params_i64(params, "workers", 1);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char b[160];
+
+	if (!p->nstress)
+		return refuse(p, reason, len, "stress kind '%s' is not allowed: no [allow] stress "
+			      "in the file", kind);
+	if (!match_any(p->stress, p->nstress, kind))
+		return refuse(p, reason, len, "stress kind '%s' is not in [allow] stress (%s)", kind,
+			      list_text(p->stress, p->nstress, b, sizeof(b)));
+	/* host-cpu's workers=0 is one worker per online CPU: counted as that many. */
+	if (w == 0 && ncpu > p->stress_workers_max)
+		return refuse(p, reason, len, "%s workers=0 starts one worker per CPU (%ld here), "
+			      "more than [limits] stress_workers_max = %ld", kind, ncpu,
+			      p->stress_workers_max);
+	if (w > p->stress_workers_max)
+		return refuse(p, reason, len, "%s workers=%lld is more than [limits] "
+			      "stress_workers_max = %ld", kind, w, p->stress_workers_max);
+	return 1;
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -606,6 +648,17 @@ int mt_agent_policy_allows(const struct mt_agent_policy *p, const struct mt_agen
 	for (size_t i = 0; i < sizeof(free_reqs) / sizeof(free_reqs[0]); i++)
 		if (strcmp(rq->what, free_reqs[i]) == 0)
 			return 1;
+	if (strcmp(rq->what, "undo") == 0 && rq->builtin) {
+		/* A process or temp dir is undone only when this agent made it: the record must
+		 * be one of its own journal's, whatever the policy allows. A pid the peer names
+		 * is never signalled on its word. */
+		if (!rq->own)
+			return refuse(p, reason, len, "undo record: this %s is not one this agent "
+				      "started (its journal has no entry with this record), so "
+				      "nothing is %s", rq->kind,
+				      strcmp(rq->kind, "process") == 0 ? "signalled" : "removed");
+		return 1;
+	}
 	if (strcmp(rq->what, "undo") == 0)
 		return mt_agent_policy_allows_undo(p, rq->kind, rq->undo_json, local_undo, reason,
 						   len);
@@ -617,6 +670,8 @@ int mt_agent_policy_allows(const struct mt_agent_policy *p, const struct mt_agen
 		snprintf(reason, len, "refused: %s", p->why);
 		return 0;
 	}
+	if (rq->wops && rq->kind)
+		return stress_ok(p, rq->kind, &rq->params, reason, len);
 	if (!rq->ops || !rq->kind)
 		return refuse(p, reason, len, "no fault kind in the request");
 	return change_ok(p, rq->kind, &rq->params, reason, len);

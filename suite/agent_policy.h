@@ -18,6 +18,9 @@
 #include "migtorture/option.h"
 #include "migtorture/plugin.h"
 
+/* [limits] stress_workers_max when the file does not say. */
+#define MT_AGENT_STRESS_WORKERS_MAX 4
+
 /* The longest request line the agent reads (requests are small; answers may be larger). */
 #define MT_AGENT_LINE_MAX (64 * 1024)
 
@@ -32,6 +35,9 @@ struct mt_agent_policy {
 	int osd_any;         /* [allow] osds = * */
 	int *osds;           /* [allow] osds: ids (ranges expanded) */
 	size_t nosds;
+	char **stress;       /* [allow] stress: fnmatch globs of host stress kinds (host-cpu ...) */
+	size_t nstress;
+	long stress_workers_max; /* [limits] stress_workers_max: workers= of one stress at most */
 	char *ceph_desc;     /* [ceph] descriptor: the lab Ceph descriptor (pids, restart commands) */
 	char *ceph_conf;     /* [ceph] conf, keyring: NULL = the descriptor's, else librados' own */
 	char *ceph_keyring;
@@ -56,7 +62,12 @@ struct mt_agent_req {
 	const char *what;               /* its "req" */
 	const char *kind;               /* its "kind", or NULL */
 	const struct mt_fault_ops *ops; /* the fault kind names (after mt_agent_req_resolve) */
-	struct mt_params params;        /* supported, apply: parsed with ops' table and check */
+	const struct mt_workload_ops *wops; /* or the host stress kind it names */
+	int builtin;                    /* undo of a "process" or "tmpdir" record */
+	int own;                        /* builtin: set by the agent before the check — 1 when its
+					 * journal has an open entry with this very record, 2 when
+					 * only closed ones, 0 when none */
+	struct mt_params params;        /* supported, apply: parsed with the kind's table, check */
 	char *undo_json;                /* undo: the peer's record as text (owned) */
 };
 
@@ -65,15 +76,19 @@ struct mt_agent_req {
  * (the answer repeats its "id"). Free rq with mt_agent_req_free either way. */
 int mt_agent_req_parse(const char *line, struct mt_agent_req *rq, struct mt_error *err);
 
-/* What supported, apply and undo carry: the fault kind (MT_ENOTFOUND when this build has no
- * such plugin), the parameters (parsed and checked as the plugin's table says) or the undo
- * object. Other requests: nothing to do, 0. */
+/* What supported, apply and undo carry: the fault kind or host stress kind (MT_ENOTFOUND when
+ * this build has no such plugin), the parameters (parsed and checked as the plugin's table
+ * says) or the undo object (kinds "process" and "tmpdir" too: builtin). Other requests:
+ * nothing to do, 0. */
 int mt_agent_req_resolve(struct mt_agent_req *rq, struct mt_error *err);
 void mt_agent_req_free(struct mt_agent_req *rq);
 
 /* The check before any action: 1 when policy p allows the resolved request rq, 0 when it
  * refuses (reason: one line, naming the file and the rule), MT_ENOMEM. hello, clock, collect,
- * release and bye change nothing the peer chose and are always allowed. For an allowed undo,
+ * release and bye change nothing the peer chose and are always allowed. A stress kind needs
+ * [allow] stress and workers= within [limits] stress_workers_max. A builtin undo is allowed
+ * only for a record of the agent's own journal (rq->own != 0): never a pid the peer chose.
+ * For an allowed undo,
  * *local_undo (may be NULL when not wanted) receives the record to run — rebuilt from the
  * typed fields of the peer's and this host's own settings (malloc'd, caller frees). */
 int mt_agent_policy_allows(const struct mt_agent_policy *p, const struct mt_agent_req *rq,

@@ -792,6 +792,52 @@ out:
 	return rc;
 }
 
+int mt_journal_builtin_kind(const char *kind)
+{
+	return kind && (strcmp(kind, "process") == 0 || strcmp(kind, "tmpdir") == 0);
+}
+
+int mt_journal_undo_builtin(const char *kind, const char *undo_json, char *note,
+			    size_t notelen, struct mt_error *err)
+{
+	note[0] = '\0';
+	if (kind && strcmp(kind, "process") == 0)
+		return undo_process(undo_json, note, notelen, err);
+	if (kind && strcmp(kind, "tmpdir") == 0)
+		return mt_journal_undo_tmpdir(undo_json, note, notelen, err);
+	return mt_err(err, MT_EINVAL, "'%s' is not a built-in journal kind", kind ? kind : "");
+}
+
+/* Canonical text of a JSON object, so records written by two processes compare equal. */
+static char *canon_json(const char *json)
+{
+	cJSON *o = json ? cJSON_Parse(json) : NULL;
+	char *s = cJSON_IsObject(o) ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	return s;
+}
+
+int mt_journal_find_record(struct mt_journal *j, const char *kind, const char *undo_json)
+{
+	char *want = canon_json(undo_json);
+	int found = 0;
+
+	for (size_t i = 0; want && i < j->n && found != 1; i++) {
+		const struct jent *e = &j->e[i];
+		char *have;
+
+		if (strcmp(e->kind, kind) != 0)
+			continue;
+		have = canon_json(e->undo_json);
+		if (have && strcmp(have, want) == 0)
+			found = e->closed ? 2 : 1;
+		free(have);
+	}
+	free(want);
+	return found;
+}
+
 /* A fault entry that was never marked applied may have its change still in flight: the
  * runner was killed (or failed) right after sending it to a service that queues it (a Ceph
  * monitor: measured, recover's "osd in" was answered "already in" and the dead runner's queued
@@ -832,12 +878,8 @@ static int undo_entry(const struct mt_journal *j, const struct jent *e, char *no
 		rc = mt_remote_undo(&h, e->kind, undo_json, note, notelen, err);
 		goto out;
 	}
-	if (strcmp(e->kind, "process") == 0) {
-		rc = undo_process(undo_json, note, notelen, err);
-		goto out;
-	}
-	if (strcmp(e->kind, "tmpdir") == 0) {
-		rc = mt_journal_undo_tmpdir(undo_json, note, notelen, err);
+	if (mt_journal_builtin_kind(e->kind)) {
+		rc = mt_journal_undo_builtin(e->kind, undo_json, note, notelen, err);
 		goto out;
 	}
 	if (again)

@@ -16,6 +16,19 @@ int mt_journal_undo_tmpdir(const char *undo_json, char *note, size_t notelen,
  * longer exists, so nothing was left to undo (`recover` then exits 3, and runs may start). */
 unsigned mt_journal_gone(const struct mt_journal *j);
 
+/* 1 when kind is one the journal undoes itself ("process", "tmpdir"), not a fault plugin. */
+int mt_journal_builtin_kind(const char *kind);
+
+/* Undo of one built-in entry's record (kind "process": SIGTERM then SIGKILL to the group when
+ * its pid still has the journalled start time; "tmpdir": journal_tmpdir.c), exactly as the
+ * journal's own undo does it; note says what was done. Returns 0 or MT_E*. */
+int mt_journal_undo_builtin(const char *kind, const char *undo_json, char *note,
+			    size_t notelen, struct mt_error *err);
+
+/* Does j hold an entry of kind whose undo record is undo_json (compared as canonical JSON)?
+ * 1: an open one, 2: only closed ones, 0: none (or undo_json is not a JSON object). */
+int mt_journal_find_record(struct mt_journal *j, const char *kind, const char *undo_json);
+
 /* Lines read at open that did not parse (a write torn by a crash). */
 unsigned mt_journal_bad_lines(const struct mt_journal *j);
 

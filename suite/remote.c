@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "jsonl.h"
+#include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "remote.h"
 
@@ -730,15 +731,42 @@ static cJSON *handle_request(const char *what, uint64_t handle)
 	return req;
 }
 
+int mt_remote_stress_kind(const char *kind)
+{
+	static const char *const kinds[] = { "host-cpu", "host-vm", "host-memrate" };
+
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i], kind) == 0)
+			return 1;
+	return 0;
+}
+
 int mt_remote_collect(struct mt_remote *s, uint64_t handle, struct mt_cell_result *res,
 		      struct mt_error *err)
 {
-	cJSON *req = handle_request("collect", handle), *r = NULL;
+	return mt_remote_collect_phases(s, handle, NULL, res, err);
+}
+
+int mt_remote_collect_phases(struct mt_remote *s, uint64_t handle,
+			     const struct mt_phases *phases, struct mt_cell_result *res,
+			     struct mt_error *err)
+{
+	cJSON *req = handle_request("collect", handle), *r = NULL, *ph;
 	const cJSON *x;
 	int rc, arc = 0;
 
 	if (!req)
 		return mt_err(err, MT_ENOMEM, "out of memory");
+	if (phases) {
+		/* Both sides count from the cell's t0 (apply's t0_ns): no mapping needed. */
+		ph = cJSON_AddObjectToObject(req, "phases");
+		if (!ph || mt_jsonl_add_i64(ph, "during_start_ns", phases->during_start_ns) < 0 ||
+		    mt_jsonl_add_i64(ph, "after_start_ns", phases->after_start_ns) < 0 ||
+		    mt_jsonl_add_i64(ph, "end_ns", phases->end_ns) < 0) {
+			cJSON_Delete(req);
+			return mt_err(err, MT_ENOMEM, "out of memory");
+		}
+	}
 	rc = call(s, req, CALL_TIMEOUT_MS, NULL, &r, NULL, err);
 	if (rc < 0)
 		goto out;

@@ -33,6 +33,7 @@
 #define MT_REMOTE_PROTO 1
 
 struct mt_remote;
+struct mt_phases;
 
 /* What the runner learns about one remote apply. */
 struct mt_remote_apply_info {
@@ -62,6 +63,15 @@ int mt_remote_apply(struct mt_remote *s, const char *kind, const struct mt_param
 /* collect(): the far side's metrics and events are added to res. */
 int mt_remote_collect(struct mt_remote *s, uint64_t handle, struct mt_cell_result *res,
 		      struct mt_error *err);
+/* The same, also sending the cell's phase boundaries (ns since t0, -1 = not reached), which a
+ * stress workload's per-phase metrics need; for a stress instance, collect stops it first. */
+int mt_remote_collect_phases(struct mt_remote *s, uint64_t handle,
+			     const struct mt_phases *phases, struct mt_cell_result *res,
+			     struct mt_error *err);
+
+/* 1 when kind is a host stress workload an agent runs (host-cpu, host-vm, host-memrate: a
+ * stress-ng process group on the far side, through the same requests as a fault). */
+int mt_remote_stress_kind(const char *kind);
 int mt_remote_release(struct mt_remote *s, uint64_t handle, struct mt_error *err);
 
 /* Undoes one journal entry on host (opening a session when needed). note gets the far side's

@@ -23,7 +23,13 @@ int rn_check_supported(struct rn_cellrun *c)
 		int saved, rc;
 
 		if (in->host->kind == MT_HOST_SSH) {
-			if (in->spec->cls != MT_SPEC_FAULT) {
+			const char *cls = rn_cls_name(in->spec->cls);
+
+			/* Faults and host stress run through the host's agent; nothing else
+			 * does yet. */
+			if (in->spec->cls != MT_SPEC_FAULT &&
+			    !(in->spec->cls == MT_SPEC_STRESS &&
+			      mt_remote_stress_kind(in->spec->kind))) {
 				rn_skip_reason(c, "%s %s: host '%s' is remote (ssh): only faults "
 					       "run on ssh hosts so far", rn_cls_name(in->spec->cls),
 					       in->spec->kind, in->host->name);
@@ -32,7 +38,7 @@ int rn_check_supported(struct rn_cellrun *c)
 			why[0] = '\0';
 			rc = mt_remote_get(in->host, &in->remote, &err);
 			if (rc < 0)
-				return rn_fail(c, rc, "fault %s: %s", in->spec->kind, err.msg);
+				return rn_fail(c, rc, "%s %s: %s", cls, in->spec->kind, err.msg);
 			rn_remote_metric(c, in, ".session_setup_ms",
 					 (double)mt_remote_setup_ns(in->remote) / 1e6);
 			rn_remote_metric(c, in, ".rtt_min_ms",
@@ -40,11 +46,11 @@ int rn_check_supported(struct rn_cellrun *c)
 			rc = mt_remote_supported(in->remote, in->spec->kind, &in->spec->params,
 						 why, sizeof(why), &err);
 			if (rc == MT_EUNSUPPORTED) {
-				rn_skip_reason(c, "fault %s: %s", in->spec->kind, why);
+				rn_skip_reason(c, "%s %s: %s", cls, in->spec->kind, why);
 				return 0;
 			}
 			if (rc < 0)
-				return rn_fail(c, rc, "fault %s: supported(): %s", in->spec->kind,
+				return rn_fail(c, rc, "%s %s: supported(): %s", cls, in->spec->kind,
 					       err.msg);
 			continue;
 		}
@@ -259,6 +265,9 @@ void rn_cell_teardown(struct rn_cellrun *c)
 			}
 			continue;
 		}
+		/* On an ssh host the agent collected when it stopped the stress (no state here). */
+		if (in->remote)
+			continue;
 		if (in->has_state && l.collect && l.collect(in->state, &in->ctx, &err) < 0)
 			rn_fail(c, err.code ? err.code : MT_EINFRA, "%s %s: collect: %s",
 				rn_cls_name(in->spec->cls), in->spec->kind, err.msg);

@@ -1,5 +1,8 @@
 /* runner_inst.c — the life cycle of a cell's workload, stress and probe instances: their ops
- * by class, and starting and stopping them inside their host. (Faults: runner_fault.c.) */
+ * by class, and starting and stopping them inside their host, or for host stress on an ssh
+ * host through its agent (as a fault is: runner_fault.c). */
+#include "migtorture/journal.h"
+#include "remote.h"
 #include "runner_priv.h"
 
 struct rn_life rn_life_of(const struct mt_spec *sp)
@@ -32,6 +35,39 @@ struct rn_life rn_life_of(const struct mt_spec *sp)
 	return l;
 }
 
+/* Host stress on an ssh host: the agent starts it; its stress-ng group and temp dir are in
+ * this run's journal (host = the ssh host) before it runs. A failed start takes back what it
+ * journalled, as a failed fault apply does. */
+static int remote_start(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
+{
+	struct mt_remote_apply_info info;
+	uint64_t before = mt_journal_last_id(c->r->journal), last;
+	int rc;
+
+	rc = mt_remote_apply(in->remote, in->spec->kind, &in->spec->params, c->r->journal,
+			     in->host, c->t0, c->cell->name, c->cell->seed, &in->rhandle, &info,
+			     err);
+	rn_remote_metric(c, in, "apply_rtt_ms", (double)info.rtt_ns / 1e6);
+	rn_remote_metric(c, in, ".clock_error_ms", (double)info.error_ns / 1e6);
+	last = mt_journal_last_id(c->r->journal);
+	if (rc < 0) {
+		struct mt_error uerr = { 0 };
+
+		if (err->code == 0)
+			mt_err(err, rc, "start failed (%s)", mt_err_name(rc));
+		rn_fail(c, rc, "stress %s: %s", in->spec->kind, err->msg);
+		if (last > before && mt_journal_undo_range(c->r->journal, before + 1, last, NULL,
+							   NULL, NULL, &uerr) < 0)
+			rn_fail(c, uerr.code, "stress %s: %s", in->spec->kind, uerr.msg);
+		return rc;
+	}
+	rn_say(c, "stress %s started on %s (round trip %.1f ms)", in->spec->kind, in->host->name,
+	       (double)info.rtt_ns / 1e6);
+	in->has_state = 1;
+	in->running = 1;
+	return 0;
+}
+
 int rn_inst_start(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 {
 	struct rn_life l = rn_life_of(in->spec);
@@ -39,6 +75,8 @@ int rn_inst_start(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err
 
 	if (in->running || in->has_state)
 		return 0;
+	if (in->remote)
+		return remote_start(c, in, err);
 	if (!l.start)
 		return rn_fail(c, MT_EINFRA, "%s %s has no start", rn_cls_name(in->spec->cls),
 			       in->spec->kind);
@@ -68,6 +106,17 @@ int rn_inst_stop(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 	if (!in->running)
 		return 0;
 	in->running = 0;
+	if (in->remote) {
+		/* The agent stops it and collects in one round trip (stress-ng reports its totals
+		 * when it ends); the cell's phases go with it. The handle is released at teardown. */
+		int64_t t = mt_loop_now(c->loop);
+
+		rc = mt_remote_collect_phases(in->remote, in->rhandle, &c->phases, c->res, err);
+		rn_remote_metric(c, in, "collect_rtt_ms", (double)(mt_loop_now(c->loop) - t) / 1e6);
+		if (rc < 0)
+			return rn_fail(c, rc, "stress %s: stop: %s", in->spec->kind, err->msg);
+		return 0;
+	}
 	if (!l.stop)
 		return 0;
 	rc = rn_enter(c, in, &saved, err);

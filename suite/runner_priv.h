@@ -81,8 +81,9 @@ struct rn_inst {
 	int has_state;   /* start/apply succeeded: collect and release are due */
 	int running;     /* started (or fault on) and not yet stopped (off) */
 	uint64_t jfirst, jlast; /* a fault's journal entries */
-	struct mt_remote *remote; /* ssh host: the session its agent runs in (faults only) */
-	uint64_t rhandle;         /* the agent's name for the applied fault */
+	struct mt_remote *remote; /* ssh host: the session its agent runs in (faults, host
+				   * stress) */
+	uint64_t rhandle;         /* the agent's name for the applied fault or started stress */
 	/* A fault off whose target is still recovering (mt_fault_ops.settle): polled from the
 	 * loop until it settles, so the cell's probes and timeline keep running meanwhile. */
 	struct rn_cellrun *cr;

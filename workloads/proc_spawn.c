@@ -274,22 +274,31 @@ static int wait_exit_noreap(int pid, int64_t ns)
 int mt_spawn_stop(struct mt_spawned *sp, int sig, int64_t grace_ns, struct mt_journal *j,
 		  int64_t t0_ns, struct mt_error *err)
 {
+	siginfo_t si = { 0 };
 	int rc = 0;
 
 	if (!sp->pid)
 		return 0;
-	if (sig > 0)
-		kill(sp->pid, sig);
-	if (!wait_exit_noreap(sp->pid, grace_ns > 0 ? grace_ns : 0))
-		kill(sp->pid, SIGKILL);
-	/* Whatever the leader left behind in its group goes too. */
-	kill(-sp->pid, SIGKILL);
-	if (waitpid(sp->pid, &sp->status, 0) == sp->pid)
+	if (waitid(P_PID, (id_t)sp->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+	    errno == ECHILD) {
+		/* Reaped elsewhere already (the journal's undo of its "process" entry kills and
+		 * reaps the group): the number may name another process by now, so nothing is
+		 * signalled. */
 		sp->reaped = 1;
-	for (int i = 0; i < 200 && mt_spawn_group_alive(sp->pid); i++)
-		usleep(5000);
-	if (mt_spawn_group_alive(sp->pid))
-		rc = mt_err(err, MT_EINFRA, "process group %d survived SIGKILL", sp->pid);
+	} else {
+		if (sig > 0)
+			kill(sp->pid, sig);
+		if (!wait_exit_noreap(sp->pid, grace_ns > 0 ? grace_ns : 0))
+			kill(sp->pid, SIGKILL);
+		/* Whatever the leader left behind in its group goes too. */
+		kill(-sp->pid, SIGKILL);
+		if (waitpid(sp->pid, &sp->status, 0) == sp->pid)
+			sp->reaped = 1;
+		for (int i = 0; i < 200 && mt_spawn_group_alive(sp->pid); i++)
+			usleep(5000);
+		if (mt_spawn_group_alive(sp->pid))
+			rc = mt_err(err, MT_EINFRA, "process group %d survived SIGKILL", sp->pid);
+	}
 	if (j && sp->jid) {
 		struct mt_error lerr = { 0 };
 		int jrc = mt_journal_end(j, sp->jid, t0_ns ? mono_ns() - t0_ns : 0, rc, &lerr);

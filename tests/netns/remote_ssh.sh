@@ -22,6 +22,12 @@
 #   5. the key runs nothing but the agent: `ssh HOST touch FILE` creates no file.
 #   6. tbf on mtr1, which agent.conf does not allow: the cell is an error with the agent's
 #      reason (exit 3), mtr1's qdisc is untouched.
+#   7. host stress on the ssh host (`stress = host-cpu host=r`, allowed by agent.conf's
+#      [allow] stress): the agent's stress-ng runs while the cell does, its metrics reach
+#      results.json, and neither the process nor its temp dir is left after the run.
+#   8. the runner is SIGKILLed while that stress runs: the agent's dead-man switch stops
+#      stress-ng, and `migtorture recover` closes the runner's two entries through a new
+#      session (the new agent knows them as its own, already undone).
 # Prints the measured figures. Exit 77 (with the reason) without root or OpenSSH.
 set -u
 MT=${1:?usage: remote_ssh.sh MIGTORTURE}
@@ -76,6 +82,9 @@ cat > "$TMP/agent.conf" <<CONF
 [allow]
 faults = tbf
 interfaces = mtr0
+stress = host-cpu
+[limits]
+stress_workers_max = 1
 CONF
 printf '%s %s\n' "$ADDR" "$(cut -d' ' -f1,2 "$TMP/host_key.pub")" > "$TMP/known_hosts"
 cat > "$TMP/sshd_config" <<CONF
@@ -263,4 +272,115 @@ assert "interface 'mtr1' is not in [allow] interfaces (mtr0)" in c["reason"], c[
 PY
 [ "$(mtr1_qdisc)" = "$q1" ] || fail "mtr1 changed although agent.conf does not allow it"
 "$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "the refusal left an entry open"
+
+# ---- 7. host stress on the ssh host, through its agent ----
+if ! command -v stress-ng >/dev/null; then
+  echo "note: stress-ng is not installed: the host stress part is not run"
+else
+  cat > "$TMP/s.ini" <<INI
+[global]
+description = remote_ssh.sh: host stress on an ssh host
+source = none
+dest = none
+warmup = 0s
+cooldown = 3s
+migrate.count = 0
+
+[host:r]
+kind = ssh
+address = $ADDR
+user = root
+identity = $TMP/id
+known_hosts = $TMP/known_hosts
+remote_binary = $MT
+
+[stress]
+stress = host-cpu host=r workers=1 load=20%
+INI
+  # The agent's own journal names its stress-ng (pid) and temp dir: ours, not another user's.
+  agent_rec() { # agent_rec KIND FIELD: that field of the newest open KIND entry, or nothing
+    python3 - "$TMP/agent.journal" "$1" "$2" <<'PY'
+import json, sys
+v = ""
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if o.get("op") == "open" and o.get("kind") == sys.argv[2]:
+        v = o["undo"][sys.argv[3]]
+print(v)
+PY
+  }
+  before=$(agent_rec process pid)
+  nsx "$MT" run -v --journal "$TMP/journal" -o "$TMP/out7" "$TMP/s.ini" > "$TMP/run7.log" 2>&1 &
+  WRAP7=$!
+  spid=
+  for _ in $(seq 1 100); do
+    p=$(agent_rec process pid)
+    if [ -n "$p" ] && [ "$p" != "$before" ]; then spid=$p; break; fi
+    sleep 0.05
+  done
+  [ -n "$spid" ] && comm=$(cat "/proc/$spid/comm" 2>/dev/null)
+  sdir=$(agent_rec tmpdir path)
+  wait "$WRAP7"; rc=$?
+  sed 's/^/  run: /' "$TMP/run7.log"
+  [ -n "$spid" ] || fail "the agent journalled no stress-ng process"
+  case "$comm" in stress-ng*) ;; *) fail "pid $spid was '$comm', not stress-ng, during the run" ;; esac
+  [ "$rc" = 0 ] || fail "the host stress run exited $rc"
+  [ ! -d "/proc/$spid" ] || [ "$(awk '{print $3}' "/proc/$spid/stat" 2>/dev/null)" = Z ] \
+    || fail "stress-ng (pid $spid) still runs after the run"
+  [ -z "$sdir" ] || [ ! -e "$sdir" ] || fail "the stress temp dir $sdir is left behind"
+  python3 - "$TMP/out7/results.json" <<'PY' || fail "results.json lacks the remote stress metrics"
+import json, sys
+c = json.load(open(sys.argv[1]))["cells"][0]
+assert c["verdict"] in ("pass", "none"), (c["verdict"], c.get("reason"))
+m = c["metrics"]
+cpu = m["stress"]["host"]["cpu"]
+assert cpu["bogo_ops"] > 0, cpu
+r = m["remote"]["r"]["host-cpu"]
+print("figure: host-cpu on r: %.0f bogo ops in %.2f s; apply round trip %.2f ms, "
+      "stop+collect round trip %.2f ms" % (cpu["bogo_ops"], cpu["run_s"], r["apply_rtt_ms"],
+                                           r["collect_rtt_ms"]))
+print("  baseline cpu_cores:", cpu.get("baseline", {}).get("cpu_cores"))
+PY
+  "$MT" recover --journal "$TMP/journal" | grep -q "nothing open" || fail "host stress left entries open"
+
+  # ---- 8. the runner dies mid-stress: dead-man switch, then recover ----
+  sed -i 's/^cooldown = 3s/cooldown = 60s/' "$TMP/s.ini"
+  before=$(agent_rec process pid)
+  # shellcheck disable=SC2016
+  nsx bash -c 'echo $$ > "$0"; exec "$@"' "$TMP/run8.pid" \
+    "$MT" run --journal "$TMP/journal" -o "$TMP/out8" "$TMP/s.ini" > "$TMP/run8.log" 2>&1 &
+  WRAP8=$!
+  for _ in $(seq 1 50); do [ -s "$TMP/run8.pid" ] && break; sleep 0.05; done
+  RUN_PID=$(cat "$TMP/run8.pid")
+  spid=
+  for _ in $(seq 1 100); do
+    p=$(agent_rec process pid)
+    if [ -n "$p" ] && [ "$p" != "$before" ]; then spid=$p; break; fi
+    sleep 0.05
+  done
+  [ -n "$spid" ] || { cat "$TMP/run8.log"; fail "no stress-ng in the SIGKILL run"; }
+  sdir=$(agent_rec tmpdir path)
+  sleep 0.5
+  t=$(date +%s%N)
+  kill -9 "$RUN_PID"
+  wait "$WRAP8" 2>/dev/null
+  RUN_PID=
+  gone=
+  for _ in $(seq 1 300); do
+    if [ ! -d "/proc/$spid" ] || [ "$(awk '{print $3}' "/proc/$spid/stat" 2>/dev/null)" = Z ]; then
+      gone=$(ms "$t"); break
+    fi
+    sleep 0.01
+  done
+  [ -n "$gone" ] || fail "stress-ng (pid $spid) survived the runner's SIGKILL"
+  echo "figure: dead-man switch: runner SIGKILLed → stress-ng gone after $gone ms"
+  for _ in $(seq 1 100); do [ -e "$sdir" ] || break; sleep 0.02; done
+  [ -z "$sdir" ] || [ ! -e "$sdir" ] || fail "the dead-man switch left the stress temp dir $sdir"
+  nsx "$MT" recover --journal "$TMP/journal" > "$TMP/recover8.log" 2>&1 || { cat "$TMP/recover8.log"; fail "recover after the stress run failed"; }
+  sed 's/^/  recover: /' "$TMP/recover8.log"
+  grep -q "2 undone, 0 failed" "$TMP/recover8.log" || fail "recover did not close the stress entries"
+fi
 echo "PASS"
