@@ -25,6 +25,10 @@ CEPH_RBD_USER=mt                                         # cephx user for the gu
 CONF=$CEPH_STATE/ceph.conf
 ADMIN_KEYRING=$CEPH_STATE/ceph.client.admin.keyring
 RBD_KEYRING=$CEPH_STATE/ceph.client.$CEPH_RBD_USER.keyring
+# The fault operator: reads the maps and may run only the OSD commands the faults use — what a
+# cloud would hand a test runner instead of client.admin.
+CEPH_OPS_USER=migtorture
+OPS_KEYRING=$CEPH_STATE/ceph.client.$CEPH_OPS_USER.keyring
 CJOURNAL=$CEPH_STATE/objects                             # one line per object made
 
 die() { echo "ceph-lab: $*" >&2; exit 3; }

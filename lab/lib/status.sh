@@ -9,7 +9,10 @@ lab_state() { # prints up, down or partial
      pid_alive "$STATE/router/uml.pid" linux &&
      { pid_alive "$STATE/hosta/run/qemu/$DOMAIN.pid" qemu-system ||
        pid_alive "$STATE/hostb/run/qemu/$DOMAIN.pid" qemu-system; } &&
-     { [ "$(cat "$STATE/ceph" 2>/dev/null)" != 1 ] || [ "$(storage_state)" = up ]; }; then
+     { [ "$(cat "$STATE/ceph" 2>/dev/null)" != 1 ] || [ "$(storage_state)" = up ]; } &&
+     { [ "$(cat "$STATE/cluster-mode" 2>/dev/null)" != 1 ] ||
+       { pid_alive "$STATE/cluster/hosta_sshd.pid" sshd &&
+         pid_alive "$STATE/cluster/hostb_sshd.pid" sshd; }; }; then
     echo up
   else
     echo partial
@@ -54,6 +57,7 @@ lab_json() { # lab_json STATE — the descriptor on stdout
             "agent_channel": "org.qemu.guest_agent.0", "memory_mib": 256, "domain_type": "qemu",
             "image_dir": "$(cat "$STATE/guest-dir" 2>/dev/null)"},
   "storage": $(storage_json),
+  "cluster": $(cluster_json),
   "links": {
     "tenant": {"subnet": "$TENANT_NET", "interfaces": {
       "$NS_A": $(jlist "$BRIDGE" t-ab t-ar), "$NS_B": $(jlist "$BRIDGE" t-ba),
@@ -62,7 +66,8 @@ lab_json() { # lab_json STATE — the descriptor on stdout
       "$NS_A": $(jlist "$ma"), "$NS_B": $(jlist "$mb")$( [ $via = true ] &&
         printf ', "%s": %s' "$NS_R" "$(jlist rbr-ma r-ma tap-ma rbr-mb r-mb tap-mb)")}},
     "management": {"subnet": "198.18.3.0/24", "interfaces": {
-      "root": $(jlist mt-mgmt), "$NS_R": $(jlist rbr-m r-m tap-m)}}
+      "root": $(jlist mt-mgmt), "$NS_R": $(jlist rbr-m r-m tap-m)$( [ "$(cat "$STATE/cluster-mode" 2>/dev/null)" = 1 ] &&
+        printf ', "%s": %s, "%s": %s' "$NS_A" "$(jlist mgmt)" "$NS_B" "$(jlist mgmt)")}}
   }
 }
 JSON
