@@ -7,7 +7,8 @@
 #   `migtorture run scenarios/examples/cluster.ini` (no lab: reference): the thesis' three web
 #   scenarios, a tbf on both migration interfaces, CPU stress on the destination and an OSD
 #   out — every cell passes, with migration time, the three downtimes and bytes, the faults
-#   applied on the hosts (their round trips) and the OSD map epochs;
+#   applied on the hosts (their round trips) and the OSD map epochs; its OpenMetrics
+#   rendering passes promtool and Python's parser (tests/cli/promcheck.sh);
 #   a second run holding the same faults is SIGKILLed while they are on, and `migtorture
 #   recover` — through the agents — leaves no qdisc, stress-ng or OSD out behind, and a second
 #   recover has nothing open;
@@ -115,6 +116,13 @@ else
   jq -e "$c | .timeline[] | select(.what == \"ceph.osdmap\")" "$R" > /dev/null ||
     fail "osd-out: no OSD map epoch recorded (the non-admin client reads the maps)"
   jq -r "$c | .timeline[] | select(.what | test(\"fault|ceph.osdmap\")) | \"  osd-out: \\(.actual_ms) ms \\(.what) \\(.detail // \"\")\"" "$R"
+fi
+
+# --- the run's metrics as Prometheus reads them (a real run's output, not a fixture) ---
+if [ -f "$R" ]; then
+  out=$(bash "$SRC/tests/cli/promcheck.sh" "$R" "$MT" 2>&1); prc=$?
+  echo "$out" | sed 's/^/  promcheck: /'
+  [ $prc = 0 ] || fail "promcheck on the cluster run's results (exit $prc)"
 fi
 
 # --- SIGKILL while the faults are on, then recover through the agents ---
