@@ -328,7 +328,11 @@ int mt_cli_main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-		printf("migtorture %s (git %s)\n", mt_version(), mt_revision());
+		/* A build from a release tarball or a package has no git revision to name. */
+		if (strcmp(mt_revision(), "unknown") != 0)
+			printf("migtorture %s (git %s)\n", mt_version(), mt_revision());
+		else
+			printf("migtorture %s\n", mt_version());
 		return 0;
 	}
 	if (!strcmp(cmd, "--man")) {
