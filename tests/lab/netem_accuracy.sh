@@ -90,7 +90,7 @@ source = lab:hosta
 dest = lab:hostb
 domain = web
 warmup = 0s
-cooldown = 3s
+cooldown = 5s
 migrate.count = 0
 probe = none
 [restore]
@@ -98,7 +98,13 @@ fault = $N delay=5ms loss=1% at=0s
 INI
   "$MT" run --force --journal "$TMP/journal" -o "$TMP/r" "$TMP/r.ini" > "$TMP/r.log" 2>&1 &
   local pid=$!
-  sleep 2
+  # Look while the fault is on: after the run reports it applied on the router (a fixed 2 s
+  # missed it once under ASan, when the cell's set-up and ssh session took longer).
+  for _ in $(seq 1 100); do
+    grep -q 'fault.applied' "$TMP/r.log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
   during=$(qshow)
   wait "$pid" || { sed 's/^/  run: /' "$TMP/r.log" | tail -20; fail "restore run ($name) failed"; }
   after=$(qshow)
