@@ -74,6 +74,10 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 PrintMotd no
+# A session whose peer vanished (a killed runner, a namespace torn down under it) ends within
+# ~10 s instead of waiting forever on a connection nothing will close.
+ClientAliveInterval 5
+ClientAliveCountMax 2
 CONF
   done
 }

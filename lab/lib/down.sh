@@ -50,7 +50,8 @@ kill_ns_procs() { # stragglers of a killed `up` (a daemon whose pid file was not
   for p in $(ip netns pids "$ns" 2>/dev/null); do
     { cmd=$(tr '\0' ' ' < "/proc/$p/cmdline"); } 2>/dev/null || continue
     case $cmd in
-      *linux.uml*|*libvirtd*|*virtlogd*|*qemu-system*|*"$STATE"*) mine+=("$p") ;;
+      # "sshd: root@notty": a session of a cluster-mode host's sshd (lab/lib/cluster.sh)
+      *linux.uml*|*libvirtd*|*virtlogd*|*qemu-system*|*"$STATE"*|"sshd: "*) mine+=("$p") ;;
       *) other+=("$p:${cmd:0:40}") ;;
     esac
   done
