@@ -30,14 +30,20 @@ static void value_free(struct mt_value *v)
 static int insert_sorted(struct mt_params *p, const struct mt_value *v)
 {
 	size_t row = row_of(p->table, v->opt), at = p->n;
-	struct mt_value *nv = realloc(p->vals, (p->n + 1) * sizeof(*nv));
 
-	if (!nv)
-		return MT_ENOMEM;
-	p->vals = nv;
+	/* doubling: a scenario may repeat a MULTI key (threshold) hundreds of times per cell */
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 8;
+		struct mt_value *nv = realloc(p->vals, cap * sizeof(*nv));
+
+		if (!nv)
+			return MT_ENOMEM;
+		p->vals = nv;
+		p->cap = cap;
+	}
 	while (at > 0 && row_of(p->table, p->vals[at - 1].opt) > row)
 		at--;
-	memmove(&p->vals[at + 1], &p->vals[at], (p->n - at) * sizeof(*nv));
+	memmove(&p->vals[at + 1], &p->vals[at], (p->n - at) * sizeof(*p->vals));
 	p->vals[at] = *v;
 	p->n++;
 	return 0;
@@ -213,12 +219,14 @@ int mt_params_copy(struct mt_params *dst, const struct mt_params *src)
 {
 	dst->table = src->table;
 	dst->n = 0;
+	dst->cap = 0;
 	dst->vals = NULL;
 	if (src->n == 0)
 		return 0;
 	dst->vals = calloc(src->n, sizeof(*dst->vals));
 	if (!dst->vals)
 		return MT_ENOMEM;
+	dst->cap = src->n;
 	for (size_t i = 0; i < src->n; i++) {
 		dst->vals[i] = src->vals[i];
 		dst->vals[i].text = strdup(src->vals[i].text ? src->vals[i].text : "");
@@ -240,6 +248,7 @@ void mt_params_free(struct mt_params *p)
 	free(p->vals);
 	p->vals = NULL;
 	p->n = 0;
+	p->cap = 0;
 }
 
 const struct mt_value *mt_params_get(const struct mt_params *p, const char *key)

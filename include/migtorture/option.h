@@ -61,6 +61,7 @@ struct mt_params {
 	const struct mt_option *table; /* what they were parsed against */
 	struct mt_value *vals;
 	size_t n;
+	size_t cap; /* allocated rows of vals */
 };
 
 /* Parses one value against opt. On error returns MT_EINVAL with err->msg
