@@ -4,7 +4,8 @@
 # 2 cores each target gets a share of a core, the executions line says how many it ran), with
 # its seed corpus (tests/fuzz/corpus/<target>/ plus the tests' own inputs) copied to a scratch
 # corpus. Fails on any crash, leak, timeout or out-of-memory, printing the reproducer's path.
-# Prints per target: executions and crashes. MT_FUZZ_SERIAL=1 runs them one after another.
+# Prints per target: executions, crashes and the slowest input's time.
+# MT_FUZZ_SERIAL=1 runs them one after another.
 set -u
 build=$1 secs=${2:-60}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -42,12 +43,14 @@ for t in $(printf '%s\n' "${!pid[@]}" | sort); do
   log=${work[$t]}.log
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1)
   [ -n "$execs" ] || execs=$(grep -oE '#[0-9]+' "$log" | tail -n1 | tr -d '#')
+  # the margin against -timeout=10: how long the slowest input took (whole seconds)
+  slow=$(grep -oE 'stat::slowest_unit_time_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1)
   if [ "$r" -ne 0 ]; then
     echo "fuzz: $t: CRASH after ${execs:-?} executions (exit $r); log: $log; reproducer: $(ls "${work[$t]}"/crash-* 2>/dev/null | head -n1)"
     tail -n 40 "$log"
     rc=1
   else
-    echo "fuzz: $t: ${execs:-?} executions in ${secs}s, 0 crashes"
+    echo "fuzz: $t: ${execs:-?} executions in ${secs}s, 0 crashes, slowest input ${slow:-?} s"
     rm -rf "${work[$t]}" "$log"
   fi
 done
