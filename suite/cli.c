@@ -99,8 +99,10 @@ const struct mt_cli_cmd mt_cli_cmds[] = {
 	{ "agent", "",
 	  "serve a runner over ssh: JSON lines on stdin/stdout; undoes everything when the "
 	  "connection ends (docs/remote-hosts.md)", agent_opts, mt_cmd_agent },
-	{ "reference", "", "print the scenario file reference (Markdown) from the option tables",
-	  none_opts, mt_cmd_reference },
+	{ "reference", "[TOPIC]",
+	  "print the scenario file reference (Markdown) from the option tables; with TOPIC (a "
+	  "key or a plugin such as netem) only what it names, as text", none_opts,
+	  mt_cmd_reference },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

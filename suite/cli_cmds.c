@@ -543,8 +543,21 @@ int mt_cmd_reference(const struct mt_cli_cmd *c, int argc, char **argv)
 	struct mt_cli_args a;
 	int rc = mt_cli_parse(c, argc, argv, &a);
 
+	const char *hint;
+
 	if (rc || a.help)
 		return rc;
-	mt_scenario_reference_markdown(stdout);
-	return 0;
+	if (a.argc > 1) {
+		fprintf(stderr, "migtorture reference: one topic at most, got %d\n", a.argc);
+		return MT_EXIT_USAGE;
+	}
+	if (a.argc == 0) {
+		mt_scenario_reference_markdown(stdout);
+		return 0;
+	}
+	if (mt_scenario_reference_topic(a.argv[0], stdout, &hint) == 0)
+		return 0;
+	fprintf(stderr, "migtorture reference: '%s' is no scenario key or plugin%s%s%s\n",
+		a.argv[0], hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	return MT_EXIT_USAGE;
 }

@@ -3,7 +3,7 @@
  * the binary parses. The build generates it next to the binary and installs it.
  *
  * What an operand completes to is read from its synopsis: FILE a scenario (*.ini), *.json
- * results files, "a|b|c" those words. An option's argument: FILE and PATH any file, DIR a
+ * results files, "a|b|c" those words, [TOPIC] the scenario keys and plugin names. An option's argument: FILE and PATH any file, DIR a
  * directory, FMT a report format; anything else (N, GLOB, PCT) is free text.
  */
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include "cli_cmds.h"
 #include "migtorture/report.h"
+#include "migtorture/scenario.h"
 
 /* Prints one bash statement that fills COMPREPLY for placeholder ph, an option's argument or
  * (operand set) a command's operand synopsis; for free text it leaves COMPREPLY empty. */
@@ -28,6 +29,10 @@ static void complete_for(const char *ph, int operand, FILE *f)
 		for (const char *s = mt_report_formats(); *s; s++)
 			if (*s != ',')
 				fputc(*s, f);
+		fputs("' -- \"$cur\")", f);
+	} else if (operand && !strcmp(ph, "[TOPIC]")) {
+		fputs("[ \"$COMP_CWORD\" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W '", f);
+		mt_scenario_reference_topics(f);
 		fputs("' -- \"$cur\")", f);
 	} else if (operand && memchr(ph, '|', first)) {
 		fputs("[ \"$COMP_CWORD\" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W '", f);

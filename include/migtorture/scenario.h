@@ -167,6 +167,15 @@ uint64_t mt_scenario_seed(const struct mt_scenario *s, uint64_t fallback);
  * as Markdown; docs/scenario-reference.md is this output. */
 void mt_scenario_reference_markdown(FILE *f);
 
+/* `migtorture reference TOPIC`: prints to f, as plain text, every core, spec or host key and
+ * every plugin named topic, with type, default, values and help. Returns 0, or -1 when none is
+ * (then *hint is the closest topic within edit distance 3, or NULL). */
+int mt_scenario_reference_topic(const char *topic, FILE *f, const char **hint);
+
+/* Every topic name (keys of the core, spec and host tables; plugins), once, space-separated:
+ * the words bash completes `migtorture reference` to. */
+void mt_scenario_reference_topics(FILE *f);
+
 /* Finds a host by name in the scenario (NULL if none). */
 const struct mt_host *mt_scenario_host(const struct mt_scenario *s, const char *name);
 

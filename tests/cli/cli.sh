@@ -56,6 +56,16 @@ man_uptodate)
 reference_uptodate)
   expect_rc 0 "$mt" reference
   diff -u "$src/docs/scenario-reference.md" "$tmp/out" || fail "docs/scenario-reference.md is stale: regenerate with 'migtorture reference > docs/scenario-reference.md'"
+  # one topic: a core key, a plugin, a name in two tables; a typo gets a hint and exit 2
+  expect_rc 0 "$mt" reference warmup
+  grep -q '^warmup — core key' "$tmp/out" && grep -q '^  warmup=duration .*(default 10s)' "$tmp/out" ||
+    fail "reference warmup: $(cat "$tmp/out")"
+  expect_rc 0 "$mt" reference netem
+  grep -q '^netem — fault plugin' "$tmp/out" && grep -q '^  delay=duration' "$tmp/out" ||
+    fail "reference netem: $(cat "$tmp/out")"
+  expect_rc 2 "$mt" reference netm
+  grep -q "did you mean 'netem'" "$tmp/err" || fail "reference netm: $(cat "$tmp/err")"
+  expect_rc 2 "$mt" reference warmup netem
   ;;
 bad_scenarios)
   # Each tests/cli/bad/*.ini starts with "# expect: LINE: TEXT": validate must exit 2 and print
@@ -234,6 +244,8 @@ bash_completion)
   want "sub" migtorture run -o ""
   want "down status up" migtorture lab ""
   want "" migtorture plan --seed ""
+  want "netem netns" migtorture reference net   # scenario keys and plugins
+  want "migrate.timeout" migtorture reference migrate.t
   for cmd in $("$mt" --help | awk '/^Commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{exit}'); do
     grep -qE "(^| )$cmd( |$)" <<<"$(offered migtorture "${cmd:0:1}")" || fail "command $cmd not offered"
     for opt in $("$mt" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
