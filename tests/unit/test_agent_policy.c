@@ -30,6 +30,7 @@
 
 #include "agent_policy.h"
 #include "jsonl.h"
+#include "test_agent_util.h"
 #include "migtorture/journal.h"
 #include "migtorture/runner.h"
 
@@ -333,76 +334,13 @@ END_TEST
 
 /* ---- the agent binary ---- */
 
-struct agent {
-	pid_t pid;
-	int to, from;
-	struct mt_jsonl rd;
-};
-
-static void agent_start(struct agent *a)
+/* The agent of this build, with the test's policy and journal. */
+static void agent_start(struct tu_agent *a)
 {
-	int in[2], out[2], devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	char *argv[] = { MT_BINARY, "agent", "--config", conf_path, "--journal", journal_path,
 			 NULL };
-	posix_spawn_file_actions_t fa;
 
-	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (!getenv("MTT_AGENT_STDERR"))
-		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
-	ck_assert_int_eq(posix_spawn(&a->pid, MT_BINARY, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	close(devnull);
-	a->to = in[1];
-	a->from = out[0];
-	mt_jsonl_init(&a->rd, a->from);
-}
-
-/* Sends text as is (no newline added) and returns the next answer. */
-static cJSON *agent_send(struct agent *a, const char *text, size_t len)
-{
-	struct mt_error err = { 0 };
-	char *line = NULL;
-	size_t off = 0;
-	cJSON *o;
-
-	while (off < len) {
-		ssize_t w = write(a->to, text + off, len - off);
-
-		ck_assert_int_gt(w, 0);
-		off += (size_t)w;
-	}
-	ck_assert_msg(mt_jsonl_read(&a->rd, 10000, &line, &err) == 1, "no answer: %s", err.msg);
-	o = cJSON_Parse(line);
-	ck_assert_msg(o != NULL, "not JSON: %s", line);
-	free(line);
-	return o;
-}
-
-static cJSON *agent_req(struct agent *a, const char *json)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s\n", json);
-	return agent_send(a, buf, strlen(buf));
-}
-
-static void agent_hello(struct agent *a)
-{
-	char buf[256];
-	cJSON *r;
-
-	snprintf(buf, sizeof(buf), "{\"req\":\"hello\",\"id\":1,\"proto\":1,\"version\":\"%s\"}",
-		 mt_version());
-	r = agent_req(a, buf);
-	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
-	ck_assert_str_eq(cJSON_GetObjectItem(r, "policy")->valuestring, conf_path);
-	cJSON_Delete(r);
+	tu_agent_start(a, argv);
 }
 
 /* An error answer whose text holds want. */
@@ -419,9 +357,9 @@ static void expect_refused(cJSON *r, const char *want)
 }
 
 /* The agent still answers: a clock request comes back ok. */
-static void expect_alive(struct agent *a)
+static void expect_alive(struct tu_agent *a)
 {
-	cJSON *r = agent_req(a, "{\"req\":\"clock\",\"id\":99}");
+	cJSON *r = tu_agent_req(a, "{\"req\":\"clock\",\"id\":99}");
 
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
 	ck_assert_int_eq(mt_jsonl_get_i64(r, "id"), 99);
@@ -430,18 +368,14 @@ static void expect_alive(struct agent *a)
 
 /* Ends the agent (stdin closed: its dead-man switch) and checks that its journal recorded
  * no change at all. */
-static void agent_end_nothing_journalled(struct agent *a)
+static void agent_end_nothing_journalled(struct tu_agent *a)
 {
-	int status = 0;
+	int status = tu_agent_end(a);
 	FILE *f;
 	char buf[4096];
 	size_t n = 0;
 
-	close(a->to);
-	ck_assert_int_eq(waitpid(a->pid, &status, 0), a->pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(a->from);
-	mt_jsonl_free(&a->rd);
 	f = fopen(journal_path, "r");
 	if (f) {
 		n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -453,19 +387,19 @@ static void agent_end_nothing_journalled(struct agent *a)
 
 START_TEST(agent_refuses_and_goes_on)
 {
-	struct agent a;
+	struct tu_agent a;
 	static const char head[] = "{\"req\":\"apply\",\"id\":6,\"kind\":\"tbf\",\"pad\":\"";
 	char line[2048], *big;
 	size_t blen = 70 * 1024;
 
 	agent_start(&a);
-	agent_hello(&a);
+	tu_agent_hello(&a, conf_path);
 	/* A kind not allowed (nothing to set up: refused before the plugin runs). */
-	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":2,\"kind\":\"partition\","
+	expect_refused(tu_agent_req(&a, "{\"req\":\"apply\",\"id\":2,\"kind\":\"partition\","
 				 "\"params\":[[\"a\",\"198.18.0.1\"],[\"b\",\"198.18.0.2\"]]}"),
 		       "fault kind 'partition' is not in [allow] faults");
 	/* An interface not allowed. */
-	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":3,\"kind\":\"tbf\",\"params\":"
+	expect_refused(tu_agent_req(&a, "{\"req\":\"apply\",\"id\":3,\"kind\":\"tbf\",\"params\":"
 				 "[[\"dev\",\"lo\"],[\"rate\",\"1mbit\"]]}"),
 		       "interface 'lo' is not in [allow] interfaces (mta*)");
 	/* A forged OSD undo with its own command: the host's recipe runs, never the record's.
@@ -474,7 +408,7 @@ START_TEST(agent_refuses_and_goes_on)
 		 "{\"req\":\"undo\",\"id\":4,\"kind\":\"osd-kill\",\"undo\":{\"v\":1,\"steps\":["
 		 "{\"do\":\"revive\",\"id\":1,\"pid_file\":\"/tmp/x.pid\",\"argv\":[\"/bin/sh\","
 		 "\"-c\",\"touch %s\"]}]}}", marker_forged);
-	cJSON_Delete(agent_req(&a, line));
+	cJSON_Delete(tu_agent_req(&a, line));
 	ck_assert_int_ne(access(marker_forged, F_OK), 0);
 	ck_assert_int_eq(access(marker_local, F_OK), 0);
 	unlink(marker_local);
@@ -483,7 +417,7 @@ START_TEST(agent_refuses_and_goes_on)
 		 "{\"req\":\"undo\",\"id\":5,\"kind\":\"osd-kill\",\"undo\":{\"v\":1,\"steps\":["
 		 "{\"do\":\"revive\",\"id\":0,\"argv\":[\"/bin/sh\",\"-c\",\"touch %s\"]}]}}",
 		 marker_forged);
-	expect_refused(agent_req(&a, line), "osd.0 has no restart command");
+	expect_refused(tu_agent_req(&a, line), "osd.0 has no restart command");
 	ck_assert_int_ne(access(marker_local, F_OK), 0);
 	ck_assert_int_ne(access(marker_forged, F_OK), 0);
 	/* An over-long line: answered (id 0, it was never read), dropped, the agent goes on. */
@@ -494,14 +428,14 @@ START_TEST(agent_refuses_and_goes_on)
 	big[blen - 3] = '"';
 	big[blen - 2] = '}';
 	big[blen - 1] = '\n';
-	expect_refused(agent_send(&a, big, blen), "a request line longer than 65536 bytes");
+	expect_refused(tu_agent_send(&a, big, blen), "a request line longer than 65536 bytes");
 	free(big);
 	expect_alive(&a);
 	/* Lines that are not a JSON request. */
-	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":7,"), "must be a JSON object");
-	expect_refused(agent_req(&a, "[1,2,3]"), "must be a JSON object");
-	expect_refused(agent_req(&a, "{\"id\":8}"), "no \"req\"");
-	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":9,\"kind\":\"tbf\",\"params\":7}"),
+	expect_refused(tu_agent_req(&a, "{\"req\":\"apply\",\"id\":7,"), "must be a JSON object");
+	expect_refused(tu_agent_req(&a, "[1,2,3]"), "must be a JSON object");
+	expect_refused(tu_agent_req(&a, "{\"id\":8}"), "no \"req\"");
+	expect_refused(tu_agent_req(&a, "{\"req\":\"apply\",\"id\":9,\"kind\":\"tbf\",\"params\":7}"),
 		       "params: expected [key, text] pairs");
 	expect_alive(&a);
 	agent_end_nothing_journalled(&a);
@@ -511,7 +445,7 @@ END_TEST
 /* No agent.conf: hello is answered (with the reason), every change refused. */
 START_TEST(agent_without_conf_changes_nothing)
 {
-	struct agent a;
+	struct tu_agent a;
 	char buf[256];
 	cJSON *r;
 
@@ -519,15 +453,15 @@ START_TEST(agent_without_conf_changes_nothing)
 	agent_start(&a);
 	snprintf(buf, sizeof(buf), "{\"req\":\"hello\",\"id\":1,\"proto\":1,\"version\":\"%s\"}",
 		 mt_version());
-	r = agent_req(&a, buf);
+	r = tu_agent_req(&a, buf);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
 	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(r, "policy_refuses_all")->valuestring,
 				     "on this host"));
 	cJSON_Delete(r);
-	expect_refused(agent_req(&a, "{\"req\":\"supported\",\"id\":2,\"kind\":\"tbf\",\"params\":"
+	expect_refused(tu_agent_req(&a, "{\"req\":\"supported\",\"id\":2,\"kind\":\"tbf\",\"params\":"
 				 "[[\"dev\",\"mta0\"],[\"rate\",\"1mbit\"]]}"),
 		       "so this agent changes nothing here");
-	expect_refused(agent_req(&a, "{\"req\":\"undo\",\"id\":3,\"kind\":\"link-down\",\"undo\":"
+	expect_refused(tu_agent_req(&a, "{\"req\":\"undo\",\"id\":3,\"kind\":\"link-down\",\"undo\":"
 				 "{\"v\":1,\"dev\":\"mta0\",\"up\":true}}"),
 		       "so this agent changes nothing here");
 	expect_alive(&a);
@@ -589,7 +523,7 @@ static int link_up(const char *name)
 START_TEST(forged_undo_leaves_other_interfaces_alone)
 {
 	struct nl_sock *sk;
-	struct agent a;
+	struct tu_agent a;
 	char victim[IFNAMSIZ], allowed[IFNAMSIZ], line[1024];
 
 	need_root();
@@ -602,7 +536,7 @@ START_TEST(forged_undo_leaves_other_interfaces_alone)
 	add_veth(sk, allowed, victim);
 	ck_assert_int_eq(link_up(victim), 1);
 	agent_start(&a);
-	agent_hello(&a);
+	tu_agent_hello(&a, conf_path);
 	/* Undo of an ingress qdisc fault naming the victim as its ifb: undo would delete it. */
 	snprintf(line, sizeof(line),
 		 "{\"req\":\"undo\",\"id\":2,\"kind\":\"tbf\",\"undo\":{\"v\":1,\"fault\":\"tbf\","
@@ -612,18 +546,18 @@ START_TEST(forged_undo_leaves_other_interfaces_alone)
 		 "19796},\"prior\":{\"dev\":\"%s\",\"parent\":\"root\",\"present\":false,"
 		 "\"default\":true,\"kind\":\"\",\"handle\":0,\"options_hex\":\"\"}}}",
 		 allowed, victim, victim, allowed, victim);
-	expect_refused(agent_req(&a, line), "is not one of the agent's");
+	expect_refused(tu_agent_req(&a, line), "is not one of the agent's");
 	ck_assert_int_eq(link_up(victim), 1);
 	/* Undo of a link fault naming the victim, "up": false — it would take it down. */
 	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"id\":3,\"kind\":\"link-down\",\"undo\":"
 		 "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\",\"up\":false}}", victim);
-	expect_refused(agent_req(&a, line), "is not in [allow] interfaces (mta*)");
+	expect_refused(tu_agent_req(&a, line), "is not in [allow] interfaces (mta*)");
 	ck_assert_int_eq(link_up(victim), 1);
 	/* The same record for the allowed interface is carried out: the check is not all "no". */
 	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"id\":4,\"kind\":\"link-down\",\"undo\":"
 		 "{\"v\":1,\"fault\":\"link-down\",\"dev\":\"%s\",\"up\":false}}", allowed);
 	{
-		cJSON *r = agent_req(&a, line);
+		cJSON *r = tu_agent_req(&a, line);
 
 		ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
 		cJSON_Delete(r);
@@ -632,7 +566,7 @@ START_TEST(forged_undo_leaves_other_interfaces_alone)
 	/* A fault on the victim itself. */
 	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"id\":5,\"kind\":\"link-down\","
 		 "\"params\":[[\"dev\",\"%s\"]]}", victim);
-	expect_refused(agent_req(&a, line), "is not in [allow] interfaces");
+	expect_refused(tu_agent_req(&a, line), "is not in [allow] interfaces");
 	ck_assert_int_eq(link_up(victim), 1);
 	agent_end_nothing_journalled(&a);
 	nl_socket_free(sk);
@@ -649,7 +583,7 @@ START_TEST(agent_journal_leftovers_are_checked_too)
 	struct mt_journal *j = NULL;
 	struct mt_error err = { 0 };
 	const struct mt_journal_entry *e;
-	struct agent a;
+	struct tu_agent a;
 	char victim[IFNAMSIZ], allowed[IFNAMSIZ], undo[256];
 	uint64_t id;
 	size_t n = 0;
@@ -672,13 +606,10 @@ START_TEST(agent_journal_leftovers_are_checked_too)
 	ck_assert_int_eq(mt_journal_begin(j, "link-down", &here, undo, &id, &err), 0);
 	mt_journal_close(j);
 	agent_start(&a);
-	agent_hello(&a); /* the leftovers were dealt with before hello was answered */
+	tu_agent_hello(&a, conf_path); /* the leftovers were dealt with before hello was answered */
 	ck_assert_int_eq(link_up(victim), 1);
 	ck_assert_int_eq(link_up(allowed), 0);
-	close(a.to);
-	ck_assert_int_eq(waitpid(a.pid, NULL, 0), a.pid);
-	close(a.from);
-	mt_jsonl_free(&a.rd);
+	tu_agent_end(&a);
 	ck_assert_int_eq(link_up(victim), 1);
 	ck_assert_int_eq(mt_journal_open(journal_path, &j, &err), 0);
 	ck_assert_int_eq(mt_journal_open_entries(j, &e, &n, &err), 0);

@@ -26,6 +26,7 @@
 #include "agent_policy.h"
 #include "journal_priv.h"
 #include "jsonl.h"
+#include "test_agent_util.h"
 #include "migtorture/runner.h"
 
 extern char **environ;
@@ -157,85 +158,13 @@ END_TEST
 
 /* ---- the agent binary ---- */
 
-struct agent {
-	pid_t pid;
-	int to, from;
-	struct mt_jsonl rd;
-	cJSON *begins; /* every journal "begin" record the agent sent */
-};
-
-static void agent_start(struct agent *a)
+/* The agent of this build, with the test's policy and journal. */
+static void agent_start(struct tu_agent *a)
 {
-	int in[2], out[2], devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	char *argv[] = { MT_BINARY, "agent", "--config", conf_path, "--journal", journal_path,
 			 NULL };
-	posix_spawn_file_actions_t fa;
 
-	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (!getenv("MTT_AGENT_STDERR"))
-		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
-	ck_assert_int_eq(posix_spawn(&a->pid, MT_BINARY, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	close(devnull);
-	a->to = in[1];
-	a->from = out[0];
-	a->begins = cJSON_CreateArray();
-	mt_jsonl_init(&a->rd, a->from);
-}
-
-/* Sends one request and returns its answer, acknowledging journal records meanwhile as the
- * runner does (and keeping the "begin" ones). */
-static cJSON *agent_req(struct agent *a, const char *json)
-{
-	struct mt_error err = { 0 };
-	char buf[4096];
-	size_t len, off = 0;
-
-	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", json);
-	while (off < len) {
-		ssize_t w = write(a->to, buf + off, len - off);
-
-		ck_assert_int_gt(w, 0);
-		off += (size_t)w;
-	}
-	for (;;) {
-		char *line = NULL, ack[128];
-		cJSON *o;
-
-		ck_assert_msg(mt_jsonl_read(&a->rd, 20000, &line, &err) == 1, "no answer: %s",
-			      err.msg);
-		o = cJSON_Parse(line);
-		ck_assert_msg(o != NULL, "not JSON: %s", line);
-		free(line);
-		if (!cJSON_GetObjectItem(o, "journal"))
-			return o;
-		if (!strcmp(cJSON_GetObjectItem(o, "journal")->valuestring, "begin"))
-			cJSON_AddItemToArray(a->begins, cJSON_Duplicate(o, 1));
-		if (cJSON_IsTrue(cJSON_GetObjectItem(o, "ack"))) {
-			snprintf(ack, sizeof(ack), "{\"ack\":%lld,\"ok\":true,\"id\":%lld}\n",
-				 mt_jsonl_get_i64(o, "seq"), mt_jsonl_get_i64(o, "local_id") + 100);
-			ck_assert_int_eq(write(a->to, ack, strlen(ack)), (ssize_t)strlen(ack));
-		}
-		cJSON_Delete(o);
-	}
-}
-
-static void agent_hello(struct agent *a)
-{
-	char buf[256];
-	cJSON *r;
-
-	snprintf(buf, sizeof(buf), "{\"req\":\"hello\",\"id\":1,\"proto\":1,\"version\":\"%s\"}",
-		 mt_version());
-	r = agent_req(a, buf);
-	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
-	cJSON_Delete(r);
+	tu_agent_start(a, argv);
 }
 
 static void expect_ok(cJSON *r)
@@ -259,7 +188,7 @@ static void expect_refused(cJSON *r, const char *want)
 }
 
 /* The undo record (as text) of the newest "begin" of kind. */
-static char *last_begin(struct agent *a, const char *kind)
+static char *last_begin(struct tu_agent *a, const char *kind)
 {
 	for (int i = cJSON_GetArraySize(a->begins); i-- > 0;) {
 		const cJSON *b = cJSON_GetArrayItem(a->begins, i);
@@ -303,7 +232,7 @@ static int is_stress_ng(int pid)
 	return strncmp(comm, "stress-ng", 9) == 0;
 }
 
-static uint64_t apply_cpu(struct agent *a, int id)
+static uint64_t apply_cpu(struct tu_agent *a, int id)
 {
 	char buf[512];
 	cJSON *r;
@@ -312,7 +241,7 @@ static uint64_t apply_cpu(struct agent *a, int id)
 	snprintf(buf, sizeof(buf), "{\"req\":\"apply\",\"id\":%d,\"kind\":\"host-cpu\",\"host\":"
 		 "\"r\",\"cell\":\"c\",\"seed\":1,\"t0_ns\":%lld,\"params\":[[\"workers\",\"1\"],"
 		 "[\"load\",\"10%%\"]]}", id, mt_jsonl_mono_ns());
-	r = agent_req(a, buf);
+	r = tu_agent_req(a, buf);
 	expect_ok(r);
 	h = (uint64_t)mt_jsonl_get_i64(r, "handle");
 	ck_assert_uint_gt(h, 0);
@@ -320,7 +249,7 @@ static uint64_t apply_cpu(struct agent *a, int id)
 	return h;
 }
 
-static cJSON *handle_req(struct agent *a, const char *what, int id, uint64_t h)
+static cJSON *handle_req(struct tu_agent *a, const char *what, int id, uint64_t h)
 {
 	char buf[256];
 
@@ -328,16 +257,16 @@ static cJSON *handle_req(struct agent *a, const char *what, int id, uint64_t h)
 		 (unsigned long long)h,
 		 strcmp(what, "collect") ? "" : ",\"phases\":{\"during_start_ns\":-1,"
 						"\"after_start_ns\":-1,\"end_ns\":-1}");
-	return agent_req(a, buf);
+	return tu_agent_req(a, buf);
 }
 
-static cJSON *undo_req(struct agent *a, int id, const char *kind, const char *undo)
+static cJSON *undo_req(struct tu_agent *a, int id, const char *kind, const char *undo)
 {
 	char buf[1024];
 
 	snprintf(buf, sizeof(buf), "{\"req\":\"undo\",\"id\":%d,\"kind\":\"%s\",\"undo\":%s}", id,
 		 kind, undo);
-	return agent_req(a, buf);
+	return tu_agent_req(a, buf);
 }
 
 static void sleep_ms(int ms)
@@ -359,7 +288,7 @@ static int wait_gone(int pid, int ms)
 
 START_TEST(agent_runs_host_stress_within_its_file)
 {
-	struct agent a;
+	struct tu_agent a;
 	char *proc, *dir, forged[256], dpath[256];
 	unsigned long long start = 0;
 	pid_t sleeper;
@@ -374,10 +303,10 @@ START_TEST(agent_runs_host_stress_within_its_file)
 		return;
 	}
 	agent_start(&a);
-	agent_hello(&a);
+	tu_agent_hello(&a, NULL);
 
 	/* supported, apply: a stress-ng group runs, journalled (tmpdir, process). */
-	r = agent_req(&a, "{\"req\":\"supported\",\"id\":2,\"kind\":\"host-cpu\",\"params\":"
+	r = tu_agent_req(&a, "{\"req\":\"supported\",\"id\":2,\"kind\":\"host-cpu\",\"params\":"
 			  "[[\"workers\",\"1\"],[\"load\",\"10%\"]]}");
 	expect_ok(r);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "supported")));
@@ -430,10 +359,10 @@ START_TEST(agent_runs_host_stress_within_its_file)
 	ck_assert_msg(running(sleeper), "the agent signalled a process it did not start");
 
 	/* Refusals: a kind and a worker count the file does not allow. */
-	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":10,\"kind\":\"host-vm\","
+	expect_refused(tu_agent_req(&a, "{\"req\":\"apply\",\"id\":10,\"kind\":\"host-vm\","
 				 "\"params\":[[\"workers\",\"1\"]]}"),
 		       "stress kind 'host-vm' is not in [allow] stress (host-cpu)");
-	expect_refused(agent_req(&a, "{\"req\":\"apply\",\"id\":11,\"kind\":\"host-cpu\","
+	expect_refused(tu_agent_req(&a, "{\"req\":\"apply\",\"id\":11,\"kind\":\"host-cpu\","
 				 "\"params\":[[\"workers\",\"3\"]]}"),
 		       "workers=3 is more than [limits] stress_workers_max = 2");
 
@@ -466,14 +395,10 @@ START_TEST(agent_runs_host_stress_within_its_file)
 	proc = last_begin(&a, "process");
 	pid = record_pid(proc);
 	ck_assert(running(pid));
-	close(a.to);
-	ck_assert_int_eq(waitpid(a.pid, &status, 0), a.pid);
+	status = tu_agent_end(&a);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_msg(wait_gone(pid, 2000), "stress-ng survived the agent's dead-man switch");
 	free(proc);
-	close(a.from);
-	mt_jsonl_free(&a.rd);
-	cJSON_Delete(a.begins);
 
 	ck_assert_msg(running(sleeper), "the test's sleep did not survive");
 	kill(sleeper, SIGKILL);
