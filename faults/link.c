@@ -104,14 +104,6 @@ static int open_sock(struct nl_sock **out, struct mt_error *err)
 	return 0;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 #define MAX_CHANGES 64 /* transitions timed in detail; later ones are counted only */
 
 struct link_state {
@@ -152,7 +144,7 @@ static int on_link_msg(struct nl_msg *msg, void *arg)
 	struct link_state *s = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct ifinfomsg *ifi;
-	int64_t t = now_ns();
+	int64_t t = mt_now_ns();
 	int up, carrier;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
@@ -207,7 +199,7 @@ static int transition(struct link_state *s, int up, int64_t planned)
 	if (i < MAX_CHANGES) {
 		s->planned_ns[i] = planned;
 		s->req_up[i] = up;
-		s->req_ns[i] = now_ns();
+		s->req_ns[i] = mt_now_ns();
 	}
 	s->nreq++;
 	return set_up(s->cmd, s->dev, s->ifindex, up, &s->err);
@@ -353,12 +345,12 @@ static int link_apply_common(const char *fault, int flap, const struct mt_params
 	/* Already down: there will be no "down" event to time; it is in effect now. */
 	if (!up) {
 		s->journal_applied = 1;
-		rc = mt_journal_applied(ctx->journal, s->journal_id, now_ns() - ctx->t0_ns, err);
+		rc = mt_journal_applied(ctx->journal, s->journal_id, mt_now_ns() - ctx->t0_ns, err);
 		if (rc < 0)
 			goto out;
 	}
 	/* The first transition happens now; the rest on the loop's timers. */
-	s->start_ns = now_ns();
+	s->start_ns = mt_now_ns();
 	rc = transition(s, 0, s->start_ns);
 	s->done = 1;
 	if (rc < 0) {

@@ -200,10 +200,10 @@ static int apply_kind(enum osd_kind k, const struct mt_params *p, struct mt_ctx 
 		mt_err_prefix(err, "%s", name);
 		/* Take back whatever half happened; close the entry only if that worked. */
 		if (undo_txt && mt_osd_undo_run(undo_txt, &uerr) == 0)
-			mt_journal_end(ctx->journal, jid, mt_osd_now_ns() - ctx->t0_ns, 0, &uerr);
+			mt_journal_end(ctx->journal, jid, mt_now_ns() - ctx->t0_ns, 0, &uerr);
 		goto out;
 	}
-	rc = mt_journal_applied(ctx->journal, jid, mt_osd_now_ns() - ctx->t0_ns, err);
+	rc = mt_journal_applied(ctx->journal, jid, mt_now_ns() - ctx->t0_ns, err);
 out:
 	cJSON_Delete(undo);
 	free(undo_txt);

@@ -17,14 +17,6 @@
 
 extern char **environ;
 
-int64_t mt_osd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * MT_NS_PER_S + ts.tv_nsec;
-}
-
 /* Reads a whole (small) file; NULL when it cannot. */
 static char *slurp(const char *path)
 {
@@ -329,7 +321,7 @@ static int revive(const cJSON *s, int64_t timeout_ns, struct mt_error *err)
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
 	sigset_t none;
-	int64_t t0 = mt_osd_now_ns();
+	int64_t t0 = mt_now_ns();
 
 	pid = pf ? pid_from_file(pf) : 0;
 	if (pid > 0 && is_osd(pid, id))
@@ -363,7 +355,7 @@ static int revive(const cJSON *s, int64_t timeout_ns, struct mt_error *err)
 			break;
 		if (w < 0 && errno != EINTR)
 			return mt_err(err, MT_EINFRA, "osd undo: waitpid: %s", strerror(errno));
-		if (mt_osd_now_ns() - t0 > timeout_ns)
+		if (mt_now_ns() - t0 > timeout_ns)
 			/* It is still starting; the wait for active+clean decides. */
 			return 0;
 		nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);

@@ -76,6 +76,4 @@ int mt_osd_cmd_ids(struct mt_ceph *c, const char *prefix, int id, const char *co
 int mt_osd_cmd_flag(struct mt_ceph *c, const char *prefix, const char *flag,
 		    struct mt_error *err);
 
-int64_t mt_osd_now_ns(void);
-
 #endif

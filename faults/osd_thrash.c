@@ -177,7 +177,7 @@ static int thrash_apply(const struct mt_params *p, struct mt_ctx *ctx, void **st
 	if (rc < 0)
 		goto fail; /* the runner undoes the journalled entry */
 	t->timer_set = 1;
-	rc = mt_journal_applied(ctx->journal, jid, mt_osd_now_ns() - ctx->t0_ns, err);
+	rc = mt_journal_applied(ctx->journal, jid, mt_now_ns() - ctx->t0_ns, err);
 	if (rc < 0)
 		goto fail;
 	*state = t;

@@ -22,17 +22,10 @@
 #include <netlink/route/tc.h>
 
 #include "tc_qdisc.h"
+#include "migtorture/units.h"
 
 /* Priority of our ingress redirect filter: identifies it among others on a shared ingress. */
 #define MT_TC_FILTER_PRIO 0x4d54
-
-int64_t mt_tcq_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 void mt_tcq_ifb_name(const char *dev, char *buf, size_t len)
 {
@@ -278,13 +271,13 @@ int mt_tcq_fault_apply(const char *fault, mt_tcq_build_fn build, const struct mt
 		mt_err_prefix(err, "%s", ingress ? ifb : dev);
 		goto fail;
 	}
-	rc = mt_journal_applied(ctx->journal, id, mt_tcq_now_ns() - ctx->t0_ns, err);
+	rc = mt_journal_applied(ctx->journal, id, mt_now_ns() - ctx->t0_ns, err);
 	goto out;
 fail:
 	/* Take back what was done now; the entry closes only if that worked, else recover
 	 * finds it open. */
 	if (journaled && mt_tcq_fault_undo(undo, &uerr) == 0)
-		mt_journal_end(ctx->journal, id, mt_tcq_now_ns() - ctx->t0_ns, 0, &uerr);
+		mt_journal_end(ctx->journal, id, mt_now_ns() - ctx->t0_ns, 0, &uerr);
 out:
 	if (msg)
 		nlmsg_free(msg);

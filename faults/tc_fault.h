@@ -57,7 +57,4 @@ int mt_tcq_fault_collect(void *state, struct mt_ctx *ctx, struct mt_error *err);
 /* Name of the ifb device used for dev's ingress ("mtifb" + 8 hex digits of a hash of dev). */
 void mt_tcq_ifb_name(const char *dev, char *buf, size_t len);
 
-/* Monotonic now in ns (local, so the qdisc faults need nothing else from the suite). */
-int64_t mt_tcq_now_ns(void);
-
 #endif

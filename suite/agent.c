@@ -48,6 +48,7 @@
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "remote.h"
+#include "migtorture/units.h"
 
 #define ACK_TIMEOUT_MS 60000
 
@@ -660,8 +661,8 @@ static void handle_line(struct agent *a, const char *line)
 	} else {
 		cJSON_AddTrueToObject(resp, "ok");
 		/* Every answer carries the agent's clocks (the runner maps times with them). */
-		mt_jsonl_add_i64(resp, "mono_ns", mt_jsonl_mono_ns());
-		mt_jsonl_add_i64(resp, "wall_ns", mt_jsonl_wall_ns());
+		mt_jsonl_add_i64(resp, "mono_ns", mt_now_ns());
+		mt_jsonl_add_i64(resp, "wall_ns", mt_wall_ns());
 	}
 	if (!a->dead && mt_jsonl_write(a->out, resp, &err) < 0)
 		a->dead = 1;
@@ -767,12 +768,12 @@ int mt_agent_run(int in_fd, int out_fd, const char *journal_path, const char *po
 		rc = 0;
 	}
 	if (a.dead && !a.quit) {
-		long long t = mt_jsonl_mono_ns();
+		long long t = mt_now_ns();
 		unsigned u = dead_man(&a);
 
 		fprintf(stderr, "migtorture agent: connection to the runner lost: dead-man switch "
 			"undid %u entr%s in %.1f ms\n", u, u == 1 ? "y" : "ies",
-			(double)(mt_jsonl_mono_ns() - t) / 1e6);
+			(double)(mt_now_ns() - t) / 1e6);
 	}
 	if (a.error)
 		rc = mt_err(err, MT_EINFRA, "protocol error");

@@ -77,14 +77,6 @@ static void rados_load(void)
 		snprintf(rados_why, sizeof(rados_why), "librados.so.2 lacks %s", miss);
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * MT_NS_PER_S + ts.tv_nsec;
-}
-
 static int set(struct mt_ceph *c, const char *k, const char *v, struct mt_error *err)
 {
 	int rc = rados.conf_set(c->r, k, v);
@@ -460,14 +452,14 @@ int mt_ceph_wait(struct mt_ceph *c, enum mt_ceph_wait what, int64_t timeout_ns,
 		 int64_t *waited_ns, struct mt_error *err)
 {
 	struct mt_ceph_state st;
-	int64_t t0 = now_ns(), since = -1, t;
+	int64_t t0 = mt_now_ns(), since = -1, t;
 	int rc;
 
 	for (;;) {
 		rc = mt_ceph_state(c, &st, err);
 		if (rc < 0)
 			return rc;
-		t = now_ns();
+		t = mt_now_ns();
 		if (what == MT_CEPH_WAIT_CLEAN ? mt_ceph_is_clean(&st) : strcmp(st.health, "HEALTH_OK") == 0) {
 			if (since < 0)
 				since = t;

@@ -30,6 +30,7 @@
 #include "remote.h"
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
+#include "migtorture/units.h"
 
 /* A journal whose entries are all closed is emptied at open once it is larger than this. */
 #define MT_JOURNAL_COMPACT_BYTES (1024 * 1024)
@@ -60,25 +61,9 @@ struct mt_journal {
 	unsigned gone;          /* entries closed because their target no longer exists */
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int64_t rel_now(const struct mt_journal *j)
 {
-	return j->t0_ns ? mono_ns() - j->t0_ns : -1;
+	return j->t0_ns ? mt_now_ns() - j->t0_ns : -1;
 }
 
 /* mkdir -p of path's parent directory, mode 0700 for what it creates. */
@@ -503,7 +488,7 @@ int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_hos
 	cJSON_AddItemToObject(o, "undo", uo);
 	uo = NULL;
 	/* An integer, not a double in exponent form: ns since the epoch need 19 digits. */
-	snprintf(wall, sizeof(wall), "%lld", (long long)wall_ns());
+	snprintf(wall, sizeof(wall), "%lld", (long long)mt_wall_ns());
 	if (!cJSON_AddRawToObject(o, "t_wall_ns", wall) ||
 	    !cJSON_AddStringToObject(o, "run", j->run_id ? j->run_id : "")) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "jsonl.h"
+#include "migtorture/units.h"
 
 void mt_jsonl_init(struct mt_jsonl *r, int fd)
 {
@@ -129,25 +130,9 @@ int mt_jsonl_fill(struct mt_jsonl *r, struct mt_error *err)
 	return (int)got;
 }
 
-long long mt_jsonl_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-long long mt_jsonl_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_error *err)
 {
-	long long end = timeout_ms < 0 ? 0 : mt_jsonl_mono_ns() + (long long)timeout_ms * 1000000;
+	long long end = timeout_ms < 0 ? 0 : mt_now_ns() + (long long)timeout_ms * 1000000;
 	int rc;
 
 	for (;;) {
@@ -163,7 +148,7 @@ int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_err
 		if (r->eof)
 			return 0;
 		if (end) {
-			long long left = end - mt_jsonl_mono_ns();
+			long long left = end - mt_now_ns();
 
 			if (left <= 0)
 				return mt_err(err, MT_ETIMEOUT, "no answer within %d ms", timeout_ms);

@@ -52,10 +52,6 @@ int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_err
 /* Writes o as one line (unformatted) to fd, retrying short writes. The object is not freed. */
 int mt_jsonl_write(int fd, const cJSON *o, struct mt_error *err);
 
-/* Monotonic and realtime clocks, ns. */
-long long mt_jsonl_mono_ns(void);
-long long mt_jsonl_wall_ns(void);
-
 /* Adds an integer member without going through a double (ns since the epoch need 19
  * digits); reads one back (0 when absent, not a number, or outside int64: see mt_json_i64). */
 int mt_jsonl_add_i64(cJSON *o, const char *key, long long v);

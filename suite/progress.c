@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "migtorture/units.h"
 
 struct mt_progress {
 	FILE *f;
@@ -17,14 +18,6 @@ struct mt_progress {
 	char phase[16];
 	int line_open; /* a TTY line is drawn and not ended */
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void fmt_dur(int64_t ns, char *buf, size_t len)
 {
@@ -52,7 +45,7 @@ struct mt_progress *mt_progress_new(FILE *f, int verbose, size_t ncells, int64_t
 	p->tty = isatty(fileno(f)) && !(ci && *ci);
 	p->ncells = ncells;
 	p->estimated_ns = estimated_ns;
-	p->run_start_ns = mono_ns();
+	p->run_start_ns = mt_now_ns();
 	return p;
 }
 
@@ -65,7 +58,7 @@ static int64_t eta_ns(const struct mt_progress *p)
 		return (int64_t)(p->done_ns / (int64_t)p->done) * (int64_t)left;
 	if (p->estimated_ns > 0 && p->ncells)
 		return p->estimated_ns / (int64_t)p->ncells * (int64_t)left -
-		       (mono_ns() - p->cell_start_ns);
+		       (mt_now_ns() - p->cell_start_ns);
 	return -1;
 }
 
@@ -75,7 +68,7 @@ static void redraw(struct mt_progress *p, int64_t now_ns)
 
 	if (!p->tty || p->verbose < 0)
 		return;
-	fmt_dur(mono_ns() - p->run_start_ns, el, sizeof(el));
+	fmt_dur(mt_now_ns() - p->run_start_ns, el, sizeof(el));
 	fmt_dur(eta_ns(p), eta, sizeof(eta));
 	fprintf(p->f, "\r\033[K[%zu/%zu] %.60s  %s +%.1fs  elapsed %s  ETA %s", p->index + 1,
 		p->ncells, p->cell, p->phase, (double)now_ns / 1e9, el, eta);
@@ -97,7 +90,7 @@ void mt_progress_cell_start(struct mt_progress *p, size_t index, const char *nam
 		return;
 	p->index = index;
 	p->seen_events = 0;
-	p->cell_start_ns = mono_ns();
+	p->cell_start_ns = mt_now_ns();
 	snprintf(p->cell, sizeof(p->cell), "%s#%d", name ? name : "?", repeat);
 	snprintf(p->phase, sizeof(p->phase), "setup");
 	if (p->tty)
@@ -132,7 +125,7 @@ void mt_progress_cell_end(struct mt_progress *p, const struct mt_cell_result *c)
 		return;
 	mt_progress_poll(p, c, c->duration_ns);
 	p->done++;
-	p->done_ns += mono_ns() - p->cell_start_ns;
+	p->done_ns += mt_now_ns() - p->cell_start_ns;
 	end_line(p);
 	if (p->verbose < 0 && c->verdict == MT_VERDICT_PASS)
 		return;

@@ -30,6 +30,7 @@
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "remote.h"
+#include "migtorture/units.h"
 
 extern char **environ;
 
@@ -443,13 +444,13 @@ static int call(struct mt_remote *s, cJSON *req, int timeout_ms, struct jsink *j
 		return mt_err(err, MT_EINFRA, "host '%s': session is closed", s->name);
 	if (mt_jsonl_add_i64(req, "id", (long long)id) < 0)
 		return mt_err(err, MT_ENOMEM, "out of memory");
-	t_send = mt_jsonl_mono_ns();
+	t_send = mt_now_ns();
 	deadline = t_send + (long long)timeout_ms * 1000000;
 	rc = mt_jsonl_write(s->to_fd, req, err);
 	if (rc < 0)
 		return broke(s, MT_EINFRA, err->msg, err);
 	for (;;) {
-		long long left = deadline - mt_jsonl_mono_ns();
+		long long left = deadline - mt_now_ns();
 		char *line = NULL;
 		cJSON *m;
 		const cJSON *ok;
@@ -482,7 +483,7 @@ static int call(struct mt_remote *s, cJSON *req, int timeout_ms, struct jsink *j
 			return broke(s, MT_EINFRA, "answer to another request", err);
 		}
 		if (rtt)
-			*rtt = mt_jsonl_mono_ns() - t_send;
+			*rtt = mt_now_ns() - t_send;
 		ok = cJSON_GetObjectItemCaseSensitive(m, "ok");
 		if (!cJSON_IsTrue(ok)) {
 			const cJSON *e = cJSON_GetObjectItemCaseSensitive(m, "error");
@@ -530,7 +531,7 @@ static int simple(struct mt_remote *s, const char *what, int timeout_ms, cJSON *
 /* One clock exchange: keeps the offset from the round trip with the smallest delay. */
 int64_t mt_remote_ping(struct mt_remote *s, struct mt_error *err)
 {
-	long long t_send = mt_jsonl_mono_ns();
+	long long t_send = mt_now_ns();
 	int64_t rtt = 0, mono;
 	cJSON *r = NULL;
 	int rc = simple(s, "clock", CALL_TIMEOUT_MS, &r, &rtt, err);
@@ -566,7 +567,7 @@ static int session_open(const struct mt_host *h, const char *key, struct mt_remo
 			struct mt_error *err)
 {
 	struct mt_remote *s = calloc(1, sizeof(*s));
-	long long t = mt_jsonl_mono_ns();
+	long long t = mt_now_ns();
 	int rc = 0;
 
 	*out = NULL;
@@ -590,7 +591,7 @@ static int session_open(const struct mt_host *h, const char *key, struct mt_remo
 		rc = (int)(mt_remote_ping(s, err) < 0 ? err->code : 0);
 	if (rc < 0)
 		goto out;
-	s->setup_ns = mt_jsonl_mono_ns() - t;
+	s->setup_ns = mt_now_ns() - t;
 	*out = s;
 	s = NULL;
 out:

@@ -33,6 +33,7 @@
 #include "remote.h"
 #include "runner_priv.h"
 #include "timeline.h"
+#include "migtorture/units.h"
 
 /* How often the progress line is refreshed while a cell runs. */
 #define MT_RUN_PROGRESS_NS (250 * 1000000LL)
@@ -60,7 +61,7 @@ static void run_cell(struct rn_runner *r, size_t index)
 		mt_err(&r->first, MT_ENOMEM, "out of memory");
 		return;
 	}
-	c.res->started_wall_ns = rn_wall_ns();
+	c.res->started_wall_ns = mt_wall_ns();
 	c.res->repeat = cell->repeat;
 	c.res->seed = cell->seed;
 	if (cell->section && !(c.res->section = strdup(cell->section)))

@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 #include "runner_priv.h"
+#include "migtorture/units.h"
 
 int rn_write_results(struct rn_runner *r)
 {
 	struct mt_error err = { 0 };
 	int rc;
 
-	r->run->finished_wall_ns = rn_wall_ns();
+	r->run->finished_wall_ns = mt_wall_ns();
 	mt_run_finish_verdicts(r->plan, r->run);
 	/* A run-level infrastructure error (e.g. a results write that failed before) is exit 3;
 	 * an interruption is 128 + signal whatever else happened. */
@@ -165,7 +166,7 @@ int rn_fill_facts(struct mt_run_result *run, const struct mt_scenario *s,
 		rc = MT_ENOMEM;
 	if (!run->seed)
 		run->seed = plan->seed;
-	run->started_wall_ns = rn_wall_ns();
+	run->started_wall_ns = mt_wall_ns();
 	cpu_model(cpu, sizeof(cpu));
 	if (mt_run_add_fact(run, "hostname", host) < 0 ||
 	    mt_run_add_fact(run, "migtorture_version", mt_version()) < 0 ||

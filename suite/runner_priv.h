@@ -129,16 +129,6 @@ struct rn_life {
 	void (*release)(void *);
 };
 
-/* Wall clock now, in ns since the epoch (results carry wall times; the loop runs on
- * CLOCK_MONOTONIC). */
-static inline int64_t rn_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static inline double rn_secs(int64_t ns)
 {
 	return (double)ns / 1e9;

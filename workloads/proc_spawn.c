@@ -14,16 +14,9 @@
 #include <unistd.h>
 
 #include "proc_spawn.h"
+#include "migtorture/units.h"
 
 extern char **environ;
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int mt_spawn_which(const char *prog, char *buf, size_t len)
 {
@@ -98,7 +91,7 @@ int mt_spawn_group(const char *const argv[], int out_fd, struct mt_journal *j,
 	int go[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	sigset_t all, old;
 	char file[4096];
-	int64_t t_start = mono_ns();
+	int64_t t_start = mt_now_ns();
 	pid_t parent = getpid(), pid;
 	ssize_t r;
 	int e = 0, rc = 0;
@@ -149,7 +142,7 @@ int mt_spawn_group(const char *const argv[], int out_fd, struct mt_journal *j,
 	while ((r = read(ex[0], &e, sizeof(e))) < 0 && errno == EINTR)
 		;
 	if (r == 0) {
-		sp->spawn_ns = mono_ns() - t_start;
+		sp->spawn_ns = mt_now_ns() - t_start;
 		goto out;
 	}
 failed:
@@ -257,7 +250,7 @@ int mt_spawn_group_alive(int pgid)
 /* Waits up to ms for pid to exit WITHOUT reaping it (it keeps the group id reserved). */
 static int wait_exit_noreap(int pid, int64_t ns)
 {
-	int64_t end = mono_ns() + ns;
+	int64_t end = mt_now_ns() + ns;
 
 	for (;;) {
 		siginfo_t si = { 0 };
@@ -265,7 +258,7 @@ static int wait_exit_noreap(int pid, int64_t ns)
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    si.si_pid == pid)
 			return 1;
-		if (mono_ns() >= end)
+		if (mt_now_ns() >= end)
 			return 0;
 		usleep(5000);
 	}
@@ -301,7 +294,7 @@ int mt_spawn_stop(struct mt_spawned *sp, int sig, int64_t grace_ns, struct mt_jo
 	}
 	if (j && sp->jid) {
 		struct mt_error lerr = { 0 };
-		int jrc = mt_journal_end(j, sp->jid, t0_ns ? mono_ns() - t0_ns : 0, rc, &lerr);
+		int jrc = mt_journal_end(j, sp->jid, t0_ns ? mt_now_ns() - t0_ns : 0, rc, &lerr);
 
 		if (jrc < 0 && rc == 0)
 			rc = mt_err(err, jrc, "%s", lerr.msg);

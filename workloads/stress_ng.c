@@ -33,6 +33,7 @@
 #include "migtorture/qos.h"
 #include "proc_spawn.h"
 #include "stress_yaml.h"
+#include "migtorture/units.h"
 
 #define SNG_STOP_GRACE_NS (5LL * 1000000000)
 #define SNG_SAMPLE_NS 1000000000LL
@@ -90,14 +91,6 @@ static const struct mt_option memrate_options[] = {
 static const char *stressor(enum sng_kind k)
 {
 	return k == SNG_CPU ? "cpu" : k == SNG_VM ? "vm" : "memrate";
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int sng_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
@@ -217,7 +210,7 @@ static void sng_release(void *state)
 			struct mt_error err = { 0 };
 
 			(void)mt_journal_end(s->journal, s->dir_jid,
-					     s->t0_ns ? mono_ns() - s->t0_ns : 0, 0, &err);
+					     s->t0_ns ? mt_now_ns() - s->t0_ns : 0, 0, &err);
 		}
 	}
 	free(s);
@@ -282,7 +275,7 @@ static int sng_start(enum sng_kind kind, const struct mt_params *p, struct mt_ct
 		rc = mt_err(err, MT_ENOTFOUND, SNG_MISSING);
 	if (rc < 0)
 		goto out;
-	s->start_ns = mono_ns() - ctx->t0_ns;
+	s->start_ns = mt_now_ns() - ctx->t0_ns;
 	/* Per-phase CPU needs the loop (absent in plain unit tests: then totals only). */
 	s->cpu_t = calloc(SNG_MAX_SAMPLES, sizeof(*s->cpu_t));
 	s->cpu_s = calloc(SNG_MAX_SAMPLES, sizeof(*s->cpu_s));
@@ -292,12 +285,12 @@ static int sng_start(enum sng_kind kind, const struct mt_params *p, struct mt_ct
 	}
 	if (ctx->loop) {
 		s->loop = ctx->loop;
-		rc = mt_loop_add_timer(ctx->loop, mono_ns() + SNG_SAMPLE_NS, SNG_SAMPLE_NS,
+		rc = mt_loop_add_timer(ctx->loop, mt_now_ns() + SNG_SAMPLE_NS, SNG_SAMPLE_NS,
 				       on_sample, s, &s->timer, err);
 		if (rc < 0)
 			goto out;
 	}
-	sample_cpu(s, mono_ns());
+	sample_cpu(s, mt_now_ns());
 	if (ctx->verbose > 0)
 		fprintf(stderr, "stress-ng: pid %d started in %.1f ms (log %s)\n", s->sp.pid,
 			s->sp.spawn_ns / 1e6, s->log);
@@ -364,8 +357,8 @@ static int sng_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	if (s->timer)
 		mt_loop_del_timer(s->loop, s->timer);
 	s->timer = 0;
-	sample_cpu(s, mono_ns());
-	s->stop_ns = mono_ns() - ctx->t0_ns;
+	sample_cpu(s, mt_now_ns());
+	s->stop_ns = mt_now_ns() - ctx->t0_ns;
 	rc = mt_spawn_stop(&s->sp, SIGINT, SNG_STOP_GRACE_NS, ctx->journal, ctx->t0_ns, err);
 	if (rc == 0 && s->early_exit &&
 	    !(WIFEXITED(s->sp.status) && WEXITSTATUS(s->sp.status) == 0)) {

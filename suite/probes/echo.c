@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "echo.h"
+#include "migtorture/units.h"
 
 /* Receive buffers of one probe: a batch of datagrams and their control messages (kept per
  * probe, not static, so probes in different threads' loops never share them). */
@@ -24,14 +25,6 @@ struct mt_echo_rx {
 		struct cmsghdr align;
 	} ctl[BATCH];
 };
-
-int64_t mt_echo_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int grow(struct mt_echo *e)
 {
@@ -64,7 +57,7 @@ static int on_tick(struct mt_loop *loop, int64_t now_ns, void *arg)
 		e->cls->readable(e); /* replies since the last tick, each with its kernel stamp */
 	seq = (uint32_t)e->n;
 	e->recv_ns[seq] = -1;
-	e->send_ns[seq] = mt_echo_now();
+	e->send_ns[seq] = mt_now_ns();
 	e->n++;
 	rc = e->cls->send(e, seq);
 	if (rc < 0)
@@ -101,7 +94,7 @@ int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err)
 			goto out;
 		e->fd_on = 1;
 	}
-	rc = mt_loop_add_timer(ctx->loop, mt_echo_now(), e->interval_ns, on_tick, e, &e->timer_id,
+	rc = mt_loop_add_timer(ctx->loop, mt_now_ns(), e->interval_ns, on_tick, e, &e->timer_id,
 			       err);
 	if (rc < 0) {
 		if (e->fd_on)
@@ -213,13 +206,13 @@ void mt_echo_stop(struct mt_echo *e)
 		e->fd_on = 0;
 	}
 	if (!e->stop_ns && e->ctx)
-		e->stop_ns = mt_echo_now();
+		e->stop_ns = mt_now_ns();
 }
 
 int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
 		    size_t *n, size_t *unresolved, struct mt_error *err)
 {
-	int64_t stop = e->stop_ns ? e->stop_ns : mt_echo_now();
+	int64_t stop = e->stop_ns ? e->stop_ns : mt_now_ns();
 	size_t keep = e->n;
 	struct mt_qos_sample *s;
 

@@ -48,9 +48,6 @@ struct mt_echo {
 	struct mt_echo_rx *rx; /* receive buffers (echo.c) */
 };
 
-/* Monotonic now in ns (the clock every sample uses). */
-int64_t mt_echo_now(void);
-
 /* Registers e->fd (EPOLLIN) and a timer sending one request every interval on ctx->loop.
  * e->cls, fd, interval_ns and timeout_ns must be set. Returns 0 or MT_E*. */
 int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);

@@ -28,6 +28,7 @@
 #include "jsonl.h"
 #include "test_agent_util.h"
 #include "migtorture/runner.h"
+#include "migtorture/units.h"
 
 extern char **environ;
 
@@ -240,7 +241,7 @@ static uint64_t apply_cpu(struct tu_agent *a, int id)
 
 	snprintf(buf, sizeof(buf), "{\"req\":\"apply\",\"id\":%d,\"kind\":\"host-cpu\",\"host\":"
 		 "\"r\",\"cell\":\"c\",\"seed\":1,\"t0_ns\":%lld,\"params\":[[\"workers\",\"1\"],"
-		 "[\"load\",\"10%%\"]]}", id, mt_jsonl_mono_ns());
+		 "[\"load\",\"10%%\"]]}", id, (long long)mt_now_ns());
 	r = tu_agent_req(a, buf);
 	expect_ok(r);
 	h = (uint64_t)mt_jsonl_get_i64(r, "handle");
