@@ -215,6 +215,6 @@ ip netns list | grep -q "mtt-ceph-$$" && fail "namespace left behind"
 [ -e "$MT_CEPH_STATE" ] && fail "state dir left behind"
 
 echo "--- figures ---"
-printf '%s\n' "${FIG[@]}"
+printf 'FIGURE: %s\n' "${FIG[@]}"
 [ $FAILS = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo "PASS"
