@@ -39,8 +39,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The hosts' agent is this build's binary (an installed package's would be on PATH).
-export MT_LAB_AGENT_BINARY=${MT_LAB_AGENT_BINARY:-$MT} MT_LAB_QUIET=1
+# The hosts' agent: the migtorture package's binary where pkg_build_install kept the .debs
+# (MT_PKG_DEBS), unpacked here rather than installed (the test does not own /usr); else this
+# build's. MT_LAB_AGENT_BINARY set by the caller wins.
+if [ -z "${MT_LAB_AGENT_BINARY:-}" ]; then
+  deb=$(ls "${MT_PKG_DEBS:-/nonexistent}"/migtorture_*.deb 2>/dev/null | head -n1)
+  if [ -n "$deb" ]; then
+    dpkg-deb -x "$deb" "$TMP/pkgroot" || { echo "FAIL: dpkg-deb -x $deb"; exit 1; }
+    MT_LAB_AGENT_BINARY=$TMP/pkgroot/usr/bin/migtorture
+    v=$("$MT_LAB_AGENT_BINARY" --version) || { echo "FAIL: the package's agent does not run"; exit 1; }
+    [ "$(awk '{print $2}' <<<"$v")" = "$("$MT" --version | awk '{print $2}')" ] ||
+      { echo "FAIL: package $v, runner $("$MT" --version)"; exit 1; }
+    echo "hosts' agent: /usr/bin/migtorture of $(basename "$deb") ($v)"
+  else
+    MT_LAB_AGENT_BINARY=$MT
+    echo "hosts' agent: this build's $MT (no package in '${MT_PKG_DEBS:-}': pkg_build_install did not run)"
+  fi
+fi
+export MT_LAB_AGENT_BINARY MT_LAB_QUIET=1
 t=$(date +%s%N)
 "$LAB" up --ceph --cluster > "$TMP/up.log" 2>&1 || { echo "FAIL: mt-lab up --ceph --cluster: $(tail -3 "$TMP/up.log")"; exit 1; }
 FIG+=("mt-lab up --ceph --cluster: ready in $(ms "$t") ms")

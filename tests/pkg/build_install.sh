@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/pkg/build_install.sh SRCDIR — the Debian packages as a user gets them: built with
 # dpkg-buildpackage -b from a copy of the tree (the work tree stays clean), checked by lintian
-# (any error fails), installed with dpkg -i, looked at, and purged again.
+# (any error fails), installed with dpkg -i, looked at, and purged again. With MT_PKG_KEEP=DIR
+# the .debs are left in DIR.
 # Exit 0 pass, 1 fail, 77 skip: not root, no debhelper or lintian, or a migtorture package (or
 # a file one ships) is already on this machine — not ours to replace or remove.
 set -u
@@ -64,6 +65,11 @@ lintian --display-info "$changes" >"$tmp/lintian.log" 2>&1
 echo "lintian: $(grep -c '^E: ' "$tmp/lintian.log") errors, $(grep -c '^W: ' "$tmp/lintian.log") warnings, $(grep -c '^I: ' "$tmp/lintian.log") info"
 grep -E '^[EWI]: ' "$tmp/lintian.log" | sed 's/^/  /'
 grep -q '^E: ' "$tmp/lintian.log" && fail "lintian reports errors"
+# MT_PKG_KEEP=DIR: the .debs are kept there (ceph_lab_cluster runs the hosts' agent from them)
+if [ -n "${MT_PKG_KEEP:-}" ]; then
+  rm -rf "$MT_PKG_KEEP" && mkdir -p "$MT_PKG_KEEP" && cp "$tmp"/*.deb "$MT_PKG_KEEP"/ ||
+    fail "could not keep the packages in $MT_PKG_KEEP"
+fi
 
 deb() { ls "$tmp/$1_${version}_"*.deb; } # deb PKG — its .deb
 # A file a package ships that is already on disk (a `make install`) would be overwritten by
