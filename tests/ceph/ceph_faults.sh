@@ -30,15 +30,25 @@ BG=()
 FAILS=0
 FIG=()
 
-cleanup() {
-  local rc=$? p # the script's exit status: a passing run whose ceph-down fails must not pass
+# teardown: the cluster, the client namespace and the scratch dir; 1 when ceph-down reported
+# leftovers. It returns rather than exits: the end of the script calls it and then still
+# judges what it left and every fail() before (an exit here once made every run pass).
+teardown() {
+  local p rc=0
   for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  "$SRC/lab/ceph/ceph-down" || { echo "FAIL: ceph-down reported leftovers"; [ "$rc" != 0 ] || rc=1; }
+  BG=()
+  "$SRC/lab/ceph/ceph-down" || { echo "FAIL: ceph-down reported leftovers"; rc=1; }
   ip netns del "$CNS" 2>/dev/null
   rm -rf "$TMP"
+  return "$rc"
+}
+# An early exit (set-up failed, a signal): its status, made a failure if ceph-down failed.
+on_exit() {
+  local rc=$?
+  teardown || [ "$rc" != 0 ] || rc=1
   exit "$rc"
 }
-trap cleanup EXIT
+trap on_exit EXIT
 
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -209,7 +219,7 @@ ip netns exec "$CNS" "$MT" recover --journal "$TMP/rj" || fail "second recover e
 # --- teardown leaves nothing ---
 trap - EXIT
 pids=$(ip netns pids "$MT_CEPH_NETNS" 2>/dev/null)
-cleanup
+teardown || FAILS=$((FAILS + 1))
 for p in $pids; do [ -d "/proc/$p" ] && fail "daemon $p still running after ceph-down"; done
 ip netns list | grep -q "mtt-ceph-$$" && fail "namespace left behind"
 [ -e "$MT_CEPH_STATE" ] && fail "state dir left behind"
