@@ -94,10 +94,22 @@ check_users() { # check_users RESULTS — the probes and web workloads reached t
     jq -e "$c.metrics.downtime.network_outage_ms | numbers" "$r" >/dev/null ||
       fail "$name: no network outage measured"
     case $name in
-      # Loads caught in the switch-over may fail (a measured outcome, not a test failure);
-      # most must succeed.
-      no-video) jq -e "$q.page.loads > 10 and $q.page.failures < $q.page.loads / 4" "$r" >/dev/null ||
-        fail "$name: page loads $(jq -c "$q.page" "$r")" ;;
+      # Loads caught in a switch-over may fail (a measured outcome, not a test failure), so
+      # failures are judged against the outages the probes saw: a new load starts every
+      # interval (web-page's 200 ms default, as seed-openstack.ini has it), so one outage of
+      # O ms can fail at most the load in flight plus one per interval within it. Failures past
+      # hops × (1 + ceil(O / 200)), with O the cell's longest outage, happened while the
+      # network was up: the web service itself failed. (A ratio of the loads, as before, moved
+      # with the machine's speed: 4 of 12 failed in a slow run with a 1.4 s outage.)
+      no-video)
+        local loads failures hops outage bound
+        loads=$(jq -r "$q.page.loads // 0" "$r") failures=$(jq -r "$q.page.failures // 0" "$r")
+        hops=$(jq -r "$c.metrics.migration.hops_completed // 0" "$r")
+        outage=$(jq -r "$c.metrics.downtime.network_outage_ms // 0 | ceil" "$r")
+        bound=$((hops * (1 + (outage + 199) / 200)))
+        echo "$name: page loads $loads, failures $failures, bound $bound ($hops hops x (1 + ceil($outage ms outage / 200 ms)))"
+        [ "$loads" -gt 10 ] && [ "$failures" -le "$bound" ] ||
+          fail "$name: page loads $(jq -c "$q.page" "$r"), failures bound $bound" ;;
       offline-video) jq -e "$q.video.throughput_bps.mean > 0" "$r" >/dev/null ||
         fail "$name: no video goodput" ;;
       online-video) jq -e "$q.stream | objects" "$r" >/dev/null || fail "$name: no stream figures" ;;
