@@ -210,12 +210,17 @@ r=$work/abort/results.json
 jq -r '.cells[0].reason' "$r" | grep -q "did not finish within 8 s and was aborted" ||
   fail "abort cell: reason $(jq -r '.cells[0].reason' "$r")"
 [ "$(jq -r '.cells[0].metrics.migration.on_timeout' "$r")" = abort ] || fail "abort cell: no abort sent"
-[ "$(jq -r '.cells[0].metrics.migration.nova_status' "$r")" = cancelled ] ||
-  fail "abort cell: nova status $(jq -r '.cells[0].metrics.migration.nova_status' "$r")"
+# Nova names an aborted migration 'cancelled' only when its monitor's 0.5 s poll lands while
+# libvirt still reports the job Cancelled; once the job is gone it guesses from the domain still
+# running on the source and writes 'failed' (nova/virt/libvirt/driver.py _live_migration_monitor,
+# migration.py find_job_type). Either is Nova's record of our abort; the server's place and the
+# reason above are what show the abort worked.
+ns=$(jq -r '.cells[0].metrics.migration.nova_status' "$r")
+case $ns in cancelled|failed) ;; *) fail "abort cell: nova status $ns, not cancelled or failed";; esac
 sv=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid")
 [ "$(jq -r '.server.status' <<<"$sv")/$(jq -r '.server["OS-EXT-SRV-ATTR:host"]' <<<"$sv")" = "ACTIVE/$before" ] ||
   fail "after the abort the server is $(jq -r '.server.status' <<<"$sv") on $(jq -r '.server["OS-EXT-SRV-ATTR:host"]' <<<"$sv"), not ACTIVE on $before"
-echo "abort: $(jq -r '.cells[0].reason' "$r"); DELETE sent at $(jq -r '.cells[0].metrics.migration.timeout_action_ms' "$r") ms, nova status cancelled, server ACTIVE on $before"
+echo "abort: $(jq -r '.cells[0].reason' "$r"); DELETE sent at $(jq -r '.cells[0].metrics.migration.timeout_action_ms' "$r") ms, nova status $ns, server ACTIVE on $before"
 "$bin" run "$REPO/tests/openstack/scenarios/timeouts.ini" --only force-complete -o "$work/force" \
   --journal "$work/journal" > "$work/force.log" 2>&1 || { cat "$work/force.log"; fail "force-complete cell exited $?"; }
 r=$work/force/results.json
