@@ -45,6 +45,7 @@
 #include "agent_policy.h"
 #include "journal_priv.h"
 #include "jsonl.h"
+#include "logread.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
 #include "remote.h"
@@ -467,6 +468,47 @@ static int do_release(struct agent *a, const cJSON *req, cJSON *resp, struct mt_
 	return 0;
 }
 
+/* log: a piece of one of this host's logs. The path is agent.conf's [logs] pattern for the
+ * role (the policy check refused roles it does not name); the peer chooses only the domain
+ * (a plain name), where to start and how much (at most MT_LOG_CHUNK_MAX). offset -1 asks for
+ * the size alone (-1 when the file does not exist yet). */
+static int do_log(struct agent *a, const cJSON *req, cJSON *resp, struct mt_error *err)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(req, "role");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(req, "domain");
+	int role = mt_log_role_parse(cJSON_IsString(r) ? r->valuestring : NULL), rotated = 0, rc;
+	int64_t off, max, size = -1;
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+
+	if (role < 0 || !a->policy.logs[role])
+		return mt_err(err, MT_EINVAL, "log: no such log here");
+	if (mt_json_i64(cJSON_GetObjectItemCaseSensitive(req, "offset"), -1, INT64_MAX, &off) < 0 ||
+	    mt_json_i64(cJSON_GetObjectItemCaseSensitive(req, "max"), 0, MT_LOG_CHUNK_MAX, &max) < 0)
+		return mt_err(err, MT_EINVAL, "log: offset must be -1 or more, max 0 to %d",
+			      MT_LOG_CHUNK_MAX);
+	if ((rc = mt_log_path(a->policy.logs[role], cJSON_IsString(d) ? d->valuestring : NULL,
+			      path, sizeof(path), err)) < 0)
+		return rc;
+	if (off < 0) {
+		if ((rc = mt_log_size(path, &size, err)) < 0)
+			return rc;
+	} else if ((rc = mt_log_read(path, off, (size_t)max, &buf, &len, &size, &rotated,
+				     err)) < 0) {
+		return rc;
+	}
+	mt_jsonl_add_i64(resp, "size", size);
+	if (buf) {
+		mt_jsonl_add_i64(resp, "from", rotated ? 0 : off);
+		if (rotated)
+			cJSON_AddTrueToObject(resp, "rotated");
+		rc = cJSON_AddStringToObject(resp, "data", buf) ? 0
+			: mt_err(err, MT_ENOMEM, "out of memory");
+	}
+	free(buf);
+	return rc;
+}
+
 /* Canonical text of a JSON object, for comparing undo records written by two processes. */
 static char *canon(const char *json)
 {
@@ -651,6 +693,8 @@ static void handle_line(struct agent *a, const char *line)
 		rc = do_release(a, rq.json, resp, &err);
 	else if (!strcmp(rq.what, "undo"))
 		rc = do_undo(a, &rq, local_undo, resp, &err);
+	else if (!strcmp(rq.what, "log"))
+		rc = do_log(a, rq.json, resp, &err);
 	else if (!strcmp(rq.what, "bye")) {
 		cJSON_AddNumberToObject(resp, "undone", dead_man(a));
 		a->quit = 1;

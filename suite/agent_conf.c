@@ -41,6 +41,8 @@ void mt_agent_policy_free(struct mt_agent_policy *p)
 	free(p->ceph_desc);
 	free(p->ceph_conf);
 	free(p->ceph_keyring);
+	for (int i = 0; i < MT_LOG_NROLES; i++)
+		free(p->logs[i]);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -204,6 +206,30 @@ static int set_path(struct load *ld, char **dst, const char *key, const char *va
 	return *dst ? 0 : MT_ENOMEM;
 }
 
+/* [logs] ROLE = an absolute path pattern ({domain} stands for the domain's name). */
+static int set_log(struct load *ld, const char *key, const char *value)
+{
+	int role = mt_log_role_parse(key);
+	struct mt_error e = { 0 };
+	char path[512];
+
+	if (role < 0) {
+		problem(ld, "unknown key '%s' in [logs] (known: libvirtd, qemu, console)", key);
+		return 0;
+	}
+	if (ld->p->logs[role]) {
+		problem(ld, "[logs] %s is given twice", key);
+		return 0;
+	}
+	if (mt_log_path(value, "domain", path, sizeof(path), &e) < 0) {
+		problem(ld, "[logs] %s: '%s' is not an absolute path (without '..'; {domain} "
+			"stands for the domain)", key, value);
+		return 0;
+	}
+	ld->p->logs[role] = strdup(value);
+	return ld->p->logs[role] ? 0 : MT_ENOMEM;
+}
+
 /* [limits] stress_workers_max: a whole number, 1 to 4096 (stress-ng's own limit). */
 static void set_workers_max(struct load *ld, const char *value)
 {
@@ -246,10 +272,13 @@ static int handler(void *user, const char *section, const char *name, const char
 		else
 			problem(ld, "unknown key '%s' in [ceph] (known: descriptor, conf, keyring)",
 				name);
+	} else if (strcmp(section, "logs") == 0) {
+		rc = set_log(ld, name, value);
 	} else if (section[0]) {
-		problem(ld, "unknown section [%s] (known: [allow], [limits], [ceph])", section);
+		problem(ld, "unknown section [%s] (known: [allow], [limits], [ceph], [logs])",
+			section);
 	} else {
-		problem(ld, "'%s' outside a section ([allow], [limits] or [ceph])", name);
+		problem(ld, "'%s' outside a section ([allow], [limits], [ceph] or [logs])", name);
 	}
 	if (rc < 0)
 		ld->oom = 1;

@@ -662,6 +662,22 @@ int mt_agent_policy_allows(const struct mt_agent_policy *p, const struct mt_agen
 	if (strcmp(rq->what, "undo") == 0)
 		return mt_agent_policy_allows_undo(p, rq->kind, rq->undo_json, local_undo, reason,
 						   len);
+	if (strcmp(rq->what, "log") == 0) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(rq->json, "role");
+		int role = mt_log_role_parse(cJSON_IsString(r) ? r->valuestring : NULL);
+
+		if (role < 0)
+			return refuse(p, reason, len, "log: role must be libvirtd, qemu or console");
+		if (!p->loaded) {
+			snprintf(reason, len, "refused: %s", p->why);
+			return 0;
+		}
+		if (!p->logs[role])
+			return refuse(p, reason, len, "log: no [logs] %s in the file, so this host's "
+				      "%s log is not read", mt_log_role_name(role),
+				      mt_log_role_name(role));
+		return 1;
+	}
 	if (strcmp(rq->what, "supported") && strcmp(rq->what, "apply")) {
 		snprintf(reason, len, "protocol: unknown request '%.64s'", rq->what);
 		return 0;

@@ -17,6 +17,7 @@
 #include "migtorture/error.h"
 #include "migtorture/option.h"
 #include "migtorture/plugin.h"
+#include "logread.h"
 
 /* [limits] stress_workers_max when the file does not say. */
 #define MT_AGENT_STRESS_WORKERS_MAX 4
@@ -41,6 +42,8 @@ struct mt_agent_policy {
 	char *ceph_desc;     /* [ceph] descriptor: the lab Ceph descriptor (pids, restart commands) */
 	char *ceph_conf;     /* [ceph] conf, keyring: NULL = the descriptor's, else librados' own */
 	char *ceph_keyring;
+	char *logs[MT_LOG_NROLES]; /* [logs] libvirtd, qemu, console: path patterns ({domain}),
+				    * the only files a `log` request reads; NULL = not readable */
 };
 
 /* $MT_AGENT_CONF, else /etc/migtorture/agent.conf. */
@@ -85,7 +88,8 @@ void mt_agent_req_free(struct mt_agent_req *rq);
 
 /* The check before any action: 1 when policy p allows the resolved request rq, 0 when it
  * refuses (reason: one line, naming the file and the rule), MT_ENOMEM. hello, clock, collect,
- * release and bye change nothing the peer chose and are always allowed. A stress kind needs
+ * release and bye change nothing the peer chose and are always allowed. log reads only a role
+ * that [logs] names (the path is this host's; the peer names a role and a domain). A stress kind needs
  * [allow] stress and workers= within [limits] stress_workers_max. A builtin undo is allowed
  * only for a record of the agent's own journal (rq->own != 0): never a pid the peer chose.
  * For an allowed undo,

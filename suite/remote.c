@@ -845,6 +845,51 @@ int mt_remote_release(struct mt_remote *s, uint64_t handle, struct mt_error *err
 	return rc;
 }
 
+int mt_remote_log(struct mt_remote *s, const char *role, const char *domain, int64_t offset,
+		  size_t max, struct mt_remote_log *out, struct mt_error *err)
+{
+	cJSON *req = request("log"), *r = NULL;
+	const cJSON *d;
+	int64_t v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->size = -1;
+	if (!req || !cJSON_AddStringToObject(req, "role", role) ||
+	    (domain && !cJSON_AddStringToObject(req, "domain", domain)) ||
+	    mt_jsonl_add_i64(req, "offset", offset) < 0 ||
+	    mt_jsonl_add_i64(req, "max", (long long)max) < 0) {
+		cJSON_Delete(req);
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	}
+	rc = call(s, req, CALL_TIMEOUT_MS, NULL, &r, NULL, err);
+	cJSON_Delete(req);
+	if (rc < 0)
+		return rc;
+	if (mt_json_i64(cJSON_GetObjectItemCaseSensitive(r, "size"), -1, INT64_MAX, &out->size) <
+	    0) {
+		rc = mt_err(err, MT_EINFRA, "host '%s': log answer without a size", s->name);
+		goto out;
+	}
+	d = cJSON_GetObjectItemCaseSensitive(r, "data");
+	if (offset >= 0) {
+		if (!cJSON_IsString(d) ||
+		    mt_json_i64(cJSON_GetObjectItemCaseSensitive(r, "from"), 0, INT64_MAX, &v) < 0 ||
+		    strlen(d->valuestring) > max) {
+			rc = mt_err(err, MT_EINFRA, "host '%s': log answer without its data", s->name);
+			goto out;
+		}
+		out->from = v;
+		out->rotated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "rotated"));
+		out->len = strlen(d->valuestring);
+		if (!(out->data = strdup(d->valuestring)))
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
+	}
+out:
+	cJSON_Delete(r);
+	return rc;
+}
+
 int mt_remote_undo(const struct mt_host *host, const char *kind, const char *undo_json,
 		   char *note, size_t notelen, struct mt_error *err)
 {

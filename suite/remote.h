@@ -74,6 +74,19 @@ int mt_remote_collect_phases(struct mt_remote *s, uint64_t handle,
 int mt_remote_stress_kind(const char *kind);
 int mt_remote_release(struct mt_remote *s, uint64_t handle, struct mt_error *err);
 
+/* A piece of one of the far side's logs (the `log` request; its agent.conf [logs] says where
+ * each role's file is). offset -1 asks only for the size (-1: no such file yet); else up to max
+ * bytes (≤ MT_LOG_CHUNK_MAX) from offset, or from 0 when the file is now shorter (rotated).
+ * out->data is malloc'd (caller frees). A refusal is MT_EINFRA with the host's reason. */
+struct mt_remote_log {
+	int64_t size, from;
+	int rotated;
+	char *data;
+	size_t len;
+};
+int mt_remote_log(struct mt_remote *s, const char *role, const char *domain, int64_t offset,
+		  size_t max, struct mt_remote_log *out, struct mt_error *err);
+
 /* Undoes one journal entry on host (opening a session when needed). note gets the far side's
  * remark (may be empty). Used by the journal for entries whose host is ssh. */
 int mt_remote_undo(const struct mt_host *host, const char *kind, const char *undo_json,
