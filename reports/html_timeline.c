@@ -335,6 +335,51 @@ static void downtime_text(const struct mt_cell_result *c, const struct placed dt
 	fputs("</ul>\n", f);
 }
 
+/* The hypervisors' logs the cell kept (logs.HOST.ROLE.file, relative to the output directory,
+ * where run writes this page too), as links. */
+static void log_links(const struct mt_cell_result *c, FILE *f)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < c->nmetrics; i++) {
+		const struct mt_metric *m = &c->metrics[i];
+		size_t n = strlen(m->path);
+		char what[128], kept[160];
+		const struct mt_metric *b;
+
+		if (m->kind != MT_METRIC_STR)
+			continue;
+		if (!strncmp(m->path, "logs.", 5) && n > 10 && !strcmp(m->path + n - 5, ".file"))
+			snprintf(what, sizeof(what), "%.*s", (int)(n - 10), m->path + 5);
+		else if (n > 9 && !strcmp(m->path + n - 9, ".log_file")) /* a plugin's own */
+			snprintf(what, sizeof(what), "%.*s", (int)(n - 9), m->path);
+		else
+			continue;
+		for (char *p = what; *p; p++)
+			if (*p == '.')
+				*p = ' ';
+		snprintf(kept, sizeof(kept), "%.*s.kept_bytes", (int)(n - 5), m->path);
+		b = mt_cell_metric(c, kept);
+		fputs(any ? ", " : "<p class=\"logs\">Logs of the cell: ", f);
+		fputs("<a href=\"", f);
+		mt_html_esc(m->str, f);
+		fputs("\">", f);
+		mt_html_esc(what, f);
+		fputs("</a>", f);
+		if (b && b->kind == MT_METRIC_NUM) {
+			char buf[64];
+
+			mt_hfmt(kept, b->num, buf, sizeof(buf));
+			fputs(" (", f);
+			mt_html_esc(buf, f);
+			fputs(")", f);
+		}
+		any = 1;
+	}
+	if (any)
+		fputs("</p>\n", f);
+}
+
 void mt_html_cell(const struct mt_cell_result *c, FILE *f)
 {
 	const char *v = mt_verdict_name(c->verdict);
@@ -350,6 +395,7 @@ void mt_html_cell(const struct mt_cell_result *c, FILE *f)
 	}
 	place_all(c, dt);
 	downtime_text(c, dt, f);
+	log_links(c, f);
 	series_plot(c, dt, "ms", "delay", f);
 	series_plot(c, dt, "bit/s", "throughput", f);
 	series_plot(c, dt, "Mbit/s", "throughput", f);

@@ -167,5 +167,8 @@ void mt_host_free(struct mt_host *h)
 	free(h->ssh_identity);
 	free(h->ssh_known_hosts);
 	free(h->remote_binary);
+	free(h->log_libvirtd);
+	free(h->log_qemu);
+	free(h->log_console);
 	memset(h, 0, sizeof(*h));
 }

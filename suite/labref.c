@@ -86,7 +86,7 @@ int mt_labref_host(const char *ref, struct mt_labref_host *out, struct mt_error 
 {
 	const char *name = mt_labref_is_ref(ref) ? ref + 4 : ref;
 	cJSON *root = NULL;
-	const cJSON *h, *ssh;
+	const cJSON *h, *ssh, *logs;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -102,11 +102,14 @@ int mt_labref_host(const char *ref, struct mt_labref_host *out, struct mt_error 
 		goto out;
 	}
 	ssh = cJSON_GetObjectItemCaseSensitive(h, "ssh");
+	logs = cJSON_GetObjectItemCaseSensitive(h, "logs");
 	if (!(out->name = strdup(name)) || copy_str(h, "libvirt_uri", &out->libvirt_uri) ||
 	    copy_str(h, "migration_ip", &out->migration_ip) || copy_str(h, "netns", &out->netns) ||
 	    copy_str(ssh, "address", &out->ssh_address) || copy_str(ssh, "user", &out->ssh_user) ||
 	    copy_str(ssh, "identity_file", &out->ssh_identity) ||
-	    copy_str(ssh, "known_hosts_file", &out->ssh_known_hosts))
+	    copy_str(ssh, "known_hosts_file", &out->ssh_known_hosts) ||
+	    copy_str(logs, "libvirtd", &out->log_libvirtd) ||
+	    copy_str(logs, "qemu", &out->log_qemu) || copy_str(logs, "console", &out->log_console))
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 out:
 	cJSON_Delete(root);
@@ -127,6 +130,9 @@ void mt_labref_host_free(struct mt_labref_host *h)
 	free(h->ssh_user);
 	free(h->ssh_identity);
 	free(h->ssh_known_hosts);
+	free(h->log_libvirtd);
+	free(h->log_qemu);
+	free(h->log_console);
 	memset(h, 0, sizeof(*h));
 }
 

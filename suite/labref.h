@@ -19,6 +19,9 @@ struct mt_labref_host {
 	/* hosts.NAME.ssh.{address,user,identity_file,known_hosts_file} (the router), or NULL.
 	 * Credentials are paths; the files are never read here. */
 	char *ssh_address, *ssh_user, *ssh_identity, *ssh_known_hosts;
+	/* hosts.NAME.logs.{libvirtd,qemu,console}: where the host's daemon, QEMU and console
+	 * logs are, as path patterns ({domain}), or NULL */
+	char *log_libvirtd, *log_qemu, *log_console;
 };
 
 struct mt_labref_guest {

@@ -189,7 +189,10 @@ static int fill_host(struct mt_host *out, const char *bare, const struct mt_labr
 	if (!out->name)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	if (!ssh) {
-		if (h->netns && !(out->netns = strdup(h->netns)))
+		if ((h->netns && !(out->netns = strdup(h->netns))) ||
+		    (h->log_libvirtd && !(out->log_libvirtd = strdup(h->log_libvirtd))) ||
+		    (h->log_qemu && !(out->log_qemu = strdup(h->log_qemu))) ||
+		    (h->log_console && !(out->log_console = strdup(h->log_console))))
 			return mt_err(err, MT_ENOMEM, "out of memory");
 		return 0;
 	}

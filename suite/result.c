@@ -262,6 +262,21 @@ int mt_cell_set_absent(struct mt_cell_result *c, const char *path, const char *r
 	return set_text(c, path, MT_METRIC_ABSENT, reason ? reason : "not measured");
 }
 
+int mt_cell_unset(struct mt_cell_result *c, const char *path)
+{
+	for (size_t i = 0; c && path && i < c->nmetrics; i++) {
+		if (strcmp(c->metrics[i].path, path) != 0)
+			continue;
+		free(c->metrics[i].path);
+		free(c->metrics[i].str);
+		memmove(&c->metrics[i], &c->metrics[i + 1],
+			(c->nmetrics - i - 1) * sizeof(c->metrics[0]));
+		c->nmetrics--;
+		return 1;
+	}
+	return 0;
+}
+
 const struct mt_metric *mt_cell_metric(const struct mt_cell_result *c, const char *path)
 {
 	size_t i;

@@ -105,6 +105,7 @@ static void run_cell(struct rn_runner *r, size_t index)
 		if (rn_orient(&c, &err) < 0)
 			goto teardown;
 	}
+	rn_logs_begin(&c);
 	c.t0 = mt_loop_now(c.loop);
 	mt_journal_set_t0(r->journal, c.t0);
 	for (size_t i = 0; i < c.nin; i++)

@@ -300,4 +300,5 @@ void rn_cell_teardown(struct rn_cellrun *c)
 		c->drv->release(c->dstate);
 	c->prepared = 0;
 	c->dstate = NULL;
+	rn_logs_end(c);
 }

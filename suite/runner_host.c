@@ -25,6 +25,12 @@ static const struct mt_host *resolve_host(const struct mt_scenario *s, struct mt
 	return NULL;
 }
 
+const struct mt_host *rn_host_by_name(struct rn_cellrun *c, const char *name,
+				      struct mt_error *err)
+{
+	return resolve_host(c->r->s, &c->lab, name, err);
+}
+
 /* The blast radius (blast.h): a fault may act on a lab host, on what the scenario's targets
  * allow, or anywhere with --allow-host-faults. */
 int rn_fault_in_radius(const struct rn_cellrun *c, const struct rn_inst *in)

@@ -10,6 +10,7 @@
  *   runner_hop.c    migration hops: start, poll, done, timeout; where the VM starts
  *   runner_event.c  the timeline's callback: one planned event → the job above that does it
  *   runner_output.c results.json, the run's facts, the output directory
+ *   runner_logs.c   the hypervisors' logs a cell keeps
  *   runner_dryrun.c --dry-run: the plan as text, nothing touched
  *   runner_msg.c    a cell's first failure, its skip reason, verbose lines
  *   credentials.c   does the run name credential files (results.json mode)
@@ -29,6 +30,7 @@
 #include "migtorture/runner.h"
 #include "migtorture/scenario.h"
 #include "labresolve.h"
+#include "logread.h"
 
 struct mt_journal;
 struct mt_loop;
@@ -93,6 +95,16 @@ struct rn_inst {
 	int64_t settle_start;
 };
 
+/* A hypervisor log kept for the cell (runner_logs.c). */
+struct rn_log {
+	const struct mt_host *host; /* source_host or dest_host (the scenario's or the lab's) */
+	enum mt_log_role role;
+	char path[PATH_MAX];        /* local host: the file; "" on an ssh host */
+	int64_t start;              /* its size when the cell started; -1: no file then */
+	char why[300];              /* why it is not kept, or "" */
+};
+#define RN_MAX_LOGS (2 * MT_LOG_NROLES)
+
 /* One cell while it runs: its loop, timeline, instances, migration hop and outcome. */
 struct rn_cellrun {
 	struct rn_runner *r;
@@ -115,6 +127,8 @@ struct rn_cellrun {
 	struct mt_labres lab;   /* the cell's lab: references, resolved */
 	int settling;         /* faults whose settle is pending */
 	int settle_waiting;   /* teardown runs the loop until settling is 0 */
+	struct rn_log logs[RN_MAX_LOGS]; /* the hypervisors' logs the cell keeps */
+	size_t nlogs;
 	/* outcome */
 	int failed, skipped, interrupted;
 	char reason[MT_ERRMSG_MAX];
@@ -162,6 +176,10 @@ const char *rn_spec_host_name(const struct mt_cell *cell, const struct mt_labres
 const struct mt_host *rn_spec_host(const struct mt_scenario *s, const struct mt_cell *cell,
 				   struct mt_labres *lab, const struct mt_spec *sp,
 				   struct mt_error *err);
+/* The host a cell-level key names (source_host, dest_host): a [host:NAME] section, "local" or
+ * a lab host; NULL (err set) for anything else. */
+const struct mt_host *rn_host_by_name(struct rn_cellrun *c, const char *name,
+				      struct mt_error *err);
 /* Around every local plugin call: enter in's host (its network namespace) and leave it again
  * (*saved carries what to go back to). A failure fails the cell. */
 int rn_enter(struct rn_cellrun *c, struct rn_inst *in, int *saved, struct mt_error *err);
@@ -194,6 +212,15 @@ int rn_fault_off(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 void rn_settle_begin(struct rn_cellrun *c, struct rn_inst *in, char *json);
 /* Teardown: runs the loop until every pending settle ended (a signal cancels the rest). */
 void rn_settle_wait(struct rn_cellrun *c);
+
+/* runner_logs.c */
+
+/* At the cell's start: where each log of source_host and dest_host ends now (nothing kept
+ * when logs.max is 0). At its end, after the teardown: what each log gained, its last
+ * logs.max bytes, into OUTDIR/logs/NNN-CELL/, named by the cell's logs.HOST.ROLE metrics (an
+ * absent metric with the reason for a log that could not be kept). Never fail the cell. */
+void rn_logs_begin(struct rn_cellrun *c);
+void rn_logs_end(struct rn_cellrun *c);
 
 /* runner_hop.c */
 

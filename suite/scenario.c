@@ -113,8 +113,9 @@ static int check_value(const struct mt_scenario *s, const struct sc_entry *e, co
 			rc = unknown_driver(text, err);
 		if (rc == 0 && strcmp(e->key, "guest") == 0)
 			rc = check_guest(text, err);
-		if (rc == 0 && strcmp(e->key, "client") == 0 && !mt_sc_host_known(s, text))
-			rc = mt_sc_bad_host(s, "client", text, err);
+		if (rc == 0 && (!strcmp(e->key, "client") || !strcmp(e->key, "source_host") ||
+				!strcmp(e->key, "dest_host")) && !mt_sc_host_known(s, text))
+			rc = mt_sc_bad_host(s, e->key, text, err);
 		return rc;
 	}
 }
@@ -214,6 +215,9 @@ static int load_host(struct mt_scenario *s, const struct sc_section *sec, const 
 	h->ssh_identity = dup_or_null(&p, "identity");
 	h->ssh_known_hosts = dup_or_null(&p, "known_hosts");
 	h->remote_binary = dup_or_null(&p, "remote_binary");
+	h->log_libvirtd = dup_or_null(&p, "log_libvirtd");
+	h->log_qemu = dup_or_null(&p, "log_qemu");
+	h->log_console = dup_or_null(&p, "log_console");
 	if (!h->name)
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 out:

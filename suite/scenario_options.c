@@ -28,6 +28,15 @@ static const struct mt_option core_options[] = {
 	  "lab:client, ...) or a [host:NAME] section (default: the lab's client when source or "
 	  "dest is a lab: host, else local)",
 	  NULL, 0, 0, 0 },
+	{ "source_host", MT_OPT_STR, NULL,
+	  "where the source hypervisor runs, for its logs: a [host:NAME] section or a lab host "
+	  "(default: the lab host when source is lab:NAME, else none: no logs of it kept)",
+	  NULL, 0, 0, 0 },
+	{ "dest_host", MT_OPT_STR, NULL, "where the destination hypervisor runs (as source_host)",
+	  NULL, 0, 0, 0 },
+	{ "logs.max", MT_OPT_SIZE, "256KiB",
+	  "each cell keeps, of every log of source_host and dest_host, at most the last this "
+	  "many bytes written during the cell (0 keeps none)", NULL, 0, 64.0 * 1024 * 1024, 0 },
 	{ "repeat", MT_OPT_INT, "1", "how many times each cell runs", NULL, 1, 1000000, 0 },
 	{ "warmup", MT_OPT_DURATION, "10s",
 	  "baseline time after probes and workloads start, before faults and migration", NULL, 0,
@@ -90,6 +99,14 @@ static const struct mt_option host_options[] = {
 	{ "known_hosts", MT_OPT_STR, NULL, "ssh: known_hosts file (host keys are checked)", NULL,
 	  0, 0, 0 },
 	{ "remote_binary", MT_OPT_STR, "migtorture", "ssh: path of migtorture on the far side",
+	  NULL, 0, 0, 0 },
+	{ "log_libvirtd", MT_OPT_STR, NULL,
+	  "local: the libvirt daemon's log file, kept per cell when this host is source_host or "
+	  "dest_host (an ssh host's agent.conf [logs] says where its logs are)", NULL, 0, 0, 0 },
+	{ "log_qemu", MT_OPT_STR, "/var/log/libvirt/qemu/{domain}.log",
+	  "local: the domain's QEMU log ({domain} stands for its name)", NULL, 0, 0, 0 },
+	{ "log_console", MT_OPT_STR, NULL,
+	  "local: the domain's serial console log (a <serial> <log file=...>), {domain} as above",
 	  NULL, 0, 0, 0 },
 	MT_OPTION_END,
 };

@@ -32,7 +32,11 @@
 #include "migtorture/plugin.h"
 #include "migtorture/qos.h"
 #include "proc_spawn.h"
+#include "logread.h"
 #include "stress_yaml.h"
+
+/* The end of its log a cell keeps (stress-ng's log of a normal run is a few hundred bytes). */
+#define SNG_LOG_KEEP (16 * 1024)
 #include "migtorture/units.h"
 
 #define SNG_STOP_GRACE_NS (5LL * 1000000000)
@@ -447,8 +451,10 @@ static int sng_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	struct sng *s = state;
 	struct mt_cell_result *c = ctx->result;
 	struct mt_sng_report r = { 0 };
-	char lerrbuf[400], p1[64], p2[64];
-	int rc;
+	char lerrbuf[400], p1[64], p2[64], *text = NULL;
+	int64_t size = 0;
+	size_t tlen = 0;
+	int rc, rotated = 0;
 
 	snprintf(p1, sizeof(p1), "stress.host.%s.spawn_ms", stressor(s->kind));
 	snprintf(p2, sizeof(p2), "stress.host.%s.run_s", stressor(s->kind));
@@ -460,6 +466,18 @@ static int sng_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	if (ctx->phases && (rc = put_cpu(s, ctx)) < 0) {
 		rc = mt_err(err, rc, "out of memory");
 		goto out;
+	}
+	/* Its log goes to the cell's logs (the runner moves a *.log_text into a file there). */
+	if (mt_log_size(s->log, &size, &(struct mt_error){ 0 }) == 0 && size > 0 &&
+	    mt_log_read(s->log, size > SNG_LOG_KEEP ? size - SNG_LOG_KEEP : 0, SNG_LOG_KEEP, &text,
+			&tlen, &size, &rotated, &(struct mt_error){ 0 }) == 0) {
+		snprintf(p1, sizeof(p1), "stress.host.%s.log_text", stressor(s->kind));
+		rc = mt_cell_set_str(c, p1, text);
+		free(text);
+		if (rc < 0) {
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	rc = mt_sng_yaml_read(s->yaml, &r, &(struct mt_error){ 0 });
 	if (rc < 0 || r.nstressors == 0) {

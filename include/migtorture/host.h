@@ -23,6 +23,10 @@ struct mt_host {
 	char *ssh_identity;    /* SSH: path of the private key file (never its content) */
 	char *ssh_known_hosts; /* SSH: known_hosts file to use (StrictHostKeyChecking yes) */
 	char *remote_binary;   /* SSH: path of migtorture on the far side (default "migtorture") */
+	/* LOCAL: where a hypervisor here keeps its logs, as path patterns ("{domain}" stands for
+	 * the domain): the daemon's, the domain's QEMU log, its serial console; NULL = none.
+	 * An ssh host's agent.conf says where its own are. */
+	char *log_libvirtd, *log_qemu, *log_console;
 };
 
 /* Enters host->netns in the calling thread (LOCAL only); *saved_fd receives the previous

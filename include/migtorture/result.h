@@ -111,6 +111,8 @@ int mt_run_add_fact(struct mt_run_result *run, const char *key, const char *val)
 int mt_cell_set_num(struct mt_cell_result *c, const char *path, double v);
 int mt_cell_set_str(struct mt_cell_result *c, const char *path, const char *s);
 int mt_cell_set_absent(struct mt_cell_result *c, const char *path, const char *reason);
+/* Removes the metric at path: 1 when there was one, else 0. */
+int mt_cell_unset(struct mt_cell_result *c, const char *path);
 const struct mt_metric *mt_cell_metric(const struct mt_cell_result *c, const char *path);
 int mt_cell_add_axis(struct mt_cell_result *c, const char *key, const char *val);
 int mt_cell_add_event(struct mt_cell_result *c, int64_t planned_ns, int64_t actual_ns,

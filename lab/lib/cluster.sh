@@ -52,6 +52,12 @@ interfaces = m-* t-* $BRIDGE
 stress     = host-cpu host-vm host-memrate
 [limits]
 stress_workers_max = 2
+# The logs a cell keeps (the runner's source_host/dest_host): this host's daemon, QEMU and
+# console logs, where its daemons write them ({domain}: the domain's name).
+[logs]
+libvirtd = $STATE/$h/log/libvirtd.log
+qemu     = $STATE/$h/log/qemu/{domain}.log
+console  = $STATE/{domain}-console.log
 CONF
     {
       # Both hosts share this machine's /run: each agent keeps a journal of its own, as it

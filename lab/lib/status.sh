@@ -25,6 +25,12 @@ jlist() { # jlist A B ... -> ["A","B",...]
   printf '[%s]' "$out"
 }
 
+host_logs_json() { # host_logs_json NAME — where a lab host's libvirtd, QEMU and console logs
+  # are, seen from this machine (its daemons see $STATE/NAME/log as /var/log/libvirt)
+  printf '{"libvirtd": "%s", "qemu": "%s", "console": "%s"}' "$STATE/$1/log/libvirtd.log" \
+    "$STATE/$1/log/qemu/{domain}.log" "$STATE/{domain}-console.log"
+}
+
 lab_json() { # lab_json STATE — the descriptor on stdout
   local st=$1 via=false r=$STATE/router ma mb gh=""
   [ "$(cat "$STATE/via-router" 2>/dev/null)" = 1 ] && via=true
@@ -37,9 +43,11 @@ lab_json() { # lab_json STATE — the descriptor on stdout
   "migration_via_router": $via,
   "hosts": {
     "hosta": {"netns": "$NS_A", "libvirt_uri": "$(uri hosta)",
-              "migration_ip": "$MIG_A_IP", "migration_if": "$ma", "tenant_bridge": "$BRIDGE"},
+              "migration_ip": "$MIG_A_IP", "migration_if": "$ma", "tenant_bridge": "$BRIDGE",
+              "logs": $(host_logs_json hosta)},
     "hostb": {"netns": "$NS_B", "libvirt_uri": "$(uri hostb)",
-              "migration_ip": "$MIG_B_IP", "migration_if": "$mb", "tenant_bridge": "$BRIDGE"},
+              "migration_ip": "$MIG_B_IP", "migration_if": "$mb", "tenant_bridge": "$BRIDGE",
+              "logs": $(host_logs_json hostb)},
     "client": {"netns": "$NS_C", "ip": "$CLIENT_IP", "interface": "c-r"},
     "router": {"netns": "$NS_R",
                "ssh": {"address": "$MGMT_ROUTER_IP", "user": "root",

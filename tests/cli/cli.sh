@@ -311,6 +311,60 @@ INI
     prlimit --rtprio=0 "$tmp/mt-copy" run -q --realtime 10 -o "$tmp/nobody" --journal "$tmp/jn" "$tmp/idle.ini"
   grep -q "SCHED_FIFO.*needs root" "$tmp/err" || fail "unclear EPERM message: $(cat "$tmp/err")"
   ;;
+cell_logs)
+  # A cell keeps what its hypervisor hosts' logs gained while it ran, and only that: a local
+  # host whose logs are files here (the same code reads a lab host's; an ssh host's agent runs
+  # the same reader, tests/unit/test_logs.c). The file grows while the run waits in warm-up.
+  command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup)"; exit 77; }
+  command -v stress-ng >/dev/null || { echo "SKIP: stress-ng not installed (scripts/setup)"; exit 77; }
+  mkdir "$tmp/hv"
+  cat > "$tmp/logs.ini" <<INI
+[host:hv]
+kind = local
+log_qemu = $tmp/hv/{domain}.log
+log_libvirtd = $tmp/hv/libvirtd.log
+[global]
+source = none
+dest = none
+domain = vm1
+source_host = hv
+logs.max = 20B
+warmup = 3s
+cooldown = 0s
+migrate.count = 0
+stress = host-cpu workers=1 load=5%
+[idle]
+INI
+  printf 'before the run\n' > "$tmp/hv/vm1.log"
+  "$mt" run -q -o "$tmp/run" --journal "$tmp/j" "$tmp/logs.ini" > "$tmp/run.log" 2>&1 &
+  pid=$!
+  sleep 1.5
+  line='written while the cell ran'
+  printf '%s\n' "$line" >> "$tmp/hv/vm1.log"
+  wait $pid || { cat "$tmp/run.log"; fail "run exited $?"; }
+  r=$tmp/run/results.json
+  f=$(jq -r '.cells[0].metrics.logs.hv.qemu.file' "$r")
+  [ "$f" = logs/000-idle/hv-qemu.log ] || fail "logs.hv.qemu.file is '$f'"
+  got=$(cat "$tmp/run/$f")
+  echo "kept: '$got'; $(jq -c '.cells[0].metrics.logs' "$r")"
+  # logs.max = 20B: the last 20 bytes of the line and its newline; the rest is counted
+  [ "$got" = "${line: -19}" ] || fail "kept '$got', not the last 20 bytes the cell wrote"
+  [ "$(jq -r '.cells[0].metrics.logs.hv.qemu.kept_bytes' "$r")" = 20 ] || fail "kept_bytes"
+  [ "$(jq -r '.cells[0].metrics.logs.hv.qemu.dropped_bytes' "$r")" = $(( ${#line} + 1 - 20 )) ] ||
+    fail "dropped_bytes"
+  jq -r '.cells[0].metrics.logs.hv.libvirtd.absent' "$r" | grep -q "has no libvirtd log" ||
+    fail "a missing libvirtd log is not said: $(jq -c '.cells[0].metrics.logs.hv' "$r")"
+  jq -r '.cells[0].metrics.logs.hv.console.absent' "$r" | grep -q "names no console log" ||
+    fail "a host without log_console is not said"
+  # stress-ng's own log, moved out of the metrics into a file of the cell
+  f=$(jq -r '.cells[0].metrics.stress.host.cpu.log_file' "$r")
+  grep -q 'dispatching hogs: 1 cpu' "$tmp/run/$f" || fail "no stress-ng log kept ($f)"
+  [ "$(jq -r '.cells[0].metrics.stress.host.cpu.log_text' "$r")" = null ] || fail "log text left in results.json"
+  # the HTML report, beside results.json, links it
+  expect_rc 0 "$mt" report -f html -o "$tmp/run/report.html" "$r"
+  grep -q '<a href="logs/000-idle/hv-qemu.log">hv qemu</a> (20' "$tmp/run/report.html" ||
+    fail "the report does not link the kept log: $(grep -o 'Logs of the cell.\{0,200\}' "$tmp/run/report.html")"
+  ;;
 json_flags)
   # validate --json and compare --json: the same outcome and exit status, as data.
   command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup)"; exit 77; }

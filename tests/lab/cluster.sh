@@ -115,6 +115,16 @@ else
              downtime.guest_stall_ms migration.transferred_bytes; do
       [ "$(m ".$k | numbers")" != "" ] || fail "$name: no $k"
     done
+    # the hypervisors' logs of the cell, read through the agents: the destination's QEMU log
+    # holds this cell's one incoming start and nothing older
+    if [ "$(m '.migration.direction')" = "source->dest" ]; then to=hostb; else to=hosta; fi
+    f=$(m ".logs.$to.qemu.file")
+    [ -f "$TMP/run1/$f" ] || fail "$name: no $to QEMU log kept via the agent ($(m ".logs.$to.qemu"))"
+    n=$(grep -c 'starting up' "$TMP/run1/$f"); grep -q -- '-incoming' "$TMP/run1/$f" || n="$n, no -incoming"
+    [ "$n" = 1 ] || fail "$name: $to's QEMU log of the cell: $n QEMU starts, not 1"
+    for h in hosta hostb; do
+      [ -f "$TMP/run1/$(m ".logs.$h.libvirtd.file")" ] || fail "$name: no $h libvirtd log kept ($(m ".logs.$h.libvirtd"))"
+    done
     FIG+=("$name ($(m '.migration.direction')): total $(m '.migration.total_time_ms') ms, hypervisor downtime $(m '.downtime.hypervisor_downtime_ms') ms, guest stall $(m '.downtime.guest_stall_ms') ms, network outage $(m '.downtime.network_outage_ms') ms, $(m '.migration.transferred_bytes') bytes")
   done
   # the faults ran on the hosts, through their agents

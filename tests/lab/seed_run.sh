@@ -44,6 +44,23 @@ for i in 0 1 2; do
                     fail "online-video: no segment played" ;;
   esac
   echo "$name: total ${tot} ms; downtime: hypervisor ${hv} ms, guest stall ${gs} ms, network outage ${no} ms"
+  # The hypervisors' logs the cell kept: what each wrote during this cell only. Its one hop
+  # started QEMU once on the destination ("starting up" begins each libvirt QEMU log entry).
+  if [ "$(q "$c.metrics.migration.direction")" = "source->dest" ]; then to=hostb; else to=hosta; fi
+  for h in hosta hostb; do
+    for role in libvirtd qemu; do
+      f=$(q "$c.metrics.logs.$h.$role.file")
+      [ -f "$work/out/$f" ] || fail "$name: no $h $role log kept ($f; $(q "$c.metrics.logs.$h.$role"))"
+    done
+  done
+  [ -f "$work/out/$(q "$c.metrics.logs.hosta.console.file")" ] || fail "$name: no console log kept"
+  [ "$(q "$c.metrics.logs.hostb.console")" = null ] || fail "$name: the lab's one console file kept twice"
+  qlog=$work/out/$(q "$c.metrics.logs.$to.qemu.file")
+  n=$(grep -c 'starting up' "$qlog")
+  [ "$n" = 1 ] || fail "$name: $to's QEMU log of the cell has $n QEMU starts, not 1: $(head -c 300 "$qlog")"
+  grep -q -- '-incoming' "$qlog" || fail "$name: $to's QEMU log of the cell has no -incoming"
+  echo "$name: logs kept: $(for h in hosta hostb; do for role in libvirtd qemu console; do
+    b=$(q "$c.metrics.logs.$h.$role.kept_bytes"); [ "$b" = null ] || printf '%s %s %s B; ' "$h" "$role" "$b"; done; done)"
 done
 http_ok / || fail "the guest does not serve HTTP after the run"
 ok "3 seed cells measured; guest serves HTTP"

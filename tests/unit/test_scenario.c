@@ -28,6 +28,7 @@ static const char *const bad_files[] = {
 	"unknown-host-key.ini",	 "ssh-needs-address.ini",  "bad-section-name.ini",
 	"comments-only.ini",	 "header-junk.ini",	   "bad-threshold.ini",
 	"empty-threshold.ini",	 "bad-guest.ini",	   "bad-client.ini",
+	"bad-dest-host.ini",
 };
 
 static void read_expect(const char *path, int *line, char *text, size_t len)
