@@ -17,70 +17,10 @@
 #include "keymetrics.h"
 #include "migtorture/report.h"
 #include "units_fmt.h"
+#include "xml.h"
 
 #define NO_SECTION "migtorture"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF, and U+FFFE/FFFF are not XML characters */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
-}
-
-/* Writes s XML-escaped (for text and attribute values alike). */
-static void xml_put(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n;
-
-	while (*p) {
-		switch (*p) {
-		case '&': fputs("&amp;", f); p++; continue;
-		case '<': fputs("&lt;", f); p++; continue;
-		case '>': fputs("&gt;", f); p++; continue;
-		case '"': fputs("&quot;", f); p++; continue;
-		case '\'': fputs("&apos;", f); p++; continue;
-		case '\n': fputs("&#10;", f); p++; continue;
-		case '\t': fputs("&#9;", f); p++; continue;
-		case '\r': fputs("&#13;", f); p++; continue;
-		default: break;
-		}
-		if (*p < 0x20) {
-			fputs("\xef\xbf\xbd", f); /* not allowed in XML 1.0 at all */
-			p++;
-			continue;
-		}
-		n = utf8_len(p);
-		if (n == 0) {
-			fputs("\xef\xbf\xbd", f);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, n, f);
-		p += n;
-	}
-}
 
 static const char *section_of(const struct mt_cell_result *c)
 {
@@ -133,13 +73,13 @@ static size_t put_properties(FILE *f, const struct mt_cell_result *c, int write)
 			if (!n)
 				fputs("      <properties>\n", f);
 			fputs("        <property name=\"", f);
-			xml_put(f, mt_key_metrics[k].path);
+			mt_xml_escape(mt_key_metrics[k].path, f);
 			fputs("\" value=\"", f);
 			if (m->kind == MT_METRIC_NUM) {
 				put_exact(f, m->num);
 			} else {
 				fputs("absent: ", f);
-				xml_put(f, m->str);
+				mt_xml_escape(m->str, f);
 			}
 			fputs("\"/>\n", f);
 		}
@@ -167,17 +107,17 @@ static void put_failure_message(FILE *f, const struct mt_cell_result *c)
 				first = &c->checks[i];
 		}
 	if (!first) {
-		xml_put(f, c->reason ? c->reason : "failed");
+		mt_xml_escape(c->reason ? c->reason : "failed", f);
 		return;
 	}
 	mt_check_metric_path(first->expr, path, sizeof(path));
 	mt_hfmt(path, first->value, v, sizeof(v));
 	mt_hfmt(path, first->limit, l, sizeof(l));
-	xml_put(f, first->expr);
+	mt_xml_escape(first->expr, f);
 	fputs(": value ", f);
-	xml_put(f, v);
+	mt_xml_escape(v, f);
 	fputs(", limit ", f);
-	xml_put(f, l);
+	mt_xml_escape(l, f);
 	if (more)
 		fprintf(f, " (and %zu more failed threshold%s)", more, more == 1 ? "" : "s");
 }
@@ -187,9 +127,9 @@ static void put_testcase(FILE *f, const struct mt_cell_result *c)
 	size_t i;
 
 	fputs("    <testcase classname=\"", f);
-	xml_put(f, section_of(c));
+	mt_xml_escape(section_of(c), f);
 	fputs("\" name=\"", f);
-	xml_put(f, c->name);
+	mt_xml_escape(c->name, f);
 	fprintf(f, "#%d\" time=\"%.3f\"", c->repeat,
 		c->duration_ns > 0 ? (double)c->duration_ns / 1e9 : 0.0);
 	if (c->verdict == MT_VERDICT_PASS && !put_properties(f, c, 0)) {
@@ -204,19 +144,19 @@ static void put_testcase(FILE *f, const struct mt_cell_result *c)
 	case MT_VERDICT_SKIP:
 	case MT_VERDICT_NONE:
 		fputs("      <skipped message=\"", f);
-		xml_put(f, c->verdict == MT_VERDICT_NONE ? "not run" : c->reason);
+		mt_xml_escape(c->verdict == MT_VERDICT_NONE ? "not run" : c->reason, f);
 		fputs("\"/>\n", f);
 		break;
 	case MT_VERDICT_ERROR:
 		fputs("      <error type=\"error\" message=\"", f);
-		xml_put(f, c->reason ? c->reason : "error");
+		mt_xml_escape(c->reason ? c->reason : "error", f);
 		fputs("\">", f);
 		for (i = 0; i < c->nchecks; i++) {
 			if (c->checks[i].held >= 0)
 				continue;
-			xml_put(f, c->checks[i].expr);
+			mt_xml_escape(c->checks[i].expr, f);
 			fputs(": ", f);
-			xml_put(f, c->checks[i].why ? c->checks[i].why : "not evaluated");
+			mt_xml_escape(c->checks[i].why ? c->checks[i].why : "not evaluated", f);
 			fputs("\n", f);
 		}
 		fputs("</error>\n", f);
@@ -227,7 +167,7 @@ static void put_testcase(FILE *f, const struct mt_cell_result *c)
 		put_failure_message(f, c);
 		fputs("\">", f);
 		if (c->reason) {
-			xml_put(f, c->reason);
+			mt_xml_escape(c->reason, f);
 			fputs("\n", f);
 		}
 		/* one line per failed threshold: expression, measured value, limit */
@@ -237,14 +177,14 @@ static void put_testcase(FILE *f, const struct mt_cell_result *c)
 			if (k->held != 0)
 				continue;
 			fputs("threshold: ", f);
-			xml_put(f, k->expr);
+			mt_xml_escape(k->expr, f);
 			fputs(" value: ", f);
 			put_num(f, k->value);
 			fputs(" limit: ", f);
 			put_num(f, k->limit);
 			if (k->why) {
 				fputs(" (", f);
-				xml_put(f, k->why);
+				mt_xml_escape(k->why, f);
 				fputs(")", f);
 			}
 			fputs("\n", f);
@@ -298,7 +238,7 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"migtorture", f);
 	if (run->run_id) {
 		fputs(" ", f);
-		xml_put(f, run->run_id);
+		mt_xml_escape(run->run_id, f);
 	}
 	fputs("\"", f);
 	put_counts(f, &all);
@@ -312,7 +252,7 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
 			if (strcmp(section_of(&run->cells[j]), sec) == 0)
 				count(&run->cells[j], &n);
 		fputs("  <testsuite name=\"", f);
-		xml_put(f, sec);
+		mt_xml_escape(sec, f);
 		fputs("\"", f);
 		put_counts(f, &n);
 		if (fmt_timestamp(run->cells[i].started_wall_ns ? run->cells[i].started_wall_ns
@@ -321,7 +261,7 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
 			fprintf(f, " timestamp=\"%s\"", ts);
 		if (host) {
 			fputs(" hostname=\"", f);
-			xml_put(f, host);
+			mt_xml_escape(host, f);
 			fputs("\"", f);
 		}
 		fputs(">\n", f);
@@ -329,16 +269,16 @@ int mt_report_junit(const struct mt_run_result *run, FILE *f, struct mt_error *e
 		fputs("    <properties>\n", f);
 		if (run->run_id) {
 			fputs("      <property name=\"run_id\" value=\"", f);
-			xml_put(f, run->run_id);
+			mt_xml_escape(run->run_id, f);
 			fputs("\"/>\n", f);
 		}
 		fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
 			(unsigned long long)run->seed);
 		for (j = 0; j < run->nfacts; j++) {
 			fputs("      <property name=\"", f);
-			xml_put(f, run->facts[j].key);
+			mt_xml_escape(run->facts[j].key, f);
 			fputs("\" value=\"", f);
-			xml_put(f, run->facts[j].val);
+			mt_xml_escape(run->facts[j].val, f);
 			fputs("\"/>\n", f);
 		}
 		fputs("    </properties>\n", f);

@@ -6,68 +6,6 @@
 
 #include "svg.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one (overlong forms,
- * surrogates and code points above U+10FFFF are invalid too). */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n, i;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-void mt_xml_escape(const char *s, FILE *f)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (p && *p) {
-		size_t n = utf8_len(p);
-
-		if (n == 0) {
-			fputs("\xef\xbf\xbd", f); /* U+FFFD: the document stays well-formed */
-			p++;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(p, 1, n, f);
-			p += n;
-			continue;
-		}
-		switch (*p) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			/* XML 1.0 cannot carry other control characters */
-			if (*p < 0x20 && *p != '\n' && *p != '\t')
-				fputs("\xef\xbf\xbd", f);
-			else
-				fputc(*p, f);
-		}
-		p++;
-	}
-}
 
 /* Tick label v in fixed notation with as many decimals as the step needs (0.2 → 1, 5 → 0). */
 static void tick_text(double v, double step, char *buf, size_t len)

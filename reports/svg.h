@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "xml.h"
+
 struct mt_svg {
 	FILE *f;
 	int w, h;             /* pixels */
@@ -13,8 +15,6 @@ struct mt_svg {
 	int no_xticks;         /* categorical x axis: the caller labels it */
 };
 
-/* Writes s with XML special characters escaped. */
-void mt_xml_escape(const char *s, FILE *f);
 
 void mt_svg_begin(struct mt_svg *g, FILE *f, int w, int h, double x0, double x1, double y0,
 		  double y1);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "logread.h"
+#include "utf8.h"
 
 static const char *const role_names[MT_LOG_NROLES] = { "libvirtd", "qemu", "console" };
 
@@ -80,25 +81,8 @@ int mt_log_size(const char *path, int64_t *size, struct mt_error *err)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (of n bytes), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t k = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
 
-	if (k == 0 || k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong 3- and 4-byte forms, surrogates, beyond U+10FFFF */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return k;
-}
-
-/* Control characters (but tab, newline, carriage return) and bytes that are not UTF-8 → '?'. */
-static void sanitize(char *b, size_t n)
+void mt_log_sanitize(char *b, size_t n)
 {
 	unsigned char *p = (unsigned char *)b;
 
@@ -110,7 +94,7 @@ static void sanitize(char *b, size_t n)
 			    p[i] == 0x7f)
 				p[i] = '?';
 			i++;
-		} else if ((k = utf8_len(p + i, n - i))) {
+		} else if ((k = mt_utf8_len(p + i, n - i))) {
 			i += k;
 		} else {
 			p[i++] = '?';
@@ -163,7 +147,7 @@ int mt_log_read(const char *path, int64_t from, size_t max, char **buf, size_t *
 			break;
 		got += (size_t)n;
 	}
-	sanitize(b, got);
+	mt_log_sanitize(b, got);
 	b[got] = '\0';
 	*buf = b;
 	*len = got;

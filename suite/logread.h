@@ -32,6 +32,10 @@ int mt_log_path(const char *pattern, const char *domain, char *out, size_t len,
 /* The file's size now, or -1 when it does not exist (MT_EIO for any other failure). */
 int mt_log_size(const char *path, int64_t *size, struct mt_error *err);
 
+/* Control characters (but tab, newline, carriage return) and bytes that are not UTF-8 in the
+ * n bytes at b become '?'. */
+void mt_log_sanitize(char *b, size_t n);
+
 /* Reads [from, size) of path, at most max bytes (max ≤ MT_LOG_CHUNK_MAX), into *buf (malloc'd,
  * NUL-terminated, *len bytes). Control characters other than tab, newline and carriage return,
  * and bytes that are not UTF-8, become '?', so the text is safe in JSON, a terminal and a

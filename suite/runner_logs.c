@@ -259,6 +259,7 @@ static void texts_to_files(struct rn_cellrun *c, const char *dir, const char *re
 		     snprintf(rel, sizeof(rel), "%s/%s", reldir, name) < (int)sizeof(rel);
 		fd = ok ? open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 			       c->r->results_mode) : -1;
+		mt_log_sanitize(m->str, strlen(m->str)); /* as written by the plugin, or an agent */
 		ok = fd >= 0 && write(fd, m->str, strlen(m->str)) == (ssize_t)strlen(m->str);
 		if (fd >= 0 && close(fd) < 0)
 			ok = 0;

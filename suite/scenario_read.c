@@ -20,6 +20,7 @@
 
 #include "scenario_priv.h"
 #include "suggest.h"
+#include "utf8.h"
 
 #define SC_FILE_MAX (16u << 20) /* a scenario is text a person wrote: 16 MiB is plenty */
 #define SC_LINE_MAX 16384       /* longest line we hand to inih (its buffer holds this) */
@@ -88,35 +89,6 @@ out:
 	return rc;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid (overlong, surrogate,
- * above U+10FFFF, truncated). */
-static size_t utf8_len(const unsigned char *p, size_t left)
-{
-	size_t n;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 int mt_sc_check_text(const char *text, size_t len, const char *name, struct mt_error *err)
 {
@@ -133,7 +105,7 @@ int mt_sc_check_text(const char *text, size_t len, const char *name, struct mt_e
 			return mt_err(err, MT_EINVAL,
 				      "%s:%d: binary content (NUL byte), expected a text scenario",
 				      name, line);
-		n = utf8_len(p + i, len - i);
+		n = mt_utf8_len(p + i, len - i);
 		if (n == 0)
 			return mt_err(err, MT_EINVAL,
 				      "%s:%d: binary content (invalid UTF-8), expected a text "

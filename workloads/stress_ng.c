@@ -32,7 +32,6 @@
 #include "migtorture/plugin.h"
 #include "migtorture/qos.h"
 #include "proc_spawn.h"
-#include "logread.h"
 #include "stress_yaml.h"
 
 /* The end of its log a cell keeps (stress-ng's log of a normal run is a few hundred bytes). */
@@ -325,6 +324,33 @@ static int memrate_start(const struct mt_params *p, struct mt_ctx *ctx, void **s
 	return sng_start(SNG_MEMRATE, p, ctx, state, err);
 }
 
+/* The last max bytes of the log, malloc'd and NUL-terminated (NULL when empty or unreadable).
+ * As written: the runner makes it safe when it stores it. */
+static char *read_tail(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		size_t want = (size_t)st.st_size < max ? (size_t)st.st_size : max;
+
+		buf = malloc(want + 1);
+		n = buf ? pread(fd, buf, want, st.st_size - (off_t)want) : -1;
+		if (n <= 0) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	close(fd);
+	return buf;
+}
+
 /* The last line of the log (stress-ng's reason when it ended early). */
 static void log_tail(const char *path, char *buf, size_t len)
 {
@@ -452,9 +478,7 @@ static int sng_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	struct mt_cell_result *c = ctx->result;
 	struct mt_sng_report r = { 0 };
 	char lerrbuf[400], p1[64], p2[64], *text = NULL;
-	int64_t size = 0;
-	size_t tlen = 0;
-	int rc, rotated = 0;
+	int rc;
 
 	snprintf(p1, sizeof(p1), "stress.host.%s.spawn_ms", stressor(s->kind));
 	snprintf(p2, sizeof(p2), "stress.host.%s.run_s", stressor(s->kind));
@@ -468,9 +492,7 @@ static int sng_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		goto out;
 	}
 	/* Its log goes to the cell's logs (the runner moves a *.log_text into a file there). */
-	if (mt_log_size(s->log, &size, &(struct mt_error){ 0 }) == 0 && size > 0 &&
-	    mt_log_read(s->log, size > SNG_LOG_KEEP ? size - SNG_LOG_KEEP : 0, SNG_LOG_KEEP, &text,
-			&tlen, &size, &rotated, &(struct mt_error){ 0 }) == 0) {
+	if ((text = read_tail(s->log, SNG_LOG_KEEP))) {
 		snprintf(p1, sizeof(p1), "stress.host.%s.log_text", stressor(s->kind));
 		rc = mt_cell_set_str(c, p1, text);
 		free(text);

@@ -31,6 +31,7 @@
 #include "agent_policy.h"
 #include "jsonl.h"
 #include "test_agent_util.h"
+#include "test_util.h"
 #include "migtorture/journal.h"
 #include "migtorture/runner.h"
 
@@ -39,14 +40,6 @@ extern char **environ;
 static char tmpdir[64], conf_path[128], desc_path[128], journal_path[128];
 static char marker_forged[128], marker_local[128];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
 
 /* The policy every test but the parse tests uses, and a lab-style Ceph descriptor whose
  * restart command for osd.1 leaves a marker (the host's own recipe). */
@@ -70,13 +63,13 @@ static void setup(void)
 		 "osds = 0-1\n"
 		 "[ceph]\n"
 		 "descriptor = %s\n", desc_path);
-	write_file(conf_path, text);
+	tu_write(conf_path, "w", text);
 	snprintf(text, sizeof(text),
 		 "{\"conf\": \"%s/no-such-ceph.conf\", \"keyring\": \"%s/no-such.keyring\", "
 		 "\"osds\": [{\"id\": 1, \"pid\": 0, \"pid_file\": \"%s/osd.1.pid\", "
 		 "\"start_argv\": [\"/bin/sh\", \"-c\", \"touch %s\"]}]}",
 		 tmpdir, tmpdir, tmpdir, marker_local);
-	write_file(desc_path, text);
+	tu_write(desc_path, "w", text);
 }
 
 static void teardown(void)

@@ -27,6 +27,7 @@
 #include "journal_priv.h"
 #include "jsonl.h"
 #include "test_agent_util.h"
+#include "test_util.h"
 #include "migtorture/runner.h"
 #include "migtorture/units.h"
 
@@ -34,14 +35,6 @@ extern char **environ;
 
 static char tmpdir[64], conf_path[128], journal_path[128];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
 
 static void setup(void)
 {
@@ -49,7 +42,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(conf_path, sizeof(conf_path), "%s/agent.conf", tmpdir);
 	snprintf(journal_path, sizeof(journal_path), "%s/agent.journal", tmpdir);
-	write_file(conf_path, "[allow]\n"
+	tu_write(conf_path, "w", "[allow]\n"
 			      "faults = tbf\n"
 			      "interfaces = mta*\n"
 			      "stress = host-cpu\n"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "migtorture/report.h"
+#include "reports/xml.h"
 #include "test_util.h"
 
 extern char **environ;
@@ -131,6 +132,24 @@ START_TEST(test_html)
 }
 END_TEST
 
+/* The one escaper of HTML, SVG and JUnit: entities, whitespace as references, and U+FFFD for
+ * what XML 1.0 cannot carry (a control character, a byte that is not UTF-8, U+FFFE). */
+START_TEST(test_xml_escape)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	ck_assert_ptr_nonnull(f);
+	mt_xml_escape("a<b>&\"'\n\t\r\x01\xff\xef\xbf\xbe\xc3\xa9\xed\xa0\x80z", f);
+	mt_xml_escape(NULL, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(out, "a&lt;b&gt;&amp;&quot;&#39;&#10;&#9;&#13;\xef\xbf\xbd\xef\xbf\xbd"
+			      "\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz");
+	free(out);
+}
+END_TEST
+
 START_TEST(test_html_empty)
 {
 	struct mt_run_result run = { 0 };
@@ -154,6 +173,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_html_empty);
+	tcase_add_test(tc, test_xml_escape);
 	suite_add_tcase(s, tc);
 	return s;
 }

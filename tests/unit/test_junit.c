@@ -130,7 +130,7 @@ START_TEST(test_junit_wellformed)
 	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"migtorture run-1\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"2\" time=\"3.750\">"));
 	ck_assert_ptr_nonnull(strstr(x, "classname=\"no-video\" name=\"web/fault=netem delay=20ms#1\" time=\"2.250\""));
 	/* the failure names the threshold, its value and limit; the reason opens the body */
-	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"threshold\" message=\"migration.total_time_ms &lt;= 30s: value 40 s, limit 30 s\">total &lt;time&gt; &amp; &quot;quotes&quot; &apos;x&apos;\n"));
+	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"threshold\" message=\"migration.total_time_ms &lt;= 30s: value 40 s, limit 30 s\">total &lt;time&gt; &amp; &quot;quotes&quot; &#39;x&#39;\n"));
 	/* key metrics as testcase properties, exact, in the unit of their name */
 	ck_assert_ptr_nonnull(strstr(x, "<property name=\"migration.total_time_ms\" value=\"812\"/>"));
 	ck_assert_ptr_nonnull(strstr(x, "<property name=\"migration.transferred_bytes\" value=\"1073741824\"/>"));

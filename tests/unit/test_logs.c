@@ -17,14 +17,6 @@
 
 static char dir[64], conf[128], logpath[128], jpath[128];
 
-static void append(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "a");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
 
 static void setup(void)
 {
@@ -35,7 +27,7 @@ static void setup(void)
 	snprintf(logpath, sizeof(logpath), "%s/web.log", dir);
 	snprintf(jpath, sizeof(jpath), "%s/agent.journal", dir);
 	snprintf(text, sizeof(text), "[logs]\nqemu = %s/{domain}.log\n", dir);
-	append(conf, text);
+	tu_write(conf, "a", text);
 }
 
 static void teardown(void)
@@ -83,10 +75,10 @@ START_TEST(read_from_offset_rotation_and_safety)
 	ck_assert_int_eq(mt_log_size(logpath, &size, &err), 0);
 	ck_assert_int_eq(size, -1);
 	ck_assert_int_eq(mt_log_read(logpath, 0, 10, &buf, &len, &size, &rotated, &err), MT_ENOTFOUND);
-	append(logpath, "before the cell\n");
+	tu_write(logpath, "a", "before the cell\n");
 	ck_assert_int_eq(mt_log_size(logpath, &size, &err), 0);
 	ck_assert_int_eq(size, 16);
-	append(logpath, "during\n");
+	tu_write(logpath, "a", "during\n");
 	ck_assert_int_eq(mt_log_read(logpath, 16, 4096, &buf, &len, &size, &rotated, &err), 0);
 	ck_assert_str_eq(buf, "during\n");
 	ck_assert_int_eq(len, 7);
@@ -99,7 +91,7 @@ START_TEST(read_from_offset_rotation_and_safety)
 	free(buf);
 	/* The file was rotated (now shorter than where the cell started): from 0. */
 	ck_assert_int_eq(truncate(logpath, 0), 0);
-	append(logpath, "new\n");
+	tu_write(logpath, "a", "new\n");
 	ck_assert_int_eq(mt_log_read(logpath, 16, 4096, &buf, &len, &size, &rotated, &err), 0);
 	ck_assert_str_eq(buf, "new\n");
 	ck_assert_int_eq(rotated, 1);
@@ -183,8 +175,8 @@ START_TEST(agent_reads_only_what_its_conf_names)
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
 	ck_assert_int_eq(mt_jsonl_get_i64(r, "size"), -1);
 	cJSON_Delete(r);
-	append(logpath, "0123456789");
-	append(logpath, "during the cell\n");
+	tu_write(logpath, "a", "0123456789");
+	tu_write(logpath, "a", "during the cell\n");
 	r = req(&a, "{\"req\":\"log\",\"id\":3,\"role\":\"qemu\",\"domain\":\"web\",\"offset\":10,"
 		    "\"max\":131072}");
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
@@ -220,7 +212,7 @@ START_TEST(agent_without_conf_reads_nothing)
 	struct tu_agent a;
 
 	unlink(conf);
-	append(logpath, "secret\n");
+	tu_write(logpath, "a", "secret\n");
 	tu_agent_start(&a, argv);
 	tu_agent_hello(&a, NULL);
 	expect_error(req(&a, "{\"req\":\"log\",\"id\":2,\"role\":\"qemu\",\"domain\":\"web\","

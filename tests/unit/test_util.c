@@ -35,6 +35,15 @@ void tu_rm_rf(const char *path)
 		fprintf(stderr, "tu_rm_rf: %s: %s\n", path, strerror(errno));
 }
 
+void tu_write(const char *path, const char *mode, const char *text)
+{
+	FILE *f = fopen(path, mode);
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	ck_assert_msg(fclose(f) == 0, "%s: %s", path, strerror(errno));
+}
+
 char *tu_read(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

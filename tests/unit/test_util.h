@@ -14,6 +14,10 @@ char *tu_tmpdir(char *buf, size_t len, const char *tag);
  * or already gone. Errors are printed, not fatal: it runs in teardowns. */
 void tu_rm_rf(const char *path);
 
+/* Writes text to path with fopen mode ("w" replaces, "a" appends); aborts the test when it
+ * cannot. */
+void tu_write(const char *path, const char *mode, const char *text);
+
 /* The whole file, NUL terminated, in memory the caller frees; *len (when not NULL) is its
  * length. NULL when it cannot be read (errno says why). */
 char *tu_read(const char *path, size_t *len);
