@@ -26,6 +26,7 @@
 #include "guest_agent.h"
 #include "guest_disk.h"
 #include "migtorture/plugin.h"
+#include "migtorture/stats.h"
 #include "migtorture/qos.h"
 #include "migtorture/units.h"
 
@@ -160,20 +161,6 @@ static int gd_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	return 0;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double pct(const double *sorted, size_t n, double p)
-{
-	size_t i = (size_t)ceil(p / 100 * (double)n);
-
-	return sorted[i ? i - 1 : 0];
-}
-
 int mt_guest_disk_put(struct mt_cell_result *c, const struct mt_phases *ph, const char *json,
 		      int64_t status_host_ns, int64_t stall_ns)
 {
@@ -272,10 +259,10 @@ int mt_guest_disk_put(struct mt_cell_result *c, const struct mt_phases *ph, cons
 		}
 	}
 	if (n) {
-		qsort(lat, n, sizeof(*lat), cmp_dbl);
-		if (mt_cell_set_num(c, "guest_disk.latency_p50_ms", pct(lat, n, 50)) < 0 ||
-		    mt_cell_set_num(c, "guest_disk.latency_p99_ms", pct(lat, n, 99)) < 0 ||
-		    mt_cell_set_num(c, "guest_disk.latency_max_ms", lat[n - 1]) < 0)
+		/* the project's one percentile (stats.h): interpolated, as every other p99 */
+		if (mt_cell_set_num(c, "guest_disk.latency_p50_ms", mt_percentile(lat, n, 50)) < 0 ||
+		    mt_cell_set_num(c, "guest_disk.latency_p99_ms", mt_percentile(lat, n, 99)) < 0 ||
+		    mt_cell_set_num(c, "guest_disk.latency_max_ms", mt_max(lat, n)) < 0)
 			goto out;
 	} else if (mt_cell_set_absent(c, "guest_disk.latency_p50_ms", "no write completed") < 0) {
 		goto out;
