@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "grow.h"
 #include "journal_priv.h"
 #include "jsonl.h"
 #include "remote.h"
@@ -125,15 +126,8 @@ static int add_entry(struct mt_journal *j, uint64_t id, const char *kind, const 
 {
 	struct jent *e;
 
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? 2 * j->cap : 16;
-		struct jent *ne = realloc(j->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return MT_ENOMEM;
-		j->e = ne;
-		j->cap = cap;
-	}
+	if (mt_grow((void **)&j->e, &j->cap, j->n, sizeof(*j->e)) < 0)
+		return MT_ENOMEM;
 	e = &j->e[j->n];
 	memset(e, 0, sizeof(*e));
 	e->id = id;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "migtorture/loop.h"
 
 struct mt_timer {
@@ -121,15 +122,8 @@ static void heap_down(struct mt_loop *l, size_t i)
 
 static int heap_push(struct mt_loop *l, struct mt_timer *t)
 {
-	if (l->nheap == l->capheap) {
-		size_t cap = l->capheap ? 2 * l->capheap : 64;
-		struct mt_timer **h = realloc(l->heap, cap * sizeof(*h));
-
-		if (!h)
-			return MT_ENOMEM;
-		l->heap = h;
-		l->capheap = cap;
-	}
+	if (mt_grow((void **)&l->heap, &l->capheap, l->nheap, sizeof(*l->heap)) < 0)
+		return MT_ENOMEM;
 	t->seq = l->next_seq++;
 	t->idx = l->nheap;
 	l->heap[l->nheap++] = t;

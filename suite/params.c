@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "migtorture/option.h"
 #include "option_priv.h"
 
@@ -31,16 +32,8 @@ static int insert_sorted(struct mt_params *p, const struct mt_value *v)
 {
 	size_t row = row_of(p->table, v->opt), at = p->n;
 
-	/* doubling: a scenario may repeat a MULTI key (threshold) hundreds of times per cell */
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 8;
-		struct mt_value *nv = realloc(p->vals, cap * sizeof(*nv));
-
-		if (!nv)
-			return MT_ENOMEM;
-		p->vals = nv;
-		p->cap = cap;
-	}
+	if (mt_grow((void **)&p->vals, &p->cap, p->n, sizeof(*p->vals)) < 0)
+		return MT_ENOMEM;
 	while (at > 0 && row_of(p->table, p->vals[at - 1].opt) > row)
 		at--;
 	memmove(&p->vals[at + 1], &p->vals[at], (p->n - at) * sizeof(*p->vals));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "scenario_priv.h"
 
 /* Beyond this a matrix is a typo, not a plan: 10000 cells of ~25 s are three days of lab time
@@ -87,16 +88,9 @@ static int push(struct builder *b, struct mt_cell *c)
 		mt_sc_cell_free(c);
 		return 0;
 	}
-	if (p->ncells == b->cap) {
-		size_t ncap = b->cap ? 2 * b->cap : 16;
-		struct mt_cell *nc = realloc(p->cells, ncap * sizeof(*nc));
-
-		if (!nc) {
-			mt_sc_cell_free(c);
-			return mt_err(b->err, MT_ENOMEM, "out of memory");
-		}
-		p->cells = nc;
-		b->cap = ncap;
+	if (mt_grow((void **)&p->cells, &b->cap, p->ncells, sizeof(*p->cells)) < 0) {
+		mt_sc_cell_free(c);
+		return mt_err(b->err, MT_ENOMEM, "out of memory");
 	}
 	p->estimated_ns += mt_sc_cell_estimate(c);
 	p->cells[p->ncells++] = *c;

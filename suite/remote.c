@@ -26,6 +26,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "grow.h"
 #include "jsonl.h"
 #include "migtorture/plugin.h"
 #include "migtorture/runner.h"
@@ -343,15 +344,8 @@ static int broke(struct mt_remote *s, int code, const char *what, struct mt_erro
 
 static int map_add(struct mt_remote *s, uint64_t agent, uint64_t runner)
 {
-	if (s->nmap == s->capmap) {
-		size_t cap = s->capmap ? 2 * s->capmap : 8;
-		struct idmap *m = realloc(s->map, cap * sizeof(*m));
-
-		if (!m)
-			return MT_ENOMEM;
-		s->map = m;
-		s->capmap = cap;
-	}
+	if (mt_grow((void **)&s->map, &s->capmap, s->nmap, sizeof(*s->map)) < 0)
+		return MT_ENOMEM;
 	s->map[s->nmap++] = (struct idmap){ agent, runner };
 	return 0;
 }

@@ -18,29 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "migtorture/result.h"
 
-/* Grows *arr (elements of size elem) so that index n is writable; zeroes the new room. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	while (ncap <= n)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / elem)
-		return MT_ENOMEM;
-	p = realloc(*arr, ncap * elem);
-	if (!p)
-		return MT_ENOMEM;
-	memset((char *)p + *cap * elem, 0, (ncap - *cap) * elem);
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 /* strdup that maps NULL to NULL; *ok is cleared on allocation failure. */
 static char *dup_or_null(const char *s, int *ok)
@@ -90,7 +70,7 @@ struct mt_cell_result *mt_run_add_cell(struct mt_run_result *run, const char *na
 
 	if (!run || !name)
 		return NULL;
-	if (grow((void **)&run->cells, &run->capcells, run->ncells, sizeof(*run->cells)))
+	if (mt_grow((void **)&run->cells, &run->capcells, run->ncells, sizeof(*run->cells)))
 		return NULL;
 	c = &run->cells[run->ncells];
 	memset(c, 0, sizeof(*c));
@@ -200,7 +180,7 @@ static struct mt_metric *metric_slot(struct mt_cell_result *c, const char *path,
 			return NULL;
 	}
 	*rc = MT_ENOMEM;
-	if (grow((void **)&c->metrics, &c->capmetrics, c->nmetrics, sizeof(*c->metrics)))
+	if (mt_grow((void **)&c->metrics, &c->capmetrics, c->nmetrics, sizeof(*c->metrics)))
 		return NULL;
 	m = &c->metrics[c->nmetrics];
 	memset(m, 0, sizeof(*m));
@@ -297,7 +277,7 @@ int mt_cell_add_event(struct mt_cell_result *c, int64_t planned_ns, int64_t actu
 
 	if (!c || !what)
 		return MT_EINVAL;
-	if (grow((void **)&c->events, &c->capevents, c->nevents, sizeof(*c->events)))
+	if (mt_grow((void **)&c->events, &c->capevents, c->nevents, sizeof(*c->events)))
 		return MT_ENOMEM;
 	e = &c->events[c->nevents];
 	memset(e, 0, sizeof(*e));
@@ -327,7 +307,7 @@ struct mt_series *mt_cell_series(struct mt_cell_result *c, const char *name, con
 	for (i = 0; i < c->nseries; i++)
 		if (strcmp(c->series[i].name, name) == 0)
 			return &c->series[i];
-	if (grow((void **)&c->series, &c->capseries, c->nseries, sizeof(*c->series)))
+	if (mt_grow((void **)&c->series, &c->capseries, c->nseries, sizeof(*c->series)))
 		return NULL;
 	s = &c->series[c->nseries];
 	memset(s, 0, sizeof(*s));
@@ -380,7 +360,7 @@ int mt_cell_add_check(struct mt_cell_result *c, const char *expr, int held, doub
 
 	if (!c || !expr)
 		return MT_EINVAL;
-	if (grow((void **)&c->checks, &c->capchecks, c->nchecks, sizeof(*c->checks)))
+	if (mt_grow((void **)&c->checks, &c->capchecks, c->nchecks, sizeof(*c->checks)))
 		return MT_ENOMEM;
 	k = &c->checks[c->nchecks];
 	memset(k, 0, sizeof(*k));
@@ -489,7 +469,7 @@ int mt_run_merge(struct mt_run_result *dst, struct mt_run_result *src)
 	need = dst->ncells + src->ncells;
 	if (need < dst->ncells)
 		return MT_ENOMEM;
-	if (grow((void **)&dst->cells, &dst->capcells, need - 1, sizeof(*dst->cells)))
+	if (mt_grow((void **)&dst->cells, &dst->capcells, need - 1, sizeof(*dst->cells)))
 		return MT_ENOMEM;
 	/* cells own their members: a shallow move transfers them */
 	memcpy(&dst->cells[dst->ncells], src->cells, src->ncells * sizeof(*src->cells));
