@@ -48,7 +48,7 @@ static void show(const struct mt_cell_result *c, const char *probe, const char *
 
 int main(int argc, char **argv)
 {
-	const struct mt_probe_ops *ops;
+	const struct mt_workload_ops *ops;
 	struct mt_params p = { 0 };
 	struct mt_error err = { 0 };
 	struct mt_run_result run = { 0 };
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	secs = atof(argv[3]);
-	if (mt_params_parse(ops->options, argv[2], 1, &p, &err) < 0 || mt_loop_new(&loop, &err) < 0)
+	if (mt_params_parse(ops->base.options, argv[2], 1, &p, &err) < 0 || mt_loop_new(&loop, &err) < 0)
 		goto out;
 	ctx.loop = loop;
 	ctx.result = mt_run_add_cell(&run, "bench");

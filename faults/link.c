@@ -489,10 +489,10 @@ static int link_supported(const struct mt_params *p, const struct mt_ctx *ctx, c
 }
 
 const struct mt_fault_ops mt_fault_link_down = {
-	.name = "link-down",
-	.summary = "interface administratively down until undone (times from netlink events)",
-	.options = down_options,
-	.supported = link_supported,
+	.base.name = "link-down",
+	.base.summary = "interface administratively down until undone (times from netlink events)",
+	.base.options = down_options,
+	.base.supported = link_supported,
 	.apply = link_down_apply,
 	.undo = link_undo,
 	.collect = link_collect,
@@ -500,11 +500,11 @@ const struct mt_fault_ops mt_fault_link_down = {
 };
 
 const struct mt_fault_ops mt_fault_link_flap = {
-	.name = "link-flap",
-	.summary = "interface down for `down`, up again, `count` times every `period`",
-	.options = flap_options,
-	.check = flap_check,
-	.supported = link_supported,
+	.base.name = "link-flap",
+	.base.summary = "interface down for `down`, up again, `count` times every `period`",
+	.base.options = flap_options,
+	.base.check = flap_check,
+	.base.supported = link_supported,
 	.apply = link_flap_apply,
 	.undo = link_undo,
 	.collect = link_collect,

@@ -402,12 +402,12 @@ static int netem_undo(const char *undo_json, struct mt_error *err)
 }
 
 const struct mt_fault_ops mt_fault_netem = {
-	.name = "netem",
-	.summary = "netem delay/jitter/loss/duplicate/reorder/corrupt/rate (libnl; prior qdisc "
+	.base.name = "netem",
+	.base.summary = "netem delay/jitter/loss/duplicate/reorder/corrupt/rate (libnl; prior qdisc "
 		   "restored)",
-	.options = netem_options,
-	.check = netem_check,
-	.supported = netem_supported,
+	.base.options = netem_options,
+	.base.check = netem_check,
+	.base.supported = netem_supported,
 	.apply = netem_apply,
 	.undo = netem_undo,
 	.collect = mt_tcq_fault_collect,

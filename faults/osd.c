@@ -223,7 +223,7 @@ static int undo(const char *undo_json, struct mt_error *err)
 		return apply_kind(K, p, ctx, state, err); \
 	} \
 	const struct mt_fault_ops mt_fault_##sym = { \
-		.name = nm, .summary = sum, .options = opts, .supported = supported, \
+		.base = { .name = nm, .summary = sum, .options = opts, .supported = supported }, \
 		.apply = apply_##sym, .undo = undo, .undo_nowait = mt_osd_undo_nowait, \
 		.settle = mt_osd_settle, \
 	};

@@ -242,11 +242,11 @@ void mt_osd_thrash_counts(const void *state, long *down, long *out, long *in, lo
 }
 
 const struct mt_fault_ops mt_fault_osd_thrash = {
-	.name = "osd-thrash",
-	.summary = "teuthology-style OSD churn: random osd down/out/in every interval, keeping "
+	.base.name = "osd-thrash",
+	.base.summary = "teuthology-style OSD churn: random osd down/out/in every interval, keeping "
 		   "min_in OSDs in",
-	.options = thrash_opts,
-	.supported = thrash_supported,
+	.base.options = thrash_opts,
+	.base.supported = thrash_supported,
 	.apply = thrash_apply,
 	.undo = thrash_undo,
 	.undo_nowait = mt_osd_undo_nowait,

@@ -315,11 +315,11 @@ static int partition_supported(const struct mt_params *p, const struct mt_ctx *c
 }
 
 const struct mt_fault_ops mt_fault_partition = {
-	.name = "partition",
-	.summary = "drop traffic between two address sets (nftables table of its own)",
-	.options = partition_options,
-	.check = partition_check,
-	.supported = partition_supported,
+	.base.name = "partition",
+	.base.summary = "drop traffic between two address sets (nftables table of its own)",
+	.base.options = partition_options,
+	.base.check = partition_check,
+	.base.supported = partition_supported,
 	.apply = partition_apply,
 	.undo = partition_undo,
 };

@@ -119,11 +119,11 @@ static int tbf_undo(const char *undo_json, struct mt_error *err)
 }
 
 const struct mt_fault_ops mt_fault_tbf = {
-	.name = "tbf",
-	.summary = "token-bucket rate limit on an interface (libnl; prior qdisc restored)",
-	.options = tbf_options,
-	.check = tbf_check,
-	.supported = tbf_supported,
+	.base.name = "tbf",
+	.base.summary = "token-bucket rate limit on an interface (libnl; prior qdisc restored)",
+	.base.options = tbf_options,
+	.base.check = tbf_check,
+	.base.supported = tbf_supported,
 	.apply = tbf_apply,
 	.undo = tbf_undo,
 	.collect = mt_tcq_fault_collect,

@@ -244,7 +244,7 @@ static int do_supported(struct agent *a, struct mt_agent_req *rq, cJSON *resp,
 			struct mt_error *err)
 {
 	int (*supported)(const struct mt_params *, const struct mt_ctx *, char *, size_t) =
-		rq->wops ? rq->wops->supported : rq->ops->supported;
+		rq->wops ? rq->wops->base.supported : rq->ops->base.supported;
 	struct mt_ctx ctx;
 	struct mt_host h;
 	char why[512] = "", hname[128];
@@ -540,7 +540,7 @@ static int do_undo(struct agent *a, struct mt_agent_req *rq, const char *local_u
 	if (rq->builtin)
 		rc = mt_journal_undo_builtin(rq->kind, rq->undo_json, note, sizeof(note), err);
 	else if (!ops->undo)
-		return mt_err(err, MT_EINFRA, "fault %s has no undo", ops->name);
+		return mt_err(err, MT_EINFRA, "fault %s has no undo", ops->base.name);
 	else
 		rc = ops->undo(local_undo ? local_undo : rq->undo_json, err);
 	if (rc < 0) {

@@ -113,7 +113,7 @@ static int push(char ***v, size_t *n, const char *s)
 static int fault_glob_matches_any(const char *glob)
 {
 	for (const struct mt_fault_ops *const *r = mt_fault_registry(); *r; r++)
-		if (fnmatch(glob, (*r)->name, 0) == 0)
+		if (fnmatch(glob, (*r)->base.name, 0) == 0)
 			return 1;
 	return 0;
 }
@@ -122,7 +122,7 @@ static int fault_glob_matches_any(const char *glob)
 static int stress_glob_matches_any(const char *glob)
 {
 	for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r; r++)
-		if (mt_remote_stress_kind((*r)->name) && fnmatch(glob, (*r)->name, 0) == 0)
+		if (mt_remote_stress_kind((*r)->base.name) && fnmatch(glob, (*r)->base.name, 0) == 0)
 			return 1;
 	return 0;
 }
@@ -289,7 +289,7 @@ static int handler(void *user, const char *section, const char *name, const char
 static const char *default_desc(void)
 {
 	const struct mt_fault_ops *o = mt_find_fault("osd-down");
-	const struct mt_option *opt = o ? mt_option_find(o->options, "ceph") : NULL;
+	const struct mt_option *opt = o ? mt_option_find(o->base.options, "ceph") : NULL;
 
 	return opt && opt->def ? opt->def : "/run/migtorture/ceph/ceph.json";
 }

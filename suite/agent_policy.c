@@ -122,11 +122,11 @@ int mt_agent_req_resolve(struct mt_agent_req *rq, struct mt_error *err)
 		return mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in the agent's build (%s)",
 			      rq->kind ? rq->kind : "?", mt_version());
 	if (params && rq->wops)
-		return parse_params(rq->wops->options, rq->wops->check,
+		return parse_params(rq->wops->base.options, rq->wops->base.check,
 				    cJSON_GetObjectItemCaseSensitive(rq->json, "params"),
 				    &rq->params, err);
 	if (params)
-		return parse_params(rq->ops->options, rq->ops->check,
+		return parse_params(rq->ops->base.options, rq->ops->base.check,
 				    cJSON_GetObjectItemCaseSensitive(rq->json, "params"),
 				    &rq->params, err);
 	u = cJSON_GetObjectItemCaseSensitive(rq->json, "undo");
@@ -453,7 +453,7 @@ static int revive_step(const struct mt_agent_policy *p, const cJSON *d, int id, 
 static int flag_known(const char *flag)
 {
 	const struct mt_fault_ops *o = mt_find_fault("osd-flag");
-	const struct mt_option *opt = o ? mt_option_find(o->options, "flag") : NULL;
+	const struct mt_option *opt = o ? mt_option_find(o->base.options, "flag") : NULL;
 
 	for (size_t i = 0; flag && opt && opt->choices && opt->choices[i]; i++)
 		if (strcmp(opt->choices[i], flag) == 0)

@@ -45,7 +45,7 @@ MT_FAULTS(X)
 #define X(sym) extern const struct mt_workload_ops sym;
 MT_WORKLOADS(X)
 #undef X
-#define X(sym) extern const struct mt_probe_ops sym;
+#define X(sym) extern const struct mt_workload_ops sym;
 MT_PROBES(X)
 #undef X
 #define X(sym) extern const struct mt_driver_ops sym;
@@ -55,7 +55,7 @@ MT_DRIVERS(X)
 #define X(sym) &sym,
 static const struct mt_fault_ops *const shipped_faults[] = { MT_FAULTS(X) NULL };
 static const struct mt_workload_ops *const shipped_workloads[] = { MT_WORKLOADS(X) NULL };
-static const struct mt_probe_ops *const shipped_probes[] = { MT_PROBES(X) NULL };
+static const struct mt_workload_ops *const shipped_probes[] = { MT_PROBES(X) NULL };
 static const struct mt_driver_ops *const shipped_drivers[] = { MT_DRIVERS(X) NULL };
 #undef X
 
@@ -101,7 +101,7 @@ static int add(struct reg *r, const void *ops)
 	return 0;
 }
 
-/* Every ops struct begins with `const char *name`. */
+/* Every ops struct begins with its struct mt_plugin (plugin.h), so each is one. */
 static const void *find(struct reg *r, const char *name)
 {
 	const void *const *t = view(r);
@@ -109,14 +109,26 @@ static const void *find(struct reg *r, const char *name)
 	if (!name)
 		return NULL;
 	for (size_t i = 0; t[i]; i++)
-		if (strcmp(*(const char *const *)t[i], name) == 0)
+		if (strcmp(((const struct mt_plugin *)t[i])->name, name) == 0)
 			return t[i];
 	return NULL;
 }
 
+const struct mt_plugin *mt_plugin_at(enum mt_plugin_kind kind, size_t i)
+{
+	static struct reg *const regs[MT_PLUGIN_NKINDS] = { &drivers, &workloads, &probes,
+							    &faults };
+	const void *const *t;
+
+	if ((unsigned)kind >= MT_PLUGIN_NKINDS)
+		return NULL;
+	t = view(regs[kind]);
+	return i < count(t) ? (const struct mt_plugin *)t[i] : NULL;
+}
+
 const struct mt_fault_ops *mt_find_fault(const char *n) { return find(&faults, n); }
 const struct mt_workload_ops *mt_find_workload(const char *n) { return find(&workloads, n); }
-const struct mt_probe_ops *mt_find_probe(const char *n) { return find(&probes, n); }
+const struct mt_workload_ops *mt_find_probe(const char *n) { return find(&probes, n); }
 const struct mt_driver_ops *mt_find_driver(const char *n) { return find(&drivers, n); }
 
 const struct mt_fault_ops *const *mt_fault_registry(void)
@@ -127,9 +139,9 @@ const struct mt_workload_ops *const *mt_workload_registry(void)
 {
 	return (const struct mt_workload_ops *const *)view(&workloads);
 }
-const struct mt_probe_ops *const *mt_probe_registry(void)
+const struct mt_workload_ops *const *mt_probe_registry(void)
 {
-	return (const struct mt_probe_ops *const *)view(&probes);
+	return (const struct mt_workload_ops *const *)view(&probes);
 }
 const struct mt_driver_ops *const *mt_driver_registry(void)
 {
@@ -138,7 +150,7 @@ const struct mt_driver_ops *const *mt_driver_registry(void)
 
 int mt_registry_add_fault(const struct mt_fault_ops *o) { return add(&faults, o); }
 int mt_registry_add_workload(const struct mt_workload_ops *o) { return add(&workloads, o); }
-int mt_registry_add_probe(const struct mt_probe_ops *o) { return add(&probes, o); }
+int mt_registry_add_probe(const struct mt_workload_ops *o) { return add(&probes, o); }
 int mt_registry_add_driver(const struct mt_driver_ops *o) { return add(&drivers, o); }
 
 void mt_registry_reset_extra(void)

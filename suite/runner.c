@@ -95,9 +95,9 @@ static void run_cell(struct rn_runner *r, size_t index)
 			c.dstate = NULL;
 			if (rc == MT_EUNSUPPORTED) {
 				c.skipped = 1;
-				rn_skip_reason(&c, "driver %s: %s", c.drv->name, err.msg);
+				rn_skip_reason(&c, "driver %s: %s", c.drv->base.name, err.msg);
 			} else {
-				rn_fail(&c, rc, "driver %s: prepare: %s", c.drv->name, err.msg);
+				rn_fail(&c, rc, "driver %s: prepare: %s", c.drv->base.name, err.msg);
 			}
 			goto teardown;
 		}

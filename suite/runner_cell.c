@@ -71,18 +71,18 @@ int rn_check_supported(struct rn_cellrun *c)
 			return rn_fail(c, rc, "%s %s: supported(): %s", rn_cls_name(in->spec->cls),
 				       in->spec->kind, why[0] ? why : mt_err_name(rc));
 	}
-	if (c->drv && c->drv->supported) {
+	if (c->drv && c->drv->base.supported) {
 		int rc;
 
 		why[0] = '\0';
-		rc = c->drv->supported(&c->cell->migrate, &c->dctx, why, sizeof(why));
+		rc = c->drv->base.supported(&c->cell->migrate, &c->dctx, why, sizeof(why));
 		if (rc == MT_EUNSUPPORTED) {
-			rn_skip_reason(c, "driver %s: %s", c->drv->name,
+			rn_skip_reason(c, "driver %s: %s", c->drv->base.name,
 				 why[0] ? why : "not supported here");
 			return 0;
 		}
 		if (rc < 0)
-			return rn_fail(c, rc, "driver %s: supported(): %s", c->drv->name,
+			return rn_fail(c, rc, "driver %s: supported(): %s", c->drv->base.name,
 				       why[0] ? why : mt_err_name(rc));
 	}
 	return 1;
@@ -184,8 +184,7 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 		if (!in->spec->ops)
 			return rn_fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
 				       rn_cls_name(in->spec->cls), in->spec->kind);
-		if (in->spec->cls == MT_SPEC_FAULT && !((const struct mt_fault_ops *)
-							 in->spec->ops)->apply)
+		if (in->spec->cls == MT_SPEC_FAULT && !mt_fault_of(in->spec->ops)->apply)
 			return rn_fail(c, MT_EINFRA, "fault %s has no apply", in->spec->kind);
 	}
 	if (cell->migrate_count > 0) {
@@ -195,7 +194,7 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 				       cell->driver ? cell->driver : "(none)");
 		if (!c->drv->start || !c->drv->finish || !c->drv->prepare)
 			return rn_fail(c, MT_EINFRA, "driver %s lacks prepare/start/finish",
-				       c->drv->name);
+				       c->drv->base.name);
 	}
 	(void)err;
 	return 0;
@@ -277,7 +276,7 @@ void rn_cell_teardown(struct rn_cellrun *c)
 		mt_err_clear(&err);
 		if (c->drv->collect(c->dstate, &c->dctx, &err) < 0)
 			rn_fail(c, err.code ? err.code : MT_EINFRA, "driver %s: collect: %s",
-				c->drv->name, err.msg);
+				c->drv->base.name, err.msg);
 	}
 	/* Whatever is still open (spawned processes, a fault whose off failed) goes now. */
 	mt_err_clear(&err);

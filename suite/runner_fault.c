@@ -59,7 +59,7 @@ static int remote_apply(struct rn_cellrun *c, struct rn_inst *in, struct mt_erro
 
 int rn_fault_on(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 {
-	const struct mt_fault_ops *f = in->spec->ops;
+	const struct mt_fault_ops *f = mt_fault_of(in->spec->ops);
 	uint64_t before = mt_journal_last_id(c->r->journal);
 	int saved, rc;
 
@@ -102,7 +102,7 @@ int rn_fault_on(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 /* Fault off: its metrics, its state (timers) released, then its journal entries undone. */
 int rn_fault_off(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 {
-	const struct mt_fault_ops *f = in->spec->ops;
+	const struct mt_fault_ops *f = mt_fault_of(in->spec->ops);
 	int rc = 0, r2;
 
 	if (!in->running)
@@ -132,7 +132,7 @@ int rn_fault_off(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 
 		int async = !in->remote && f->undo_nowait && f->settle;
 		char *sj = async ? mt_journal_undo_json(c->r->journal, in->jfirst, in->jlast,
-							 f->name)
+							 f->base.name)
 				 : NULL;
 
 		mt_journal_set_nowait(c->r->journal, sj != NULL);

@@ -36,7 +36,7 @@ static int hop_unsupported(struct rn_cellrun *c, int hop, const char *msg)
 {
 	if (!c->failed && !c->skipped) {
 		c->skipped = 1;
-		rn_skip_reason(c, "driver %s: migration hop %d: %s", c->drv->name, hop, msg);
+		rn_skip_reason(c, "driver %s: migration hop %d: %s", c->drv->base.name, hop, msg);
 	}
 	mt_loop_stop(c->loop);
 	return 0;
@@ -94,7 +94,7 @@ static int on_hop_poll(struct mt_loop *loop, int64_t now, void *arg)
 	(void)loop;
 	/* A failed poll loses samples, not the migration: the final statistics decide. */
 	if (c->drv->poll && c->drv->poll(c->dstate, &c->dctx, now) < 0)
-		rn_say(c, "warning: driver %s: poll failed", c->drv->name);
+		rn_say(c, "warning: driver %s: poll failed", c->drv->base.name);
 	return 0;
 }
 
@@ -190,7 +190,7 @@ int rn_orient(struct rn_cellrun *c, struct mt_error *err)
 		return 0;
 	rc = c->drv->locate(c->dstate, c->lab.src_uri, c->lab.dst_uri, &where, err);
 	if (rc < 0)
-		return rn_fail(c, rc, "driver %s: %s", c->drv->name, err->msg);
+		return rn_fail(c, rc, "driver %s: %s", c->drv->base.name, err->msg);
 	mt_cell_set_str(c->res, "migration.direction", where ? "dest->source" : "source->dest");
 	if (!where)
 		return 0;
@@ -203,7 +203,7 @@ int rn_orient(struct rn_cellrun *c, struct mt_error *err)
 	rn_set_vm_uri(c, c->lab.src_uri); /* the guest workloads talk to where the VM is */
 	rc = c->drv->prepare(&c->lab.migrate, &c->dctx, &c->dstate, err);
 	if (rc < 0)
-		return rn_fail(c, rc, "driver %s: prepare: %s", c->drv->name, err->msg);
+		return rn_fail(c, rc, "driver %s: prepare: %s", c->drv->base.name, err->msg);
 	c->prepared = 1;
 	mt_cell_add_event(c->res, -1, 0, "migrate.orient",
 			  "the VM runs on the destination: this cell migrates it back", 0);

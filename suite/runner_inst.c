@@ -7,32 +7,18 @@
 
 struct rn_life rn_life_of(const struct mt_spec *sp)
 {
-	struct rn_life l = { 0 };
+	const struct mt_fault_ops *f;
+	const struct mt_workload_ops *w;
 
 	if (!sp->ops)
-		return l;
-	switch (sp->cls) {
-	case MT_SPEC_WORKLOAD:
-	case MT_SPEC_STRESS: {
-		const struct mt_workload_ops *w = sp->ops;
-
-		l = (struct rn_life){ w->supported, w->start, w->stop, w->collect, w->release };
-		break;
+		return (struct rn_life){ 0 };
+	if (sp->cls != MT_SPEC_FAULT) { /* workloads, stress and probes share one ops type */
+		w = mt_workload_of(sp->ops);
+		return (struct rn_life){ w->base.supported, w->start, w->stop, w->collect,
+					 w->release };
 	}
-	case MT_SPEC_PROBE: {
-		const struct mt_probe_ops *p = sp->ops;
-
-		l = (struct rn_life){ p->supported, p->start, p->stop, p->collect, p->release };
-		break;
-	}
-	case MT_SPEC_FAULT: {
-		const struct mt_fault_ops *f = sp->ops;
-
-		l = (struct rn_life){ f->supported, f->apply, NULL, f->collect, f->release };
-		break;
-	}
-	}
-	return l;
+	f = mt_fault_of(sp->ops);
+	return (struct rn_life){ f->base.supported, f->apply, NULL, f->collect, f->release };
 }
 
 /* Host stress on an ssh host: the agent starts it; its stress-ng group and temp dir are in

@@ -11,7 +11,7 @@
 
 static void settle_end(struct rn_cellrun *c, struct rn_inst *in, int rc, const struct mt_error *e)
 {
-	const struct mt_fault_ops *f = in->spec->ops;
+	const struct mt_fault_ops *f = mt_fault_of(in->spec->ops);
 	int64_t now = mt_loop_now(c->loop);
 	char what[96], detail[MT_ERRMSG_MAX + 64], path[160];
 
@@ -50,7 +50,7 @@ static int on_settle(struct mt_loop *loop, int64_t now, void *arg)
 	(void)now;
 	rc = rn_enter(c, in, &saved, &err);
 	if (rc == 0) {
-		const struct mt_fault_ops *f = in->spec->ops;
+		const struct mt_fault_ops *f = mt_fault_of(in->spec->ops);
 
 		rc = f->settle(in->settle_json, &in->settle_h, 0, &err);
 		rn_leave(c, saved);

@@ -32,7 +32,7 @@ static int unknown_driver(const char *drv, struct mt_error *err)
 	size_t off = 0;
 
 	for (const struct mt_driver_ops *const *r = mt_driver_registry(); *r && n < 64; r++)
-		cands[n++] = (*r)->name;
+		cands[n++] = (*r)->base.name;
 	hint = mt_suggest_name(drv, cands, n);
 	if (hint)
 		return mt_err(err, MT_EINVAL, "key 'driver': unknown driver '%s', did you mean '%s'?",

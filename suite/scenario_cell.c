@@ -195,7 +195,7 @@ static int unknown_driver_key(const struct mt_driver_ops *d, const char *key,
 	const char *cands[128], *hint;
 	size_t n = 0;
 
-	for (const struct mt_option *o = d->options; o && o->name && n < 64; o++)
+	for (const struct mt_option *o = d->base.options; o && o->name && n < 64; o++)
 		cands[n++] = o->name;
 	for (const struct mt_option *o = mt_scenario_options(); o->name && n < 128; o++)
 		if (strncmp(o->name, "migrate.", 8) == 0)
@@ -203,7 +203,7 @@ static int unknown_driver_key(const struct mt_driver_ops *d, const char *key,
 	hint = mt_suggest_name(key, cands, n);
 	if (hint)
 		return mt_err(err, MT_EINVAL, "key '%s': unknown key, did you mean '%s'?", key, hint);
-	return mt_err(err, MT_EINVAL, "key '%s': unknown key for driver '%s'", key, d->name);
+	return mt_err(err, MT_EINVAL, "key '%s': unknown key for driver '%s'", key, d->base.name);
 }
 
 /* The driver, its migrate.* keys, defaults and check(). */
@@ -225,18 +225,18 @@ static int resolve_driver(struct resolve_ctx *c, int job_line)
 	cell->driver_ops = d;
 	for (size_t i = 0; i < c->npend && rc == 0; i++) {
 		line = c->pend[i].line;
-		if (!mt_option_find(d->options, c->pend[i].key))
+		if (!mt_option_find(d->base.options, c->pend[i].key))
 			rc = unknown_driver_key(d, c->pend[i].key, c->err);
 		else
-			rc = mt_params_set(&cell->migrate, d->options, c->pend[i].key,
+			rc = mt_params_set(&cell->migrate, d->base.options, c->pend[i].key,
 					   c->pend[i].text, line, c->err);
 	}
 	if (rc == 0) {
 		line = c->npend ? line : job_line;
-		rc = mt_params_finish(&cell->migrate, d->options, c->err);
+		rc = mt_params_finish(&cell->migrate, d->base.options, c->err);
 	}
-	if (rc == 0 && d->check)
-		rc = d->check(&cell->migrate, c->err);
+	if (rc == 0 && d->base.check)
+		rc = d->base.check(&cell->migrate, c->err);
 	if (rc && rc != MT_ENOMEM)
 		mt_err_prefix(c->err, "%s:%d", c->s->path, line);
 	return rc;

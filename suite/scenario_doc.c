@@ -109,29 +109,27 @@ static void none_if(FILE *f, int any)
 		fputs("None registered.\n\n", f);
 }
 
+/* The reference's section of each plugin kind, in mt_plugin_kind order. */
+static const struct {
+	const char *kind, *heading;
+} kinds[MT_PLUGIN_NKINDS] = {
+	{ "driver", "## Drivers\n\nThe `migrate.*` keys each driver adds to the core ones.\n\n" },
+	{ "workload", "## Workloads (`workload =`, `stress =`)\n\n" },
+	{ "probe", "## Probes (`probe =`)\n\n" },
+	{ "fault", "## Faults (`fault =`)\n\n" },
+};
+
 static void plugins(FILE *f)
 {
-	int any = 0;
+	for (int k = 0; k < MT_PLUGIN_NKINDS; k++) {
+		const struct mt_plugin *p;
+		size_t i = 0;
 
-	fputs("## Drivers\n\nThe `migrate.*` keys each driver adds to the core ones.\n\n", f);
-	for (const struct mt_driver_ops *const *r = mt_driver_registry(); *r; r++, any = 1)
-		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
-	none_if(f, any);
-	fputs("## Workloads (`workload =`, `stress =`)\n\n", f);
-	any = 0;
-	for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r; r++, any = 1)
-		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
-	none_if(f, any);
-	fputs("## Probes (`probe =`)\n\n", f);
-	any = 0;
-	for (const struct mt_probe_ops *const *r = mt_probe_registry(); *r; r++, any = 1)
-		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
-	none_if(f, any);
-	fputs("## Faults (`fault =`)\n\n", f);
-	any = 0;
-	for (const struct mt_fault_ops *const *r = mt_fault_registry(); *r; r++, any = 1)
-		plugin(f, (*r)->name, (*r)->summary, (*r)->options);
-	none_if(f, any);
+		fputs(kinds[k].heading, f);
+		for (; (p = mt_plugin_at((enum mt_plugin_kind)k, i)); i++)
+			plugin(f, p->name, p->summary, p->options);
+		none_if(f, i > 0);
+	}
 }
 
 void mt_scenario_reference_markdown(FILE *f)
@@ -167,14 +165,11 @@ static void each_plugin(void (*fn)(const char *, const char *, const char *,
 				   const struct mt_option *, void *),
 			void *arg)
 {
-	for (const struct mt_driver_ops *const *r = mt_driver_registry(); *r; r++)
-		fn((*r)->name, "driver", (*r)->summary, (*r)->options, arg);
-	for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r; r++)
-		fn((*r)->name, "workload", (*r)->summary, (*r)->options, arg);
-	for (const struct mt_probe_ops *const *r = mt_probe_registry(); *r; r++)
-		fn((*r)->name, "probe", (*r)->summary, (*r)->options, arg);
-	for (const struct mt_fault_ops *const *r = mt_fault_registry(); *r; r++)
-		fn((*r)->name, "fault", (*r)->summary, (*r)->options, arg);
+	const struct mt_plugin *p;
+
+	for (int k = 0; k < MT_PLUGIN_NKINDS; k++)
+		for (size_t i = 0; (p = mt_plugin_at((enum mt_plugin_kind)k, i)); i++)
+			fn(p->name, kinds[k].kind, p->summary, p->options, arg);
 }
 
 struct topic_query {

@@ -135,52 +135,30 @@ int mt_sc_bad_host(const struct mt_scenario *s, const char *key, const char *nam
 		      key, name);
 }
 
-/* What the registry knows for a class: the ops, its table, its check. NULL ops if unknown. */
-struct plugin {
-	const void *ops;
-	const struct mt_option *options;
-	int (*check)(const struct mt_params *p, struct mt_error *err);
-};
-
-static struct plugin find_plugin(enum mt_spec_class cls, const char *kind)
+/* The registry's plugin of a class (a probe's or a fault's table; workload and stress share
+ * one), or NULL when it has none of that name. */
+static const struct mt_plugin *find_plugin(enum mt_spec_class cls, const char *kind)
 {
-	struct plugin pl = { 0 };
+	const struct mt_workload_ops *w;
+	const struct mt_fault_ops *f;
 
-	if (cls == MT_SPEC_PROBE) {
-		const struct mt_probe_ops *o = mt_find_probe(kind);
-
-		if (o)
-			pl = (struct plugin){ o, o->options, o->check };
-	} else if (cls == MT_SPEC_FAULT) {
-		const struct mt_fault_ops *o = mt_find_fault(kind);
-
-		if (o)
-			pl = (struct plugin){ o, o->options, o->check };
-	} else {
-		const struct mt_workload_ops *o = mt_find_workload(kind);
-
-		if (o)
-			pl = (struct plugin){ o, o->options, o->check };
-	}
-	return pl;
+	if (cls == MT_SPEC_FAULT)
+		return (f = mt_find_fault(kind)) ? &f->base : NULL;
+	w = cls == MT_SPEC_PROBE ? mt_find_probe(kind) : mt_find_workload(kind);
+	return w ? &w->base : NULL;
 }
 
 /* The registered names of a class into cands (at most max). */
 static size_t class_names(enum mt_spec_class cls, const char **cands, size_t max)
 {
+	enum mt_plugin_kind k = cls == MT_SPEC_PROBE ? MT_PLUGIN_PROBE
+				: cls == MT_SPEC_FAULT ? MT_PLUGIN_FAULT
+						       : MT_PLUGIN_WORKLOAD;
+	const struct mt_plugin *p;
 	size_t n = 0;
 
-	if (cls == MT_SPEC_PROBE) {
-		for (const struct mt_probe_ops *const *r = mt_probe_registry(); *r && n < max; r++)
-			cands[n++] = (*r)->name;
-	} else if (cls == MT_SPEC_FAULT) {
-		for (const struct mt_fault_ops *const *r = mt_fault_registry(); *r && n < max; r++)
-			cands[n++] = (*r)->name;
-	} else {
-		for (const struct mt_workload_ops *const *r = mt_workload_registry(); *r && n < max;
-		     r++)
-			cands[n++] = (*r)->name;
-	}
+	while (n < max && (p = mt_plugin_at(k, n)))
+		cands[n++] = p->name;
 	return n;
 }
 
@@ -272,7 +250,7 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 		     int line, struct mt_spec *sp, struct mt_error *err)
 {
 	struct mt_params common = { 0 };
-	struct plugin pl;
+	const struct mt_plugin *pl;
 	const char *args;
 	char *rest = NULL;
 	const char *cname = mt_sc_spec_class_name(cls);
@@ -287,16 +265,16 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 	if (!sp->text || !sp->kind)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	pl = find_plugin(cls, sp->kind);
-	if (!pl.ops)
+	if (!pl)
 		return unknown_kind(cls, sp->kind, err);
-	sp->ops = pl.ops;
+	sp->ops = pl;
 	rc = split_common(args, line, &common, &rest, err);
 	if (rc == 0)
 		rc = mt_params_finish(&common, mt_spec_common_options(), err);
 	if (rc == 0)
-		rc = mt_params_parse(pl.options, rest, line, &sp->params, err);
-	if (rc == 0 && pl.check)
-		rc = pl.check(&sp->params, err);
+		rc = mt_params_parse(pl->options, rest, line, &sp->params, err);
+	if (rc == 0 && pl->check)
+		rc = pl->check(&sp->params, err);
 	if (rc == 0) {
 		const char *h = mt_params_str(&common, "host", "local");
 

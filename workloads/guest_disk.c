@@ -275,11 +275,11 @@ out:
 }
 
 const struct mt_workload_ops mt_workload_guest_disk = {
-	.name = "guest-disk",
-	.summary = "mt-guest writes a block + fdatasync on the VM's disk every 10 ms via the guest "
+	.base.name = "guest-disk",
+	.base.summary = "mt-guest writes a block + fdatasync on the VM's disk every 10 ms via the guest "
 		   "agent; write latency series, stall count and longest stall",
-	.options = disk_options,
-	.supported = mt_ga_supported,
+	.base.options = disk_options,
+	.base.supported = mt_ga_supported,
 	.start = gd_start,
 	.stop = gd_stop,
 	.collect = gd_collect,

@@ -279,11 +279,11 @@ static int cpu_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 }
 
 const struct mt_workload_ops mt_workload_guest_dirty = {
-	.name = "guest-dirty",
-	.summary = "mt-guest dirties guest pages at a set rate (checksum per page) via the guest "
+	.base.name = "guest-dirty",
+	.base.summary = "mt-guest dirties guest pages at a set rate (checksum per page) via the guest "
 		   "agent; memory integrity and achieved vs libvirt dirty rate",
-	.options = dirty_options,
-	.supported = mt_ga_supported,
+	.base.options = dirty_options,
+	.base.supported = mt_ga_supported,
 	.start = dirty_start,
 	.stop = dirty_stop,
 	.collect = dirty_collect,
@@ -291,10 +291,10 @@ const struct mt_workload_ops mt_workload_guest_dirty = {
 };
 
 const struct mt_workload_ops mt_workload_guest_cpu = {
-	.name = "guest-cpu",
-	.summary = "mt-guest keeps N guest threads busy P % of the time via the guest agent",
-	.options = cpu_options,
-	.supported = mt_ga_supported,
+	.base.name = "guest-cpu",
+	.base.summary = "mt-guest keeps N guest threads busy P % of the time via the guest agent",
+	.base.options = cpu_options,
+	.base.supported = mt_ga_supported,
 	.start = cpu_start,
 	.stop = cpu_stop,
 	.collect = cpu_collect,

@@ -519,10 +519,10 @@ out:
 }
 
 const struct mt_workload_ops mt_workload_host_cpu = {
-	.name = "host-cpu",
-	.summary = "stress-ng --cpu on a host: workers at a load %; bogo ops/s into the results",
-	.options = cpu_options,
-	.supported = sng_supported,
+	.base.name = "host-cpu",
+	.base.summary = "stress-ng --cpu on a host: workers at a load %; bogo ops/s into the results",
+	.base.options = cpu_options,
+	.base.supported = sng_supported,
 	.start = cpu_start,
 	.stop = sng_stop,
 	.collect = sng_collect,
@@ -530,10 +530,10 @@ const struct mt_workload_ops mt_workload_host_cpu = {
 };
 
 const struct mt_workload_ops mt_workload_host_vm = {
-	.name = "host-vm",
-	.summary = "stress-ng --vm on a host: workers dirtying `bytes` each with a vm method",
-	.options = vm_options,
-	.supported = sng_supported,
+	.base.name = "host-vm",
+	.base.summary = "stress-ng --vm on a host: workers dirtying `bytes` each with a vm method",
+	.base.options = vm_options,
+	.base.supported = sng_supported,
 	.start = vm_start,
 	.stop = sng_stop,
 	.collect = sng_collect,
@@ -541,10 +541,10 @@ const struct mt_workload_ops mt_workload_host_vm = {
 };
 
 const struct mt_workload_ops mt_workload_host_memrate = {
-	.name = "host-memrate",
-	.summary = "stress-ng --memrate on a host: memory writes capped at `rate` per worker",
-	.options = memrate_options,
-	.supported = sng_supported,
+	.base.name = "host-memrate",
+	.base.summary = "stress-ng --memrate on a host: memory writes capped at `rate` per worker",
+	.base.options = memrate_options,
+	.base.supported = sng_supported,
 	.start = memrate_start,
 	.stop = sng_stop,
 	.collect = sng_collect,

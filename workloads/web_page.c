@@ -413,9 +413,9 @@ out:
 }
 
 const struct mt_workload_ops mt_workload_web_page = {
-	.name = "web-page",
-	.summary = "load a page and its assets in a loop: page load time per phase, failures",
-	.options = page_options,
+	.base.name = "web-page",
+	.base.summary = "load a page and its assets in a loop: page load time per phase, failures",
+	.base.options = page_options,
 	.start = page_start,
 	.stop = page_stop,
 	.collect = page_collect,

@@ -305,10 +305,10 @@ static int stream_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 }
 
 const struct mt_workload_ops mt_workload_video_stream = {
-	.name = "video-stream",
-	.summary = "segment player at a set bitrate with a playout buffer: stalls per phase",
-	.options = stream_options,
-	.check = stream_check,
+	.base.name = "video-stream",
+	.base.summary = "segment player at a set bitrate with a playout buffer: stalls per phase",
+	.base.options = stream_options,
+	.base.check = stream_check,
 	.start = stream_start,
 	.stop = stream_stop,
 	.collect = stream_collect,

@@ -281,9 +281,9 @@ out:
 }
 
 const struct mt_workload_ops mt_workload_video_download = {
-	.name = "video-download",
-	.summary = "download the video file in a loop: goodput in 100 ms buckets per phase",
-	.options = video_options,
+	.base.name = "video-download",
+	.base.summary = "download the video file in a loop: goodput in 100 ms buckets per phase",
+	.base.options = video_options,
 	.start = video_start,
 	.stop = video_stop,
 	.collect = video_collect,

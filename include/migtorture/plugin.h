@@ -50,17 +50,24 @@ struct mt_ctx {
 	int verbose;
 };
 
-/* --- faults: faults/<name>.c --- */
-struct mt_fault_ops {
-	const char *name;              /* "netem", "tbf", "link", "partition", "osd-down", ... */
+/* --- what every plugin starts with --- */
+/* The part the registry, the scenario parser, --help, the man page and `migtorture reference`
+ * read, whatever the kind: each ops struct below has it as its first member, `base`. */
+struct mt_plugin {
+	const char *name;              /* "netem", "web-page", "udp", "libvirt", ... */
 	const char *summary;           /* one line for --help and docs */
-	const struct mt_option *options;
+	const struct mt_option *options; /* its keys (drivers: the migrate.* keys it understands) */
 	/* Optional cross-field validation at parse time (e.g. jitter needs delay). */
 	int (*check)(const struct mt_params *p, struct mt_error *err);
-	/* 0 when it can run here, or MT_EUNSUPPORTED with the skip reason in why. Runs on the
-	 * target host, may probe (e.g. add the qdisc on a scratch dummy link). */
+	/* Optional: 0 when it can run here, or MT_EUNSUPPORTED with the skip reason in why. Runs on
+	 * the target host, may probe (e.g. add the qdisc on a scratch dummy link). */
 	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
 			 size_t whylen);
+};
+
+/* --- faults: faults/<name>.c --- */
+struct mt_fault_ops {
+	struct mt_plugin base;
 	/* Applies the fault. MUST journal its undo record (mt_journal_begin) before changing
 	 * anything and report the moment it took effect (mt_journal_applied). *state may hold
 	 * what the fault needs while it runs (e.g. a flap timer); freed by release. */
@@ -84,14 +91,12 @@ struct mt_fault_ops {
 	void (*release)(void *state);  /* optional */
 };
 
-/* --- workloads: workloads/<name>.c (web clients, stress-ng, guest stress) --- */
+/* --- workloads, stress and probes: one life cycle, one type ---
+ * workloads/<name>.c (web clients, stress-ng, guest stress) and suite/probes/<name>.c (udp,
+ * icmp, http, ceph); the registry keeps them in two tables, since a spec's key (workload,
+ * stress or probe) says which one a name is looked up in. */
 struct mt_workload_ops {
-	const char *name;              /* "web-page", "video-download", "host-cpu", ... */
-	const char *summary;
-	const struct mt_option *options;
-	int (*check)(const struct mt_params *p, struct mt_error *err);           /* optional */
-	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
-			 size_t whylen);                                          /* optional */
+	struct mt_plugin base;
 	int (*start)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		     struct mt_error *err);
 	int (*stop)(void *state, struct mt_ctx *ctx, struct mt_error *err);
@@ -100,20 +105,16 @@ struct mt_workload_ops {
 	void (*release)(void *state);
 };
 
-/* --- probes: suite/probes/<name>.c (udp, icmp, http) — same life cycle as a workload --- */
-struct mt_probe_ops {
-	const char *name;
-	const char *summary;
-	const struct mt_option *options;
-	int (*check)(const struct mt_params *p, struct mt_error *err);
-	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
-			 size_t whylen);
-	int (*start)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
-		     struct mt_error *err);
-	int (*stop)(void *state, struct mt_ctx *ctx, struct mt_error *err);
-	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
-	void (*release)(void *state);
-};
+/* The ops struct a plugin heads: base is its first member, so the conversion is exact (C11
+ * 6.7.2.1). A spec's class says which one it is (faults: fault; the rest: workload). */
+static inline const struct mt_fault_ops *mt_fault_of(const struct mt_plugin *p)
+{
+	return (const struct mt_fault_ops *)(const void *)p;
+}
+static inline const struct mt_workload_ops *mt_workload_of(const struct mt_plugin *p)
+{
+	return (const struct mt_workload_ops *)(const void *)p;
+}
 
 /* --- migration drivers: suite/drivers/<name>.c --- */
 /* One migration hop to perform. */
@@ -124,12 +125,7 @@ struct mt_migrate_req {
 };
 
 struct mt_driver_ops {
-	const char *name;              /* "libvirt", "nova" */
-	const char *summary;
-	const struct mt_option *options; /* the migrate.* keys it understands */
-	int (*check)(const struct mt_params *p, struct mt_error *err);
-	int (*supported)(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
-			 size_t whylen);
+	struct mt_plugin base;         /* "libvirt", "nova"; options: its migrate.* keys */
 	/* Connects, checks the domain runs; no migration yet. */
 	int (*prepare)(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		       struct mt_error *err);
@@ -158,19 +154,25 @@ struct mt_driver_ops {
 /* --- the registry (suite/registry.c: one X-macro table per kind) --- */
 const struct mt_fault_ops *mt_find_fault(const char *name);
 const struct mt_workload_ops *mt_find_workload(const char *name);
-const struct mt_probe_ops *mt_find_probe(const char *name);
+const struct mt_workload_ops *mt_find_probe(const char *name);
 const struct mt_driver_ops *mt_find_driver(const char *name);
+
+/* Every plugin of a kind through its common part: the i-th registered (table order), NULL
+ * past the end. For what reads only names, summaries and options (docs, completion). */
+enum mt_plugin_kind { MT_PLUGIN_DRIVER, MT_PLUGIN_WORKLOAD, MT_PLUGIN_PROBE, MT_PLUGIN_FAULT,
+		      MT_PLUGIN_NKINDS };
+const struct mt_plugin *mt_plugin_at(enum mt_plugin_kind kind, size_t i);
 
 /* NULL-terminated arrays of everything registered, in table order. */
 const struct mt_fault_ops *const *mt_fault_registry(void);
 const struct mt_workload_ops *const *mt_workload_registry(void);
-const struct mt_probe_ops *const *mt_probe_registry(void);
+const struct mt_workload_ops *const *mt_probe_registry(void);
 const struct mt_driver_ops *const *mt_driver_registry(void);
 
 /* Tests may add fake plugins inside the test binary (never shipped). Returns 0 or MT_ENOMEM. */
 int mt_registry_add_fault(const struct mt_fault_ops *ops);
 int mt_registry_add_workload(const struct mt_workload_ops *ops);
-int mt_registry_add_probe(const struct mt_probe_ops *ops);
+int mt_registry_add_probe(const struct mt_workload_ops *ops);
 int mt_registry_add_driver(const struct mt_driver_ops *ops);
 void mt_registry_reset_extra(void);
 

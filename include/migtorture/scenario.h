@@ -34,6 +34,9 @@
 #include "option.h"
 #include "result.h"
 
+struct mt_plugin;
+struct mt_driver_ops;
+
 enum mt_spec_class { MT_SPEC_WORKLOAD, MT_SPEC_STRESS, MT_SPEC_PROBE, MT_SPEC_FAULT };
 
 /* One plugin instance: "netem delay=20ms loss=1% at=0s for=30s host=router". */
@@ -41,7 +44,8 @@ struct mt_spec {
 	enum mt_spec_class cls;
 	char *text;          /* as written (normalised whitespace) */
 	char *kind;          /* plugin name */
-	const void *ops;     /* const struct mt_{fault,workload,probe}_ops * from the registry */
+	const struct mt_plugin *ops; /* the registry's plugin (its ops by cls: mt_fault_of,
+				      * mt_workload_of in plugin.h); NULL when unknown */
 	struct mt_params params; /* the plugin's own keys, base units */
 	int64_t at_ns;       /* start offset (faults: after warm-up; others: after cell start) */
 	int64_t for_ns;      /* duration, or -1: until the cell ends */
@@ -93,7 +97,7 @@ struct mt_cell {
 	/* core settings, resolved ([global] < section < axis value) */
 	struct mt_params core;         /* every core key, base units */
 	char *driver;
-	const void *driver_ops;        /* const struct mt_driver_ops * */
+	const struct mt_driver_ops *driver_ops;
 	struct mt_params migrate;      /* the driver's own migrate.* keys */
 	char *source, *dest, *domain;  /* as written (may be "lab:hosta") */
 	char *guest;                   /* `guest`: "lab:guest" or an IP address; NULL: not set */

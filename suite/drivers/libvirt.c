@@ -867,11 +867,11 @@ static void lv_release(void *state)
 }
 
 const struct mt_driver_ops mt_driver_libvirt = {
-	.name = "libvirt",
-	.summary = "live migration through libvirt (p2p or direct), job statistics and events",
-	.options = mt_lv_options,
-	.check = lv_check,
-	.supported = lv_supported,
+	.base.name = "libvirt",
+	.base.summary = "live migration through libvirt (p2p or direct), job statistics and events",
+	.base.options = mt_lv_options,
+	.base.check = lv_check,
+	.base.supported = lv_supported,
 	.prepare = lv_prepare,
 	.start = lv_start,
 	.poll = lv_poll,

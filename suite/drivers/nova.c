@@ -797,12 +797,12 @@ static void nv_release(void *state)
 }
 
 const struct mt_driver_ops mt_driver_nova = {
-	.name = "nova",
-	.summary = "live migration through OpenStack Nova (os-migrateLive; Keystone v3, "
+	.base.name = "nova",
+	.base.summary = "live migration through OpenStack Nova (os-migrateLive; Keystone v3, "
 		   "clouds.yaml), progress from the migrations API",
-	.options = mt_nova_options,
-	.check = nv_check,
-	.supported = nv_supported,
+	.base.options = mt_nova_options,
+	.base.check = nv_check,
+	.base.supported = nv_supported,
 	.prepare = nv_prepare,
 	.start = nv_start,
 	.poll = nv_poll,

@@ -291,11 +291,11 @@ static void ceph_release(void *state)
 	free(p);
 }
 
-const struct mt_probe_ops mt_probe_ceph = {
-	.name = "ceph",
-	.summary = "Ceph cluster state every second (OSDs up/in, PGs, health) and time from "
+const struct mt_workload_ops mt_probe_ceph = {
+	.base.name = "ceph",
+	.base.summary = "Ceph cluster state every second (OSDs up/in, PGs, health) and time from "
 		   "fault off to HEALTH_OK (librados)",
-	.options = ceph_opts,
+	.base.options = ceph_opts,
 	.start = ceph_start,
 	.stop = ceph_stop,
 	.collect = ceph_collect,

@@ -337,10 +337,10 @@ out:
 	return rc;
 }
 
-const struct mt_probe_ops mt_probe_http = {
-	.name = "http",
-	.summary = "HTTP GET on a fresh connection every interval (10 ms): RTT, loss, outage",
-	.options = http_options,
+const struct mt_workload_ops mt_probe_http = {
+	.base.name = "http",
+	.base.summary = "HTTP GET on a fresh connection every interval (10 ms): RTT, loss, outage",
+	.base.options = http_options,
 	.start = http_start,
 	.stop = http_stop,
 	.collect = http_collect,

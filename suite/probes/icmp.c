@@ -278,12 +278,12 @@ static void icmp_release(void *state)
 	free(c);
 }
 
-const struct mt_probe_ops mt_probe_icmp = {
-	.name = "icmp",
-	.summary = "ICMP echo (agentless): RTT, jitter, loss and network outage",
-	.options = icmp_options,
-	.check = icmp_check,
-	.supported = icmp_supported,
+const struct mt_workload_ops mt_probe_icmp = {
+	.base.name = "icmp",
+	.base.summary = "ICMP echo (agentless): RTT, jitter, loss and network outage",
+	.base.options = icmp_options,
+	.base.check = icmp_check,
+	.base.supported = icmp_supported,
 	.start = icmp_start,
 	.stop = icmp_stop,
 	.collect = icmp_collect,

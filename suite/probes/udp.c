@@ -397,12 +397,12 @@ static void udp_release(void *state)
 	free(u);
 }
 
-const struct mt_probe_ops mt_probe_udp = {
-	.name = "udp",
-	.summary = "UDP echo to mt-guest: RTT, jitter, loss, network outage and guest stalls",
-	.options = udp_options,
-	.check = udp_check,
-	.supported = udp_supported,
+const struct mt_workload_ops mt_probe_udp = {
+	.base.name = "udp",
+	.base.summary = "UDP echo to mt-guest: RTT, jitter, loss, network outage and guest stalls",
+	.base.options = udp_options,
+	.base.check = udp_check,
+	.base.supported = udp_supported,
 	.start = udp_start,
 	.stop = udp_stop,
 	.collect = udp_collect,

@@ -131,7 +131,7 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 	const char *jpath = "/tmp/ceph_tool.journal", *expect = "none";
 	double hold = 0;
 	int park = 0, rc = 0, nf = 0, i, probe = 0;
-	const struct mt_probe_ops *pops = mt_find_probe("ceph");
+	const struct mt_workload_ops *pops = mt_find_probe("ceph");
 	struct mt_params pp = { 0 };
 	void *pstate = NULL;
 	struct mt_journal *j = NULL;
@@ -158,7 +158,7 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 		else if (strcmp(argv[i], "--park") == 0)
 			park = 1;
 		else if (strcmp(argv[i], "--probe") == 0 && i + 1 < argc)
-			probe = 1, rc = mt_params_parse(pops->options, argv[++i], 1, &pp, err);
+			probe = 1, rc = mt_params_parse(pops->base.options, argv[++i], 1, &pp, err);
 		else
 			return mt_err(err, MT_EINVAL, "fault: unknown option %s", argv[i]);
 	}
@@ -171,7 +171,7 @@ static int cmd_fault(int argc, char **argv, struct mt_error *err)
 		f[nf].ops = mt_find_fault(kind);
 		if (!f[nf].ops)
 			return mt_err(err, MT_EINVAL, "no fault '%s'", kind);
-		rc = mt_params_parse(f[nf].ops->options, sp ? sp + 1 : "", 1, &f[nf].p, err);
+		rc = mt_params_parse(f[nf].ops->base.options, sp ? sp + 1 : "", 1, &f[nf].p, err);
 		if (rc < 0)
 			goto out;
 	}

@@ -29,8 +29,8 @@ static int fake_libvirt_check(const struct mt_params *p, struct mt_error *err)
 }
 
 static const struct mt_driver_ops fake_libvirt = {
-	.name = "t-virt", .summary = "fake driver", .options = fake_libvirt_opts,
-	.check = fake_libvirt_check,
+	.base.name = "t-virt", .base.summary = "fake driver", .base.options = fake_libvirt_opts,
+	.base.check = fake_libvirt_check,
 };
 
 static const struct mt_option fake_web_opts[] = {
@@ -52,27 +52,27 @@ static const struct mt_option fake_guest_opts[] = {
 	MT_OPTION_END,
 };
 
-static const struct mt_workload_ops fake_web_page = { .name = "t-web-page", .summary = "page",
-						      .options = fake_web_opts };
-static const struct mt_workload_ops fake_video_download = { .name = "t-video-download",
-							    .summary = "download",
-							    .options = fake_video_opts };
-static const struct mt_workload_ops fake_video_stream = { .name = "t-video-stream",
-							  .summary = "stream",
-							  .options = fake_video_opts };
-static const struct mt_workload_ops fake_host_cpu = { .name = "t-host-cpu", .summary = "cpu",
-						      .options = fake_cpu_opts };
-static const struct mt_workload_ops fake_guest_vm = { .name = "t-guest-vm", .summary = "guest",
-						      .options = fake_guest_opts };
+static const struct mt_workload_ops fake_web_page = { .base.name = "t-web-page", .base.summary = "page",
+						      .base.options = fake_web_opts };
+static const struct mt_workload_ops fake_video_download = { .base.name = "t-video-download",
+							    .base.summary = "download",
+							    .base.options = fake_video_opts };
+static const struct mt_workload_ops fake_video_stream = { .base.name = "t-video-stream",
+							  .base.summary = "stream",
+							  .base.options = fake_video_opts };
+static const struct mt_workload_ops fake_host_cpu = { .base.name = "t-host-cpu", .base.summary = "cpu",
+						      .base.options = fake_cpu_opts };
+static const struct mt_workload_ops fake_guest_vm = { .base.name = "t-guest-vm", .base.summary = "guest",
+						      .base.options = fake_guest_opts };
 
 static const struct mt_option fake_probe_opts[] = {
 	{ "interval", MT_OPT_DURATION, "10ms", "time between requests", NULL, 1e6, 10e9, 0 },
 	MT_OPTION_END,
 };
-static const struct mt_probe_ops fake_udp = { .name = "t-udp", .summary = "udp echo",
-					      .options = fake_probe_opts };
-static const struct mt_probe_ops fake_http = { .name = "t-http", .summary = "http get",
-					       .options = fake_probe_opts };
+static const struct mt_workload_ops fake_udp = { .base.name = "t-udp", .base.summary = "udp echo",
+					      .base.options = fake_probe_opts };
+static const struct mt_workload_ops fake_http = { .base.name = "t-http", .base.summary = "http get",
+					       .base.options = fake_probe_opts };
 
 static const struct mt_option fake_netem_opts[] = {
 	{ "delay", MT_OPT_DURATION, NULL, "delay", NULL, 0, 0, 0 },
@@ -88,35 +88,35 @@ static int fake_netem_check(const struct mt_params *p, struct mt_error *err)
 	return 0;
 }
 
-static const struct mt_fault_ops fake_netem = { .name = "t-netem", .summary = "netem",
-						.options = fake_netem_opts,
-						.check = fake_netem_check };
+static const struct mt_fault_ops fake_netem = { .base.name = "t-netem", .base.summary = "netem",
+						.base.options = fake_netem_opts,
+						.base.check = fake_netem_check };
 static const struct mt_option fake_osd_opts[] = {
 	{ "id", MT_OPT_INT, NULL, "OSD id", NULL, 0, 0, MT_OPTF_REQUIRED },
 	MT_OPTION_END,
 };
-static const struct mt_fault_ops fake_osd_down = { .name = "t-osd-down", .summary = "osd",
-						   .options = fake_osd_opts };
+static const struct mt_fault_ops fake_osd_down = { .base.name = "t-osd-down", .base.summary = "osd",
+						   .base.options = fake_osd_opts };
 
 /* Stand-ins for the real plugins seed.ini names (same names, plain tables). */
 static const struct mt_option fake_real_libvirt_opts[] = {
 	{ "migrate.bandwidth", MT_OPT_BYTERATE, NULL, "bandwidth cap", NULL, 0, 0, 0 },
 	MT_OPTION_END,
 };
-static const struct mt_driver_ops real_libvirt = { .name = "libvirt", .summary = "stand-in",
-						   .options = fake_real_libvirt_opts };
-static const struct mt_workload_ops real_web_page = { .name = "web-page", .summary = "stand-in",
-						      .options = fake_web_opts };
-static const struct mt_workload_ops real_video_download = { .name = "video-download",
-							    .summary = "stand-in",
-							    .options = fake_video_opts };
-static const struct mt_workload_ops real_video_stream = { .name = "video-stream",
-							  .summary = "stand-in",
-							  .options = fake_video_opts };
-static const struct mt_probe_ops real_udp = { .name = "udp", .summary = "stand-in",
-					      .options = fake_probe_opts };
-static const struct mt_probe_ops real_http = { .name = "http", .summary = "stand-in",
-					       .options = fake_probe_opts };
+static const struct mt_driver_ops real_libvirt = { .base.name = "libvirt", .base.summary = "stand-in",
+						   .base.options = fake_real_libvirt_opts };
+static const struct mt_workload_ops real_web_page = { .base.name = "web-page", .base.summary = "stand-in",
+						      .base.options = fake_web_opts };
+static const struct mt_workload_ops real_video_download = { .base.name = "video-download",
+							    .base.summary = "stand-in",
+							    .base.options = fake_video_opts };
+static const struct mt_workload_ops real_video_stream = { .base.name = "video-stream",
+							  .base.summary = "stand-in",
+							  .base.options = fake_video_opts };
+static const struct mt_workload_ops real_udp = { .base.name = "udp", .base.summary = "stand-in",
+					      .base.options = fake_probe_opts };
+static const struct mt_workload_ops real_http = { .base.name = "http", .base.summary = "stand-in",
+					       .base.options = fake_probe_opts };
 
 static void fake_plugins_register(void)
 {

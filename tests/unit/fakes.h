@@ -146,15 +146,15 @@ static int fake_err_apply(const struct mt_params *p, struct mt_ctx *ctx, void **
 }
 
 static const struct mt_fault_ops fake_fault = {
-	.options = fake_opts, .name = "fake-fault", .summary = "test", .apply = fake_fault_apply,
+	.base.options = fake_opts, .base.name = "fake-fault", .base.summary = "test", .apply = fake_fault_apply,
 	.undo = fake_fault_undo, .collect = fake_fault_collect, .release = fake_fault_release,
 };
 static const struct mt_fault_ops fake_unsup = {
-	.options = fake_opts, .name = "fake-unsup", .summary = "test", .supported = fake_unsup_supported,
+	.base.options = fake_opts, .base.name = "fake-unsup", .base.summary = "test", .base.supported = fake_unsup_supported,
 	.apply = fake_fault_apply, .undo = fake_fault_undo,
 };
 static const struct mt_fault_ops fake_err = {
-	.options = fake_opts, .name = "fake-err", .summary = "test", .apply = fake_err_apply, .undo = fake_fault_undo,
+	.base.options = fake_opts, .base.name = "fake-err", .base.summary = "test", .apply = fake_err_apply, .undo = fake_fault_undo,
 };
 
 /* A fault whose target recovers some time after undo (like Ceph after an OSD fault): the
@@ -205,7 +205,7 @@ static int fake_settle(const char *undo_json, void **h, int cancel, struct mt_er
 }
 
 static const struct mt_fault_ops fake_settle_fault = {
-	.options = fake_opts, .name = "fake-settle", .summary = "test", .apply = fake_settle_apply,
+	.base.options = fake_opts, .base.name = "fake-settle", .base.summary = "test", .apply = fake_settle_apply,
 	.undo = fake_fault_undo, .undo_nowait = fake_settle_nowait, .settle = fake_settle,
 	.collect = fake_fault_collect, .release = fake_fault_release,
 };
@@ -248,11 +248,11 @@ static int fake_probe_start(const struct mt_params *p, struct mt_ctx *ctx, void 
 }
 
 static const struct mt_workload_ops fake_wl = {
-	.options = fake_opts, .name = "fake-wl", .summary = "test", .start = fake_wl_start, .stop = fake_wl_stop,
+	.base.options = fake_opts, .base.name = "fake-wl", .base.summary = "test", .start = fake_wl_start, .stop = fake_wl_stop,
 	.collect = fake_wl_collect, .release = free,
 };
-static const struct mt_probe_ops fake_probe = {
-	.options = fake_opts, .name = "fake-probe", .summary = "test", .start = fake_probe_start, .stop = fake_wl_stop,
+static const struct mt_workload_ops fake_probe = {
+	.base.options = fake_opts, .base.name = "fake-probe", .base.summary = "test", .start = fake_probe_start, .stop = fake_wl_stop,
 	.collect = fake_fault_collect, .release = free,
 };
 
@@ -386,7 +386,7 @@ static int fake_drv_locate(void *state, const char *a, const char *b, int *where
 }
 
 static const struct mt_driver_ops fake_drv = {
-	.name = "fake-drv", .summary = "test", .prepare = fake_drv_prepare,
+	.base.name = "fake-drv", .base.summary = "test", .prepare = fake_drv_prepare,
 	.start = fake_drv_start, .poll = fake_drv_poll, .finish = fake_drv_finish,
 	.abort = fake_drv_abort, .collect = fake_drv_collect, .release = fake_drv_release,
 	.locate = fake_drv_locate,

@@ -281,9 +281,9 @@ static double num(const struct outcome *o, const char *path)
 static void drive(int probe, const char *name, const char *params, enum mode mode, double secs,
 		  struct outcome *o)
 {
-	const struct mt_probe_ops *po = probe ? mt_find_probe(name) : NULL;
+	const struct mt_workload_ops *po = probe ? mt_find_probe(name) : NULL;
 	const struct mt_workload_ops *wo = probe ? NULL : mt_find_workload(name);
-	const struct mt_option *opts = po ? po->options : wo ? wo->options : NULL;
+	const struct mt_option *opts = po ? po->base.options : wo ? wo->base.options : NULL;
 	struct mt_error err = { 0 };
 	struct mt_params p = { 0 };
 	struct mt_loop *loop;
@@ -373,7 +373,7 @@ START_TEST(no_url_is_an_error)
 	void *state = NULL;
 
 	ck_assert_ptr_nonnull(wo);
-	ck_assert_int_eq(mt_params_parse(wo->options, "", 0, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(wo->base.options, "", 0, &p, &err), 0);
 	ck_assert_int_eq(mt_loop_new(&loop, &err), 0);
 	ctx.loop = loop;
 	ck_assert_int_eq(wo->start(&p, &ctx, &state, &err), MT_EINVAL);
@@ -391,16 +391,16 @@ START_TEST(stream_check_refuses_bad_buffer)
 	struct mt_params p = { 0 };
 
 	ck_assert_ptr_nonnull(wo);
-	ck_assert_int_eq(mt_params_parse(wo->options, "segment=4s buffer=2s", 0, &p, &err), 0);
-	ck_assert_int_eq(wo->check(&p, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_params_parse(wo->base.options, "segment=4s buffer=2s", 0, &p, &err), 0);
+	ck_assert_int_eq(wo->base.check(&p, &err), MT_EINVAL);
 	mt_params_free(&p);
-	ck_assert_int_eq(mt_params_parse(wo->options, "startup=20s buffer=10s", 0, &p, &err), 0);
-	ck_assert_int_eq(wo->check(&p, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_params_parse(wo->base.options, "startup=20s buffer=10s", 0, &p, &err), 0);
+	ck_assert_int_eq(wo->base.check(&p, &err), MT_EINVAL);
 	mt_params_free(&p);
-	ck_assert_int_eq(mt_params_parse(wo->options, "bitrate=2M segment=2s buffer=10s", 0, &p,
+	ck_assert_int_eq(mt_params_parse(wo->base.options, "bitrate=2M segment=2s buffer=10s", 0, &p,
 					 &err),
 			 0);
-	ck_assert_int_eq(wo->check(&p, &err), 0);
+	ck_assert_int_eq(wo->base.check(&p, &err), 0);
 	ck_assert_uint_eq(mt_params_u64(&p, "bitrate", 0), 2000000);
 	mt_params_free(&p);
 }

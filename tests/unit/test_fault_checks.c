@@ -14,9 +14,9 @@ static int parse_check(const char *fault, const char *text, struct mt_error *err
 	int rc;
 
 	ck_assert_msg(ops != NULL, "fault %s registered", fault);
-	rc = mt_params_parse(ops->options, text, 1, &p, err);
-	if (rc == 0 && ops->check)
-		rc = ops->check(&p, err);
+	rc = mt_params_parse(ops->base.options, text, 1, &p, err);
+	if (rc == 0 && ops->base.check)
+		rc = ops->base.check(&p, err);
 	mt_params_free(&p);
 	return rc;
 }
@@ -29,11 +29,11 @@ START_TEST(registered_with_options)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct mt_fault_ops *ops = mt_find_fault(names[i]);
 		ck_assert_ptr_nonnull(ops);
-		ck_assert_ptr_nonnull(ops->options);
+		ck_assert_ptr_nonnull(ops->base.options);
 		ck_assert_ptr_nonnull(ops->apply);
 		ck_assert_ptr_nonnull(ops->undo);
-		ck_assert_ptr_nonnull(ops->supported);
-		ck_assert_ptr_nonnull(ops->summary);
+		ck_assert_ptr_nonnull(ops->base.supported);
+		ck_assert_ptr_nonnull(ops->base.summary);
 	}
 }
 END_TEST

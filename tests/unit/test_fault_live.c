@@ -239,8 +239,8 @@ static int apply(struct fixture *f, const char *name, const char *text, void **s
 	int rc;
 
 	ck_assert_ptr_nonnull(ops);
-	ck_assert_msg(mt_params_parse(ops->options, text, 1, &p, err) == 0, "%s", err->msg);
-	ck_assert_msg(!ops->check || ops->check(&p, err) == 0, "%s", err->msg);
+	ck_assert_msg(mt_params_parse(ops->base.options, text, 1, &p, err) == 0, "%s", err->msg);
+	ck_assert_msg(!ops->base.check || ops->base.check(&p, err) == 0, "%s", err->msg);
 	rc = ops->apply(&p, &f->ctx, state, err);
 	mt_params_free(&p);
 	return rc;
@@ -650,7 +650,7 @@ START_TEST(netem_probe_spares_an_existing_link)
 	}
 	idx = if_nametoindex(mine);
 	ck_assert_uint_ne(idx, 0);
-	rc = ops->supported(NULL, &f.ctx, why, sizeof(why));
+	rc = ops->base.supported(NULL, &f.ctx, why, sizeof(why));
 	ck_assert_msg(rc == 0 || strstr(why, "kernel lacks sch_netem"), "%d %s", rc, why);
 	ck_assert_uint_eq(if_nametoindex(mine), idx); /* still there, the same link */
 	read_root(mine, &s);
@@ -679,7 +679,7 @@ START_TEST(netem_supported_probe)
 
 	lab_up();
 	fixture_init(&f);
-	rc = ops->supported(NULL, &f.ctx, why, sizeof(why));
+	rc = ops->base.supported(NULL, &f.ctx, why, sizeof(why));
 	fprintf(stderr, "netem supported(): %d %s\n", rc, why);
 	/* the probe link is gone either way */
 	for (char c = 'a'; c <= 'c'; c++) {

@@ -173,13 +173,13 @@ START_TEST(guest_dirty_without_agent)
 
 	ck_assert_ptr_nonnull(w);
 	ck_assert_ptr_nonnull(mt_find_workload("guest-cpu"));
-	ck_assert_int_eq(mt_params_parse(w->options, "size=1M rate=1M/s", 1, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(w->base.options, "size=1M rate=1M/s", 1, &p, &err), 0);
 	ctx.result = mt_run_add_cell(&run, "c");
-	ck_assert_int_eq(w->supported(&p, &ctx, why, sizeof(why)), MT_EUNSUPPORTED);
+	ck_assert_int_eq(w->base.supported(&p, &ctx, why, sizeof(why)), MT_EUNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(why, "domain"));
 	ctx.domain = "test";
 	ctx.vm_uri = "test:///default";
-	ck_assert_int_eq(w->supported(&p, &ctx, why, sizeof(why)), 0);
+	ck_assert_int_eq(w->base.supported(&p, &ctx, why, sizeof(why)), 0);
 	rc = w->start(&p, &ctx, &st, &err);
 	ck_assert_int_lt(rc, 0);
 	ck_assert_ptr_null(st);

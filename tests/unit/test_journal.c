@@ -54,7 +54,7 @@ out:
 }
 
 static const struct mt_fault_ops fake_fault = {
-	.name = "fake-journal", .summary = "test fault", .undo = fake_undo,
+	.base.name = "fake-journal", .base.summary = "test fault", .undo = fake_undo,
 };
 
 static void setup(void)

@@ -39,7 +39,7 @@ static void setup(struct fixture *f, const char *domain, const char *params)
 	f->ctx.result = f->cell;
 	f->ctx.domain = domain;
 	f->ctx.t0_ns = mt_now_ns();
-	ck_assert_int_eq(mt_params_parse(d->options, params, 1, &f->p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(d->base.options, params, 1, &f->p, &err), 0);
 	ck_assert_msg(d->prepare(&f->p, &f->ctx, &f->state, &err) == 0, "%s", err.msg);
 }
 
@@ -178,7 +178,7 @@ START_TEST(prepare_needs_a_domain)
 	struct mt_ctx ctx = { 0 };
 	void *state = (void *)1;
 
-	ck_assert_int_eq(mt_params_parse(d->options, "", 1, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(d->base.options, "", 1, &p, &err), 0);
 	ck_assert_int_eq(d->prepare(&p, &ctx, &state, &err), MT_EINVAL);
 	ck_assert_ptr_null(state);
 	d->release(NULL);

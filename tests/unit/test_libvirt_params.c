@@ -171,7 +171,7 @@ START_TEST(postcopy_switch_points)
 					 "migrate.postcopy_after=5s "
 					 "migrate.postcopy_after_iterations=3", 1, &p, &err), 0);
 	ck_assert_int_eq(mt_lv_config_from_params(&p, &c, &err), MT_EINVAL);
-	ck_assert_int_eq(mt_driver_libvirt.check(&p, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_driver_libvirt.base.check(&p, &err), MT_EINVAL);
 	mt_params_free(&p);
 }
 END_TEST
@@ -307,8 +307,8 @@ START_TEST(unsupported_combinations)
 		char why[256] = "";
 
 		ck_assert_int_eq(mt_params_parse(mt_lv_options, cases[i].text, 1, &p, &err), 0);
-		ck_assert_int_eq(mt_driver_libvirt.check(&p, &err), 0);
-		ck_assert_int_eq(mt_driver_libvirt.supported(&p, NULL, why, sizeof(why)),
+		ck_assert_int_eq(mt_driver_libvirt.base.check(&p, &err), 0);
+		ck_assert_int_eq(mt_driver_libvirt.base.supported(&p, NULL, why, sizeof(why)),
 				 MT_EUNSUPPORTED);
 		ck_assert_str_eq(why, cases[i].reason);
 		ck_assert_int_eq(mt_lv_config_from_params(&p, &c, &err), 0);
@@ -338,7 +338,7 @@ START_TEST(supported_combinations)
 		char why[256] = "";
 
 		ck_assert_int_eq(mt_params_parse(mt_lv_options, ok[i], 1, &p, &err), 0);
-		ck_assert_msg(mt_driver_libvirt.supported(&p, NULL, why, sizeof(why)) == 0,
+		ck_assert_msg(mt_driver_libvirt.base.supported(&p, NULL, why, sizeof(why)) == 0,
 			      "%s: %s", ok[i], why);
 		mt_params_free(&p);
 	}
@@ -589,16 +589,16 @@ START_TEST(registered_with_its_table)
 	const struct mt_driver_ops *d = mt_find_driver("libvirt");
 
 	ck_assert_ptr_eq(d, &mt_driver_libvirt);
-	ck_assert_ptr_eq(d->options, mt_lv_options);
-	for (const struct mt_option *o = d->options; o->name; o++)
+	ck_assert_ptr_eq(d->base.options, mt_lv_options);
+	for (const struct mt_option *o = d->base.options; o->name; o++)
 		ck_assert_msg(strncmp(o->name, "migrate.", 8) == 0, "%s", o->name);
 	ck_assert_ptr_nonnull(d->start);
 	ck_assert_ptr_nonnull(d->poll);
 	ck_assert_ptr_nonnull(d->finish);
 	ck_assert_ptr_nonnull(d->abort);
 	/* the core keys belong to the scenario, not the driver */
-	ck_assert_ptr_null(mt_option_find(d->options, "migrate.timeout"));
-	ck_assert_ptr_null(mt_option_find(d->options, "migrate.count"));
+	ck_assert_ptr_null(mt_option_find(d->base.options, "migrate.timeout"));
+	ck_assert_ptr_null(mt_option_find(d->base.options, "migrate.count"));
 }
 END_TEST
 

@@ -40,7 +40,7 @@ static const struct mt_option *netem_table(void)
 	const struct mt_fault_ops *f = mt_find_fault("netem");
 
 	ck_assert_ptr_nonnull(f);
-	return f->options;
+	return f->base.options;
 }
 
 static int parse(const struct mt_option *t, const char *text, struct mt_params *p,
@@ -61,7 +61,7 @@ static void build_netem(const char *text, struct decoded *d)
 
 	memset(d, 0, sizeof(*d));
 	ck_assert_msg(parse(netem_table(), text, &p, &err) == 0, "%s: %s", text, err.msg);
-	ck_assert_msg(mt_find_fault("netem")->check(&p, &err) == 0, "%s: %s", text, err.msg);
+	ck_assert_msg(mt_find_fault("netem")->base.check(&p, &err) == 0, "%s: %s", text, err.msg);
 	ck_assert_msg(mt_netem_build(&p, 7, &d->msg, &err) == 0, "%s: %s", text, err.msg);
 	mt_params_free(&p);
 
@@ -369,17 +369,17 @@ START_TEST(check_combinations)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mt_params p;
 		struct mt_error err = { 0 };
-		ck_assert_msg(parse(f->options, bad[i], &p, &err) == 0, "%s: %s", bad[i], err.msg);
-		ck_assert_msg(f->check(&p, &err) == MT_EINVAL, "accepted: %s", bad[i]);
+		ck_assert_msg(parse(f->base.options, bad[i], &p, &err) == 0, "%s: %s", bad[i], err.msg);
+		ck_assert_msg(f->base.check(&p, &err) == MT_EINVAL, "accepted: %s", bad[i]);
 		ck_assert(strlen(err.msg) > 0);
 		mt_params_free(&p);
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct mt_params p;
 		struct mt_error err = { 0 };
-		ck_assert_msg(parse(f->options, good[i], &p, &err) == 0, "%s: %s", good[i],
+		ck_assert_msg(parse(f->base.options, good[i], &p, &err) == 0, "%s: %s", good[i],
 			      err.msg);
-		ck_assert_msg(f->check(&p, &err) == 0, "%s: %s", good[i], err.msg);
+		ck_assert_msg(f->base.check(&p, &err) == 0, "%s: %s", good[i], err.msg);
 		mt_params_free(&p);
 	}
 }
@@ -395,9 +395,9 @@ START_TEST(tbf_message)
 	struct tc_tbf_qopt q;
 
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(parse(f->options, "dev=eth0 rate=10mbit burst=20000 limit=100000", &p,
+	ck_assert_int_eq(parse(f->base.options, "dev=eth0 rate=10mbit burst=20000 limit=100000", &p,
 			       &err), 0);
-	ck_assert_int_eq(f->check(&p, &err), 0);
+	ck_assert_int_eq(f->base.check(&p, &err), 0);
 	ck_assert_int_eq(mt_tbf_build(&p, 3, &msg, &err), 0);
 	mt_params_free(&p);
 	ck_assert_int_eq(nlmsg_parse(nlmsg_hdr(msg), sizeof(struct tcmsg), tb, TCA_MAX, NULL), 0);
@@ -410,9 +410,9 @@ START_TEST(tbf_message)
 	ck_assert_uint_gt(q.buffer, 0);
 	nlmsg_free(msg);
 
-	ck_assert_int_eq(parse(f->options, "dev=eth0 rate=10mbit latency=5ms limit=1000", &p,
+	ck_assert_int_eq(parse(f->base.options, "dev=eth0 rate=10mbit latency=5ms limit=1000", &p,
 			       &err), 0);
-	ck_assert_int_eq(f->check(&p, &err), MT_EINVAL);
+	ck_assert_int_eq(f->base.check(&p, &err), MT_EINVAL);
 	mt_params_free(&p);
 }
 END_TEST

@@ -344,10 +344,10 @@ START_TEST(options_and_registry)
 	char *u;
 
 	ck_assert_ptr_nonnull(d);
-	ck_assert_ptr_nonnull(mt_option_find(d->options, "migrate.cloud"));
+	ck_assert_ptr_nonnull(mt_option_find(d->base.options, "migrate.cloud"));
 	ck_assert_int_eq(mt_params_parse(mt_nova_options, "migrate.microversion=2.20", 1, &p, &e),
 			 0);
-	ck_assert_int_eq(d->check(&p, &e), MT_EINVAL);
+	ck_assert_int_eq(d->base.check(&p, &e), MT_EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "2.25"));
 	mt_params_free(&p);
 	memset(&p, 0, sizeof(p));

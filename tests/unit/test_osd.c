@@ -41,15 +41,15 @@ START_TEST(options)
 	const struct mt_fault_ops *down = mt_find_fault("osd-down");
 	char *txt;
 
-	ck_assert_int_eq(mt_params_parse(flag->options, "flag=bogus", 1, &p, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_params_parse(flag->base.options, "flag=bogus", 1, &p, &err), MT_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "flag"));
 	mt_params_free(&p);
 	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(mt_params_parse(down->options, "hold=yes", 1, &p, &err), MT_EINVAL);
+	ck_assert_int_eq(mt_params_parse(down->base.options, "hold=yes", 1, &p, &err), MT_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "id"));
 	mt_params_free(&p);
 	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(mt_params_parse(down->options, "id=1 keyring=/etc/ceph/k", 1, &p, &err),
+	ck_assert_int_eq(mt_params_parse(down->base.options, "id=1 keyring=/etc/ceph/k", 1, &p, &err),
 			 0);
 	ck_assert_int_eq(mt_params_i64(&p, "wait_clean", 0), 120 * MT_NS_PER_S);
 	txt = mt_params_format(&p);
@@ -106,16 +106,16 @@ START_TEST(supported_reason)
 	const struct mt_fault_ops *out = mt_find_fault("osd-out");
 	char why[512] = "";
 
-	ck_assert_int_eq(mt_params_parse(kill->options, "id=1 ceph=/nonexistent/ceph.json", 1, &p,
+	ck_assert_int_eq(mt_params_parse(kill->base.options, "id=1 ceph=/nonexistent/ceph.json", 1, &p,
 					 &err), 0);
-	ck_assert_int_eq(kill->supported(&p, NULL, why, sizeof(why)), MT_EUNSUPPORTED);
+	ck_assert_int_eq(kill->base.supported(&p, NULL, why, sizeof(why)), MT_EUNSUPPORTED);
 	ck_assert_msg(strstr(why, "/nonexistent/ceph.json"), "why: %s", why);
 	mt_params_free(&p);
 	memset(&p, 0, sizeof(p));
 	/* an explicit conf is enough for the monitor faults (reachability is apply's business) */
-	ck_assert_int_eq(mt_params_parse(out->options, "id=1 conf=/x/ceph.conf ceph=", 1, &p,
+	ck_assert_int_eq(mt_params_parse(out->base.options, "id=1 conf=/x/ceph.conf ceph=", 1, &p,
 					 &err), 0);
-	ck_assert_int_eq(out->supported(&p, NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(out->base.supported(&p, NULL, why, sizeof(why)), 0);
 	mt_params_free(&p);
 }
 END_TEST
@@ -139,7 +139,7 @@ static void refused(const char *spec_opts, int want, const char *msg_part)
 	ck_assert_int_eq(mt_journal_open(jpath, &j, &err), 0);
 	ctx.journal = j;
 	ctx.host = &host;
-	ck_assert_int_eq(mt_params_parse(f->options, spec_opts, 1, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(f->base.options, spec_opts, 1, &p, &err), 0);
 	ck_assert_int_eq(f->apply(&p, &ctx, &state, &err), want);
 	ck_assert_msg(strstr(err.msg, msg_part), "message: %s", err.msg);
 	ck_assert_int_eq(mt_journal_last_id(j), 0);

@@ -238,7 +238,7 @@ static int on_cont(struct mt_loop *l, int64_t now, void *arg)
 static void run_probe(const char *name, const char *params, int64_t dur_ns,
 		      const struct mt_phases *ph, struct sig_plan *sp, struct mt_run_result *run)
 {
-	const struct mt_probe_ops *ops = mt_find_probe(name);
+	const struct mt_workload_ops *ops = mt_find_probe(name);
 	struct mt_params p = { 0 };
 	struct mt_error err = { 0 };
 	struct mt_loop *loop = NULL;
@@ -249,7 +249,7 @@ static void run_probe(const char *name, const char *params, int64_t dur_ns,
 
 	ck_assert_ptr_nonnull(ops);
 	ck_assert_msg(enter_ns(ns_c) == 0, "setns %s: %s", ns_c, strerror(errno));
-	ck_assert_int_eq(mt_params_parse(ops->options, params, 1, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(ops->base.options, params, 1, &p, &err), 0);
 	ck_assert_int_eq(mt_loop_new(&loop, &err), 0);
 	ctx.loop = loop;
 	ctx.result = mt_run_add_cell(run, "netns");
@@ -257,7 +257,7 @@ static void run_probe(const char *name, const char *params, int64_t dur_ns,
 	ctx.phases = ph;
 	ctx.guest_addr = GUEST_ADDR;
 	ctx.cell_name = "netns";
-	ck_assert_msg(ops->supported(&p, &ctx, why, sizeof(why)) == 0, "unsupported: %s", why);
+	ck_assert_msg(ops->base.supported(&p, &ctx, why, sizeof(why)) == 0, "unsupported: %s", why);
 	ck_assert_msg(ops->start(&p, &ctx, &state, &err) == 0, "start: %s", err.msg);
 	if (sp && sp->stop_at) {
 		sp->t0_ns = ctx.t0_ns;

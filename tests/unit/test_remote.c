@@ -140,7 +140,7 @@ static void tbf_params(struct mt_params *p)
 	struct mt_error err = { 0 };
 
 	ck_assert_ptr_nonnull(ops);
-	ck_assert_msg(mt_params_parse(ops->options, "dev=mtr0 rate=10mbit", 1, p, &err) == 0, "%s",
+	ck_assert_msg(mt_params_parse(ops->base.options, "dev=mtr0 rate=10mbit", 1, p, &err) == 0, "%s",
 		      err.msg);
 }
 
@@ -264,7 +264,7 @@ START_TEST(session_supported_and_errors)
 	ck_assert_ptr_nonnull(strstr(err.msg, "no-such-fault"));
 	/* Apply on a device that is not there: the far side's error, nothing journalled. */
 	mt_params_free(&p);
-	ck_assert_int_eq(mt_params_parse(mt_find_fault("tbf")->options, "dev=mtt-nonexist "
+	ck_assert_int_eq(mt_params_parse(mt_find_fault("tbf")->base.options, "dev=mtt-nonexist "
 					 "rate=1mbit", 1, &p, &err), 0);
 	ck_assert_int_eq(mt_journal_open(rjournal, &j, &err), 0);
 	ck_assert_int_ne(mt_remote_apply(s, "tbf", &p, j, &host_r, now_ns(), "c", 1, &handle,
@@ -347,7 +347,7 @@ START_TEST(link_flap_timers_run_on_the_far_side)
 
 	netns_up();
 	ck_assert_ptr_nonnull(ops);
-	ck_assert_msg(mt_params_parse(ops->options, "dev=mtr0 down=150ms period=300ms count=2", 1,
+	ck_assert_msg(mt_params_parse(ops->base.options, "dev=mtr0 down=150ms period=300ms count=2", 1,
 				      &p, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(mt_journal_open(rjournal, &j, &err), 0);
 	ck_assert_msg(mt_remote_get(&host_r, &s, &err) == 0, "%s", err.msg);
@@ -401,7 +401,7 @@ START_TEST(netem_supported_names_the_remote_host)
 
 	netns_up();
 	ck_assert_ptr_nonnull(ops);
-	ck_assert_int_eq(mt_params_parse(ops->options, "dev=mtr0 delay=20ms", 1, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(ops->base.options, "dev=mtr0 delay=20ms", 1, &p, &err), 0);
 	ck_assert_msg(mt_remote_get(&host_r, &s, &err) == 0, "%s", err.msg);
 	rc = mt_remote_supported(s, "netem", &p, why, sizeof(why), &err);
 	printf("test_remote: netem supported() through the agent: %d %s\n", rc, why);

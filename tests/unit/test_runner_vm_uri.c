@@ -28,7 +28,7 @@ static int uri_stop(void *state, struct mt_ctx *ctx, struct mt_error *err)
 }
 
 static const struct mt_workload_ops uri_wl = {
-	.options = fake_opts, .name = "uri-wl", .summary = "test", .start = uri_start,
+	.base.options = fake_opts, .base.name = "uri-wl", .base.summary = "test", .start = uri_start,
 	.stop = uri_stop,
 };
 

@@ -105,14 +105,14 @@ START_TEST(host_cpu_start_stop_collect)
 	int pid;
 
 	ck_assert_ptr_nonnull(w);
-	ck_assert_int_eq(mt_params_parse(w->options, "workers=2 load=20%", 1, &p, &err), 0);
+	ck_assert_int_eq(mt_params_parse(w->base.options, "workers=2 load=20%", 1, &p, &err), 0);
 	ck_assert_int_eq(mt_journal_open(jfile, &j, &err), 0);
 	ctx.journal = j;
 	ctx.host = &local;
 	ctx.result = mt_run_add_cell(&run, "c");
 	ctx.t0_ns = mono();
 	ctx.phases = &ph;
-	ck_assert_int_eq(w->supported(&p, &ctx, (char[128]){ 0 }, 128), 0);
+	ck_assert_int_eq(w->base.supported(&p, &ctx, (char[128]){ 0 }, 128), 0);
 	ck_assert_msg(w->start(&p, &ctx, &st, &err) == 0, "%s", err.msg);
 	{
 		const struct mt_journal_entry *e;
@@ -191,7 +191,7 @@ static int run_kind(const char *kind, const char *params, struct mt_run_result *
 	int rc;
 
 	ck_assert_ptr_nonnull(w);
-	ck_assert_int_eq(mt_params_parse(w->options, params, 1, &p, err), 0);
+	ck_assert_int_eq(mt_params_parse(w->base.options, params, 1, &p, err), 0);
 	ck_assert_int_eq(mt_journal_open(jfile, &j, err), 0);
 	ctx.journal = j;
 	ctx.host = &local;
@@ -277,7 +277,7 @@ static void runner_child(int fd, int no_pdeathsig)
 		void *st;
 
 		ctx.result = mt_run_add_cell(&run, "c");
-		if (mt_params_parse(w->options, "workers=2 load=10%", 1, &p, &err) < 0 ||
+		if (mt_params_parse(w->base.options, "workers=2 load=10%", 1, &p, &err) < 0 ||
 		    w->start(&p, &ctx, &st, &err) < 0 ||
 		    mt_journal_open_entries(j, &e, &n, &err) < 0 || n != 2)
 			_exit(3);

@@ -339,15 +339,15 @@ static struct life of_workload(const char *name)
 	const struct mt_workload_ops *o = mt_find_workload(name);
 
 	ck_assert_msg(o != NULL, "workload %s not registered", name);
-	return (struct life){ o->options, o->start, o->stop, o->collect, o->release };
+	return (struct life){ o->base.options, o->start, o->stop, o->collect, o->release };
 }
 
 static struct life of_probe(const char *name)
 {
-	const struct mt_probe_ops *o = mt_find_probe(name);
+	const struct mt_workload_ops *o = mt_find_probe(name);
 
 	ck_assert_msg(o != NULL, "probe %s not registered", name);
-	return (struct life){ o->options, o->start, o->stop, o->collect, o->release };
+	return (struct life){ o->base.options, o->start, o->stop, o->collect, o->release };
 }
 
 /* An action at a time during the run (e.g. SIGSTOP the server). */

@@ -85,11 +85,11 @@ int main(int argc, char **argv)
 		strncat(params, argv[i], sizeof(params) - strlen(params) - 2);
 		strcat(params, " ");
 	}
-	if (mt_params_parse(d->options, params, 0, &p, &err)) {
+	if (mt_params_parse(d->base.options, params, 0, &p, &err)) {
 		fprintf(stderr, "driver_try: %s\n", err.msg);
 		return 2;
 	}
-	if (d->supported(&p, NULL, why, sizeof(why))) {
+	if (d->base.supported(&p, NULL, why, sizeof(why))) {
 		printf("skip: %s\n", why);
 		mt_params_free(&p);
 		return 77;
