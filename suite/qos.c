@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migtorture/plugin.h"
 #include "migtorture/qos.h"
 #include "migtorture/stats.h"
 #include "migtorture/units.h"
@@ -226,12 +227,9 @@ out:
 
 int mt_qos_rank(const char *probe)
 {
-	static const char *const order[] = { "http", "icmp", "udp" }; /* low → high */
+	const struct mt_workload_ops *o = mt_find_probe(probe);
 
-	for (size_t i = 0; probe && i < sizeof(order) / sizeof(order[0]); i++)
-		if (strcmp(probe, order[i]) == 0)
-			return (int)i + 1;
-	return 0;
+	return o ? o->qos_rank : 0;
 }
 
 int mt_qos_claim_primary(struct mt_cell_result *c, const char *probe, const char *mode)

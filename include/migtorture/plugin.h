@@ -103,6 +103,9 @@ struct mt_workload_ops {
 	/* After stop: metrics (per phase, using ctx->phases) and series into ctx->result. */
 	int (*collect)(void *state, struct mt_ctx *ctx, struct mt_error *err);
 	void (*release)(void *state);
+	/* Probes: the precedence of its figures as the cell's qos.* when several probes run
+	 * (the higher wins, qos.h); 0 = never the primary. Workloads leave it 0. */
+	int qos_rank;
 };
 
 /* The ops struct a plugin heads: base is its first member, so the conversion is exact (C11

@@ -23,8 +23,8 @@
  *    where prefix is "probe.<name>" (always) and "qos" (only for the primary probe), plus the
  *    cell-level "probe.<name>.network_outage_ms" and, for the primary, "downtime.network_outage_ms".
  *  - Primary probe: one probe per cell owns qos.* and downtime.network_outage_ms. Precedence
- *    udp > icmp > http > anything else (udp carries the guest's own stamps; icmp needs no agent;
- *    http measures the web server, not the path). mt_qos_claim_primary() decides and records the
+ *    by each probe plugin's qos_rank: udp > icmp > http > anything else (udp carries the
+ *    guest's own stamps; icmp needs no agent; http measures the web server, not the path). mt_qos_claim_primary() decides and records the
  *    owner in the string metric "qos.source".
  *
  * NETWORK OUTAGE (definition, error ≤ one interval I):
@@ -108,7 +108,8 @@ struct mt_qos_outage {
 int mt_qos_outage(const struct mt_qos_sample *s, size_t n, int64_t interval_ns, int64_t from_ns,
 		  int64_t to_ns, struct mt_qos_outage *out, struct mt_error *err);
 
-/* Precedence rank of a probe name for the primary rule (udp 3, icmp 2, http 1, else 0). */
+/* Precedence rank of a probe name for the primary rule: its plugin's qos_rank (udp 3, icmp 2,
+ * http 1), 0 for a name the registry has no probe of. */
 int mt_qos_rank(const char *probe);
 
 /* Decides whether `probe` writes qos.*: mode "yes" always, "no" never, "auto" (or NULL) when

@@ -338,6 +338,7 @@ out:
 }
 
 const struct mt_workload_ops mt_probe_http = {
+	.qos_rank = 1, /* measures the web server as much as the path */
 	.base.name = "http",
 	.base.summary = "HTTP GET on a fresh connection every interval (10 ms): RTT, loss, outage",
 	.base.options = http_options,

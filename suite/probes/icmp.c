@@ -279,6 +279,7 @@ static void icmp_release(void *state)
 }
 
 const struct mt_workload_ops mt_probe_icmp = {
+	.qos_rank = 2, /* needs nothing in the guest */
 	.base.name = "icmp",
 	.base.summary = "ICMP echo (agentless): RTT, jitter, loss and network outage",
 	.base.options = icmp_options,

@@ -1,5 +1,5 @@
 /* udp.c — the `udp` probe: requests to mt-guest in the VM, replies with the guest's stamps and
- * its stall monitor's newest clock gaps (wire format: workloads/guest/mt_guest_proto.h).
+ * its stall monitor's newest clock gaps (wire format: include/migtorture/guest_proto.h).
  *
  * Runs from the current network namespace (the runner enters the client's). Schedule, timeout
  * and QoS are the shared echo engine's (echo.h); this file adds the socket, the wire format and
@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../workloads/guest/mt_guest_proto.h"
+#include "migtorture/guest_proto.h"
 #include "echo.h"
 #include "migtorture/stats.h"
 #include "migtorture/units.h"
@@ -398,6 +398,8 @@ static void udp_release(void *state)
 }
 
 const struct mt_workload_ops mt_probe_udp = {
+	/* the primary before all: it carries the guest's own clock stamps */
+	.qos_rank = 3,
 	.base.name = "udp",
 	.base.summary = "UDP echo to mt-guest: RTT, jitter, loss, network outage and guest stalls",
 	.base.options = udp_options,

@@ -1,10 +1,10 @@
-/* test_guest_proto.c — the mt-guest wire format (workloads/guest/mt_guest_proto.h): round trips,
+/* test_guest_proto.c — the mt-guest wire format (include/migtorture/guest_proto.h): round trips,
  * byte order on the wire, and refusal of anything that is not exactly our message. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/guest/mt_guest_proto.h"
+#include "migtorture/guest_proto.h"
 
 START_TEST(test_probe_round_trip)
 {

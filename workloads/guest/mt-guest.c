@@ -2,7 +2,7 @@
  *
  *   mt-guest --daemon [--port 7777] [--bind ADDR] [--state PATH] [--foreground] [--pidfile P]
  *                     [--tick-us 1000]
- *       UDP responder for the host's udp probe (wire format: mt_guest_proto.h) plus the stall
+ *       UDP responder for the host's udp probe (wire format: include/migtorture/guest_proto.h) plus the stall
  *       monitor: a thread that sleeps 1 ms and records every span > 2 ms in which it did not
  *       see its clock. The newest gaps ride back in every reply. Detaches unless --foreground.
  *   mt-guest stalls [--state PATH]
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "mt_guest_cmds.h"
-#include "mt_guest_proto.h"
+#include "migtorture/guest_proto.h"
 
 #define MTG_VERSION "1"
 #define RING_N 256                 /* gaps kept; the host reads them as they happen anyway */

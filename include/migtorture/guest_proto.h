@@ -1,4 +1,4 @@
-/* mt_guest_proto.h — the UDP wire format between the udp probe (host) and mt-guest (VM).
+/* migtorture/guest_proto.h — the UDP wire format between the udp probe (host) and mt-guest (VM).
  *
  * Shared verbatim by both sides (header-only, no dependencies beyond libc) so encoder and
  * decoder cannot drift apart. Every message is exactly MT_GP_SIZE bytes, all integers in network
