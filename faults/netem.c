@@ -120,8 +120,8 @@ static int netem_check(const struct mt_params *p, struct mt_error *err)
 		{ "reorder", "delay" },      { "reorder_corr", "reorder" },
 		{ "gap", "reorder" },        { "corrupt_corr", "corrupt" },
 	};
-	const char *model = mt_params_str(p, "loss_model", "random");
-	const char *dist = mt_params_str(p, "distribution", "uniform");
+	const char *model = mt_param_str(p, "loss_model");
+	const char *dist = mt_param_str(p, "distribution");
 	int rc;
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
@@ -159,7 +159,7 @@ static int append_raw(const struct mt_params *p, const int16_t *table, struct nl
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *opts = NULL, *pos, *tail;
-	const char *model = mt_params_str(p, "loss_model", "random");
+	const char *model = mt_param_str(p, "loss_model");
 	uint64_t rate_Bps = mt_params_u64(p, "rate", 0) / 8;
 	size_t tlen = MT_NETEM_DIST_LEN * sizeof(*table);
 	int rem;
@@ -228,7 +228,7 @@ int mt_netem_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 		   struct mt_error *err)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	const char *dist = mt_params_str(p, "distribution", "uniform");
+	const char *dist = mt_param_str(p, "distribution");
 	int16_t *table = NULL;
 	int rc = 0, nrc;
 
@@ -243,7 +243,7 @@ int mt_netem_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 		rc = mt_err(err, MT_EINFRA, "netem: %s", nl_geterror(nrc));
 		goto out;
 	}
-	rtnl_netem_set_limit(q, (int)mt_params_i64(p, "limit", 100000));
+	rtnl_netem_set_limit(q, (int)mt_param_i64(p, "limit"));
 	if (has(p, "delay"))
 		rtnl_netem_set_delay(q, (int)(mt_params_i64(p, "delay", 0) / MT_NS_PER_US));
 	if (has(p, "jitter"))

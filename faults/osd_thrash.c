@@ -126,7 +126,7 @@ static int thrash_apply(const struct mt_params *p, struct mt_ctx *ctx, void **st
 	struct mt_osd_conn cn;
 	struct mt_ceph_state st;
 	cJSON *undo = NULL, *steps = NULL;
-	int64_t iv = mt_params_i64(p, "interval", 5 * MT_NS_PER_S);
+	int64_t iv = mt_param_i64(p, "interval");
 	uint64_t jid;
 	int rc;
 
@@ -134,9 +134,9 @@ static int thrash_apply(const struct mt_params *p, struct mt_ctx *ctx, void **st
 	if (!t)
 		return mt_err(err, MT_ENOMEM, "osd-thrash: out of memory");
 	t->ctx = ctx;
-	t->min_in = (int)mt_params_i64(p, "min_in", 2);
-	t->chance_down = mt_params_dbl(p, "chance_down", 0.4);
-	t->rng = (uint64_t)mt_params_i64(p, "seed", 0);
+	t->min_in = (int)mt_param_i64(p, "min_in");
+	t->chance_down = mt_param_dbl(p, "chance_down");
+	t->rng = (uint64_t)mt_param_i64(p, "seed");
 	if (!t->rng)
 		t->rng = ctx->seed ? ctx->seed : 0x9e3779b97f4a7c15ULL;
 	mt_osd_conn_from_params(p, &cn);

@@ -169,7 +169,7 @@ static char *build_batch(const struct mt_params *p, const char *table, struct mt
 	static const char *const hooks[] = { "input", "output", "forward" };
 	cJSON *root = cJSON_CreateObject(), *cmds = cJSON_AddArrayToObject(root, "nftables");
 	char *text = NULL;
-	int oneway = mt_params_i64(p, "oneway", 0) != 0;
+	int oneway = mt_param_i64(p, "oneway") != 0;
 
 	cJSON_AddItemToArray(cmds, table_obj("add", table));
 	for (size_t h = 0; h < 3; h++) {

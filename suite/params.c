@@ -371,3 +371,64 @@ char *mt_params_format(const struct mt_params *p)
 	}
 	return buf;
 }
+
+/* The table's default of key as a value in *tmp (tmp->text owned: free it), or NULL. */
+static const struct mt_value *table_default(const struct mt_params *p, const char *key,
+					    struct mt_value *tmp)
+{
+	const struct mt_option *opt = p ? mt_option_find(p->table, key) : NULL;
+	struct mt_error err = { 0 };
+
+	memset(tmp, 0, sizeof(*tmp));
+	if (!opt || !opt->def || mt_option_parse_value(opt, opt->def, tmp, &err) < 0)
+		return NULL;
+	tmp->opt = opt;
+	return tmp;
+}
+
+const char *mt_param_str(const struct mt_params *p, const char *key)
+{
+	const struct mt_value *v = mt_params_get(p, key);
+	const struct mt_option *opt;
+
+	if (v)
+		return v->text;
+	opt = p ? mt_option_find(p->table, key) : NULL;
+	return opt ? opt->def : NULL;
+}
+
+int64_t mt_param_i64(const struct mt_params *p, const char *key)
+{
+	struct mt_value tmp;
+	int64_t r;
+
+	if (mt_params_get(p, key) || !table_default(p, key, &tmp))
+		return mt_params_i64(p, key, 0);
+	r = mt_params_i64(&(struct mt_params){ .vals = &tmp, .n = 1 }, key, 0);
+	free(tmp.text);
+	return r;
+}
+
+uint64_t mt_param_u64(const struct mt_params *p, const char *key)
+{
+	struct mt_value tmp;
+	uint64_t r;
+
+	if (mt_params_get(p, key) || !table_default(p, key, &tmp))
+		return mt_params_u64(p, key, 0);
+	r = mt_params_u64(&(struct mt_params){ .vals = &tmp, .n = 1 }, key, 0);
+	free(tmp.text);
+	return r;
+}
+
+double mt_param_dbl(const struct mt_params *p, const char *key)
+{
+	struct mt_value tmp;
+	double r;
+
+	if (mt_params_get(p, key) || !table_default(p, key, &tmp))
+		return mt_params_dbl(p, key, 0);
+	r = mt_params_dbl(&(struct mt_params){ .vals = &tmp, .n = 1 }, key, 0);
+	free(tmp.text);
+	return r;
+}

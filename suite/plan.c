@@ -110,7 +110,7 @@ static int combination(struct builder *b, const struct sc_section *job,
 		mt_sc_cell_free(&c);
 		return rc;
 	}
-	reps = b->o->repeat > 0 ? b->o->repeat : (int)mt_params_i64(&c.core, "repeat", 1);
+	reps = b->o->repeat > 0 ? b->o->repeat : (int)mt_param_i64(&c.core, "repeat");
 	if (b->p->total_cells + (size_t)reps > b->max) {
 		mt_sc_cell_free(&c); /* fail before resolving a million repeats */
 		return too_many(b);

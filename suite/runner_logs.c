@@ -209,7 +209,7 @@ void rn_logs_begin(struct rn_cellrun *c)
 	struct mt_error err = { 0 };
 
 	c->nlogs = 0;
-	if (mt_params_u64(&c->cell->core, "logs.max", 0) == 0 || !c->r->o->outdir)
+	if (mt_param_u64(&c->cell->core, "logs.max") == 0 || !c->r->o->outdir)
 		return;
 	for (int dest = 0; dest < 2; dest++) {
 		const char *name = host_name(c, dest);
@@ -304,7 +304,7 @@ static int has_texts(const struct rn_cellrun *c)
 
 void rn_logs_end(struct rn_cellrun *c)
 {
-	uint64_t cap = mt_params_u64(&c->cell->core, "logs.max", 0);
+	uint64_t cap = mt_param_u64(&c->cell->core, "logs.max");
 	char reldir[160], dir[PATH_MAX];
 	size_t k, idx = (size_t)(c->res - c->r->run->cells);
 

@@ -199,7 +199,7 @@ static int load_host(struct mt_scenario *s, const struct sc_section *sec, const 
 		line = sec->line; /* missing keys are the section's fault */
 		rc = mt_params_finish(&p, t, err);
 	}
-	if (rc == 0 && strcmp(mt_params_str(&p, "kind", ""), "ssh") == 0 &&
+	if (rc == 0 && strcmp(mt_param_str(&p, "kind"), "ssh") == 0 &&
 	    !mt_params_get(&p, "address"))
 		rc = mt_err(err, MT_EINVAL, "[%s]: key 'address': expected it for kind=ssh",
 			    sec->name);
@@ -207,7 +207,7 @@ static int load_host(struct mt_scenario *s, const struct sc_section *sec, const 
 		goto out;
 	h = &s->hosts[s->nhosts++];
 	h->name = strdup(sec->name + 5);
-	h->kind = strcmp(mt_params_str(&p, "kind", "local"), "ssh") == 0 ? MT_HOST_SSH
+	h->kind = strcmp(mt_param_str(&p, "kind"), "ssh") == 0 ? MT_HOST_SSH
 									 : MT_HOST_LOCAL;
 	h->netns = dup_or_null(&p, "netns");
 	h->ssh_address = dup_or_null(&p, "address");

@@ -247,20 +247,20 @@ static int copy_fields(struct mt_cell *cell)
 	const struct mt_params *p = &cell->core;
 	const char *guest, *client;
 
-	cell->source = strdup(mt_params_str(p, "source", ""));
-	cell->dest = strdup(mt_params_str(p, "dest", ""));
-	cell->domain = strdup(mt_params_str(p, "domain", ""));
+	cell->source = strdup(mt_param_str(p, "source"));
+	cell->dest = strdup(mt_param_str(p, "dest"));
+	cell->domain = strdup(mt_param_str(p, "domain"));
 	/* absent stays NULL: the runner then keeps the lab-or-nothing default */
 	guest = mt_params_str(p, "guest", NULL);
 	client = mt_params_str(p, "client", NULL);
 	cell->guest = guest ? strdup(guest) : NULL;
 	cell->client = client ? strdup(client) : NULL;
-	cell->warmup_ns = mt_params_i64(p, "warmup", 0);
-	cell->cooldown_ns = mt_params_i64(p, "cooldown", 0);
-	cell->migrate_at_ns = mt_params_i64(p, "migrate.at", 0);
-	cell->migrate_interval_ns = mt_params_i64(p, "migrate.interval", 0);
-	cell->migrate_timeout_ns = mt_params_i64(p, "migrate.timeout", 0);
-	cell->migrate_count = (int)mt_params_i64(p, "migrate.count", 1);
+	cell->warmup_ns = mt_param_i64(p, "warmup");
+	cell->cooldown_ns = mt_param_i64(p, "cooldown");
+	cell->migrate_at_ns = mt_param_i64(p, "migrate.at");
+	cell->migrate_interval_ns = mt_param_i64(p, "migrate.interval");
+	cell->migrate_timeout_ns = mt_param_i64(p, "migrate.timeout");
+	cell->migrate_count = (int)mt_param_i64(p, "migrate.count");
 	if (!cell->source || !cell->dest || !cell->domain || (guest && !cell->guest) ||
 	    (client && !cell->client))
 		return MT_ENOMEM;

@@ -276,9 +276,9 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 	if (rc == 0 && pl->check)
 		rc = pl->check(&sp->params, err);
 	if (rc == 0) {
-		const char *h = mt_params_str(&common, "host", "local");
+		const char *h = mt_param_str(&common, "host");
 
-		sp->at_ns = mt_params_i64(&common, "at", 0);
+		sp->at_ns = mt_param_i64(&common, "at");
 		sp->for_ns = mt_params_i64(&common, "for", -1);
 		if (!mt_sc_host_known(s, h))
 			rc = mt_sc_bad_host(s, "host", h, err);

@@ -95,16 +95,16 @@ static int gd_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 	*state = NULL;
 	if (!g)
 		return mt_err(err, MT_ENOMEM, "out of memory");
-	g->binary = strdup(mt_params_str(p, "binary", "/bin/mt-guest"));
-	g->state = strdup(mt_params_str(p, "state", "/run/mt-disk"));
-	g->stall_ns = mt_params_i64(p, "stall", 100000000);
+	g->binary = strdup(mt_param_str(p, "binary"));
+	g->state = strdup(mt_param_str(p, "state"));
+	g->stall_ns = mt_param_i64(p, "stall");
 	if (!g->binary || !g->state) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(off, sizeof(off), "%" PRIu64, mt_params_u64(p, "offset", 192u << 20));
-	snprintf(ival, sizeof(ival), "%.3f", mt_params_i64(p, "interval", 10000000) / 1e6);
-	args[2] = mt_params_str(p, "dev", "/dev/vda");
+	snprintf(off, sizeof(off), "%" PRIu64, mt_param_u64(p, "offset"));
+	snprintf(ival, sizeof(ival), "%.3f", mt_param_i64(p, "interval") / 1e6);
+	args[2] = mt_param_str(p, "dev");
 	args[8] = g->state;
 	rc = gd_run(g, ctx, args, &out, err);
 	if (rc < 0) {

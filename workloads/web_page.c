@@ -301,18 +301,18 @@ static int page_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		      struct mt_error *err)
 {
 	struct page *pg = calloc(1, sizeof(*pg));
-	const char *assets = mt_params_str(p, "assets", "auto");
+	const char *assets = mt_param_str(p, "assets");
 	int rc;
 
 	*state = NULL;
 	if (!pg)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	pg->ctx = ctx;
-	pg->interval_ns = mt_params_i64(p, "interval", 200 * 1000000LL);
-	pg->timeout_ns = mt_params_i64(p, "timeout", 10 * 1000000000LL);
-	pg->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 2 * 1000000000LL);
-	pg->keepalive = (int)mt_params_i64(p, "keepalive", 1);
-	rc = mt_web_url(p, ctx, mt_params_str(p, "page", "/index.html"), &pg->page_url, err);
+	pg->interval_ns = mt_param_i64(p, "interval");
+	pg->timeout_ns = mt_param_i64(p, "timeout");
+	pg->connect_timeout_ns = mt_param_i64(p, "connect_timeout");
+	pg->keepalive = (int)mt_param_i64(p, "keepalive");
+	rc = mt_web_url(p, ctx, mt_param_str(p, "page"), &pg->page_url, err);
 	if (rc < 0)
 		goto out;
 	pg->auto_assets = strcmp(assets, "auto") == 0;

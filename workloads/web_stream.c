@@ -170,8 +170,8 @@ static void stream_release(void *state)
 
 static int stream_check(const struct mt_params *p, struct mt_error *err)
 {
-	int64_t seg = mt_params_i64(p, "segment", 0), buf = mt_params_i64(p, "buffer", 0);
-	int64_t startup = mt_params_i64(p, "startup", 0);
+	int64_t seg = mt_param_i64(p, "segment"), buf = mt_param_i64(p, "buffer");
+	int64_t startup = mt_param_i64(p, "startup");
 
 	if (buf < seg)
 		return mt_err(err, MT_EINVAL, "buffer must hold at least one segment");
@@ -192,15 +192,15 @@ static int stream_start(const struct mt_params *p, struct mt_ctx *ctx, void **st
 	if (!st)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	st->ctx = ctx;
-	st->kbps = mt_params_u64(p, "bitrate", 2000000) / 1000;
-	st->seg_ns = mt_params_i64(p, "segment", 2000000000LL);
+	st->kbps = mt_param_u64(p, "bitrate") / 1000;
+	st->seg_ns = mt_param_i64(p, "segment");
 	st->dur_s = (uint64_t)((st->seg_ns + 500000000LL) / 1000000000LL);
-	st->buffer_ns = mt_params_i64(p, "buffer", 10000000000LL);
-	st->startup_ns = mt_params_i64(p, "startup", 2000000000LL);
-	st->timeout_ns = mt_params_i64(p, "timeout", 10000000000LL);
-	st->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 2000000000LL);
-	st->retry_ns = mt_params_i64(p, "retry", 100000000LL);
-	st->sample_ns = mt_params_i64(p, "sample", 100000000LL);
+	st->buffer_ns = mt_param_i64(p, "buffer");
+	st->startup_ns = mt_param_i64(p, "startup");
+	st->timeout_ns = mt_param_i64(p, "timeout");
+	st->connect_timeout_ns = mt_param_i64(p, "connect_timeout");
+	st->retry_ns = mt_param_i64(p, "retry");
+	st->sample_ns = mt_param_i64(p, "sample");
 	st->stop_ns = -1;
 	mt_playout_init(&st->model, st->seg_ns, st->startup_ns, now - ctx->t0_ns);
 	rc = stream_check(p, err);
@@ -208,7 +208,7 @@ static int stream_start(const struct mt_params *p, struct mt_ctx *ctx, void **st
 		goto out;
 	/* the parameters are the runner's: keep our own copy of what fetch needs */
 	rc = mt_web_url(p, ctx,
-			mt_params_str(p, "segment_path", "/cgi-bin/seg?n={n}&kbps={kbps}&dur={dur}"),
+			mt_param_str(p, "segment_path"),
 			&st->tmpl_url, err);
 	if (rc < 0)
 		goto out;

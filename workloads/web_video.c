@@ -188,14 +188,14 @@ static int video_start(const struct mt_params *p, struct mt_ctx *ctx, void **sta
 	if (!vd)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	vd->ctx = ctx;
-	vd->chunk = mt_params_u64(p, "range", 0);
-	vd->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 2000000000LL);
-	vd->stall_timeout_ns = mt_params_i64(p, "stall_timeout", 10000000000LL);
-	vd->retry_ns = mt_params_i64(p, "retry", 100000000LL);
-	mt_goodput_init(&vd->g, mt_params_i64(p, "bucket", 100000000LL));
+	vd->chunk = mt_param_u64(p, "range");
+	vd->connect_timeout_ns = mt_param_i64(p, "connect_timeout");
+	vd->stall_timeout_ns = mt_param_i64(p, "stall_timeout");
+	vd->retry_ns = mt_param_i64(p, "retry");
+	mt_goodput_init(&vd->g, mt_param_i64(p, "bucket"));
 	vd->start_ns = mt_web_now(ctx);
 	vd->stop_ns = -1;
-	rc = mt_web_url(p, ctx, mt_params_str(p, "path", "/video.bin"), &vd->url, err);
+	rc = mt_web_url(p, ctx, mt_param_str(p, "path"), &vd->url, err);
 	if (rc < 0)
 		goto out;
 	rc = mt_curl_loop_new(ctx->loop, &vd->cl, err);

@@ -101,6 +101,14 @@ int64_t mt_params_i64(const struct mt_params *p, const char *key, int64_t fallba
 uint64_t mt_params_u64(const struct mt_params *p, const char *key, uint64_t fallback);
 double mt_params_dbl(const struct mt_params *p, const char *key, double fallback);
 
+/* The same without a fallback of the caller's: a key the table gives a default has it in one
+ * place only. The value, else the default of p's table (parsed as the table says, also for
+ * params that were never finished), else 0 / NULL. */
+const char *mt_param_str(const struct mt_params *p, const char *key);
+int64_t mt_param_i64(const struct mt_params *p, const char *key);
+uint64_t mt_param_u64(const struct mt_params *p, const char *key);
+double mt_param_dbl(const struct mt_params *p, const char *key);
+
 /* Canonical text "k=v k2=v2" (values as written, sorted by table order) for plans and names;
  * MT_OPTF_SECRET values printed as "***". Returns a malloc'd string. */
 char *mt_params_format(const struct mt_params *p);

@@ -139,7 +139,7 @@ int mt_lv_config_from_params(const struct mt_params *p, struct mt_lv_config *c,
 	mt_lv_config_init(c);
 	if (!p)
 		return 0;
-	i = choice(modes, mt_params_str(p, "migrate.mode", "p2p"));
+	i = choice(modes, mt_param_str(p, "migrate.mode"));
 	if (i < 0) {
 		rc = mt_err(err, MT_EINVAL, "key 'migrate.mode': expected p2p or direct");
 		goto out;
@@ -149,7 +149,7 @@ int mt_lv_config_from_params(const struct mt_params *p, struct mt_lv_config *c,
 	c->bandwidth_Bps = mt_params_u64(p, "migrate.bandwidth", 0);
 	if ((v = mt_params_get(p, "migrate.max_downtime")))
 		c->max_downtime_ns = v->v.i;
-	c->postcopy = choice(onoff, mt_params_str(p, "migrate.postcopy", "off")) == 1;
+	c->postcopy = choice(onoff, mt_param_str(p, "migrate.postcopy")) == 1;
 	if ((v = mt_params_get(p, "migrate.postcopy_after")))
 		c->postcopy_after_ns = v->v.i;
 	if ((v = mt_params_get(p, "migrate.postcopy_after_iterations")))
@@ -164,8 +164,8 @@ int mt_lv_config_from_params(const struct mt_params *p, struct mt_lv_config *c,
 		c->ac_initial_pct = (int)(v->v.d + 0.5);
 	if ((v = mt_params_get(p, "migrate.auto_converge_increment")))
 		c->ac_increment_pct = (int)(v->v.d + 0.5);
-	c->parallel = (int)mt_params_i64(p, "migrate.parallel", 0);
-	i = choice(comps, mt_params_str(p, "migrate.compression", "none"));
+	c->parallel = (int)mt_param_i64(p, "migrate.parallel");
+	i = choice(comps, mt_param_str(p, "migrate.compression"));
 	if (i < 0) {
 		rc = mt_err(err, MT_EINVAL,
 			    "key 'migrate.compression': expected none, xbzrle, zstd or zlib");

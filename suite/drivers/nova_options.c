@@ -93,10 +93,10 @@ int mt_nova_config_from_params(const struct mt_params *p, struct mt_nova_config 
 		mt_nova_config_free(c);
 		return MT_EINVAL;
 	}
-	c->scheduler = p && strcmp(mt_params_str(p, "migrate.target", "named"), "scheduler") == 0;
-	c->force_on_timeout = p && strcmp(mt_params_str(p, "migrate.on_timeout", "abort"),
+	c->scheduler = p && strcmp(mt_param_str(p, "migrate.target"), "scheduler") == 0;
+	c->force_on_timeout = p && strcmp(mt_param_str(p, "migrate.on_timeout"),
 					  "force_complete") == 0;
-	c->insecure = p ? mt_params_i64(p, "migrate.insecure", 0) != 0 : 0;
-	c->poll_ns = p ? mt_params_i64(p, "migrate.poll", 500000000LL) : 500000000LL;
+	c->insecure = p ? mt_param_i64(p, "migrate.insecure") != 0 : 0;
+	c->poll_ns = p ? mt_param_i64(p, "migrate.poll") : 500000000LL;
 	return 0;
 }

@@ -167,7 +167,7 @@ static int ceph_start(const struct mt_params *pr, struct mt_ctx *ctx, void **sta
 	struct cprobe *p = calloc(1, sizeof(*p));
 	char conf[512] = "", keyring[512] = "", client[64] = "";
 	struct mt_ceph_opts o;
-	int64_t iv = mt_params_i64(pr, "interval", MT_NS_PER_S);
+	int64_t iv = mt_param_i64(pr, "interval");
 	int rc;
 
 	*state = NULL;
@@ -188,10 +188,10 @@ static int ceph_start(const struct mt_params *pr, struct mt_ctx *ctx, void **sta
 	snprintf(keyring, sizeof(keyring), "%s", mt_params_str(pr, "keyring", ""));
 	snprintf(client, sizeof(client), "%s", mt_params_str(pr, "client", ""));
 	if (!conf[0])
-		from_desc(mt_params_str(pr, "ceph", NULL), conf, keyring, client, sizeof(conf));
+		from_desc(mt_param_str(pr, "ceph"), conf, keyring, client, sizeof(conf));
 	o = (struct mt_ceph_opts){ conf[0] ? conf : NULL, keyring[0] ? keyring : NULL,
 				   client[0] ? client : "admin",
-				   mt_params_i64(pr, "timeout", 5 * MT_NS_PER_S) };
+				   mt_param_i64(pr, "timeout") };
 	rc = mt_ceph_open(&o, &p->c, err);
 	if (rc < 0) {
 		mt_err_prefix(err, "ceph probe");

@@ -208,17 +208,17 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 {
 	struct http_probe *hp = calloc(1, sizeof(*hp));
 	const char *url = mt_params_str(p, "url", NULL);
-	const char *path = mt_params_str(p, "path", "/");
+	const char *path = mt_param_str(p, "path");
 	int rc = 0;
 
 	*state = NULL;
 	if (!hp)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	hp->ctx = ctx;
-	hp->interval_ns = mt_params_i64(p, "interval", 10 * 1000000LL);
-	hp->connect_timeout_ns = mt_params_i64(p, "connect_timeout", 500 * 1000000LL);
-	hp->timeout_ns = mt_params_i64(p, "timeout", 1000 * 1000000LL);
-	hp->max_inflight = (long)mt_params_i64(p, "max_inflight", 1000);
+	hp->interval_ns = mt_param_i64(p, "interval");
+	hp->connect_timeout_ns = mt_param_i64(p, "connect_timeout");
+	hp->timeout_ns = mt_param_i64(p, "timeout");
+	hp->max_inflight = (long)mt_param_i64(p, "max_inflight");
 	{
 		/* each open request holds a socket: stay clear of the fd limit, or connects
 		 * would fail with EMFILE and read as network loss */
@@ -228,7 +228,7 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		    (rlim_t)hp->max_inflight + 128 > rl.rlim_cur)
 			hp->max_inflight = rl.rlim_cur > 256 ? (long)(rl.rlim_cur - 128) : 128;
 	}
-	snprintf(hp->qos_mode, sizeof(hp->qos_mode), "%s", mt_params_str(p, "qos", "auto"));
+	snprintf(hp->qos_mode, sizeof(hp->qos_mode), "%s", mt_param_str(p, "qos"));
 	if (url && *url) {
 		hp->url = strdup(url);
 	} else if (ctx->guest_url && *ctx->guest_url) {

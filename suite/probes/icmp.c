@@ -213,9 +213,9 @@ static int icmp_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	c->e.cls = &icmp_class;
 	c->e.owner = c;
 	c->e.fd = -1;
-	c->e.interval_ns = mt_params_i64(p, "interval", 10 * MT_NS_PER_MS);
-	c->e.timeout_ns = mt_params_i64(p, "timeout", MT_NS_PER_S);
-	c->qos_mode = mt_params_str(p, "qos", "auto");
+	c->e.interval_ns = mt_param_i64(p, "interval");
+	c->e.timeout_ns = mt_param_i64(p, "timeout");
+	c->qos_mode = mt_param_str(p, "qos");
 	c->dst.sin_family = AF_INET;
 	if (!addr || inet_pton(AF_INET, addr, &c->dst.sin_addr) != 1) {
 		rc = mt_err(err, MT_EINVAL, "icmp probe: no valid target address");

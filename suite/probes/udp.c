@@ -237,11 +237,11 @@ static int udp_start(const struct mt_params *p, struct mt_ctx *ctx, void **state
 	u->e.cls = &udp_class;
 	u->e.owner = u;
 	u->e.fd = -1;
-	u->e.interval_ns = mt_params_i64(p, "interval", 10 * MT_NS_PER_MS);
-	u->e.timeout_ns = mt_params_i64(p, "timeout", MT_NS_PER_S);
-	u->qos_mode = mt_params_str(p, "qos", "auto");
+	u->e.interval_ns = mt_param_i64(p, "interval");
+	u->e.timeout_ns = mt_param_i64(p, "timeout");
+	u->qos_mode = mt_param_str(p, "qos");
 	u->dst.sin_family = AF_INET;
-	u->dst.sin_port = htons((uint16_t)mt_params_i64(p, "port", MT_GP_DEFAULT_PORT));
+	u->dst.sin_port = htons((uint16_t)mt_param_i64(p, "port"));
 	if (!addr || inet_pton(AF_INET, addr, &u->dst.sin_addr) != 1) {
 		rc = mt_err(err, MT_EINVAL, "udp probe: no valid target address");
 		goto out;

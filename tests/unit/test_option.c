@@ -233,6 +233,28 @@ START_TEST(set_and_finish)
 }
 END_TEST
 
+/* mt_param_*: the value, else the table's default (even before finish), else 0 / NULL — the
+ * default written once, in the table. */
+START_TEST(param_defaults_from_the_table)
+{
+	struct mt_error err = { 0 };
+	struct mt_params p = { 0 };
+
+	ck_assert_int_eq(mt_params_set(&p, table, "delay", "20ms", 1, &err), 0);
+	ck_assert_int_eq(mt_param_i64(&p, "delay"), 20000000);       /* the value */
+	ck_assert_uint_eq(mt_param_u64(&p, "size"), 64u << 20);       /* the table's 64M */
+	ck_assert_int_eq(mt_param_i64(&p, "count"), 1);
+	ck_assert_int_eq(mt_param_i64(&p, "verify"), 0);
+	ck_assert_str_eq(mt_param_str(&p, "shape"), "square");
+	ck_assert_ptr_null(mt_param_str(&p, "url"));                 /* no default */
+	ck_assert_int_eq(mt_param_i64(&p, "jitter"), 0);
+	ck_assert_ptr_null(mt_param_str(&p, "nope"));                /* not in the table */
+	ck_assert_int_eq(mt_params_finish(&p, table, &err), MT_EINVAL); /* url is required */
+	mt_params_free(&p);
+	ck_assert_int_eq(mt_param_i64(NULL, "count"), 0);
+}
+END_TEST
+
 START_TEST(find_and_suggest)
 {
 	ck_assert_ptr_eq(mt_option_find(table, "loss"), &table[2]);
@@ -287,6 +309,7 @@ static Suite *option_suite(void)
 	tcase_add_test(t, params_empty_text_only_defaults);
 	tcase_add_test(t, format_and_round_trip);
 	tcase_add_test(t, set_and_finish);
+	tcase_add_test(t, param_defaults_from_the_table);
 	tcase_add_test(t, find_and_suggest);
 	tcase_add_test(t, writers);
 	suite_add_tcase(s, t);
