@@ -62,7 +62,6 @@ static void log_begin(struct rn_cellrun *c, struct rn_log *l)
 	l->start = -1;
 	if (l->host->kind == MT_HOST_SSH) {
 		struct mt_remote_log out;
-
 		struct mt_remote *rs = NULL;
 
 		if (mt_remote_get(l->host, &rs, &err) < 0 ||
@@ -114,10 +113,10 @@ static int copy_range(struct rn_cellrun *c, struct rn_log *l, struct mt_remote *
 		free(buf);
 		if (rc < 0)
 			return rc;
+		*copied += (int64_t)len;
 		if (len == 0 || rotated) /* it shrank meanwhile: keep what there is */
 			break;
 		from += (int64_t)len;
-		*copied += (int64_t)len;
 	}
 	return 0;
 }
@@ -263,10 +262,13 @@ static void texts_to_files(struct rn_cellrun *c, const char *dir, const char *re
 		ok = fd >= 0 && write(fd, m->str, strlen(m->str)) == (ssize_t)strlen(m->str);
 		if (fd >= 0 && close(fd) < 0)
 			ok = 0;
-		if (ok)
+		if (ok) {
 			mt_cell_set_str(c->res, key, rel);
-		else
+		} else {
+			if (fd >= 0) /* a log is whole or gone: never half of one (a full disk) */
+				unlink(file);
 			mt_cell_set_absent(c->res, key, "could not be written to the output directory");
+		}
 		/* the set above may have moved the array: look the text up again */
 		snprintf(key, sizeof(key), "%s.log_text", prefix);
 		mt_cell_unset(c->res, key);
@@ -337,4 +339,9 @@ void rn_logs_end(struct rn_cellrun *c)
 			log_end(c, &c->logs[i], dir, reldir, cap);
 	}
 	c->nlogs = 0;
+	/* A cell that kept nothing leaves no directory (ENOTEMPTY otherwise: fine). */
+	if (rmdir(dir) == 0) {
+		snprintf(dir, sizeof(dir), "%s/logs", c->r->o->outdir);
+		rmdir(dir);
+	}
 }
