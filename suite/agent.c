@@ -533,12 +533,12 @@ static int do_undo(struct agent *a, struct mt_agent_req *rq, const char *local_u
 	size_t n = 0;
 	int rc;
 
-	if (rq->builtin && rq->own != 1) {
+	if (rq->jkind && rq->own != 1) {
 		cJSON_AddStringToObject(resp, "note", "already undone by this agent");
 		return 0;
 	}
-	if (rq->builtin)
-		rc = mt_journal_undo_builtin(rq->kind, rq->undo_json, note, sizeof(note), err);
+	if (rq->jkind)
+		rc = rq->jkind->undo(rq->undo_json, note, sizeof(note), err);
 	else if (!ops->undo)
 		return mt_err(err, MT_EINFRA, "fault %s has no undo", ops->base.name);
 	else
@@ -594,7 +594,7 @@ static int journal_gate(void *arg, const char *kind, const char *host_json,
 	if (mt_host_from_json(host_json, &h, &err) < 0 || h.kind != MT_HOST_LOCAL || h.netns) {
 		snprintf(reason, len, "journal entry of %s is not for this machine", kind);
 		ok = 0;
-	} else if (mt_journal_builtin_kind(kind)) {
+	} else if (mt_find_journal_kind(kind)) {
 		/* A process or temp dir of this agent's own journal: one it started or made. */
 		ok = 1;
 	} else {
@@ -660,7 +660,7 @@ static void handle_line(struct agent *a, const char *line)
 		answer_refused(a, rq.json, rc, err.msg);
 		goto out;
 	}
-	if (rq.builtin)
+	if (rq.jkind)
 		rq.own = mt_journal_find_record(a->j, rq.kind, rq.undo_json);
 	ok = mt_agent_policy_allows(&a->policy, &rq, &local_undo, reason, sizeof(reason));
 	if (ok < 0)

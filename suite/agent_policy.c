@@ -117,8 +117,8 @@ int mt_agent_req_resolve(struct mt_agent_req *rq, struct mt_error *err)
 	/* Host stress goes through the same requests; its kinds are no fault's names. */
 	if (!rq->ops && params && mt_remote_stress_kind(rq->kind))
 		rq->wops = mt_find_workload(rq->kind);
-	rq->builtin = !params && mt_journal_builtin_kind(rq->kind);
-	if (!rq->ops && !rq->wops && !rq->builtin)
+	rq->jkind = params ? NULL : mt_find_journal_kind(rq->kind);
+	if (!rq->ops && !rq->wops && !rq->jkind)
 		return mt_err(err, MT_ENOTFOUND, "no fault plugin '%s' in the agent's build (%s)",
 			      rq->kind ? rq->kind : "?", mt_version());
 	if (params && rq->wops)
@@ -648,7 +648,7 @@ int mt_agent_policy_allows(const struct mt_agent_policy *p, const struct mt_agen
 	for (size_t i = 0; i < sizeof(free_reqs) / sizeof(free_reqs[0]); i++)
 		if (strcmp(rq->what, free_reqs[i]) == 0)
 			return 1;
-	if (strcmp(rq->what, "undo") == 0 && rq->builtin) {
+	if (strcmp(rq->what, "undo") == 0 && rq->jkind) {
 		/* A process or temp dir is undone only when this agent made it: the record must
 		 * be one of its own journal's, whatever the policy allows. A pid the peer names
 		 * is never signalled on its word. */

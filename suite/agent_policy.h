@@ -17,6 +17,7 @@
 #include "migtorture/error.h"
 #include "migtorture/option.h"
 #include "migtorture/plugin.h"
+#include "journal_priv.h"
 #include "logread.h"
 
 /* [limits] stress_workers_max when the file does not say. */
@@ -66,8 +67,9 @@ struct mt_agent_req {
 	const char *kind;               /* its "kind", or NULL */
 	const struct mt_fault_ops *ops; /* the fault kind names (after mt_agent_req_resolve) */
 	const struct mt_workload_ops *wops; /* or the host stress kind it names */
-	int builtin;                    /* undo of a "process" or "tmpdir" record */
-	int own;                        /* builtin: set by the agent before the check — 1 when its
+	/* undo of a journal kind's record ("process", "tmpdir"), not a fault's */
+	const struct mt_journal_kind *jkind;
+	int own;                        /* jkind: set by the agent before the check — 1 when its
 					 * journal has an open entry with this very record, 2 when
 					 * only closed ones, 0 when none */
 	struct mt_params params;        /* supported, apply: parsed with the kind's table, check */
@@ -81,7 +83,7 @@ int mt_agent_req_parse(const char *line, struct mt_agent_req *rq, struct mt_erro
 
 /* What supported, apply and undo carry: the fault kind or host stress kind (MT_ENOTFOUND when
  * this build has no such plugin), the parameters (parsed and checked as the plugin's table
- * says) or the undo object (kinds "process" and "tmpdir" too: builtin). Other requests:
+ * says) or the undo object (journal kinds "process" and "tmpdir" too: jkind). Other requests:
  * nothing to do, 0. */
 int mt_agent_req_resolve(struct mt_agent_req *rq, struct mt_error *err);
 void mt_agent_req_free(struct mt_agent_req *rq);
@@ -90,7 +92,7 @@ void mt_agent_req_free(struct mt_agent_req *rq);
  * refuses (reason: one line, naming the file and the rule), MT_ENOMEM. hello, clock, collect,
  * release and bye change nothing the peer chose and are always allowed. log reads only a role
  * that [logs] names (the path is this host's; the peer names a role and a domain). A stress kind needs
- * [allow] stress and workers= within [limits] stress_workers_max. A builtin undo is allowed
+ * [allow] stress and workers= within [limits] stress_workers_max. A journal kind's undo is allowed
  * only for a record of the agent's own journal (rq->own != 0): never a pid the peer chose.
  * For an allowed undo,
  * *local_undo (may be NULL when not wanted) receives the record to run — rebuilt from the

@@ -9,17 +9,14 @@
  * - The lock makes this process the only writer, so the entry table read at open is kept in
  *   memory and updated with every record written.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,7 +59,7 @@ struct mt_journal {
 	unsigned gone;          /* entries closed because their target no longer exists */
 };
 
-static int64_t rel_now(const struct mt_journal *j)
+int64_t mt_journal_rel_now(const struct mt_journal *j)
 {
 	return j->t0_ns ? mt_now_ns() - j->t0_ns : -1;
 }
@@ -154,18 +151,6 @@ static uint64_t get_u64(const cJSON *o, const char *k)
 	if (mt_json_i64(cJSON_GetObjectItemCaseSensitive(o, k), 0, INT64_MAX, &v) < 0)
 		return 0;
 	return (uint64_t)v;
-}
-
-/* A pid member: 0 when absent, -1 when not a number in 0..INT_MAX (never wrapped into some
- * other, valid, pid). */
-static int get_pid(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	int64_t x;
-
-	if (!v)
-		return 0;
-	return mt_json_i64(v, 0, INT_MAX, &x) == 0 ? (int)x : -1;
 }
 
 /* Applies one parsed line to the table. Lines it does not understand are ignored. */
@@ -510,7 +495,7 @@ int mt_journal_begin(struct mt_journal *j, const char *kind, const struct mt_hos
 			mt_journal_fwd_fn fwd = j->fwd;
 
 			j->fwd = NULL; /* the runner never saw this entry */
-			mt_journal_end(j, nid, rel_now(j), 0, &lerr);
+			mt_journal_end(j, nid, mt_journal_rel_now(j), 0, &lerr);
 			j->fwd = fwd;
 			goto out;
 		}
@@ -602,191 +587,6 @@ int mt_journal_open_entries(struct mt_journal *j, const struct mt_journal_entry 
 	return 0;
 }
 
-/* ---- the built-in "process" kind ---- */
-
-int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	int ppid = 0, pg = 0;
-	char s = 0;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return MT_ENOTFOUND;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return MT_ENOTFOUND;
-	buf[r] = '\0';
-	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			 "%*s %*s %*s %llu", &s, &ppid, &pg, &st) != 4)
-		return MT_EIO;
-	if (state)
-		*state = s;
-	if (pgrp)
-		*pgrp = pg;
-	if (start)
-		*start = st;
-	return 0;
-}
-
-int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
-		       const char *what, uint64_t *id, struct mt_error *err)
-{
-	unsigned long long start = 0;
-	cJSON *o = cJSON_CreateObject();
-	char *undo = NULL;
-	uint64_t nid = 0;
-	int pgrp = 0, rc;
-
-	if (!o) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (pid <= 1 || mt_proc_stat(pid, NULL, &pgrp, &start) < 0) {
-		rc = mt_err(err, MT_ENOTFOUND, "journal: process %d (%s) does not exist", pid,
-			    what ? what : "?");
-		goto out;
-	}
-	/* Only a group of its own is killed as a group: never the runner's own group. */
-	if (pgrp != pid || pgrp == getpgrp())
-		pgrp = 0;
-	if (!cJSON_AddNumberToObject(o, "pid", pid) || !cJSON_AddNumberToObject(o, "pgid", pgrp) ||
-	    !cJSON_AddNumberToObject(o, "start_time", (double)start) ||
-	    !cJSON_AddStringToObject(o, "what", what ? what : "")) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
-	undo = cJSON_PrintUnformatted(o);
-	if (!undo) {
-		rc = mt_err(err, MT_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = mt_journal_begin(j, "process", host, undo, &nid, err);
-	if (rc < 0)
-		goto out;
-	rc = mt_journal_applied(j, nid, rel_now(j), err);
-	if (rc == 0 && id)
-		*id = nid;
-out:
-	free(undo);
-	cJSON_Delete(o);
-	return rc;
-}
-
-/* Is pid (pgid == 0) or any member of group pgid still running (zombies do not count)? */
-static int still_running(int pid, int pgid)
-{
-	char state = 0;
-	int alive = 0;
-	DIR *d;
-
-	if (pgid == 0)
-		return mt_proc_stat(pid, &state, NULL, NULL) == 0 && state != 'Z' &&
-		       state != 'X';
-	if (kill(-pgid, 0) < 0 && errno == ESRCH)
-		return 0;
-	d = opendir("/proc");
-	if (!d)
-		return 1;
-	for (struct dirent *de; !alive && (de = readdir(d)) != NULL;) {
-		int p = atoi(de->d_name), g = 0;
-
-		if (p > 0 && mt_proc_stat(p, &state, &g, NULL) == 0 && g == pgid &&
-		    state != 'Z' && state != 'X')
-			alive = 1;
-	}
-	closedir(d);
-	return alive;
-}
-
-/* Waits up to ms for the target to end, reaping pid if it is our child. */
-static int wait_gone(int pid, int pgid, int ms)
-{
-	for (int waited = 0;; waited += 20) {
-		while (waitpid(pid, NULL, WNOHANG) > 0)
-			;
-		if (!still_running(pid, pgid))
-			return 1;
-		if (waited >= ms)
-			return 0;
-		usleep(20000);
-	}
-}
-
-static int undo_process(const char *undo_json, char *note, size_t notelen,
-			struct mt_error *err)
-{
-	cJSON *o = cJSON_Parse(undo_json);
-	unsigned long long want, start = 0;
-	int pid, pgid, target, rc = 0;
-
-	if (!o) {
-		rc = mt_err(err, MT_EINVAL, "process entry: bad undo record");
-		goto out;
-	}
-	pid = get_pid(o, "pid");
-	pgid = get_pid(o, "pgid");
-	want = (unsigned long long)get_u64(o, "start_time");
-	if (pid <= 1 || pgid == 1 || pgid < 0) {
-		rc = mt_err(err, MT_EINVAL, "process entry: bad pid %d", pid);
-		goto out;
-	}
-	if (mt_proc_stat(pid, NULL, NULL, &start) < 0) {
-		snprintf(note, notelen, "process %d already gone", pid);
-		goto out;
-	}
-	if (start != want) {
-		/* The number now names another process: ours is gone. Never signal it. */
-		snprintf(note, notelen, "pid %d was recycled (start time %llu, journalled %llu): "
-			 "not signalled", pid, start, want);
-		goto out;
-	}
-	target = pgid > 0 ? -pgid : pid;
-	if (kill(target, SIGTERM) < 0 && errno != ESRCH) {
-		rc = mt_err(err, MT_EINFRA, "kill %d: %s", target, strerror(errno));
-		goto out;
-	}
-	if (wait_gone(pid, pgid, 2000)) {
-		snprintf(note, notelen, "terminated %s %d", pgid ? "process group" : "process",
-			 pgid ? pgid : pid);
-		goto out;
-	}
-	kill(target, SIGKILL);
-	if (!wait_gone(pid, pgid, 1000)) {
-		rc = mt_err(err, MT_EINFRA, "%s %d survived SIGKILL",
-			    pgid ? "process group" : "process", pgid ? pgid : pid);
-		goto out;
-	}
-	snprintf(note, notelen, "killed %s %d (SIGTERM ignored for 2 s)",
-		 pgid ? "process group" : "process", pgid ? pgid : pid);
-out:
-	cJSON_Delete(o);
-	return rc;
-}
-
-int mt_journal_builtin_kind(const char *kind)
-{
-	return kind && (strcmp(kind, "process") == 0 || strcmp(kind, "tmpdir") == 0);
-}
-
-int mt_journal_undo_builtin(const char *kind, const char *undo_json, char *note,
-			    size_t notelen, struct mt_error *err)
-{
-	note[0] = '\0';
-	if (kind && strcmp(kind, "process") == 0)
-		return undo_process(undo_json, note, notelen, err);
-	if (kind && strcmp(kind, "tmpdir") == 0)
-		return mt_journal_undo_tmpdir(undo_json, note, notelen, err);
-	return mt_err(err, MT_EINVAL, "'%s' is not a built-in journal kind", kind ? kind : "");
-}
-
 /* Canonical text of a JSON object, so records written by two processes compare equal. */
 static char *canon_json(const char *json)
 {
@@ -830,6 +630,7 @@ int mt_journal_find_record(struct mt_journal *j, const char *kind, const char *u
 static int undo_entry(const struct mt_journal *j, const struct jent *e, char *note,
 		      size_t notelen, struct mt_error *err, int *again, int *gone)
 {
+	const struct mt_journal_kind *jk;
 	const struct mt_fault_ops *ops;
 	const char *undo_json = e->undo_json;
 	char *gated = NULL, reason[MT_ERRMSG_MAX];
@@ -857,8 +658,8 @@ static int undo_entry(const struct mt_journal *j, const struct jent *e, char *no
 		rc = mt_remote_undo(&h, e->kind, undo_json, note, notelen, err);
 		goto out;
 	}
-	if (mt_journal_builtin_kind(e->kind)) {
-		rc = mt_journal_undo_builtin(e->kind, undo_json, note, notelen, err);
+	if ((jk = mt_find_journal_kind(e->kind)) != NULL) {
+		rc = jk->undo(undo_json, note, notelen, err);
 		goto out;
 	}
 	if (again)
@@ -929,7 +730,7 @@ int mt_journal_undo_range(struct mt_journal *j, uint64_t first_id, uint64_t last
 		int rc = undo_entry(j, e, note, sizeof(note), &lerr, &again, &gone);
 		int wrc;
 
-		wrc = mt_journal_end(j, ids[k], rel_now(j), rc, rc < 0 ? NULL : &lerr);
+		wrc = mt_journal_end(j, ids[k], mt_journal_rel_now(j), rc, rc < 0 ? NULL : &lerr);
 		if (rc == 0 && wrc < 0)
 			rc = wrc; /* undone, but the close is not on disk: recover redoes it */
 		e = find(j, ids[k]);

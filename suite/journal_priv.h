@@ -8,22 +8,25 @@
  * Any pointer may be NULL. Returns 0, or MT_ENOTFOUND when there is no such process. */
 int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start);
 
-/* Undo of a "tmpdir" entry (journal_tmpdir.c); note says what was done. */
-int mt_journal_undo_tmpdir(const char *undo_json, char *note, size_t notelen,
-			   struct mt_error *err);
+/* A kind of entry the journal undoes itself, for what the runner or an agent made for its own
+ * use rather than as a fault: "process" (journal_process.c), "tmpdir" (journal_tmpdir.c).
+ * Listed in the registry beside the fault plugins, whose undo serves every other kind. */
+struct mt_journal_kind {
+	const char *name;
+	/* Undoes from the record alone, as a fault's undo does; note says what was done.
+	 * Idempotent. Returns 0 or MT_E*. */
+	int (*undo)(const char *undo_json, char *note, size_t notelen, struct mt_error *err);
+};
+
+/* The journal kind called name (registry.c), or NULL when name is a fault's or unknown. */
+const struct mt_journal_kind *mt_find_journal_kind(const char *name);
+
+/* Now on the journal's clock (ns since its t0), or -1 when it has none (recover). */
+int64_t mt_journal_rel_now(const struct mt_journal *j);
 
 /* Entries the undo functions closed as "target gone" since open: their network namespace no
  * longer exists, so nothing was left to undo (`recover` then exits 3, and runs may start). */
 unsigned mt_journal_gone(const struct mt_journal *j);
-
-/* 1 when kind is one the journal undoes itself ("process", "tmpdir"), not a fault plugin. */
-int mt_journal_builtin_kind(const char *kind);
-
-/* Undo of one built-in entry's record (kind "process": SIGTERM then SIGKILL to the group when
- * its pid still has the journalled start time; "tmpdir": journal_tmpdir.c), exactly as the
- * journal's own undo does it; note says what was done. Returns 0 or MT_E*. */
-int mt_journal_undo_builtin(const char *kind, const char *undo_json, char *note,
-			    size_t notelen, struct mt_error *err);
 
 /* Does j hold an entry of kind whose undo record is undo_json (compared as canonical JSON)?
  * 1: an open one, 2: only closed ones, 0: none (or undo_json is not a JSON object). */

@@ -1,4 +1,4 @@
-/* journal_tmpdir.c — the built-in "tmpdir" journal kind: a private temporary directory (a
+/* journal_tmpdir.c — the "tmpdir" journal kind: a private temporary directory (a
  * stress-ng --temp-path, its report and log) recorded before the program that fills it runs,
  * so a SIGKILLed runner's directory is removed by `migtorture recover`.
  *
@@ -20,6 +20,11 @@
 
 #include "journal_priv.h"
 #include "migtorture/journal.h"
+
+static int undo_tmpdir(const char *undo_json, char *note, size_t notelen,
+		       struct mt_error *err);
+
+const struct mt_journal_kind mt_journal_kind_tmpdir = { "tmpdir", undo_tmpdir };
 
 static int named_ours(const char *path)
 {
@@ -64,7 +69,7 @@ int mt_journal_tmpdir(struct mt_journal *j, const struct mt_host *host, const ch
 		goto out;
 	}
 	/* It exists already: no "applied" record (that is for a change taking effect). */
-	rc = mt_journal_begin(j, "tmpdir", host, undo, &nid, err);
+	rc = mt_journal_begin(j, mt_journal_kind_tmpdir.name, host, undo, &nid, err);
 	if (rc == 0 && id)
 		*id = nid;
 out:
@@ -82,8 +87,8 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 	return unlink(p) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-int mt_journal_undo_tmpdir(const char *undo_json, char *note, size_t notelen,
-			   struct mt_error *err)
+static int undo_tmpdir(const char *undo_json, char *note, size_t notelen,
+		       struct mt_error *err)
 {
 	cJSON *o = cJSON_Parse(undo_json);
 	const cJSON *jp = o ? cJSON_GetObjectItemCaseSensitive(o, "path") : NULL;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal_priv.h"
 #include "migtorture/plugin.h"
 
 #define MT_FAULTS(X) \
@@ -38,6 +39,8 @@
 	X(mt_probe_http) \
 	X(mt_probe_ceph)
 #define MT_DRIVERS(X) X(mt_driver_libvirt) X(mt_driver_nova)
+/* What the journal undoes itself (journal_priv.h): not options of a scenario, so not plugins. */
+#define MT_JOURNAL_KINDS(X) X(mt_journal_kind_process) X(mt_journal_kind_tmpdir)
 
 #define X(sym) extern const struct mt_fault_ops sym;
 MT_FAULTS(X)
@@ -52,7 +55,12 @@ MT_PROBES(X)
 MT_DRIVERS(X)
 #undef X
 
+#define X(sym) extern const struct mt_journal_kind sym;
+MT_JOURNAL_KINDS(X)
+#undef X
+
 #define X(sym) &sym,
+static const struct mt_journal_kind *const journal_kinds[] = { MT_JOURNAL_KINDS(X) NULL };
 static const struct mt_fault_ops *const shipped_faults[] = { MT_FAULTS(X) NULL };
 static const struct mt_workload_ops *const shipped_workloads[] = { MT_WORKLOADS(X) NULL };
 static const struct mt_workload_ops *const shipped_probes[] = { MT_PROBES(X) NULL };
@@ -130,6 +138,14 @@ const struct mt_fault_ops *mt_find_fault(const char *n) { return find(&faults, n
 const struct mt_workload_ops *mt_find_workload(const char *n) { return find(&workloads, n); }
 const struct mt_workload_ops *mt_find_probe(const char *n) { return find(&probes, n); }
 const struct mt_driver_ops *mt_find_driver(const char *n) { return find(&drivers, n); }
+
+const struct mt_journal_kind *mt_find_journal_kind(const char *n)
+{
+	for (size_t i = 0; n && journal_kinds[i]; i++)
+		if (strcmp(journal_kinds[i]->name, n) == 0)
+			return journal_kinds[i];
+	return NULL;
+}
 
 const struct mt_fault_ops *const *mt_fault_registry(void)
 {

@@ -450,6 +450,28 @@ START_TEST(tmpdir_kind_removes_only_its_tree)
 }
 END_TEST
 
+/* Every journal kind is found by its name, and none shares a name with a fault plugin: the
+ * journal dispatches an entry's undo by its kind alone, so a clash would run the wrong one. */
+START_TEST(journal_kinds_are_registered_apart_from_faults)
+{
+	static const char *const names[] = { "process", "tmpdir" };
+	const struct mt_fault_ops *const *f = mt_fault_registry();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct mt_journal_kind *k = mt_find_journal_kind(names[i]);
+
+		ck_assert_ptr_nonnull(k);
+		ck_assert_str_eq(k->name, names[i]);
+		ck_assert_ptr_nonnull(k->undo);
+	}
+	ck_assert_ptr_null(mt_find_journal_kind("netem"));
+	ck_assert_ptr_null(mt_find_journal_kind(NULL));
+	for (size_t i = 0; f[i]; i++)
+		ck_assert_msg(mt_find_journal_kind(f[i]->base.name) == NULL,
+			      "fault '%s' has a journal kind's name", f[i]->base.name);
+}
+END_TEST
+
 START_TEST(process_kind_kills_the_group)
 {
 	struct mt_error err = { 0 };
@@ -538,6 +560,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, undo_range_only_touches_its_entries);
 	tcase_add_test(tc, tmpdir_kind_removes_only_its_tree);
 	tcase_add_test(tc, unapplied_entry_is_undone_again);
+	tcase_add_test(tc, journal_kinds_are_registered_apart_from_faults);
 	tcase_add_test(tc, process_kind_kills_the_group);
 	tcase_add_test(tc, process_kind_escalates_to_sigkill);
 	tcase_add_test(tc, process_kind_never_signals_a_recycled_pid);
