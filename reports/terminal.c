@@ -1,8 +1,8 @@
 /* terminal.c — the run summary printed when a run ends (like fio's): one line per scenario
  * (job section) with the medians people look at first, then the verdict and exit status.
  *
- * Values are in human units (ms or s, MiB, %) printed with %f, never in e-notation; a value
- * no judged repeat measured is "-". Medians are over the section's pass and fail repeats,
+ * Values are in the human units of every other report (units_fmt.c: ms up to 10 s, MiB,
+ * %), never in e-notation; a value no judged repeat measured is "-". Medians are over the section's pass and fail repeats,
  * as in every other report (include/migtorture/summary.h).
  */
 #include <errno.h>
@@ -13,6 +13,7 @@
 
 #include "migtorture/report.h"
 #include "migtorture/stats.h"
+#include "units_fmt.h"
 
 #define NCOLS 9
 #define CELL_LEN 48
@@ -20,47 +21,24 @@
 /* The metric columns: header and result path. */
 static const struct {
 	const char *head, *path;
-	enum { U_MS, U_BYTES, U_PCT } unit;
 } metric_cols[] = {
-	{ "migration", "migration.total_time_ms", U_MS },
-	{ "downtime", "downtime.hypervisor_downtime_ms", U_MS },
-	{ "guest stall", "downtime.guest_stall_ms", U_MS },
-	{ "net outage", "downtime.network_outage_ms", U_MS },
-	{ "transferred", "migration.transferred_bytes", U_BYTES },
-	{ "loss", "qos.during.loss_pct", U_PCT },
+	{ "migration", "migration.total_time_ms" },
+	{ "downtime", "downtime.hypervisor_downtime_ms" },
+	{ "guest stall", "downtime.guest_stall_ms" },
+	{ "net outage", "downtime.network_outage_ms" },
+	{ "transferred", "migration.transferred_bytes" },
+	{ "loss", "qos.during.loss_pct" },
 };
 #define NMETRICS (sizeof(metric_cols) / sizeof(metric_cols[0]))
 
-/* Decimals that keep three significant digits below 100, none above. */
-static int decimals(double v)
+/* In the units every other report uses (units_fmt.c); an unmeasured value is an ASCII "-" so
+ * the columns stay aligned on any terminal. */
+static void fmt_value(double v, const char *path, char *out, size_t len)
 {
-	v = fabs(v);
-	return v < 10 ? 2 : v < 100 ? 1 : 0;
-}
-
-static void fmt_value(double v, int unit, char *out, size_t len)
-{
-	if (isnan(v)) {
+	if (isfinite(v))
+		mt_hfmt(path, v, out, len);
+	else
 		snprintf(out, len, "-");
-		return;
-	}
-	switch (unit) {
-	case U_MS:
-		if (fabs(v) < 1000)
-			snprintf(out, len, "%.*f ms", decimals(v), v);
-		else
-			snprintf(out, len, "%.*f s", decimals(v / 1000), v / 1000);
-		break;
-	case U_BYTES:
-		if (fabs(v) >= 1024.0 * 1048576)
-			snprintf(out, len, "%.2f GiB", v / (1024.0 * 1048576));
-		else
-			snprintf(out, len, "%.1f MiB", v / 1048576);
-		break;
-	default:
-		snprintf(out, len, "%.*f %%", fabs(v) < 10 ? 2 : 1, v);
-		break;
-	}
 }
 
 static const char *exit_text(int status)
@@ -131,7 +109,7 @@ static void section_row(const struct mt_run_result *run, const char *sec, double
 			if (m && m->kind == MT_METRIC_NUM && !isnan(m->num))
 				v[n++] = m->num;
 		}
-		fmt_value(n ? mt_percentile(v, n, 50) : NAN, metric_cols[k].unit, row[3 + k],
+		fmt_value(n ? mt_percentile(v, n, 50) : NAN, metric_cols[k].path, row[3 + k],
 			  CELL_LEN);
 	}
 }
