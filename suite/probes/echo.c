@@ -3,6 +3,7 @@
  * Runs entirely in the cell's event loop: a periodic timer sends, an fd callback receives. No
  * callback ever returns an error for network trouble — loss is what we measure, not a failure.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "echo.h"
 #include "migtorture/units.h"
@@ -247,8 +249,7 @@ static int counter(struct mt_cell_result *c, const char *name, const char *key, 
 	return mt_cell_set_num(c, path, (double)v);
 }
 
-int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
-		    struct mt_error *err)
+int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct mt_qos_sample *s = NULL;
 	char series[128];
@@ -262,7 +263,7 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
 	rc = mt_qos_write_series(ctx->result, series, s, n, err);
 	if (rc < 0)
 		goto out;
-	primary = mt_qos_claim_primary(ctx->result, e->cls->name, qos_mode);
+	primary = mt_qos_claim_primary(ctx->result, e->cls->name, e->qos_mode);
 	if (primary < 0) {
 		rc = mt_err(err, primary, "probe %s: out of memory", e->cls->name);
 		goto out;
@@ -295,4 +296,40 @@ void mt_echo_release(struct mt_echo *e)
 	e->rx = NULL;
 	e->send_ns = e->recv_ns = NULL;
 	e->n = e->cap = 0;
+}
+
+const char *mt_echo_target(const struct mt_params *p, const struct mt_ctx *ctx)
+{
+	const char *addr = mt_param_str(p, "addr");
+
+	return addr ? addr : ctx->guest_addr;
+}
+
+int mt_echo_setup(struct mt_echo *e, const struct mt_echo_class *cls, void *owner,
+		  const struct mt_params *p, const struct mt_ctx *ctx, struct sockaddr_in *dst,
+		  const char **addr, struct mt_error *err)
+{
+	const char *a = mt_echo_target(p, ctx);
+
+	e->cls = cls;
+	e->owner = owner;
+	e->fd = -1;
+	e->interval_ns = mt_param_i64(p, "interval");
+	e->timeout_ns = mt_param_i64(p, "timeout");
+	e->qos_mode = mt_param_str(p, "qos");
+	dst->sin_family = AF_INET;
+	if (addr)
+		*addr = a;
+	if (!a || inet_pton(AF_INET, a, &dst->sin_addr) != 1)
+		return mt_err(err, MT_EINVAL, "%s probe: no valid target address", cls->name);
+	return 0;
+}
+
+void mt_echo_close(struct mt_echo *e)
+{
+	mt_echo_stop(e);
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+	mt_echo_release(e);
 }

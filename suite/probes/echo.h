@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include "migtorture/plugin.h"
 #include "migtorture/qos.h"
 
@@ -31,6 +33,7 @@ struct mt_echo {
 	int fd;               /* the probe's socket (owned by the probe) */
 	int64_t interval_ns;
 	int64_t timeout_ns;
+	const char *qos_mode; /* the probe's qos= (auto, yes, no) */
 	/* One entry per request, index = sequence number. Absolute monotonic ns; recv -1 = none. */
 	int64_t *send_ns, *recv_ns;
 	size_t n, cap;
@@ -50,6 +53,17 @@ struct mt_echo {
 
 /* Registers e->fd (EPOLLIN) and a timer sending one request every interval on ctx->loop.
  * e->cls, fd, interval_ns and timeout_ns must be set. Returns 0 or MT_E*. */
+/* The probe's target: its addr= key, else the guest's address (NULL when neither is set). */
+const char *mt_echo_target(const struct mt_params *p, const struct mt_ctx *ctx);
+
+/* Readies e for probe class cls (owner: the probe's state) from the keys udp and icmp share
+ * (interval, timeout, qos) and parses the target into dst; e->fd is -1 until the probe opens
+ * its socket. *addr (may be NULL) receives the target's text for messages. Returns 0, or
+ * MT_EINVAL when there is no valid IPv4 target. */
+int mt_echo_setup(struct mt_echo *e, const struct mt_echo_class *cls, void *owner,
+		  const struct mt_params *p, const struct mt_ctx *ctx, struct sockaddr_in *dst,
+		  const char **addr, struct mt_error *err);
+
 int mt_echo_start(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
 
 /* Records the reply to request seq received at recv_ns. Returns 1 when it was accepted, 0 when
@@ -76,12 +90,15 @@ int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample
 		    size_t *n, size_t *unresolved, struct mt_error *err);
 
 /* Writes the series probe.<name>.rtt_ms, the metrics of qos.h (qos.* when this probe claims
- * primary with mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
+ * primary with e->qos_mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
  * unresolved,send_errors,late,duplicates,reordered}. Returns 0 or MT_E*. */
-int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, const char *qos_mode,
-		    struct mt_error *err);
+int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
 
 /* Frees the sample table (not e itself, not the fd). */
 void mt_echo_release(struct mt_echo *e);
+
+/* Stops e if it runs, closes the probe's socket and frees the engine's buffers: the one end of
+ * a probe that failed to start and of one released. */
+void mt_echo_close(struct mt_echo *e);
 
 #endif

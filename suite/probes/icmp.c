@@ -32,7 +32,6 @@
 struct icmp_probe {
 	struct mt_echo e;
 	struct sockaddr_in dst;
-	const char *qos_mode;
 	int raw;        /* 1 = SOCK_RAW (IP header in front of replies, we set id and checksum) */
 	uint16_t ident; /* raw only */
 };
@@ -50,13 +49,6 @@ static const struct mt_option icmp_options[] = {
 	  "write qos.* from this probe: auto (udp > icmp > http), yes, no", qos_modes, 0, 0, 0 },
 	MT_OPTION_END
 };
-
-static const char *target(const struct mt_params *p, const struct mt_ctx *ctx)
-{
-	const char *addr = mt_params_str(p, "addr", NULL);
-
-	return addr ? addr : ctx->guest_addr;
-}
 
 static int icmp_check(const struct mt_params *p, struct mt_error *err)
 {
@@ -87,7 +79,7 @@ static int open_icmp(int *raw)
 static int icmp_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
 			  size_t whylen)
 {
-	const char *addr = target(p, ctx);
+	const char *addr = mt_echo_target(p, ctx);
 	struct in_addr a;
 	int raw, fd;
 
@@ -205,22 +197,14 @@ static int icmp_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		      struct mt_error *err)
 {
 	struct icmp_probe *c = calloc(1, sizeof(*c));
-	const char *addr = target(p, ctx);
+	const char *addr = NULL;
 	int rc = 0, fd;
 
 	if (!c)
 		return mt_err(err, MT_ENOMEM, "icmp probe: out of memory");
-	c->e.cls = &icmp_class;
-	c->e.owner = c;
-	c->e.fd = -1;
-	c->e.interval_ns = mt_param_i64(p, "interval");
-	c->e.timeout_ns = mt_param_i64(p, "timeout");
-	c->qos_mode = mt_param_str(p, "qos");
-	c->dst.sin_family = AF_INET;
-	if (!addr || inet_pton(AF_INET, addr, &c->dst.sin_addr) != 1) {
-		rc = mt_err(err, MT_EINVAL, "icmp probe: no valid target address");
+	rc = mt_echo_setup(&c->e, &icmp_class, c, p, ctx, &c->dst, &addr, err);
+	if (rc < 0)
 		goto out;
-	}
 	fd = open_icmp(&c->raw);
 	if (fd < 0) {
 		rc = mt_err(err, MT_EINFRA, "icmp probe: socket: %s", strerror(-fd));
@@ -236,9 +220,7 @@ static int icmp_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	rc = mt_echo_start(&c->e, ctx, err);
 out:
 	if (rc < 0) {
-		if (c->e.fd >= 0)
-			close(c->e.fd);
-		mt_echo_release(&c->e);
+		mt_echo_close(&c->e);
 		free(c);
 		c = NULL;
 	}
@@ -261,7 +243,7 @@ static int icmp_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	mt_echo_stop(&c->e);
 	if (mt_cell_set_str(ctx->result, "probe.icmp.socket", c->raw ? "raw" : "dgram") < 0)
 		return mt_err(err, MT_ENOMEM, "icmp probe: out of memory");
-	return mt_echo_collect(&c->e, ctx, c->qos_mode, err);
+	return mt_echo_collect(&c->e, ctx, err);
 }
 
 static void icmp_release(void *state)
@@ -271,10 +253,7 @@ static void icmp_release(void *state)
 	if (!c)
 		return;
 	/* Normally stopped already; if not, leave the loop (it outlives its plugins). */
-	mt_echo_stop(&c->e);
-	if (c->e.fd >= 0)
-		close(c->e.fd);
-	mt_echo_release(&c->e);
+	mt_echo_close(&c->e);
 	free(c);
 }
 

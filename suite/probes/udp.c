@@ -38,7 +38,6 @@ struct gap {
 struct udp {
 	struct mt_echo e;
 	struct sockaddr_in dst;
-	const char *qos_mode;
 	uint32_t instance;   /* mt-guest instance we are tracking (0 = none yet) */
 	uint32_t gap_next;   /* gaps with seq < gap_next are already recorded */
 	size_t guest_replies, gaps_missed;
@@ -76,18 +75,11 @@ static int udp_check(const struct mt_params *p, struct mt_error *err)
 	return 0;
 }
 
-static const char *target(const struct mt_params *p, const struct mt_ctx *ctx)
-{
-	const char *addr = mt_params_str(p, "addr", NULL);
-
-	return addr ? addr : ctx->guest_addr;
-}
-
 static int udp_supported(const struct mt_params *p, const struct mt_ctx *ctx, char *why,
 			 size_t whylen)
 {
 	struct in_addr a;
-	const char *addr = target(p, ctx);
+	const char *addr = mt_echo_target(p, ctx);
 
 	if (!addr) {
 		snprintf(why, whylen, "udp probe: no target address (set addr= or the guest's)");
@@ -229,23 +221,15 @@ static int udp_start(const struct mt_params *p, struct mt_ctx *ctx, void **state
 		     struct mt_error *err)
 {
 	struct udp *u = calloc(1, sizeof(*u));
-	const char *addr = target(p, ctx);
+	const char *addr = NULL;
 	int rc = 0;
 
 	if (!u)
 		return mt_err(err, MT_ENOMEM, "udp probe: out of memory");
-	u->e.cls = &udp_class;
-	u->e.owner = u;
-	u->e.fd = -1;
-	u->e.interval_ns = mt_param_i64(p, "interval");
-	u->e.timeout_ns = mt_param_i64(p, "timeout");
-	u->qos_mode = mt_param_str(p, "qos");
-	u->dst.sin_family = AF_INET;
-	u->dst.sin_port = htons((uint16_t)mt_param_i64(p, "port"));
-	if (!addr || inet_pton(AF_INET, addr, &u->dst.sin_addr) != 1) {
-		rc = mt_err(err, MT_EINVAL, "udp probe: no valid target address");
+	rc = mt_echo_setup(&u->e, &udp_class, u, p, ctx, &u->dst, &addr, err);
+	if (rc < 0)
 		goto out;
-	}
+	u->dst.sin_port = htons((uint16_t)mt_param_i64(p, "port"));
 	/* Connected: the kernel filters other sources for us and we send without an address. */
 	u->e.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (u->e.fd < 0 || connect(u->e.fd, (struct sockaddr *)&u->dst, sizeof(u->dst)) < 0) {
@@ -255,9 +239,7 @@ static int udp_start(const struct mt_params *p, struct mt_ctx *ctx, void **state
 	rc = mt_echo_start(&u->e, ctx, err);
 out:
 	if (rc < 0) {
-		if (u->e.fd >= 0)
-			close(u->e.fd);
-		mt_echo_release(&u->e);
+		mt_echo_close(&u->e);
 		free(u);
 		u = NULL;
 	}
@@ -373,7 +355,7 @@ static int udp_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	int rc;
 
 	mt_echo_stop(&u->e);
-	rc = mt_echo_collect(&u->e, ctx, u->qos_mode, err);
+	rc = mt_echo_collect(&u->e, ctx, err);
 	if (rc < 0)
 		return rc;
 	if (collect_stalls(u, ctx) < 0)
@@ -388,10 +370,7 @@ static void udp_release(void *state)
 	if (!u)
 		return;
 	/* Normally stopped already; if not, leave the loop (it outlives its plugins). */
-	mt_echo_stop(&u->e);
-	if (u->e.fd >= 0)
-		close(u->e.fd);
-	mt_echo_release(&u->e);
+	mt_echo_close(&u->e);
 	free(u->gaps);
 	free(u->offs);
 	free(u);
