@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "migtorture/report.h"
 #include "migtorture/summary.h"
 
@@ -142,17 +143,18 @@ static int judge(struct row *r, const struct mt_metric_summary *b,
 	return 0;
 }
 
-static int add_row(struct row **rows, size_t *n, size_t *cap)
+/* Appends the row judging metric path of cell (b: the base's summary, n: the new run's; either
+ * may be NULL) and counts a regression in *reg. Returns 0 or MT_ENOMEM. */
+static int add_row(struct row **rows, size_t *nrows, size_t *cap, const char *cell,
+		   const char *path, const struct mt_metric_summary *b,
+		   const struct mt_metric_summary *n, double tol, size_t *reg)
 {
-	struct row *tmp;
-
-	if (*n < *cap)
-		return 0;
-	*cap = *cap ? *cap * 2 : 64;
-	tmp = realloc(*rows, *cap * sizeof(*tmp));
-	if (!tmp)
+	if (mt_grow((void **)rows, cap, *nrows, sizeof(**rows)) < 0)
 		return MT_ENOMEM;
-	*rows = tmp;
+	(*rows)[*nrows].cell = cell;
+	(*rows)[*nrows].metric = path;
+	*reg += (size_t)judge(&(*rows)[*nrows], b, n, tol);
+	(*nrows)++;
 	return 0;
 }
 
@@ -222,38 +224,25 @@ static int compare(const struct mt_run_result *base, const struct mt_run_result 
 	for (i = 0; i < sn.ncells; i++) {
 		cn = &sn.cells[i];
 		cb = find_cell(&sb, cn->name);
-		for (j = 0; j < cn->nmetrics; j++) {
-			if ((rc = add_row(&rows, &nrows, &cap)))
+		for (j = 0; j < cn->nmetrics; j++)
+			if ((rc = add_row(&rows, &nrows, &cap, cn->name, cn->metrics[j].path,
+					  find_metric(cb, cn->metrics[j].path), &cn->metrics[j],
+					  tolerance_pct, &reg)))
 				goto nomem;
-			rows[nrows].cell = cn->name;
-			rows[nrows].metric = cn->metrics[j].path;
-			reg += judge(&rows[nrows], find_metric(cb, cn->metrics[j].path),
-				     &cn->metrics[j], tolerance_pct);
-			nrows++;
-		}
-		for (j = 0; cb && j < cb->nmetrics; j++) {
-			if (find_metric(cn, cb->metrics[j].path))
-				continue;
-			if ((rc = add_row(&rows, &nrows, &cap)))
+		for (j = 0; cb && j < cb->nmetrics; j++)
+			if (!find_metric(cn, cb->metrics[j].path) &&
+			    (rc = add_row(&rows, &nrows, &cap, cb->name, cb->metrics[j].path,
+					  &cb->metrics[j], NULL, tolerance_pct, &reg)))
 				goto nomem;
-			rows[nrows].cell = cb->name;
-			rows[nrows].metric = cb->metrics[j].path;
-			judge(&rows[nrows], &cb->metrics[j], NULL, tolerance_pct);
-			nrows++;
-		}
 	}
 	for (i = 0; i < sb.ncells; i++) {
 		cb = &sb.cells[i];
 		if (find_cell(&sn, cb->name))
 			continue;
-		for (j = 0; j < cb->nmetrics; j++) {
-			if ((rc = add_row(&rows, &nrows, &cap)))
+		for (j = 0; j < cb->nmetrics; j++)
+			if ((rc = add_row(&rows, &nrows, &cap, cb->name, cb->metrics[j].path,
+					  &cb->metrics[j], NULL, tolerance_pct, &reg)))
 				goto nomem;
-			rows[nrows].cell = cb->name;
-			rows[nrows].metric = cb->metrics[j].path;
-			judge(&rows[nrows], &cb->metrics[j], NULL, tolerance_pct);
-			nrows++;
-		}
 	}
 	for (i = 0; i < nrows; i++) {
 		if (strlen(rows[i].cell) > w[0])

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "grow.h"
 #include "migtorture/curl_loop.h"
 #include "migtorture/plugin.h"
 #include "migtorture/qos.h"
@@ -116,22 +117,6 @@ static void on_done(CURL *easy, CURLcode rc, int64_t now_ns, void *arg)
 	free(ref);
 }
 
-static int grow(struct http_probe *hp)
-{
-	size_t cap;
-	struct req *r;
-
-	if (hp->n < hp->cap)
-		return 0;
-	cap = hp->cap ? hp->cap * 2 : 4096;
-	r = realloc(hp->r, cap * sizeof(*r));
-	if (!r)
-		return MT_ENOMEM;
-	hp->r = r;
-	hp->cap = cap;
-	return 0;
-}
-
 static int on_tick(struct mt_loop *loop, int64_t now_ns, void *arg)
 {
 	struct http_probe *hp = arg;
@@ -145,7 +130,7 @@ static int on_tick(struct mt_loop *loop, int64_t now_ns, void *arg)
 	rc = mt_curl_loop_error(hp->cl, &err);
 	if (rc < 0)
 		return rc;
-	if (grow(hp) < 0)
+	if (mt_grow((void **)&hp->r, &hp->cap, hp->n, sizeof(*hp->r)) < 0)
 		return MT_ENOMEM;
 	q = &hp->r[hp->n];
 	memset(q, 0, sizeof(*q));

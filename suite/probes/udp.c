@@ -24,6 +24,7 @@
 
 #include "migtorture/guest_proto.h"
 #include "echo.h"
+#include "grow.h"
 #include "migtorture/stats.h"
 #include "migtorture/units.h"
 
@@ -105,15 +106,8 @@ static int udp_send(struct mt_echo *e, uint32_t seq)
 
 static int add_gap(struct udp *u, int64_t guest_start_ns, int64_t len_ns, size_t carrier)
 {
-	if (u->ngaps == u->capgaps) {
-		size_t cap = u->capgaps ? u->capgaps * 2 : 64;
-		struct gap *g = realloc(u->gaps, cap * sizeof(*g));
-
-		if (!g)
-			return MT_ENOMEM;
-		u->gaps = g;
-		u->capgaps = cap;
-	}
+	if (mt_grow((void **)&u->gaps, &u->capgaps, u->ngaps, sizeof(*u->gaps)) < 0)
+		return MT_ENOMEM;
 	u->gaps[u->ngaps].guest_start_ns = guest_start_ns;
 	u->gaps[u->ngaps].len_ns = len_ns;
 	u->gaps[u->ngaps].carrier = carrier;
@@ -153,15 +147,8 @@ static void take_gaps(struct udp *u, const struct mt_gp_reply *r, size_t carrier
 static void add_offset(struct udp *u, int64_t host_ns, int64_t off_ns, int64_t delay_ns,
 		       uint32_t instance)
 {
-	if (u->noffs == u->capoffs) {
-		size_t cap = u->capoffs ? u->capoffs * 2 : 4096;
-		struct off *o = realloc(u->offs, cap * sizeof(*o));
-
-		if (!o)
-			return;
-		u->offs = o;
-		u->capoffs = cap;
-	}
+	if (mt_grow((void **)&u->offs, &u->capoffs, u->noffs, sizeof(*u->offs)) < 0)
+		return;
 	u->offs[u->noffs].host_ns = host_ns;
 	u->offs[u->noffs].off_ns = off_ns;
 	u->offs[u->noffs].delay_ns = delay_ns;
