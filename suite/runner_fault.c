@@ -31,17 +31,25 @@ void rn_remote_metric(struct rn_cellrun *c, struct rn_inst *in, const char *what
 	mt_cell_set_num(c->res, path, ms);
 }
 
+int rn_remote_apply(struct rn_cellrun *c, struct rn_inst *in, struct mt_remote_apply_info *info,
+		    struct mt_error *err)
+{
+	int rc = mt_remote_apply(in->remote, in->spec->kind, &in->spec->params, c->r->journal,
+				 in->host, c->t0, c->cell->name, c->cell->seed, &in->rhandle, info,
+				 err);
+
+	rn_remote_metric(c, in, "apply_rtt_ms", (double)info->rtt_ns / 1e6);
+	rn_remote_metric(c, in, ".clock_error_ms", (double)info->error_ns / 1e6);
+	return rc;
+}
+
 static int remote_apply(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 {
 	struct mt_remote_apply_info info;
 	char detail[256], what[96];
 	int rc;
 
-	rc = mt_remote_apply(in->remote, in->spec->kind, &in->spec->params, c->r->journal,
-			     in->host, c->t0, c->cell->name, c->cell->seed, &in->rhandle, &info,
-			     err);
-	rn_remote_metric(c, in, "apply_rtt_ms", (double)info.rtt_ns / 1e6);
-	rn_remote_metric(c, in, ".clock_error_ms", (double)info.error_ns / 1e6);
+	rc = rn_remote_apply(c, in, &info, err);
 	if (rc == 0 && info.applied_ns >= 0) {
 		/* When it took effect on the far side, on this cell's clock (± error_ns). */
 		snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms, clock error "

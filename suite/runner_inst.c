@@ -30,11 +30,7 @@ static int remote_start(struct rn_cellrun *c, struct rn_inst *in, struct mt_erro
 	uint64_t before = mt_journal_last_id(c->r->journal), last;
 	int rc;
 
-	rc = mt_remote_apply(in->remote, in->spec->kind, &in->spec->params, c->r->journal,
-			     in->host, c->t0, c->cell->name, c->cell->seed, &in->rhandle, &info,
-			     err);
-	rn_remote_metric(c, in, "apply_rtt_ms", (double)info.rtt_ns / 1e6);
-	rn_remote_metric(c, in, ".clock_error_ms", (double)info.error_ns / 1e6);
+	rc = rn_remote_apply(c, in, &info, err);
 	last = mt_journal_last_id(c->r->journal);
 	if (rc < 0) {
 		struct mt_error uerr = { 0 };

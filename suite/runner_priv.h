@@ -36,6 +36,7 @@ struct mt_journal;
 struct mt_loop;
 struct mt_progress;
 struct mt_remote;
+struct mt_remote_apply_info;
 struct mt_timeline;
 
 /* Turns what the cells measured into verdicts and returns the command's exit status
@@ -199,6 +200,10 @@ int rn_inst_stop(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 /* Sets the cell metric remote.HOST.KIND.what (what starting with '.': remote.HOST.what), in ms,
  * for a fault that runs through an ssh host's agent. */
 void rn_remote_metric(struct rn_cellrun *c, struct rn_inst *in, const char *what, double ms);
+/* Applies in (a fault or host stress on an ssh host) through its agent session and records the
+ * round trip and clock error as remote.* metrics. Returns mt_remote_apply's result. */
+int rn_remote_apply(struct rn_cellrun *c, struct rn_inst *in, struct mt_remote_apply_info *info,
+		    struct mt_error *err);
 /* Fault on: applies it (here or through its host's agent) and remembers its journal entries;
  * a failed apply takes back what it journalled. A no-op when it is on. Fails the cell on error. */
 int rn_fault_on(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err);
