@@ -204,13 +204,116 @@ static int is_path_char(int c)
 	return isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
+/* METRIC[.AGG] at the start of t->expr into t->full, t->path and t->agg; *rest: what follows. */
+static int parse_metric(struct mt_threshold *t, const char **rest, struct mt_error *err)
+{
+	const char *p, *dot;
+	size_t len;
+
+	for (p = t->expr; is_path_char((unsigned char)*p); p++)
+		;
+	len = (size_t)(p - t->expr);
+	if (len == 0)
+		return mt_err(err, MT_EINVAL,
+			      "threshold '%s': expected a metric name at the start (letters, digits, "
+			      "'_', '-', '.')",
+			      t->expr);
+	memcpy(t->full, t->expr, len);
+	t->full[len] = '\0';
+	if (t->full[0] == '.' || t->full[len - 1] == '.' || strstr(t->full, ".."))
+		return mt_err(err, MT_EINVAL, "threshold '%s': metric '%s' has an empty component",
+			      t->expr, t->full);
+	memcpy(t->path, t->full, len + 1);
+	dot = strrchr(t->full, '.');
+	for (size_t i = 1; dot && i < sizeof(agg_names) / sizeof(agg_names[0]); i++) {
+		if (strcmp(dot + 1, agg_names[i]) == 0) {
+			t->agg = (enum mt_agg)i;
+			t->path[dot - t->full] = '\0';
+			break;
+		}
+	}
+	*rest = p;
+	return 0;
+}
+
+/* The comparison operator at p (after blanks) into t->op; *rest: what follows it. */
+static int parse_op(struct mt_threshold *t, const char *p, const char **rest,
+		    struct mt_error *err)
+{
+	static const struct {
+		const char *text;
+		enum mt_cmp op;
+	} ops[] = { { "<=", MT_CMP_LE }, { ">=", MT_CMP_GE }, { "==", MT_CMP_EQ },
+		    { "!=", MT_CMP_NE }, { "<", MT_CMP_LT },  { ">", MT_CMP_GT } };
+	const char *q = NULL;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	for (size_t i = 0; !q && i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i].text);
+
+		if (strncmp(p, ops[i].text, n) == 0)
+			t->op = ops[i].op, q = p + n;
+	}
+	if (!q)
+		return mt_err(err, MT_EINVAL,
+			      "threshold '%s': expected an operator (<=, <, >=, >, ==, !=) after "
+			      "'%s', got '%s'%s",
+			      t->expr, t->full, *p ? p : "end of text",
+			      *p == '=' ? " (did you mean '=='?)" : "");
+	if (*q == '=' || *q == '<' || *q == '>' || *q == '!')
+		return mt_err(err, MT_EINVAL, "threshold '%s': unknown operator '%.3s'", t->expr,
+			      p);
+	*rest = q;
+	return 0;
+}
+
+/* The value at q (after blanks): a word (for == and != on a string metric) or a number in the
+ * metric's unit class, converted to the metric's own unit. */
+static int parse_value(struct mt_threshold *t, const char *q, struct mt_error *err)
+{
+	const char *e, *expect;
+	double base;
+
+	while (isspace((unsigned char)*q))
+		q++;
+	if (!*q)
+		return mt_err(err, MT_EINVAL, "threshold '%s': expected a value after '%s'",
+			      t->expr, mt_cmp_name(t->op));
+	for (e = q; *e; e++)
+		if (isspace((unsigned char)*e))
+			return mt_err(err, MT_EINVAL,
+				      "threshold '%s': unexpected text after the value: '%s'",
+				      t->expr, e);
+	t->unit_class = unit_of(t->path, &base, &t->unit);
+	if (!isalpha((unsigned char)*q) && *q != '_') {
+		if (convert(q, t->unit_class, base, &t->value, &expect))
+			return mt_err(err, MT_EINVAL,
+				      "threshold '%s': value '%s' for %s: expected %s", t->expr, q,
+				      t->path, expect);
+		return 0;
+	}
+	for (e = q; *e; e++)
+		if (!isalnum((unsigned char)*e) && *e != '_' && *e != '-' && *e != '.')
+			return mt_err(err, MT_EINVAL,
+				      "threshold '%s': value '%s' is neither a number nor a word",
+				      t->expr, q);
+	if (t->op != MT_CMP_EQ && t->op != MT_CMP_NE)
+		return mt_err(err, MT_EINVAL,
+			      "threshold '%s': a word value ('%s') can only be compared with == or "
+			      "!=",
+			      t->expr, q);
+	t->is_word = 1;
+	snprintf(t->word, sizeof(t->word), "%s", q);
+	return 0;
+}
+
 int mt_threshold_parse(const char *expr, struct mt_threshold *out, struct mt_error *err)
 {
 	struct mt_threshold t;
-	const char *p, *q, *dot, *e;
-	size_t len, i;
-	double base;
-	int rc = 0;
+	const char *p = NULL, *q = NULL;
+	size_t len;
+	int rc;
 
 	if (!expr || !out)
 		return mt_err(err, MT_EINVAL, "threshold: nothing to parse");
@@ -230,114 +333,13 @@ int mt_threshold_parse(const char *expr, struct mt_threshold *out, struct mt_err
 			      expr, MT_THRESHOLD_LEN - 1);
 	memcpy(t.expr, expr, len);
 	t.expr[len] = '\0';
-
-	/* METRIC[.AGG] */
-	for (p = t.expr; is_path_char((unsigned char)*p); p++)
-		;
-	len = (size_t)(p - t.expr);
-	if (len == 0) {
-		rc = mt_err(err, MT_EINVAL,
-			    "threshold '%s': expected a metric name at the start (letters, digits, "
-			    "'_', '-', '.')",
-			    t.expr);
-		goto out;
-	}
-	memcpy(t.full, t.expr, len);
-	t.full[len] = '\0';
-	if (t.full[0] == '.' || t.full[len - 1] == '.' || strstr(t.full, "..")) {
-		rc = mt_err(err, MT_EINVAL, "threshold '%s': metric '%s' has an empty component",
-			    t.expr, t.full);
-		goto out;
-	}
-	memcpy(t.path, t.full, len + 1);
-	dot = strrchr(t.full, '.');
-	if (dot) {
-		for (i = 1; i < sizeof(agg_names) / sizeof(agg_names[0]); i++) {
-			if (strcmp(dot + 1, agg_names[i]) == 0) {
-				t.agg = (enum mt_agg)i;
-				t.path[dot - t.full] = '\0';
-				break;
-			}
-		}
-	}
-
-	/* OP */
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncmp(p, "<=", 2) == 0)
-		t.op = MT_CMP_LE, q = p + 2;
-	else if (strncmp(p, ">=", 2) == 0)
-		t.op = MT_CMP_GE, q = p + 2;
-	else if (strncmp(p, "==", 2) == 0)
-		t.op = MT_CMP_EQ, q = p + 2;
-	else if (strncmp(p, "!=", 2) == 0)
-		t.op = MT_CMP_NE, q = p + 2;
-	else if (*p == '<')
-		t.op = MT_CMP_LT, q = p + 1;
-	else if (*p == '>')
-		t.op = MT_CMP_GT, q = p + 1;
-	else {
-		rc = mt_err(err, MT_EINVAL,
-			    "threshold '%s': expected an operator (<=, <, >=, >, ==, !=) after "
-			    "'%s', got '%s'%s",
-			    t.expr, t.full, *p ? p : "end of text",
-			    *p == '=' ? " (did you mean '=='?)" : "");
-		goto out;
-	}
-	if (*q == '=' || *q == '<' || *q == '>' || *q == '!') {
-		rc = mt_err(err, MT_EINVAL, "threshold '%s': unknown operator '%.3s'", t.expr, p);
-		goto out;
-	}
-
-	/* VALUE */
-	while (isspace((unsigned char)*q))
-		q++;
-	if (!*q) {
-		rc = mt_err(err, MT_EINVAL, "threshold '%s': expected a value after '%s'", t.expr,
-			    mt_cmp_name(t.op));
-		goto out;
-	}
-	for (e = q; *e; e++) {
-		if (isspace((unsigned char)*e)) {
-			rc = mt_err(err, MT_EINVAL,
-				    "threshold '%s': unexpected text after the value: '%s'", t.expr,
-				    e);
-			goto out;
-		}
-	}
-	t.unit_class = unit_of(t.path, &base, &t.unit);
-	if (isalpha((unsigned char)*q) || *q == '_') {
-		/* a word: compared with a string metric */
-		for (e = q; *e; e++) {
-			if (!isalnum((unsigned char)*e) && *e != '_' && *e != '-' && *e != '.') {
-				rc = mt_err(err, MT_EINVAL,
-					    "threshold '%s': value '%s' is neither a number nor a "
-					    "word",
-					    t.expr, q);
-				goto out;
-			}
-		}
-		if (t.op != MT_CMP_EQ && t.op != MT_CMP_NE) {
-			rc = mt_err(err, MT_EINVAL,
-				    "threshold '%s': a word value ('%s') can only be compared with "
-				    "== or !=",
-				    t.expr, q);
-			goto out;
-		}
-		t.is_word = 1;
-		snprintf(t.word, sizeof(t.word), "%s", q);
-	} else {
-		const char *expect;
-
-		if (convert(q, t.unit_class, base, &t.value, &expect)) {
-			rc = mt_err(err, MT_EINVAL,
-				    "threshold '%s': value '%s' for %s: expected %s", t.expr, q,
-				    t.path, expect);
-			goto out;
-		}
-	}
-	*out = t;
-out:
+	rc = parse_metric(&t, &p, err);
+	if (rc == 0)
+		rc = parse_op(&t, p, &q, err);
+	if (rc == 0)
+		rc = parse_value(&t, q, err);
+	if (rc == 0)
+		*out = t;
 	return rc;
 }
 
