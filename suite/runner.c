@@ -171,38 +171,115 @@ static int set_realtime(int prio, struct mt_run_result *run, int *old_policy,
 	return 0;
 }
 
+/* The output directory, its `latest` link and the results path. Returns 0, or the exit status
+ * of the failure (err set). */
+static int prepare_output(struct rn_runner *r, struct mt_error *err)
+{
+	const struct mt_run_opts *o = r->o;
+	char why[PATH_MAX + 64];
+	int rc;
+
+	r->results_mode = mt_run_names_credentials(r->s, r->plan) ? 0600 : 0644;
+	rc = rn_prepare_outdir(o->outdir, o->force, err);
+	if (rc < 0)
+		return mt_err_exit_status(rc);
+	if (rn_link_latest(o->outdir, why, sizeof(why)) < 0 && o->verbose >= 0)
+		fprintf(stderr, "migtorture: no 'latest' link: %s\n", why);
+	if (snprintf(r->results_path, sizeof(r->results_path), "%s/results.json", o->outdir) >=
+	    (int)sizeof(r->results_path)) {
+		mt_err(err, MT_EINVAL, "output directory path too long");
+		return MT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Opens the journal at jpath for this run and refuses one with open entries: leftovers of a
+ * crashed run would falsify every measurement. Returns 0 or MT_E*. */
+static int open_journal(struct rn_runner *r, const char *jpath, struct mt_error *err)
+{
+	const struct mt_journal_entry *open_e;
+	size_t nopen = 0;
+	int rc = mt_journal_open(jpath, &r->journal, err);
+
+	if (rc < 0)
+		return rc;
+	mt_journal_set_run(r->journal, r->run->run_id);
+	rc = mt_journal_open_entries(r->journal, &open_e, &nopen, err);
+	if (rc < 0)
+		return rc;
+	if (nopen)
+		return mt_err(err, MT_EINFRA, "journal %s has %zu open entr%s from an earlier run: "
+			      "run `migtorture recover` first", jpath, nopen,
+			      nopen == 1 ? "y" : "ies");
+	return 0;
+}
+
+/* Every cell of the plan in order, until a signal; results.json rewritten after each. Then
+ * nothing of this run stays open: the journal is undone whole and the ssh sessions end. */
+static void run_cells(struct rn_runner *r)
+{
+	const struct mt_plan *plan = r->plan;
+	struct mt_run_result *run = r->run;
+	struct mt_error uerr = { 0 };
+
+	for (size_t i = 0; i < plan->ncells && !r->signo; i++) {
+		r->signo = mt_signals_pending();
+		if (r->signo)
+			break;
+		mt_progress_cell_start(r->progress, i, plan->cells[i].name, plan->cells[i].repeat);
+		run_cell(r, i);
+		rn_write_results(r);
+		if (run->ncells == i + 1)
+			mt_progress_cell_end(r->progress, &run->cells[run->ncells - 1]);
+	}
+	if (!r->signo)
+		r->signo = mt_signals_pending();
+	if (mt_journal_undo_all(r->journal, NULL, NULL, &uerr) < 0 && !r->first.code)
+		r->first = uerr;
+	mt_remote_close_all();
+	rn_write_results(r);
+}
+
+/* The run's one error line for the CLI: the first infrastructure error, the signal, or the
+ * first cell in error. */
+static void run_error(const struct rn_runner *r, struct mt_error *err)
+{
+	const struct mt_run_result *run = r->run;
+
+	if (r->first.code) {
+		*err = r->first;
+		return;
+	}
+	if (r->signo) {
+		mt_err(err, MT_EINTR, "interrupted by %s: faults undone, partial results in %s",
+		       r->signo == SIGINT ? "SIGINT" : "SIGTERM", r->results_path);
+		return;
+	}
+	for (size_t i = 0; i < run->ncells; i++)
+		if (run->cells[i].verdict == MT_VERDICT_ERROR) {
+			mt_err(err, MT_EINFRA, "cell %s: %s", run->cells[i].name,
+			       run->cells[i].reason ? run->cells[i].reason : "error");
+			return;
+		}
+}
+
 int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		const struct mt_run_opts *o, struct mt_run_result *run, struct mt_error *err)
 {
 	struct sched_param old_param = { 0 };
 	int old_policy = -1;
 	struct rn_runner r = { .s = s, .plan = plan, .o = o, .run = run };
-	const struct mt_journal_entry *open_e;
 	const char *jpath = o->journal_path ? o->journal_path : mt_default_journal_path();
 	sigset_t oldmask;
 	int blocked = 0, status = MT_EXIT_INFRA, rc;
-	size_t nopen = 0;
 
 	if (o->dry_run) {
 		rn_dry_run(s, plan, stdout);
 		return MT_EXIT_PASS;
 	}
-	r.results_mode = mt_run_names_credentials(s, plan) ? 0600 : 0644;
-	rc = rn_prepare_outdir(o->outdir, o->force, err);
-	if (rc < 0) {
-		status = mt_err_exit_status(rc);
-		goto out;
-	}
-	{
-		char why[PATH_MAX + 64];
-
-		if (rn_link_latest(o->outdir, why, sizeof(why)) < 0 && o->verbose >= 0)
-			fprintf(stderr, "migtorture: no 'latest' link: %s\n", why);
-	}
-	if (snprintf(r.results_path, sizeof(r.results_path), "%s/results.json", o->outdir) >=
-	    (int)sizeof(r.results_path)) {
-		mt_err(err, MT_EINVAL, "output directory path too long");
-		status = MT_EXIT_USAGE;
+	rc = prepare_output(&r, err);
+	if (rc) {
+		status = rc;
 		goto out;
 	}
 	rc = mt_signals_block(&oldmask, err);
@@ -226,61 +303,17 @@ int mt_run_plan(const struct mt_scenario *s, const struct mt_plan *plan,
 		mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = mt_journal_open(jpath, &r.journal, err);
+	rc = open_journal(&r, jpath, err);
 	if (rc < 0)
 		goto out;
-	mt_journal_set_run(r.journal, run->run_id);
 	r.progress = mt_progress_new(stderr, o->verbose, plan->ncells, plan->estimated_ns);
-	/* Leftovers of a crashed run would falsify every measurement: refuse, name the fix. */
-	rc = mt_journal_open_entries(r.journal, &open_e, &nopen, err);
-	if (rc < 0)
-		goto out;
-	if (nopen) {
-		mt_err(err, MT_EINFRA, "journal %s has %zu open entr%s from an earlier run: run "
-		       "`migtorture recover` first", jpath, nopen, nopen == 1 ? "y" : "ies");
-		goto out;
-	}
 	if (rn_write_results(&r) < 0) {
 		mt_err(err, r.first.code, "%s", r.first.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < plan->ncells && !r.signo; i++) {
-		r.signo = mt_signals_pending();
-		if (r.signo)
-			break;
-		mt_progress_cell_start(r.progress, i, plan->cells[i].name, plan->cells[i].repeat);
-		run_cell(&r, i);
-		rn_write_results(&r);
-		if (run->ncells == i + 1)
-			mt_progress_cell_end(r.progress, &run->cells[run->ncells - 1]);
-	}
-	if (!r.signo)
-		r.signo = mt_signals_pending();
-	{
-		/* Belt and braces: nothing of this run stays open. */
-		struct mt_error uerr = { 0 };
-
-		if (mt_journal_undo_all(r.journal, NULL, NULL, &uerr) < 0 && !r.first.code)
-			r.first = uerr;
-		/* One session per ssh host for the whole run: bye now. */
-		mt_remote_close_all();
-	}
-	rn_write_results(&r);
+	run_cells(&r);
 	status = run->exit_status;
-	if (r.first.code) {
-		*err = r.first;
-	} else if (r.signo) {
-		mt_err(err, MT_EINTR, "interrupted by %s: faults undone, partial results in %s",
-		       r.signo == SIGINT ? "SIGINT" : "SIGTERM", r.results_path);
-	} else {
-		/* The first cell error, for the CLI's one line. */
-		for (size_t i = 0; i < run->ncells; i++)
-			if (run->cells[i].verdict == MT_VERDICT_ERROR) {
-				mt_err(err, MT_EINFRA, "cell %s: %s", run->cells[i].name,
-				       run->cells[i].reason ? run->cells[i].reason : "error");
-				break;
-			}
-	}
+	run_error(&r, err);
 out:
 	if (old_policy >= 0) /* a library caller gets its thread back as it was */
 		sched_setscheduler(0, old_policy, &old_param);
