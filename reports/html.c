@@ -242,130 +242,160 @@ static const char *dim_val(const struct mt_cell_result *c, int with_section, siz
 	return c->axes[d - (with_section ? 1 : 0)].val;
 }
 
-/* The heat map: when the matrix has exactly two dimensions (the section, when there are
- * several, counts as one, then each axis), one table per key metric present: rows = first
- * dimension, columns = second, cell = median over repeats. */
-static void heatmap(const struct mt_run_result *run, FILE *f)
+/* The heat map's grid: its two dimensions' values in order of first appearance. */
+struct heat {
+	const struct mt_run_result *run;
+	int with_section;          /* the section is the first dimension */
+	const char **rows, **cols;
+	size_t nr, nc;
+	double *v;                 /* scratch: one value per cell */
+};
+
+/* The first judged cell when every judged cell has the same axes and, with the section when
+ * several sections vary (*with_section), exactly two dimensions; else NULL. */
+static const struct mt_cell_result *heat_shape(const struct mt_run_result *run,
+					       int *with_section)
 {
 	const struct mt_cell_result *c0 = NULL;
-	const char **rows = NULL, **cols = NULL;
-	size_t nr = 0, nc = 0;
-	int with_section = 0;
-	double *v = NULL;
 
+	*with_section = 0;
 	for (size_t i = 0; !c0 && i < run->ncells; i++)
 		if (mt_html_judged(&run->cells[i]))
 			c0 = &run->cells[i];
 	if (!c0)
-		return;
+		return NULL;
 	for (size_t i = 0; i < run->ncells; i++) {
 		const struct mt_cell_result *c = &run->cells[i];
 
 		if (!mt_html_judged(c))
 			continue;
 		if (c->naxes != c0->naxes)
-			return;
+			return NULL;
 		for (size_t a = 0; a < c->naxes; a++)
 			if (strcmp(c->axes[a].key, c0->axes[a].key))
-				return;
+				return NULL;
 		if (strcmp(c->section ? c->section : "", c0->section ? c0->section : ""))
-			with_section = 1;
+			*with_section = 1;
 	}
-	if (c0->naxes + (size_t)with_section != 2)
+	return c0->naxes + (size_t)*with_section == 2 ? c0 : NULL;
+}
+
+static void heat_add(const char **list, size_t *n, const char *val)
+{
+	size_t j;
+
+	for (j = 0; j < *n && strcmp(list[j], val); j++)
+		;
+	if (j == *n)
+		list[(*n)++] = val;
+}
+
+/* Median over repeats of key metric k in every grid cell (NAN where none); [lo, hi] their
+ * range (lo infinite when there is no value at all). */
+static void heat_medians(struct heat *h, size_t k, double *med, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t r = 0; r < h->nr; r++)
+		for (size_t cc = 0; cc < h->nc; cc++) {
+			size_t n = 0;
+
+			for (size_t i = 0; i < h->run->ncells; i++) {
+				const struct mt_cell_result *c = &h->run->cells[i];
+				const struct mt_metric *m;
+
+				if (!mt_html_judged(c) ||
+				    strcmp(dim_val(c, h->with_section, 0), h->rows[r]) ||
+				    strcmp(dim_val(c, h->with_section, 1), h->cols[cc]))
+					continue;
+				m = mt_cell_metric(c, key_metrics[k].path);
+				if (m && m->kind == MT_METRIC_NUM && isfinite(m->num))
+					h->v[n++] = m->num;
+			}
+			med[r * h->nc + cc] = n ? mt_percentile(h->v, n, 50) : NAN;
+			if (n) {
+				*lo = fmin(*lo, med[r * h->nc + cc]);
+				*hi = fmax(*hi, med[r * h->nc + cc]);
+			}
+		}
+}
+
+/* One key metric's table, each cell shaded from white (lo) to red (hi). */
+static void heat_table(const struct heat *h, size_t k, const double *med, double lo, double hi,
+		       FILE *f)
+{
+	fputs("<h3>", f);
+	esc(key_metrics[k].title, f);
+	fputs(" (median over repeats)", f);
+	fputs("</h3>\n<table><tr><th></th>", f);
+	for (size_t cc = 0; cc < h->nc; cc++) {
+		fputs("<th>", f);
+		esc(h->cols[cc], f);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (size_t r = 0; r < h->nr; r++) {
+		fputs("<tr><th>", f);
+		esc(h->rows[r], f);
+		fputs("</th>", f);
+		for (size_t cc = 0; cc < h->nc; cc++) {
+			double x = med[r * h->nc + cc];
+			double t = hi > lo ? (x - lo) / (hi - lo) : 0;
+			char buf[64];
+			int red = isfinite(x) ? 255 : 240;
+			int gb = isfinite(x) ? (int)(235 - 150 * t) : 240;
+
+			fprintf(f, "<td class=\"n\" style=\"background:rgb(%d,%d,%d)\">", red, gb,
+				gb);
+			mt_hfmt(key_metrics[k].path, x, buf, sizeof(buf));
+			esc(buf, f);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* The heat map: when the matrix has exactly two dimensions (the section, when there are
+ * several, counts as one, then each axis), one table per key metric present: rows = first
+ * dimension, columns = second, cell = median over repeats. */
+static void heatmap(const struct mt_run_result *run, FILE *f)
+{
+	struct heat h = { .run = run };
+	const struct mt_cell_result *c0 = heat_shape(run, &h.with_section);
+
+	if (!c0)
 		return;
-	rows = calloc(run->ncells, sizeof(*rows));
-	cols = calloc(run->ncells, sizeof(*cols));
-	v = malloc(sizeof(double) * run->ncells);
-	if (!rows || !cols || !v)
+	h.rows = calloc(run->ncells, sizeof(*h.rows));
+	h.cols = calloc(run->ncells, sizeof(*h.cols));
+	h.v = malloc(sizeof(double) * run->ncells);
+	if (!h.rows || !h.cols || !h.v)
 		goto out;
 	for (size_t i = 0; i < run->ncells; i++) {
-		const char *rv, *cv;
-		size_t j;
-
 		if (!mt_html_judged(&run->cells[i]))
 			continue;
-		rv = dim_val(&run->cells[i], with_section, 0);
-		cv = dim_val(&run->cells[i], with_section, 1);
-		for (j = 0; j < nr && strcmp(rows[j], rv); j++)
-			;
-		if (j == nr)
-			rows[nr++] = rv;
-		for (j = 0; j < nc && strcmp(cols[j], cv); j++)
-			;
-		if (j == nc)
-			cols[nc++] = cv;
+		heat_add(h.rows, &h.nr, dim_val(&run->cells[i], h.with_section, 0));
+		heat_add(h.cols, &h.nc, dim_val(&run->cells[i], h.with_section, 1));
 	}
 	fputs("<h2>Heat map: ", f);
-	esc(with_section ? "section" : c0->axes[0].key, f);
+	esc(h.with_section ? "section" : c0->axes[0].key, f);
 	fputs(" × ", f);
-	esc(c0->axes[with_section ? 0 : 1].key, f);
+	esc(c0->axes[h.with_section ? 0 : 1].key, f);
 	fputs("</h2>\n", f);
 	for (size_t k = 0; k < NKEYS; k++) {
-		double lo = INFINITY, hi = -INFINITY;
-		double *med = calloc(nr * nc, sizeof(double));
+		double lo, hi, *med = calloc(h.nr * h.nc, sizeof(double));
 
 		if (!med)
 			break;
-		for (size_t r = 0; r < nr; r++)
-			for (size_t cc = 0; cc < nc; cc++) {
-				size_t n = 0;
-
-				for (size_t i = 0; i < run->ncells; i++) {
-					const struct mt_cell_result *c = &run->cells[i];
-					const struct mt_metric *m;
-
-					if (!mt_html_judged(c) ||
-					    strcmp(dim_val(c, with_section, 0), rows[r]) ||
-					    strcmp(dim_val(c, with_section, 1), cols[cc]))
-						continue;
-					m = mt_cell_metric(c, key_metrics[k].path);
-					if (m && m->kind == MT_METRIC_NUM && isfinite(m->num))
-						v[n++] = m->num;
-				}
-				med[r * nc + cc] = n ? mt_percentile(v, n, 50) : NAN;
-				if (n) {
-					lo = fmin(lo, med[r * nc + cc]);
-					hi = fmax(hi, med[r * nc + cc]);
-				}
-			}
-		if (isfinite(lo)) {
-			fputs("<h3>", f);
-			esc(key_metrics[k].title, f);
-			fputs(" (median over repeats)", f);
-			fputs("</h3>\n<table><tr><th></th>", f);
-			for (size_t cc = 0; cc < nc; cc++) {
-				fputs("<th>", f);
-				esc(cols[cc], f);
-				fputs("</th>", f);
-			}
-			fputs("</tr>\n", f);
-			for (size_t r = 0; r < nr; r++) {
-				fputs("<tr><th>", f);
-				esc(rows[r], f);
-				fputs("</th>", f);
-				for (size_t cc = 0; cc < nc; cc++) {
-					double x = med[r * nc + cc];
-					double t = hi > lo ? (x - lo) / (hi - lo) : 0;
-					char buf[64];
-					int red = isfinite(x) ? 255 : 240;
-					int gb = isfinite(x) ? (int)(235 - 150 * t) : 240;
-
-					fprintf(f, "<td class=\"n\" style=\"background:rgb(%d,%d,%d)\">",
-						red, gb, gb);
-					mt_hfmt(key_metrics[k].path, x, buf, sizeof(buf));
-					esc(buf, f);
-					fputs("</td>", f);
-				}
-				fputs("</tr>\n", f);
-			}
-			fputs("</table>\n", f);
-		}
+		heat_medians(&h, k, med, &lo, &hi);
+		if (isfinite(lo))
+			heat_table(&h, k, med, lo, hi, f);
 		free(med);
 	}
 out:
-	free(rows);
-	free(cols);
-	free(v);
+	free(h.rows);
+	free(h.cols);
+	free(h.v);
 }
 
 int mt_report_html(const struct mt_run_result *run, FILE *f, struct mt_error *err)
