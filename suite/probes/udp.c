@@ -67,7 +67,7 @@ static const struct mt_option udp_options[] = {
 
 static int udp_check(const struct mt_params *p, struct mt_error *err)
 {
-	const char *addr = mt_params_str(p, "addr", NULL);
+	const char *addr = mt_param_str(p, "addr");
 	struct in_addr a;
 
 	if (addr && inet_pton(AF_INET, addr, &a) != 1)
@@ -78,7 +78,7 @@ static int udp_check(const struct mt_params *p, struct mt_error *err)
 
 static const char *target(const struct mt_params *p, const struct mt_ctx *ctx)
 {
-	const char *addr = mt_params_str(p, "addr", NULL);
+	const char *addr = mt_param_str(p, "addr");
 
 	return addr ? addr : ctx->guest_addr;
 }
