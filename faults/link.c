@@ -55,9 +55,9 @@ static const struct mt_option flap_options[] = {
 
 static int flap_check(const struct mt_params *p, struct mt_error *err)
 {
-	int64_t down = mt_params_i64(p, "down", 0);
+	int64_t down = mt_param_i64(p, "down");
 
-	if (mt_params_get(p, "period") && mt_params_i64(p, "period", 0) <= down)
+	if (mt_params_get(p, "period") && mt_param_i64(p, "period") <= down)
 		return mt_err(err, MT_EINVAL, "link-flap: period must be longer than down");
 	return 0;
 }
@@ -279,7 +279,7 @@ static int link_apply_common(const char *fault, int flap, const struct mt_params
 			     struct mt_ctx *ctx, void **state, struct mt_error *err)
 {
 	struct link_state *s = calloc(1, sizeof(*s));
-	const char *dev = mt_params_str(p, "dev", NULL);
+	const char *dev = mt_param_str(p, "dev");
 	cJSON *o = NULL;
 	char *undo = NULL;
 	int rc, up = 1;
@@ -305,9 +305,11 @@ static int link_apply_common(const char *fault, int flap, const struct mt_params
 		goto out;
 	}
 	if (flap) {
-		s->down_ns = mt_params_i64(p, "down", 2 * MT_NS_PER_S);
-		s->period_ns = mt_params_i64(p, "period", 2 * s->down_ns);
-		s->count = (long)mt_params_i64(p, "count", 1);
+		s->down_ns = mt_param_i64(p, "down");
+		/* No table default: the help says period defaults to twice down. */
+		s->period_ns = mt_params_get(p, "period") ? mt_param_i64(p, "period")
+							  : 2 * s->down_ns;
+		s->count = (long)mt_param_i64(p, "count");
 	}
 	if ((rc = open_sock(&s->cmd, err)) < 0 || (rc = open_sock(&s->ev, err)) < 0)
 		goto out;

@@ -160,7 +160,7 @@ static int append_raw(const struct mt_params *p, const int16_t *table, struct nl
 	struct nlmsghdr *nlh;
 	struct nlattr *opts = NULL, *pos, *tail;
 	const char *model = mt_param_str(p, "loss_model");
-	uint64_t rate_Bps = mt_params_u64(p, "rate", 0) / 8;
+	uint64_t rate_Bps = mt_param_u64(p, "rate") / 8;
 	size_t tlen = MT_NETEM_DIST_LEN * sizeof(*table);
 	int rem;
 
@@ -187,23 +187,23 @@ static int append_raw(const struct mt_params *p, const int16_t *table, struct nl
 	}
 	if (strcmp(model, "gemodel") == 0) {
 		struct tc_netem_gemodel ge = {
-			.p = mt_netem_pct_u32(mt_params_dbl(p, "ge_p", 0)),
+			.p = mt_netem_pct_u32(mt_param_dbl(p, "ge_p")),
 			.r = mt_netem_pct_u32(mt_params_dbl(p, "ge_r", 100)),
 			/* the kernel's h is P(no loss) in the bad state */
 			.h = UINT32_MAX - mt_netem_pct_u32(mt_params_dbl(p, "ge_bad_loss", 100)),
-			.k1 = mt_netem_pct_u32(mt_params_dbl(p, "ge_good_loss", 0)),
+			.k1 = mt_netem_pct_u32(mt_param_dbl(p, "ge_good_loss")),
 		};
 		struct nlattr *nest = nla_nest_start(msg, TCA_NETEM_LOSS);
 		if (!nest || nla_put(msg, NETEM_LOSS_GE, sizeof(ge), &ge) < 0)
 			goto nomem;
 		nla_nest_end(msg, nest);
 	} else if (strcmp(model, "4state") == 0) {
-		double p13 = mt_params_dbl(p, "gi_p13", 0);
+		double p13 = mt_param_dbl(p, "gi_p13");
 		struct tc_netem_gimodel gi = {
 			.p13 = mt_netem_pct_u32(p13),
 			.p31 = mt_netem_pct_u32(mt_params_dbl(p, "gi_p31", 100.0 - p13)),
-			.p32 = mt_netem_pct_u32(mt_params_dbl(p, "gi_p32", 0)),
-			.p14 = mt_netem_pct_u32(mt_params_dbl(p, "gi_p14", 0)),
+			.p32 = mt_netem_pct_u32(mt_param_dbl(p, "gi_p32")),
+			.p14 = mt_netem_pct_u32(mt_param_dbl(p, "gi_p14")),
 			.p23 = mt_netem_pct_u32(mt_params_dbl(p, "gi_p23", 100)),
 		};
 		struct nlattr *nest = nla_nest_start(msg, TCA_NETEM_LOSS);
@@ -245,37 +245,37 @@ int mt_netem_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 	}
 	rtnl_netem_set_limit(q, (int)mt_param_i64(p, "limit"));
 	if (has(p, "delay"))
-		rtnl_netem_set_delay(q, (int)(mt_params_i64(p, "delay", 0) / MT_NS_PER_US));
+		rtnl_netem_set_delay(q, (int)(mt_param_i64(p, "delay") / MT_NS_PER_US));
 	if (has(p, "jitter"))
-		rtnl_netem_set_jitter(q, (int)(mt_params_i64(p, "jitter", 0) / MT_NS_PER_US));
+		rtnl_netem_set_jitter(q, (int)(mt_param_i64(p, "jitter") / MT_NS_PER_US));
 	if (has(p, "delay_corr"))
 		rtnl_netem_set_delay_correlation(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "delay_corr", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "delay_corr"))));
 	if (has(p, "loss"))
-		rtnl_netem_set_loss(q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "loss", 0))));
+		rtnl_netem_set_loss(q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "loss"))));
 	if (has(p, "loss_corr"))
 		rtnl_netem_set_loss_correlation(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "loss_corr", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "loss_corr"))));
 	if (has(p, "duplicate"))
 		rtnl_netem_set_duplicate(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "duplicate", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "duplicate"))));
 	if (has(p, "duplicate_corr"))
 		rtnl_netem_set_duplicate_correlation(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "duplicate_corr", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "duplicate_corr"))));
 	if (has(p, "reorder"))
 		rtnl_netem_set_reorder_probability(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "reorder", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "reorder"))));
 	if (has(p, "reorder_corr"))
 		rtnl_netem_set_reorder_correlation(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "reorder_corr", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "reorder_corr"))));
 	if (has(p, "gap"))
-		rtnl_netem_set_gap(q, (int)mt_params_i64(p, "gap", 0));
+		rtnl_netem_set_gap(q, (int)mt_param_i64(p, "gap"));
 	if (has(p, "corrupt"))
 		rtnl_netem_set_corruption_probability(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "corrupt", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "corrupt"))));
 	if (has(p, "corrupt_corr"))
 		rtnl_netem_set_corruption_correlation(
-			q, u32_as_int(mt_netem_pct_u32(mt_params_dbl(p, "corrupt_corr", 0))));
+			q, u32_as_int(mt_netem_pct_u32(mt_param_dbl(p, "corrupt_corr"))));
 	if (strcmp(dist, "uniform") != 0) {
 		table = malloc(MT_NETEM_DIST_LEN * sizeof(*table));
 		if (!table) {

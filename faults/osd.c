@@ -75,12 +75,11 @@ static int act(enum osd_kind k, const struct mt_params *p, const struct mt_osd_c
 	static const char *const down_ok[] = { "marked down", "is already down", NULL };
 	static const char *const out_ok[] = { "marked out", "is already out", NULL };
 	static const char *const in_ok[] = { "marked in", "is already in", NULL };
-	int cephadm = strcmp(mt_params_str(p, "mode", "lab"), "cephadm") == 0;
 	int rc;
 
 	switch (k) {
 	case K_DOWN:
-		if (mt_params_i64(p, "hold", 0)) {
+		if (mt_param_i64(p, "hold")) {
 			rc = mt_osd_cmd_ids(c, "osd add-noup", id, NULL, err);
 			if (rc < 0)
 				return rc;
@@ -91,10 +90,10 @@ static int act(enum osd_kind k, const struct mt_params *p, const struct mt_osd_c
 	case K_IN:
 		return mt_osd_cmd_ids(c, "osd in", id, in_ok, err);
 	case K_FLAG:
-		return mt_osd_cmd_flag(c, "osd set", mt_params_str(p, "flag", ""), err);
+		return mt_osd_cmd_flag(c, "osd set", mt_param_str(p, "flag"), err);
 	case K_STOP:
 	case K_KILL:
-		if (cephadm) {
+		if (strcmp(mt_param_str(p, "mode"), "cephadm") == 0) {
 			char cmd[160], *outs = NULL;
 
 			snprintf(cmd, sizeof(cmd), "{\"prefix\":\"orch daemon\",\"action\":"
@@ -120,14 +119,15 @@ static int apply_kind(enum osd_kind k, const struct mt_params *p, struct mt_ctx 
 	struct mt_error uerr = { 0 };
 	cJSON *undo = NULL, *steps = NULL;
 	char *undo_txt = NULL;
-	int id = (int)mt_params_i64(p, "id", -1), pid = 0, rc, cephadm;
-	int min_in = (int)mt_params_i64(p, "min_in", 0);
+	int id = k == K_FLAG ? -1 : (int)mt_param_i64(p, "id"), pid = 0, rc;
+	/* mode is osd-stop/osd-kill's only: other kinds' tables lack it. */
+	int cephadm = (k == K_STOP || k == K_KILL) &&
+		      strcmp(mt_param_str(p, "mode"), "cephadm") == 0;
 	unsigned long long stime = 0;
 	uint64_t jid = 0;
 	const char *name = kind_name(k);
 
 	*state = NULL;
-	cephadm = strcmp(mt_params_str(p, "mode", "lab"), "cephadm") == 0;
 	mt_osd_conn_from_params(p, &cn);
 	rc = mt_osd_connect(&cn, &c, err);
 	if (rc < 0)
@@ -138,7 +138,8 @@ static int apply_kind(enum osd_kind k, const struct mt_params *p, struct mt_ctx 
 	if (k != K_FLAG && (rc = mt_osd_check_exists(&st, id, err)) < 0)
 		goto out;
 	if ((k == K_DOWN || k == K_OUT || k == K_STOP || k == K_KILL) &&
-	    (rc = mt_osd_check_min_in(&st, id, min_in, name, err)) < 0)
+	    (rc = mt_osd_check_min_in(&st, id, (int)mt_param_i64(p, "min_in"), name,
+				      err)) < 0)
 		goto out;
 	if ((k == K_STOP || k == K_KILL) && !cephadm) {
 		rc = mt_osd_lab_pid(cn.desc, id, &pid, &stime, err);
@@ -161,7 +162,7 @@ static int apply_kind(enum osd_kind k, const struct mt_params *p, struct mt_ctx 
 
 		switch (k) {
 		case K_DOWN:
-			if (mt_params_i64(p, "hold", 0))
+			if (mt_param_i64(p, "hold"))
 				mt_osd_step_osd(steps, "rm-noup", id);
 			break;
 		case K_OUT:
@@ -173,8 +174,8 @@ static int apply_kind(enum osd_kind k, const struct mt_params *p, struct mt_ctx 
 				mt_osd_step_osd(steps, "out", id);
 			break;
 		case K_FLAG:
-			if (!mt_ceph_flag_set(&st, mt_params_str(p, "flag", "")))
-				mt_osd_step_unset(steps, mt_params_str(p, "flag", ""));
+			if (!mt_ceph_flag_set(&st, mt_param_str(p, "flag")))
+				mt_osd_step_unset(steps, mt_param_str(p, "flag"));
 			break;
 		case K_STOP:
 			if (cephadm)

@@ -53,13 +53,13 @@ static const char *jstr(const cJSON *o, const char *k)
 
 void mt_osd_conn_from_params(const struct mt_params *p, struct mt_osd_conn *c)
 {
-	const char *conf = mt_params_str(p, "conf", NULL);
-	const char *keyring = mt_params_str(p, "keyring", NULL);
-	const char *client = mt_params_str(p, "client", NULL);
+	const char *conf = mt_param_str(p, "conf");
+	const char *keyring = mt_param_str(p, "keyring");
+	const char *client = mt_param_str(p, "client");
 	cJSON *d;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(c->desc, sizeof(c->desc), "%s", mt_params_str(p, "ceph", ""));
+	snprintf(c->desc, sizeof(c->desc), "%s", mt_param_str(p, "ceph"));
 	/* Without an explicit conf the lab descriptor says where the cluster is. */
 	d = conf ? NULL : read_desc(c->desc);
 	if (d) {
@@ -72,8 +72,8 @@ void mt_osd_conn_from_params(const struct mt_params *p, struct mt_osd_conn *c)
 	snprintf(c->conf, sizeof(c->conf), "%s", conf ? conf : "");
 	snprintf(c->keyring, sizeof(c->keyring), "%s", keyring ? keyring : "");
 	snprintf(c->client, sizeof(c->client), "%s", client ? client : "admin");
-	c->timeout_ns = mt_params_i64(p, "timeout", 10 * MT_NS_PER_S);
-	c->wait_clean_ns = mt_params_i64(p, "wait_clean", 120 * MT_NS_PER_S);
+	c->timeout_ns = mt_param_i64(p, "timeout");
+	c->wait_clean_ns = mt_param_i64(p, "wait_clean");
 	cJSON_Delete(d);
 }
 

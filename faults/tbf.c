@@ -44,7 +44,7 @@ static int tbf_check(const struct mt_params *p, struct mt_error *err)
  * and at least two full-size Ethernet frames. */
 static uint32_t tbf_burst(const struct mt_params *p, uint64_t rate_Bps)
 {
-	uint64_t b = mt_params_u64(p, "burst", 0);
+	uint64_t b = mt_param_u64(p, "burst");
 
 	if (!b) {
 		b = rate_Bps / 250;
@@ -62,7 +62,7 @@ int mt_tbf_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 		 struct mt_error *err)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	uint64_t rate_Bps = mt_params_u64(p, "rate", 0) / 8;
+	uint64_t rate_Bps = mt_param_u64(p, "rate") / 8;
 	int rc = 0, nrc;
 
 	if (!q)
@@ -77,7 +77,7 @@ int mt_tbf_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 	}
 	rtnl_qdisc_tbf_set_rate(q, (int)rate_Bps, (int)tbf_burst(p, rate_Bps), 0);
 	if (mt_params_get(p, "limit")) {
-		rtnl_qdisc_tbf_set_limit(q, (int)mt_params_u64(p, "limit", 0));
+		rtnl_qdisc_tbf_set_limit(q, (int)mt_param_u64(p, "limit"));
 	} else {
 		int64_t lat_ns = mt_params_i64(p, "latency", 50 * MT_NS_PER_MS);
 		nrc = rtnl_qdisc_tbf_set_limit_by_latency(q, (int)(lat_ns / MT_NS_PER_US));

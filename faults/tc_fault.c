@@ -229,8 +229,8 @@ out:
 int mt_tcq_fault_apply(const char *fault, mt_tcq_build_fn build, const struct mt_params *p,
 		       struct mt_ctx *ctx, struct mt_error *err)
 {
-	const char *dev = mt_params_str(p, "dev", NULL);
-	int ingress = strcmp(mt_params_str(p, "parent", "root"), "ingress") == 0;
+	const char *dev = mt_param_str(p, "dev");
+	int ingress = strcmp(mt_param_str(p, "parent"), "ingress") == 0;
 	struct nl_sock *sk = NULL;
 	struct nl_msg *msg = NULL;
 	struct mt_tcq_snap prior_ing = { 0 };
@@ -341,7 +341,7 @@ int mt_tcq_state_new(const char *fault, const struct mt_params *p, void **state,
 		     struct mt_error *err)
 {
 	struct mt_tcq_state *st = calloc(1, sizeof(*st));
-	const char *dev = mt_params_str(p, "dev", "");
+	const char *dev = mt_param_str(p, "dev"); /* apply, which ran first, refuses none */
 	int rc;
 
 	*state = NULL;
@@ -349,7 +349,7 @@ int mt_tcq_state_new(const char *fault, const struct mt_params *p, void **state,
 		return mt_err(err, MT_ENOMEM, "%s: out of memory", fault);
 	snprintf(st->kind, sizeof(st->kind), "%s", fault);
 	snprintf(st->dev, sizeof(st->dev), "%s", dev);
-	if (strcmp(mt_params_str(p, "parent", "root"), "ingress") == 0)
+	if (strcmp(mt_param_str(p, "parent"), "ingress") == 0)
 		mt_tcq_ifb_name(dev, st->target, sizeof(st->target));
 	else
 		snprintf(st->target, sizeof(st->target), "%s", dev);

@@ -397,38 +397,42 @@ const char *mt_param_str(const struct mt_params *p, const char *key)
 	return opt ? opt->def : NULL;
 }
 
+/* key's value, else its table default parsed, into *out (opt and v only: text is NULL);
+ * 0 when there is neither. The numeric getters share it so the lookup order lives once. */
+static int param_value(const struct mt_params *p, const char *key, struct mt_value *out)
+{
+	const struct mt_value *v = mt_params_get(p, key);
+
+	if (v)
+		*out = *v;
+	else if (!table_default(p, key, out))
+		return 0;
+	else
+		free(out->text);
+	out->text = NULL;
+	return 1;
+}
+
 int64_t mt_param_i64(const struct mt_params *p, const char *key)
 {
-	struct mt_value tmp;
-	int64_t r;
+	struct mt_value v;
+	struct mt_params one = { .vals = &v, .n = 1 };
 
-	if (mt_params_get(p, key) || !table_default(p, key, &tmp))
-		return mt_params_i64(p, key, 0);
-	r = mt_params_i64(&(struct mt_params){ .vals = &tmp, .n = 1 }, key, 0);
-	free(tmp.text);
-	return r;
+	return param_value(p, key, &v) ? mt_params_i64(&one, key, 0) : 0;
 }
 
 uint64_t mt_param_u64(const struct mt_params *p, const char *key)
 {
-	struct mt_value tmp;
-	uint64_t r;
+	struct mt_value v;
+	struct mt_params one = { .vals = &v, .n = 1 };
 
-	if (mt_params_get(p, key) || !table_default(p, key, &tmp))
-		return mt_params_u64(p, key, 0);
-	r = mt_params_u64(&(struct mt_params){ .vals = &tmp, .n = 1 }, key, 0);
-	free(tmp.text);
-	return r;
+	return param_value(p, key, &v) ? mt_params_u64(&one, key, 0) : 0;
 }
 
 double mt_param_dbl(const struct mt_params *p, const char *key)
 {
-	struct mt_value tmp;
-	double r;
+	struct mt_value v;
+	struct mt_params one = { .vals = &v, .n = 1 };
 
-	if (mt_params_get(p, key) || !table_default(p, key, &tmp))
-		return mt_params_dbl(p, key, 0);
-	r = mt_params_dbl(&(struct mt_params){ .vals = &tmp, .n = 1 }, key, 0);
-	free(tmp.text);
-	return r;
+	return param_value(p, key, &v) ? mt_params_dbl(&one, key, 0) : 0;
 }

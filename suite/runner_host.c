@@ -41,8 +41,8 @@ int rn_fault_in_radius(const struct rn_cellrun *c, const struct rn_inst *in)
 		return 1;
 	if (h >= c->lab.hosts && h < c->lab.hosts + MT_LABRES_MAXHOSTS)
 		return 1;
-	return mt_blast_allowed(mt_params_str(&c->cell->core, "targets", NULL), h->name,
-				mt_params_str(&in->spec->params, "dev", NULL));
+	return mt_blast_allowed(mt_param_str(&c->cell->core, "targets"), h->name,
+				mt_param_str(&in->spec->params, "dev"));
 }
 
 /* Probes and web workloads that name no host run where the VM's users are: the cell's

@@ -20,7 +20,7 @@
 /* The host a source_host/dest_host names; its lab host by default when the hypervisor is one. */
 static const char *host_name(const struct rn_cellrun *c, int dest)
 {
-	const char *key = mt_params_str(&c->cell->core, dest ? "dest_host" : "source_host", NULL);
+	const char *key = mt_param_str(&c->cell->core, dest ? "dest_host" : "source_host");
 	const char *uri = dest ? c->cell->dest : c->cell->source;
 
 	if (key)

@@ -177,7 +177,7 @@ static int check_entry(struct mt_scenario *s, const struct sc_section *sec, stru
 
 static char *dup_or_null(const struct mt_params *p, const char *key)
 {
-	const char *v = mt_params_str(p, key, NULL);
+	const char *v = mt_param_str(p, key);
 
 	return v ? strdup(v) : NULL;
 }

@@ -251,8 +251,8 @@ static int copy_fields(struct mt_cell *cell)
 	cell->dest = strdup(mt_param_str(p, "dest"));
 	cell->domain = strdup(mt_param_str(p, "domain"));
 	/* absent stays NULL: the runner then keeps the lab-or-nothing default */
-	guest = mt_params_str(p, "guest", NULL);
-	client = mt_params_str(p, "client", NULL);
+	guest = mt_param_str(p, "guest");
+	client = mt_param_str(p, "client");
 	cell->guest = guest ? strdup(guest) : NULL;
 	cell->client = client ? strdup(client) : NULL;
 	cell->warmup_ns = mt_param_i64(p, "warmup");

@@ -67,8 +67,8 @@ struct gs {
 	struct mt_ga ga;
 	int is_dirty;
 	char *binary, *state;   /* state: dirty state file, or cpu pid file */
-	double rate_Bps, page_size;
-	int workers;
+	double rate_Bps, page_size; /* guest-dirty only: its table has the keys */
+	int workers;                /* guest-cpu only */
 	int running;
 	char *stop_out, *status_out, *verify_out; /* what stop got back, parsed at collect */
 	int verify_rc;
@@ -117,12 +117,8 @@ static int gs_new(struct mt_ctx *ctx, const struct mt_params *p, int is_dirty, s
 	if (!g)
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	g->is_dirty = is_dirty;
-	g->binary = strdup(mt_params_str(p, "binary", "/bin/mt-guest"));
-	g->state = strdup(is_dirty ? mt_params_str(p, "state", "/run/mt-dirty")
-				   : mt_params_str(p, "pidfile", "/run/mt-cpu.pid"));
-	g->rate_Bps = (double)mt_params_u64(p, "rate", 0);
-	g->page_size = (double)mt_params_u64(p, "page_size", 4096);
-	g->workers = (int)mt_params_i64(p, "workers", 1);
+	g->binary = strdup(mt_param_str(p, "binary"));
+	g->state = strdup(mt_param_str(p, is_dirty ? "state" : "pidfile"));
 	if (!g->binary || !g->state) {
 		gs_release(g);
 		return mt_err(err, MT_ENOMEM, "out of memory");
@@ -145,7 +141,9 @@ static int dirty_start(const struct mt_params *p, struct mt_ctx *ctx, void **sta
 	rc = gs_new(ctx, p, 1, &g, err);
 	if (rc < 0)
 		return rc;
-	snprintf(size, sizeof(size), "%" PRIu64, mt_params_u64(p, "size", 64u << 20));
+	g->rate_Bps = (double)mt_param_u64(p, "rate");
+	g->page_size = (double)mt_param_u64(p, "page_size");
+	snprintf(size, sizeof(size), "%" PRIu64, mt_param_u64(p, "size"));
 	snprintf(rate, sizeof(rate), "%.0f", g->rate_Bps);
 	args[n++] = "dirty";
 	args[n++] = "--size";
@@ -153,14 +151,13 @@ static int dirty_start(const struct mt_params *p, struct mt_ctx *ctx, void **sta
 	args[n++] = "--rate";
 	args[n++] = rate;
 	args[n++] = "--pattern";
-	args[n++] = mt_params_str(p, "pattern", "seq");
+	args[n++] = mt_param_str(p, "pattern");
 	args[n++] = "--state";
 	args[n++] = g->state;
-	if (!mt_params_i64(p, "check", 1))
+	if (!mt_param_i64(p, "check"))
 		args[n++] = "--no-check";
 	args[n] = NULL;
-	rc = guest_run(g, ctx, args, mt_params_i64(p, "start_timeout", 120000000000LL), 0, NULL,
-		       &out, err);
+	rc = guest_run(g, ctx, args, mt_param_i64(p, "start_timeout"), 0, NULL, &out, err);
 	if (rc < 0)
 		goto out;
 	if (ctx->verbose > 0)
@@ -235,8 +232,9 @@ static int cpu_start(const struct mt_params *p, struct mt_ctx *ctx, void **state
 	rc = gs_new(ctx, p, 0, &g, err);
 	if (rc < 0)
 		return rc;
+	g->workers = (int)mt_param_i64(p, "workers");
 	snprintf(workers, sizeof(workers), "%d", g->workers);
-	snprintf(load, sizeof(load), "%.0f", mt_params_dbl(p, "load", 100));
+	snprintf(load, sizeof(load), "%.0f", mt_param_dbl(p, "load"));
 	args[6] = g->state;
 	rc = guest_run(g, ctx, args, GS_CALL_NS, 0, NULL, NULL, err);
 	if (rc < 0) {

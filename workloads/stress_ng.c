@@ -120,30 +120,30 @@ static void build_argv(enum sng_kind kind, const struct mt_params *p, const stru
 	argv[n++] = "stress-ng";
 	switch (kind) {
 	case SNG_CPU:
-		snprintf(nums[0], 32, "%" PRId64, mt_params_i64(p, "workers", 1));
-		snprintf(nums[1], 32, "%.0f", mt_params_dbl(p, "load", 100));
+		snprintf(nums[0], 32, "%" PRId64, mt_param_i64(p, "workers"));
+		snprintf(nums[1], 32, "%.0f", mt_param_dbl(p, "load"));
 		argv[n++] = "--cpu";
 		argv[n++] = nums[0];
 		argv[n++] = "--cpu-load";
 		argv[n++] = nums[1];
 		argv[n++] = "--cpu-method";
-		argv[n++] = mt_params_str(p, "method", "all");
+		argv[n++] = mt_param_str(p, "method");
 		break;
 	case SNG_VM:
-		snprintf(nums[0], 32, "%" PRId64, mt_params_i64(p, "workers", 1));
-		snprintf(nums[1], 32, "%" PRIu64, mt_params_u64(p, "bytes", 256u << 20));
+		snprintf(nums[0], 32, "%" PRId64, mt_param_i64(p, "workers"));
+		snprintf(nums[1], 32, "%" PRIu64, mt_param_u64(p, "bytes"));
 		argv[n++] = "--vm";
 		argv[n++] = nums[0];
 		argv[n++] = "--vm-bytes";
 		argv[n++] = nums[1];
 		argv[n++] = "--vm-method";
-		argv[n++] = mt_params_str(p, "method", "write64");
-		if (mt_params_i64(p, "keep", 1))
+		argv[n++] = mt_param_str(p, "method");
+		if (mt_param_i64(p, "keep"))
 			argv[n++] = "--vm-keep";
 		break;
 	case SNG_MEMRATE:
-		snprintf(nums[0], 32, "%" PRId64, mt_params_i64(p, "workers", 1));
-		snprintf(nums[1], 32, "%" PRIu64, mt_params_u64(p, "bytes", 64u << 20));
+		snprintf(nums[0], 32, "%" PRId64, mt_param_i64(p, "workers"));
+		snprintf(nums[1], 32, "%" PRIu64, mt_param_u64(p, "bytes"));
 		/* stress-ng's MB is 2^20 bytes, like ours (units.h) */
 		snprintf(nums[2], 32, "%.0f", s->rate_Bps / 1048576.0);
 		argv[n++] = "--memrate";
@@ -234,7 +234,7 @@ static int sng_start(enum sng_kind kind, const struct mt_params *p, struct mt_ct
 	s->kind = kind;
 	s->journal = ctx->journal;
 	s->t0_ns = ctx->t0_ns;
-	s->rate_Bps = (double)mt_params_u64(p, "rate", 0);
+	s->rate_Bps = kind == SNG_MEMRATE ? (double)mt_param_u64(p, "rate") : 0;
 	snprintf(s->dir, sizeof(s->dir), "%s/mt-stress-ng-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(s->dir)) {
 		rc = mt_err(err, MT_EINFRA, "stress-ng: mkdtemp %s: %s", s->dir, strerror(errno));

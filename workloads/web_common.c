@@ -20,7 +20,7 @@ int64_t mt_web_now(const struct mt_ctx *ctx)
 int mt_web_url(const struct mt_params *p, const struct mt_ctx *ctx, const char *path,
 	       char **out, struct mt_error *err)
 {
-	const char *base = mt_params_str(p, "url", NULL);
+	const char *base = mt_param_str(p, "url");
 	size_t bl;
 
 	*out = NULL;

@@ -112,16 +112,9 @@ static int choice(const char *const *list, const char *s)
 	return -1;
 }
 
-static int get_bool(const struct mt_params *p, const char *key, int fallback)
-{
-	const struct mt_value *v = mt_params_get(p, key);
-
-	return v ? v->v.i != 0 : fallback;
-}
-
 static int dup_str(const struct mt_params *p, const char *key, char **out)
 {
-	const char *s = mt_params_str(p, key, NULL);
+	const char *s = mt_param_str(p, key);
 
 	*out = NULL;
 	if (!s || !*s)
@@ -145,8 +138,8 @@ int mt_lv_config_from_params(const struct mt_params *p, struct mt_lv_config *c,
 		goto out;
 	}
 	c->mode = (enum mt_lv_mode)i;
-	c->live = get_bool(p, "migrate.live", 1);
-	c->bandwidth_Bps = mt_params_u64(p, "migrate.bandwidth", 0);
+	c->live = mt_param_i64(p, "migrate.live") != 0;
+	c->bandwidth_Bps = mt_param_u64(p, "migrate.bandwidth");
 	if ((v = mt_params_get(p, "migrate.max_downtime")))
 		c->max_downtime_ns = v->v.i;
 	c->postcopy = choice(onoff, mt_param_str(p, "migrate.postcopy")) == 1;
@@ -159,7 +152,7 @@ int mt_lv_config_from_params(const struct mt_params *p, struct mt_lv_config *c,
 			    "'migrate.postcopy_after_iterations': give one switch point, not both");
 		goto out;
 	}
-	c->auto_converge = get_bool(p, "migrate.auto_converge", 0);
+	c->auto_converge = mt_param_i64(p, "migrate.auto_converge") != 0;
 	if ((v = mt_params_get(p, "migrate.auto_converge_initial")))
 		c->ac_initial_pct = (int)(v->v.d + 0.5);
 	if ((v = mt_params_get(p, "migrate.auto_converge_increment")))
@@ -172,11 +165,11 @@ int mt_lv_config_from_params(const struct mt_params *p, struct mt_lv_config *c,
 		goto out;
 	}
 	c->compression = (enum mt_lv_compression)i;
-	c->xbzrle_cache_bytes = mt_params_u64(p, "migrate.xbzrle_cache", 0);
-	c->tunnelled = get_bool(p, "migrate.tunnelled", 0);
-	c->persistent = get_bool(p, "migrate.persistent", 0);
-	c->undefine_source = get_bool(p, "migrate.undefine_source", 0);
-	c->link_rate_bps = mt_params_u64(p, "migrate.link_rate", 0);
+	c->xbzrle_cache_bytes = mt_param_u64(p, "migrate.xbzrle_cache");
+	c->tunnelled = mt_param_i64(p, "migrate.tunnelled") != 0;
+	c->persistent = mt_param_i64(p, "migrate.persistent") != 0;
+	c->undefine_source = mt_param_i64(p, "migrate.undefine_source") != 0;
+	c->link_rate_bps = mt_param_u64(p, "migrate.link_rate");
 	if ((rc = dup_str(p, "migrate.source_address", &c->source_address)) ||
 	    (rc = dup_str(p, "migrate.dest_address", &c->dest_address))) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");

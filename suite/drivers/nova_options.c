@@ -56,9 +56,9 @@ void mt_nova_config_free(struct mt_nova_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int dup_opt(const struct mt_params *p, const char *key, const char *def, char **out)
+static int dup_opt(const struct mt_params *p, const char *key, char **out)
 {
-	const char *s = p ? mt_params_str(p, key, def) : def;
+	const char *s = mt_param_str(p, key);
 
 	*out = NULL;
 	if (!s || !*s)
@@ -69,15 +69,19 @@ static int dup_opt(const struct mt_params *p, const char *key, const char *def, 
 int mt_nova_config_from_params(const struct mt_params *p, struct mt_nova_config *c,
 			       struct mt_error *err)
 {
+	/* No params (or never parsed, so empty): every key at its table default. */
+	const struct mt_params none = { .table = mt_nova_options };
 	const char *mv;
 	int maj = 0, min = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (dup_opt(p, "migrate.cloud", NULL, &c->cloud) ||
-	    dup_opt(p, "migrate.clouds_yaml", NULL, &c->clouds_yaml) ||
-	    dup_opt(p, "migrate.microversion", "2.80", &c->microversion) ||
-	    dup_opt(p, "migrate.block_migration", "auto", &c->block) ||
-	    dup_opt(p, "migrate.libvirt_uris", NULL, &c->libvirt_uris)) {
+	if (!p || !p->table)
+		p = &none;
+	if (dup_opt(p, "migrate.cloud", &c->cloud) ||
+	    dup_opt(p, "migrate.clouds_yaml", &c->clouds_yaml) ||
+	    dup_opt(p, "migrate.microversion", &c->microversion) ||
+	    dup_opt(p, "migrate.block_migration", &c->block) ||
+	    dup_opt(p, "migrate.libvirt_uris", &c->libvirt_uris)) {
 		mt_nova_config_free(c);
 		return mt_err(err, MT_ENOMEM, "out of memory");
 	}
@@ -93,10 +97,9 @@ int mt_nova_config_from_params(const struct mt_params *p, struct mt_nova_config 
 		mt_nova_config_free(c);
 		return MT_EINVAL;
 	}
-	c->scheduler = p && strcmp(mt_param_str(p, "migrate.target"), "scheduler") == 0;
-	c->force_on_timeout = p && strcmp(mt_param_str(p, "migrate.on_timeout"),
-					  "force_complete") == 0;
-	c->insecure = p ? mt_param_i64(p, "migrate.insecure") != 0 : 0;
-	c->poll_ns = p ? mt_param_i64(p, "migrate.poll") : 500000000LL;
+	c->scheduler = strcmp(mt_param_str(p, "migrate.target"), "scheduler") == 0;
+	c->force_on_timeout = strcmp(mt_param_str(p, "migrate.on_timeout"), "force_complete") == 0;
+	c->insecure = mt_param_i64(p, "migrate.insecure") != 0;
+	c->poll_ns = mt_param_i64(p, "migrate.poll");
 	return 0;
 }

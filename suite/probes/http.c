@@ -192,7 +192,7 @@ static int http_start(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 		      struct mt_error *err)
 {
 	struct http_probe *hp = calloc(1, sizeof(*hp));
-	const char *url = mt_params_str(p, "url", NULL);
+	const char *url = mt_param_str(p, "url");
 	const char *path = mt_param_str(p, "path");
 	int rc = 0;
 

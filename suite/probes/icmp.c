@@ -52,7 +52,7 @@ static const struct mt_option icmp_options[] = {
 
 static int icmp_check(const struct mt_params *p, struct mt_error *err)
 {
-	const char *addr = mt_params_str(p, "addr", NULL);
+	const char *addr = mt_param_str(p, "addr");
 	struct in_addr a;
 
 	if (addr && inet_pton(AF_INET, addr, &a) != 1)

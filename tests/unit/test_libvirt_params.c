@@ -79,6 +79,28 @@ START_TEST(defaults_are_live_p2p_without_params)
 }
 END_TEST
 
+/* Params never finished hold no defaults: the config still gets the table's (live yes,
+ * the flags no), not a fallback of the reader's. */
+START_TEST(unfinished_params_take_the_table_defaults)
+{
+	struct mt_params p = { 0 };
+	struct mt_lv_config c;
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(mt_params_set(&p, mt_lv_options, "migrate.parallel", "2", 1, &err), 0);
+	ck_assert_ptr_null(mt_params_get(&p, "migrate.live"));
+	ck_assert_int_eq(mt_lv_config_from_params(&p, &c, &err), 0);
+	ck_assert_int_eq(c.mode, MT_LV_P2P);
+	ck_assert_int_eq(c.live, 1);
+	ck_assert_int_eq(c.auto_converge, 0);
+	ck_assert_int_eq(c.tunnelled, 0);
+	ck_assert_int_eq(c.parallel, 2);
+	ck_assert_uint_eq(c.bandwidth_Bps, 0);
+	mt_lv_config_free(&c);
+	mt_params_free(&p);
+}
+END_TEST
+
 START_TEST(mode_live_tunnelled_persistent_undefine_flags)
 {
 	virTypedParameterPtr p;
@@ -608,6 +630,7 @@ static Suite *suite(void)
 	TCase *t = tcase_create("core");
 
 	tcase_add_test(t, defaults_are_live_p2p_without_params);
+	tcase_add_test(t, unfinished_params_take_the_table_defaults);
 	tcase_add_test(t, mode_live_tunnelled_persistent_undefine_flags);
 	tcase_add_test(t, bandwidth_in_whole_mib);
 	tcase_add_test(t, bandwidth_below_one_mib_refused);

@@ -361,6 +361,15 @@ START_TEST(options_and_registry)
 	ck_assert_str_eq(c.microversion, "2.80");
 	mt_nova_config_free(&c);
 	mt_params_free(&p);
+	/* no params at all: the table's defaults, as for params that set none */
+	ck_assert_int_eq(mt_nova_config_from_params(NULL, &c, &e), 0);
+	ck_assert_str_eq(c.microversion, "2.80");
+	ck_assert_str_eq(c.block, "auto");
+	ck_assert_ptr_null(c.cloud);
+	ck_assert_int_eq(c.scheduler, 0);
+	ck_assert_int_eq(c.force_on_timeout, 0);
+	ck_assert_int_eq(c.poll_ns, 500000000);
+	mt_nova_config_free(&c);
 	u = mt_nova_libvirt_uri("hosta=qemu+unix:///system?socket=/a hostb=qemu:///b", "hostb");
 	ck_assert_str_eq(u, "qemu:///b");
 	free(u);

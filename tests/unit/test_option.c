@@ -248,6 +248,11 @@ START_TEST(param_defaults_from_the_table)
 	ck_assert_str_eq(mt_param_str(&p, "shape"), "square");
 	ck_assert_ptr_null(mt_param_str(&p, "url"));                 /* no default */
 	ck_assert_int_eq(mt_param_i64(&p, "jitter"), 0);
+	/* a table default converts by its row's type like a value does */
+	ck_assert_int_eq(mt_param_i64(&p, "size"), 64 << 20);
+	ck_assert(mt_param_dbl(&p, "size") == 64.0 * 1048576.0);
+	ck_assert_uint_eq(mt_param_u64(&p, "delay"), 20000000);
+	ck_assert(mt_param_dbl(&p, "count") == 1.0);
 	ck_assert_ptr_null(mt_param_str(&p, "nope"));                /* not in the table */
 	ck_assert_int_eq(mt_params_finish(&p, table, &err), MT_EINVAL); /* url is required */
 	mt_params_free(&p);
