@@ -246,7 +246,7 @@ static int change_ok(const struct mt_agent_policy *p, const char *kind,
 	switch (family_of(kind)) {
 	case F_TC:
 	case F_LINK:
-		return iface_ok(p, mt_params_str(params, "dev", NULL), reason, len);
+		return iface_ok(p, mt_param_str(params, "dev"), reason, len);
 	case F_PARTITION:
 		return 1;
 	case F_OSD_ID:
@@ -269,7 +269,7 @@ static int change_ok(const struct mt_agent_policy *p, const char *kind,
 static int stress_ok(const struct mt_agent_policy *p, const char *kind,
 		     const struct mt_params *params, char *reason, size_t len)
 {
-	long long w = mt_params_i64(params, "workers", 1);
+	long long w = mt_param_i64(params, "workers");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	char b[160];
 
