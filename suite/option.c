@@ -97,25 +97,6 @@ static int convert(const struct mt_option *opt, const char *text, struct mt_valu
 	return MT_EINVAL;
 }
 
-/* The value as a double in base units, for the range check. */
-static double as_double(const struct mt_option *opt, const struct mt_value *v)
-{
-	switch (opt->type) {
-	case MT_OPT_INT:
-	case MT_OPT_DURATION:
-		return (double)v->v.i;
-	case MT_OPT_SIZE:
-	case MT_OPT_BITRATE:
-	case MT_OPT_BYTERATE:
-		return (double)v->v.u;
-	case MT_OPT_DOUBLE:
-	case MT_OPT_PERCENT:
-		return v->v.d;
-	default:
-		return 0;
-	}
-}
-
 static int range_checked(const struct mt_option *opt)
 {
 	switch (opt->type) {
@@ -136,7 +117,7 @@ static int check_range(const struct mt_option *opt, const char *text, const stru
 
 	if (!range_checked(opt))
 		return 0;
-	x = as_double(opt, v);
+	x = mt_value_dbl(v);
 	if (x >= opt->min && (x <= opt->max || !mt_option_has_max(opt)))
 		return 0;
 	mt_option_range_text(opt, what, sizeof(what));

@@ -10,6 +10,10 @@
  * value <= max only when max > min (so {1, 0} means "at least 1", as the duration rows use). */
 int mt_option_has_max(const struct mt_option *opt);
 
+/* A parsed numeric value (v->opt set, not MT_OPT_STR) as a double in its base units: what the
+ * range check compares and mt_params_dbl returns. */
+double mt_value_dbl(const struct mt_value *v);
+
 /* "a duration between 1ms and 10s", "an integer of at least 1", "one of a, b" ...; the
  * expected-text used in range errors and in the reference tables. */
 void mt_option_range_text(const struct mt_option *opt, char *buf, size_t len);

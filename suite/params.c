@@ -301,12 +301,8 @@ uint64_t mt_params_u64(const struct mt_params *p, const char *key, uint64_t fall
 	}
 }
 
-double mt_params_dbl(const struct mt_params *p, const char *key, double fallback)
+double mt_value_dbl(const struct mt_value *v)
 {
-	const struct mt_value *v = mt_params_get(p, key);
-
-	if (!v || v->opt->type == MT_OPT_STR)
-		return fallback;
 	switch (v->opt->type) {
 	case MT_OPT_SIZE:
 	case MT_OPT_BITRATE:
@@ -318,6 +314,13 @@ double mt_params_dbl(const struct mt_params *p, const char *key, double fallback
 	default:
 		return (double)v->v.i;
 	}
+}
+
+double mt_params_dbl(const struct mt_params *p, const char *key, double fallback)
+{
+	const struct mt_value *v = mt_params_get(p, key);
+
+	return !v || v->opt->type == MT_OPT_STR ? fallback : mt_value_dbl(v);
 }
 
 /* Appends s to the growing buffer; with quote_if_needed, values holding spaces, quotes or
