@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "migtorture/units.h"
+#include "procstat.h"
 
 extern char **environ;
 
@@ -222,24 +223,9 @@ out:
 /* /proc/PID/stat field 22 (start time in clock ticks), 0 when the process is gone. */
 static unsigned long long start_time_of(int pid)
 {
-	char path[64], *t, *p;
 	unsigned long long st = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	t = slurp(path);
-	if (!t)
-		return 0;
-	p = strrchr(t, ')'); /* the command may hold spaces and parentheses */
-	if (p) {
-		int field = 2;
-		for (p++; *p && field < 22; p++)
-			if (*p == ' ')
-				field++;
-		if (field == 22)
-			st = strtoull(p, NULL, 10);
-	}
-	free(t);
-	return st;
+	return mt_proc_stat(pid, NULL, NULL, &st) == 0 ? st : 0;
 }
 
 /* 1 when pid runs ceph-osd for osd id (its argv has "ceph-osd" and "-i <id>"). */

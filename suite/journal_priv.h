@@ -3,10 +3,8 @@
 #define MT_JOURNAL_PRIV_H
 
 #include "migtorture/journal.h"
+#include "procstat.h" /* mt_proc_stat: the identity a process entry records */
 
-/* Fields of /proc/PID/stat: state (3), process group (5), start time in clock ticks (22).
- * Any pointer may be NULL. Returns 0, or MT_ENOTFOUND when there is no such process. */
-int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start);
 
 /* A kind of entry the journal undoes itself, for what the runner or an agent made for its own
  * use rather than as a fault: "process" (journal_process.c), "tmpdir" (journal_tmpdir.c).

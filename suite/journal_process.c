@@ -2,7 +2,6 @@
  * for itself, such as stress-ng or a probe's helper, recorded with its start time so that
  * `recover` after a SIGKILLed runner stops exactly that process (or its group) and never a
  * process that has since taken its pid. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +17,7 @@
 
 #include "journal_priv.h"
 #include "jsonl.h"
+#include "procstat.h"
 #include "migtorture/journal.h"
 
 static int undo_process(const char *undo_json, char *note, size_t notelen,
@@ -35,38 +35,6 @@ static int64_t get_int(const cJSON *o, const char *k, int64_t hi)
 	if (!v)
 		return 0;
 	return mt_json_i64(v, 0, hi, &x) == 0 ? x : -1;
-}
-
-int mt_proc_stat(int pid, char *state, int *pgrp, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	int ppid = 0, pg = 0;
-	char s = 0;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return MT_ENOTFOUND;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return MT_ENOTFOUND;
-	buf[r] = '\0';
-	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			 "%*s %*s %*s %llu", &s, &ppid, &pg, &st) != 4)
-		return MT_EIO;
-	if (state)
-		*state = s;
-	if (pgrp)
-		*pgrp = pg;
-	if (start)
-		*start = st;
-	return 0;
 }
 
 int mt_journal_process(struct mt_journal *j, const struct mt_host *host, int pid,
@@ -117,26 +85,10 @@ out:
 static int still_running(int pid, int pgid)
 {
 	char state = 0;
-	int alive = 0;
-	DIR *d;
 
-	if (pgid == 0)
-		return mt_proc_stat(pid, &state, NULL, NULL) == 0 && state != 'Z' &&
-		       state != 'X';
-	if (kill(-pgid, 0) < 0 && errno == ESRCH)
-		return 0;
-	d = opendir("/proc");
-	if (!d)
-		return 1;
-	for (struct dirent *de; !alive && (de = readdir(d)) != NULL;) {
-		int p = atoi(de->d_name), g = 0;
-
-		if (p > 0 && mt_proc_stat(p, &state, &g, NULL) == 0 && g == pgid &&
-		    state != 'Z' && state != 'X')
-			alive = 1;
-	}
-	closedir(d);
-	return alive;
+	if (pgid)
+		return mt_group_alive(pgid);
+	return mt_proc_stat(pid, &state, NULL, NULL) == 0 && state != 'Z' && state != 'X';
 }
 
 /* Waits up to ms for the target to end, reaping pid if it is our child. */

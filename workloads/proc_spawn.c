@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "proc_spawn.h"
+#include "procstat.h"
 #include "migtorture/units.h"
 
 extern char **environ;
@@ -165,28 +166,6 @@ out:
 	return rc;
 }
 
-/* Process group of pid from /proc/PID/stat, with its state; -1 when gone. */
-static int pgid_of(int pid, char *state)
-{
-	char path[64], buf[1024], *p;
-	int fd, pg = -1;
-	ssize_t r;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return -1;
-	buf[r] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!p || sscanf(p + 1, " %c %*d %d", state, &pg) != 2)
-		return -1;
-	return pg;
-}
-
 double mt_spawn_group_cpu_s(int pgid)
 {
 	long hz = sysconf(_SC_CLK_TCK);
@@ -197,29 +176,12 @@ double mt_spawn_group_cpu_s(int pgid)
 	if (pgid <= 1 || hz <= 0 || !(d = opendir("/proc")))
 		return -1;
 	for (struct dirent *de; (de = readdir(d)) != NULL;) {
-		char path[64], buf[1024], *p;
-		unsigned long long ut, st;
-		int pid = atoi(de->d_name), pg, fd;
-		ssize_t r;
+		struct mt_procstat st;
+		int pid = atoi(de->d_name);
 
-		if (pid <= 0)
+		if (pid <= 0 || mt_procstat_read(pid, &st) < 0 || st.pgrp != pgid)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		p = strrchr(buf, ')');
-		/* after comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-		 * utime stime */
-		if (!p || sscanf(p + 1, " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &pg,
-				 &ut, &st) != 3 || pg != pgid)
-			continue;
-		sum += ut + st;
+		sum += st.utime + st.stime;
 		found = 1;
 	}
 	closedir(d);
@@ -228,23 +190,7 @@ double mt_spawn_group_cpu_s(int pgid)
 
 int mt_spawn_group_alive(int pgid)
 {
-	DIR *d;
-	int alive = 0;
-
-	if (pgid <= 1 || (kill(-pgid, 0) < 0 && errno == ESRCH))
-		return 0;
-	d = opendir("/proc");
-	if (!d)
-		return 1;
-	for (struct dirent *de; !alive && (de = readdir(d)) != NULL;) {
-		int p = atoi(de->d_name);
-		char st = 0;
-
-		if (p > 0 && pgid_of(p, &st) == pgid && st != 'Z' && st != 'X')
-			alive = 1;
-	}
-	closedir(d);
-	return alive;
+	return mt_group_alive(pgid);
 }
 
 /* Waits up to ms for pid to exit WITHOUT reaping it (it keeps the group id reserved). */

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -472,6 +473,29 @@ START_TEST(journal_kinds_are_registered_apart_from_faults)
 }
 END_TEST
 
+/* The one /proc/PID/stat reader: this process's own fields, as the kernel and libc give them. */
+START_TEST(procstat_reads_this_process)
+{
+	struct mt_procstat st;
+	unsigned long long start = 0;
+	char state = 0;
+	int pgrp = 0;
+
+	ck_assert_int_eq(mt_procstat_read(getpid(), &st), 0);
+	ck_assert_int_eq(st.state, 'R');
+	ck_assert_int_eq(st.ppid, getppid());
+	ck_assert_int_eq(st.pgrp, getpgrp());
+	ck_assert_uint_gt(st.start, 0);
+	ck_assert_int_eq(mt_proc_stat(getpid(), &state, &pgrp, &start), 0);
+	ck_assert_int_eq(state, 'R');
+	ck_assert_int_eq(pgrp, getpgrp());
+	ck_assert_uint_eq(start, st.start);
+	ck_assert_int_eq(mt_procstat_read(INT_MAX, &st), MT_ENOTFOUND);
+	ck_assert_int_eq(mt_group_alive(getpgrp()), getpgrp() > 1);
+	ck_assert_int_eq(mt_group_alive(1), 0);
+}
+END_TEST
+
 START_TEST(process_kind_kills_the_group)
 {
 	struct mt_error err = { 0 };
@@ -561,6 +585,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, tmpdir_kind_removes_only_its_tree);
 	tcase_add_test(tc, unapplied_entry_is_undone_again);
 	tcase_add_test(tc, journal_kinds_are_registered_apart_from_faults);
+	tcase_add_test(tc, procstat_reads_this_process);
 	tcase_add_test(tc, process_kind_kills_the_group);
 	tcase_add_test(tc, process_kind_escalates_to_sigkill);
 	tcase_add_test(tc, process_kind_never_signals_a_recycled_pid);
