@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
 #include "migtorture/result.h"
 
 #define MAX_EXACT_INT 9007199254740992.0 /* 2^53 */
@@ -750,18 +751,12 @@ int mt_result_read_file(const char *path, struct mt_run_result *run, struct mt_e
 		goto out;
 	}
 	/* read what is there; the file may be shorter than stat said */
-	while (len < (size_t)st.st_size) {
-		r = read(fd, buf + len, (size_t)st.st_size - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = mt_err(err, MT_EIO, "%s: read failed: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+	r = mt_pread_full(fd, buf, (size_t)st.st_size, 0);
+	if (r < 0) {
+		rc = mt_err(err, MT_EIO, "%s: read failed: %s", path, strerror(errno));
+		goto out;
 	}
+	len = (size_t)r;
 	buf[len] = '\0';
 	if (len == 0) {
 		rc = mt_err(err, MT_EINVAL, "%s: empty file", path);

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "grow.h"
+#include "fileio.h"
 #include "journal_priv.h"
 #include "jsonl.h"
 #include "remote.h"
@@ -229,18 +230,10 @@ static int replay(struct mt_journal *j, off_t *size, int *torn, struct mt_error 
 		rc = mt_err(err, MT_ENOMEM, "out of memory reading %s", j->path);
 		goto out;
 	}
-	while (got < st.st_size) {
-		ssize_t r = pread(j->fd, buf + got, (size_t)(st.st_size - got), got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = mt_err(err, MT_EIO, "read %s: %s", j->path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += r;
+	got = mt_pread_full(j->fd, buf, (size_t)st.st_size, 0);
+	if (got < 0) {
+		rc = mt_err(err, MT_EIO, "read %s: %s", j->path, strerror(errno));
+		goto out;
 	}
 	buf[got] = '\0';
 	*size = got;
@@ -262,16 +255,8 @@ out:
 
 static int write_all(struct mt_journal *j, const char *s, size_t len, struct mt_error *err)
 {
-	while (len > 0) {
-		ssize_t w = write(j->fd, s, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return mt_err(err, MT_EIO, "write %s: %s", j->path, strerror(errno));
-		s += w;
-		len -= (size_t)w;
-	}
+	if (mt_write_full(j->fd, s, len) < 0)
+		return mt_err(err, MT_EIO, "write %s: %s", j->path, strerror(errno));
 	if (fsync(j->fd) < 0)
 		return mt_err(err, MT_EIO, "fsync %s: %s", j->path, strerror(errno));
 	return 0;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "jsonl.h"
 #include "migtorture/units.h"
 
@@ -168,7 +169,7 @@ int mt_jsonl_read(struct mt_jsonl *r, int timeout_ms, char **line, struct mt_err
 int mt_jsonl_write(int fd, const cJSON *o, struct mt_error *err)
 {
 	char *s = cJSON_PrintUnformatted(o);
-	size_t len, off = 0;
+	size_t len;
 	int rc = 0;
 
 	if (!s)
@@ -176,23 +177,8 @@ int mt_jsonl_write(int fd, const cJSON *o, struct mt_error *err)
 	len = strlen(s);
 	s[len] = '\n'; /* replaces the terminator: written by length */
 	len++;
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-			poll(&p, 1, 1000);
-			continue;
-		}
-		if (w < 0) {
-			rc = mt_err(err, MT_EIO, "write: %s", strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
+	if (mt_write_full(fd, s, len) < 0)
+		rc = mt_err(err, MT_EIO, "write: %s", strerror(errno));
 	free(s);
 	return rc;
 }

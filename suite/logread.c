@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "logread.h"
 #include "utf8.h"
 
@@ -108,6 +109,7 @@ int mt_log_read(const char *path, int64_t from, size_t max, char **buf, size_t *
 	struct stat st;
 	char *b = NULL;
 	size_t want, got = 0;
+	ssize_t n;
 	int fd, rc = 0;
 
 	*buf = NULL;
@@ -134,19 +136,12 @@ int mt_log_read(const char *path, int64_t from, size_t max, char **buf, size_t *
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
-	while (got < want) {
-		ssize_t n = pread(fd, b + got, want - got, (off_t)from + (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = mt_err(err, MT_EIO, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+	n = mt_pread_full(fd, b, want, (off_t)from);
+	if (n < 0) {
+		rc = mt_err(err, MT_EIO, "%s: %s", path, strerror(errno));
+		goto out;
 	}
+	got = (size_t)n;
 	mt_log_sanitize(b, got);
 	b[got] = '\0';
 	*buf = b;

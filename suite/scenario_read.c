@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "scenario_priv.h"
 #include "suggest.h"
 #include "utf8.h"
@@ -25,31 +26,12 @@
 #define SC_FILE_MAX (16u << 20) /* a scenario is text a person wrote: 16 MiB is plenty */
 #define SC_LINE_MAX 16384       /* longest line we hand to inih (its buffer holds this) */
 
-/* Reads up to len bytes (fewer if the file shrank meanwhile); -1 with errno on error. */
-static int read_all(int fd, char *b, size_t len, size_t *got)
-{
-	size_t n = 0;
-
-	while (n < len) {
-		ssize_t r = read(fd, b + n, len - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*got = n;
-	return 0;
-}
-
 int mt_sc_read_file(const char *path, char **buf, size_t *len, struct mt_error *err)
 {
 	struct stat st;
 	char *b = NULL;
 	size_t n = 0;
+	ssize_t r;
 	int fd, rc = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -75,10 +57,12 @@ int mt_sc_read_file(const char *path, char **buf, size_t *len, struct mt_error *
 		rc = mt_err(err, MT_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	if (read_all(fd, b, (size_t)st.st_size, &n) < 0) {
+	r = mt_pread_full(fd, b, (size_t)st.st_size, 0);
+	if (r < 0) {
 		rc = mt_err(err, MT_EINVAL, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
+	n = (size_t)r;
 	b[n] = '\0';
 	*buf = b;
 	*len = n;
