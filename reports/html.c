@@ -197,6 +197,8 @@ static void summary(const struct mt_run_result *run, const size_t *first, size_t
 	fputs("<h2 id=\"summary\">Scenarios (median over repeats ± 95 % CI)</h2>\n<table>"
 	      "<tr><th>scenario</th><th>repeats: pass/fail/skip/error</th>", f);
 	for (size_t k = 0; k < NKEYS; k++) {
+		if (!(key_metrics[k].in & MT_KM_PAGE))
+			continue;
 		fputs("<th>", f);
 		esc(key_metrics[k].title, f);
 		fputs("</th>", f);
@@ -217,8 +219,12 @@ static void summary(const struct mt_run_result *run, const size_t *first, size_t
 			cnt[MT_VERDICT_PASS], cnt[MT_VERDICT_FAIL], cnt[MT_VERDICT_SKIP],
 			cnt[MT_VERDICT_ERROR]);
 		for (size_t k = 0; k < NKEYS; k++) {
-			size_t n = mt_html_collect(run, name, key_metrics[k].path, v, run->ncells);
+			size_t n;
 			char buf[96];
+
+			if (!(key_metrics[k].in & MT_KM_PAGE))
+				continue;
+			n = mt_html_collect(run, name, key_metrics[k].path, v, run->ncells);
 
 			mt_hfmt_pm(key_metrics[k].path, n ? mt_percentile(v, n, 50) : NAN,
 				   n > 1 ? mt_ci95(v, n) : NAN, buf, sizeof(buf));
@@ -383,8 +389,11 @@ static void heatmap(const struct mt_run_result *run, FILE *f)
 	esc(c0->axes[h.with_section ? 0 : 1].key, f);
 	fputs("</h2>\n", f);
 	for (size_t k = 0; k < NKEYS; k++) {
-		double lo, hi, *med = calloc(h.nr * h.nc, sizeof(double));
+		double lo, hi, *med;
 
+		if (!(key_metrics[k].in & MT_KM_PAGE))
+			continue;
+		med = calloc(h.nr * h.nc, sizeof(double));
 		if (!med)
 			break;
 		heat_medians(&h, k, med, &lo, &hi);

@@ -230,7 +230,8 @@ void mt_html_plots(const struct mt_run_result *run, const size_t *first, size_t 
 		scatter(run, first, ncell, ys[i][0], ys[i][1], f);
 	fputs("</div>\n<div class=\"figs\">\n", f);
 	for (size_t k = 0; k < mt_nkey_metrics; k++)
-		boxplot(run, first, ncell, &mt_key_metrics[k], v, f);
+		if (mt_key_metrics[k].in & MT_KM_PAGE)
+			boxplot(run, first, ncell, &mt_key_metrics[k], v, f);
 	fputs("</div>\n", f);
 	free(v);
 }

@@ -66,7 +66,7 @@ static size_t put_properties(FILE *f, const struct mt_cell_result *c, int write)
 	for (size_t k = 0; k < mt_nkey_metrics; k++) {
 		const struct mt_metric *m = mt_cell_metric(c, mt_key_metrics[k].path);
 
-		if (!m || (m->kind == MT_METRIC_NUM && !isfinite(m->num)) ||
+		if (!(mt_key_metrics[k].in & MT_KM_PAGE) || !m || (m->kind == MT_METRIC_NUM && !isfinite(m->num)) ||
 		    (m->kind != MT_METRIC_NUM && m->kind != MT_METRIC_ABSENT))
 			continue;
 		if (write) {

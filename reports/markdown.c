@@ -10,27 +10,8 @@
 
 #include "migtorture/report.h"
 #include "migtorture/summary.h"
+#include "keymetrics.h"
 #include "units_fmt.h"
-
-/* Columns: the unit is in each cell ("1.2 s", "104 MiB"), picked for its magnitude. */
-static const struct {
-	const char *path;
-	const char *title;
-} cols[] = {
-	{ "migration.total_time_ms", "migration time" },
-	{ "downtime.hypervisor_downtime_ms", "hypervisor downtime" },
-	{ "downtime.guest_stall_ms", "guest stall" },
-	{ "downtime.network_outage_ms", "network outage" },
-	{ "migration.transferred_bytes", "transferred" },
-	{ "qos.during.rtt_ms.p50", "delay p50 during" },
-	{ "qos.during.jitter_ms", "jitter during" },
-	{ "qos.during.loss_pct", "loss during" },
-	{ "qos.during.video.throughput_bps.mean", "video goodput during" },
-	{ "qos.baseline.video.throughput_bps.mean", "video goodput before" },
-	{ "qos.during.stream.stall_ms", "stream stall during" },
-	{ "qos.during.page.load_ms.p50", "page load p50 during" },
-};
-#define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
 static const struct mt_metric_summary *find(const struct mt_cell_summary *c, const char *path)
 {
@@ -60,11 +41,13 @@ int mt_report_markdown(const struct mt_run_result *run, FILE *f, struct mt_error
 	if (rc)
 		goto out;
 	fprintf(f, "| cell | repeats (pass/fail/skip/error) |");
-	for (size_t k = 0; k < NCOLS; k++)
-		fprintf(f, " %s |", cols[k].title);
+	for (size_t k = 0; k < mt_nkey_metrics; k++)
+		if (mt_key_metrics[k].in & MT_KM_MARKDOWN)
+			fprintf(f, " %s |", mt_key_metrics[k].title);
 	fputs("\n|---|---|", f);
-	for (size_t k = 0; k < NCOLS; k++)
-		fputs("---:|", f);
+	for (size_t k = 0; k < mt_nkey_metrics; k++)
+		if (mt_key_metrics[k].in & MT_KM_MARKDOWN)
+			fputs("---:|", f);
 	fputc('\n', f);
 	for (size_t i = 0; i < sum.ncells; i++) {
 		const struct mt_cell_summary *c = &sum.cells[i];
@@ -73,15 +56,19 @@ int mt_report_markdown(const struct mt_run_result *run, FILE *f, struct mt_error
 		cell_text(c->name, f);
 		fprintf(f, " | %zu (%zu/%zu/%zu/%zu) |", c->repeats, c->pass, c->fail, c->skip,
 			c->error);
-		for (size_t k = 0; k < NCOLS; k++) {
-			const struct mt_metric_summary *m = find(c, cols[k].path);
+		for (size_t k = 0; k < mt_nkey_metrics; k++) {
+			const char *path = mt_key_metrics[k].path;
+			const struct mt_metric_summary *m = find(c, path);
 			char buf[96];
 
+			if (!(mt_key_metrics[k].in & MT_KM_MARKDOWN))
+				continue;
 			if (!m || !m->s.n) {
 				fputs(" – |", f);
 				continue;
 			}
-			mt_hfmt_pm(cols[k].path, m->s.median, m->s.ci95, buf, sizeof(buf));
+			/* the unit is in each cell ("1.2 s", "104 MiB"), picked for its magnitude */
+			mt_hfmt_pm(path, m->s.median, m->s.ci95, buf, sizeof(buf));
 			fprintf(f, " %s |", buf);
 		}
 		fputc('\n', f);

@@ -13,23 +13,23 @@
 
 #include "migtorture/report.h"
 #include "migtorture/stats.h"
+#include "keymetrics.h"
 #include "units_fmt.h"
 
-#define NCOLS 9
+#define MAX_METRICS 8 /* the summary's metric columns at most (keymetrics.c: MT_KM_SUMMARY) */
+#define NCOLS (3 + MAX_METRICS)
 #define CELL_LEN 48
 
-/* The metric columns: header and result path. */
-static const struct {
-	const char *head, *path;
-} metric_cols[] = {
-	{ "migration", "migration.total_time_ms" },
-	{ "downtime", "downtime.hypervisor_downtime_ms" },
-	{ "guest stall", "downtime.guest_stall_ms" },
-	{ "net outage", "downtime.network_outage_ms" },
-	{ "transferred", "migration.transferred_bytes" },
-	{ "loss", "qos.during.loss_pct" },
-};
-#define NMETRICS (sizeof(metric_cols) / sizeof(metric_cols[0]))
+/* The key metrics the summary shows, in the shared order; returns how many. */
+static size_t metric_cols(const struct mt_key_metric **out)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < mt_nkey_metrics && n < MAX_METRICS; k++)
+		if (mt_key_metrics[k].in & MT_KM_SUMMARY)
+			out[n++] = &mt_key_metrics[k];
+	return n;
+}
 
 /* In the units every other report uses (units_fmt.c); an unmeasured value is an ASCII "-" so
  * the columns stay aligned on any terminal. */
@@ -78,8 +78,10 @@ static enum mt_verdict worse(enum mt_verdict a, enum mt_verdict b)
 	return rank[b] > rank[a] ? b : a;
 }
 
-/* One table row (strings) for the cells of section sec. v is scratch of run->ncells. */
-static void section_row(const struct mt_run_result *run, const char *sec, double *v,
+/* One table row (strings) for the cells of section sec, metrics cols[0..ncols). v is scratch
+ * of run->ncells. */
+static void section_row(const struct mt_run_result *run, const char *sec,
+			const struct mt_key_metric *const *cols, size_t ncols, double *v,
 			char row[NCOLS][CELL_LEN])
 {
 	enum mt_verdict verdict = MT_VERDICT_NONE;
@@ -97,7 +99,7 @@ static void section_row(const struct mt_run_result *run, const char *sec, double
 	snprintf(row[0], CELL_LEN, "%s", sec[0] ? sec : "(none)");
 	snprintf(row[1], CELL_LEN, "%s", mt_verdict_name(verdict));
 	snprintf(row[2], CELL_LEN, "%zu/%zu", pass, total);
-	for (k = 0; k < NMETRICS; k++) {
+	for (k = 0; k < ncols; k++) {
 		for (i = 0, n = 0; i < run->ncells; i++) {
 			const struct mt_cell_result *c = &run->cells[i];
 			const struct mt_metric *m;
@@ -105,28 +107,29 @@ static void section_row(const struct mt_run_result *run, const char *sec, double
 			if (strcmp(c->section ? c->section : "", sec) != 0 ||
 			    (c->verdict != MT_VERDICT_PASS && c->verdict != MT_VERDICT_FAIL))
 				continue;
-			m = mt_cell_metric(c, metric_cols[k].path);
+			m = mt_cell_metric(c, cols[k]->path);
 			if (m && m->kind == MT_METRIC_NUM && !isnan(m->num))
 				v[n++] = m->num;
 		}
-		fmt_value(n ? mt_percentile(v, n, 50) : NAN, metric_cols[k].path, row[3 + k],
-			  CELL_LEN);
+		fmt_value(n ? mt_percentile(v, n, 50) : NAN, cols[k]->path, row[3 + k], CELL_LEN);
 	}
 }
 
-static void row_put(FILE *f, char row[NCOLS][CELL_LEN], const int *width)
+static void row_put(FILE *f, char row[NCOLS][CELL_LEN], const int *width, int ncols)
 {
-	for (int k = 0; k < NCOLS; k++) {
+	for (int k = 0; k < ncols; k++) {
 		/* names and words left, numbers right */
 		if (k < 2)
 			fprintf(f, "%-*s  ", width[k], row[k]);
 		else
-			fprintf(f, "%*s%s", width[k], row[k], k + 1 < NCOLS ? "  " : "\n");
+			fprintf(f, "%*s%s", width[k], row[k], k + 1 < ncols ? "  " : "\n");
 	}
 }
 
 int mt_report_summary(const struct mt_run_result *run, FILE *f, struct mt_error *err)
 {
+	const struct mt_key_metric *cols[MAX_METRICS];
+	size_t ncols = metric_cols(cols);
 	char (*rows)[NCOLS][CELL_LEN] = NULL;
 	const char **secs = NULL;
 	double *v = NULL;
@@ -158,17 +161,17 @@ int mt_report_summary(const struct mt_run_result *run, FILE *f, struct mt_error 
 	snprintf(rows[0][0], CELL_LEN, "scenario");
 	snprintf(rows[0][1], CELL_LEN, "verdict");
 	snprintf(rows[0][2], CELL_LEN, "passed");
-	for (k = 0; k < (int)NMETRICS; k++)
-		snprintf(rows[0][3 + k], CELL_LEN, "%s", metric_cols[k].head);
+	for (k = 0; k < (int)ncols; k++)
+		snprintf(rows[0][3 + k], CELL_LEN, "%s", cols[k]->head ? cols[k]->head : cols[k]->title);
 	for (j = 0; j < nsec; j++)
-		section_row(run, secs[j], v, rows[j + 1]);
+		section_row(run, secs[j], cols, ncols, v, rows[j + 1]);
 	for (j = 0; j <= nsec; j++)
-		for (k = 0; k < NCOLS; k++)
+		for (k = 0; k < 3 + (int)ncols; k++)
 			if ((int)strlen(rows[j][k]) > width[k])
 				width[k] = (int)strlen(rows[j][k]);
 	if (nsec) {
 		for (j = 0; j <= nsec; j++)
-			row_put(f, rows[j], width);
+			row_put(f, rows[j], width, 3 + (int)ncols);
 		fputs("Medians over each scenario's judged repeats. downtime: QEMU's; guest stall: the "
 		      "guest's\nclock; net outage: longest time without a probe reply; loss: probes "
 		      "lost during the\nmigration.\n", f);

@@ -12,20 +12,24 @@
 
 #include "migtorture/report.h"
 #include "migtorture/stats.h"
+#include "keymetrics.h"
 #include "svg.h"
+#include "units_fmt.h"
 
-static const struct {
-	const char *path;
-	const char *title;
-} trend_metrics[] = {
-	{ "migration.total_time_ms", "migration time (ms)" },
-	{ "downtime.hypervisor_downtime_ms", "hypervisor downtime (ms)" },
-	{ "downtime.guest_stall_ms", "guest stall (ms)" },
-	{ "downtime.network_outage_ms", "network outage (ms)" },
-	{ "migration.transferred_bytes", "transferred (bytes)" },
-	{ "qos.during.rtt_ms.p99", "RTT p99 during migration (ms)" },
-	{ "qos.during.loss_pct", "loss during migration (%)" },
-};
+/* "migration time (ms)": a key metric's title with the unit its values are plotted in (raw, as
+ * results.json holds them: the axis spans nights of different magnitudes). */
+static void trend_title(const struct mt_key_metric *k, char *buf, size_t len)
+{
+	static const char *const unit[] = { [MT_HU_MS] = "ms", [MT_HU_BYTES] = "bytes",
+					     [MT_HU_BPS] = "bit/s", [MT_HU_MBPS] = "Mbit/s",
+					     [MT_HU_PCT] = "%" };
+	enum mt_hunit u = mt_hunit_of_path(k->path);
+
+	if ((size_t)u < sizeof(unit) / sizeof(unit[0]) && unit[u])
+		snprintf(buf, len, "%s (%s)", k->title, unit[u]);
+	else
+		snprintf(buf, len, "%s", k->title);
+}
 
 static int by_start(const void *a, const void *b)
 {
@@ -124,14 +128,19 @@ int mt_report_trend(struct mt_run_result *runs, size_t nruns, FILE *f, struct mt
 		fprintf(f, "</td><td class=\"%s\">%s</td><td>%zu</td></tr>\n", v, v, runs[r].ncells);
 	}
 	fputs("</table>\n", f);
-	for (size_t k = 0; k < sizeof(trend_metrics) / sizeof(trend_metrics[0]); k++) {
+	for (size_t k = 0; k < mt_nkey_metrics; k++) {
+		const struct mt_key_metric *km = &mt_key_metrics[k];
+		char title[128];
 		double hi = 0;
 		int any = 0;
 		struct mt_svg g;
 
+		if (!(km->in & MT_KM_TREND))
+			continue;
+		trend_title(km, title, sizeof(title));
 		for (size_t c = 0; c < nnames; c++)
 			for (size_t r = 0; r < nruns; r++) {
-				double v = run_median(&runs[r], names[c], trend_metrics[k].path);
+				double v = run_median(&runs[r], names[c], km->path);
 
 				if (isfinite(v)) {
 					hi = fmax(hi, v);
@@ -141,14 +150,14 @@ int mt_report_trend(struct mt_run_result *runs, size_t nruns, FILE *f, struct mt
 		if (!any)
 			continue;
 		fputs("<h2>", f);
-		mt_xml_escape(trend_metrics[k].title, f);
+		mt_xml_escape(title, f);
 		fputs("</h2>\n", f);
 		mt_svg_begin(&g, f, 900, 240, 0.5, (double)nruns + 0.5, 0, hi * 1.05);
-		mt_svg_axes(&g, "run (table above)", trend_metrics[k].title);
+		mt_svg_axes(&g, "run (table above)", title);
 		for (size_t c = 0; c < nnames; c++) {
 			for (size_t r = 0; r < nruns; r++) {
 				x[r] = (double)r + 1;
-				y[r] = run_median(&runs[r], names[c], trend_metrics[k].path);
+				y[r] = run_median(&runs[r], names[c], km->path);
 			}
 			fprintf(f, "<g style=\"stroke:%s\">", colors[c % 8]);
 			mt_svg_polyline(&g, x, y, nruns, "trend");

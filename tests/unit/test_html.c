@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "migtorture/report.h"
+#include "reports/keymetrics.h"
+#include "reports/units_fmt.h"
 #include "reports/xml.h"
 #include "test_util.h"
 
@@ -134,6 +136,31 @@ END_TEST
 
 /* The one escaper of HTML, SVG and JUnit: entities, whitespace as references, and U+FFFD for
  * what XML 1.0 cannot carry (a control character, a byte that is not UTF-8, U+FFFE). */
+/* The one key-metrics list: every entry is shown somewhere, in a unit the formatters know, and
+ * the terminal summary's entries have a short header and fit its columns. */
+START_TEST(test_key_metrics_list)
+{
+	size_t summary = 0, page = 0;
+
+	for (size_t k = 0; k < mt_nkey_metrics; k++) {
+		const struct mt_key_metric *m = &mt_key_metrics[k];
+
+		ck_assert_msg(m->in != 0 && (m->in & ~(unsigned)MT_KM_ALL) == 0, "%s", m->path);
+		ck_assert_msg(mt_hunit_of_path(m->path) != MT_HU_COUNT, "%s: no unit", m->path);
+		if (m->in & MT_KM_SUMMARY) {
+			ck_assert_ptr_nonnull(m->head);
+			summary++;
+		}
+		page += (m->in & MT_KM_PAGE) != 0;
+		for (size_t j = 0; j < k; j++)
+			ck_assert_str_ne(m->path, mt_key_metrics[j].path);
+	}
+	ck_assert_uint_eq(summary, 6);
+	ck_assert_uint_eq(page, 8);
+	ck_assert_str_eq(mt_key_metrics[0].path, "migration.total_time_ms");
+}
+END_TEST
+
 START_TEST(test_xml_escape)
 {
 	char *out = NULL;
@@ -174,6 +201,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_html_empty);
 	tcase_add_test(tc, test_xml_escape);
+	tcase_add_test(tc, test_key_metrics_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
