@@ -31,8 +31,8 @@ static const int sig_nums[] = { SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGAB
 
 #define TARGET_OPTIONS \
 	{ "role", MT_OPT_ENUM, "pidfile", "which process: pidfile = the pid in pidfile=; qemu = " \
-	  "the QEMU of the domain (-name guest=DOMAIN); libvirtd = virtqemud or libvirtd in " \
-	  "the host's network namespace", mt_proc_role_names, 0, 0, 0 }, \
+	  "the QEMU of the domain (-name guest=DOMAIN); libvirtd = virtqemud or libvirtd; roles " \
+	  "are looked up in the host's network namespace", mt_proc_role_names, 0, 0, 0 }, \
 	{ "pidfile", MT_OPT_STR, NULL, "absolute path of a file holding the pid (role=pidfile)", \
 	  NULL, 0, 0, 0 }, \
 	{ "domain", MT_OPT_STR, NULL, "domain whose QEMU role=qemu names (default: the cell's " \

@@ -194,7 +194,8 @@ static int is_libvirt_daemon(int pid)
 }
 
 /* 1 when pid lives in the caller's network namespace: the lab runs one libvirtd per host
- * namespace, and the runner enters the fault's host before apply. */
+ * namespace (its QEMUs inherit it; during a migration both hosts have a QEMU of the domain),
+ * and the runner enters the fault's host before apply. */
 static int same_netns(int pid)
 {
 	char path[64];
@@ -244,7 +245,7 @@ static int scan(const struct mt_proc_target *t, int *pid, struct mt_error *err)
 
 		if (p <= 1 || read_stat(p, &s) < 0 || s.state == 'Z' || (s.flags & PF_KTHREAD))
 			continue;
-		if (!matches_now(t, p) || (t->role == MT_PROC_LIBVIRTD && !same_netns(p)))
+		if (!matches_now(t, p) || !same_netns(p))
 			continue;
 		if (found++) {
 			rc = mt_err(err, MT_EINVAL, "%s names more than one process (%d and %d): "

@@ -41,7 +41,7 @@ unsigned long long mt_proc_start_time(int pid);
  * MT_ENOTFOUND when there is no such process. */
 int mt_proc_safe(int pid, struct mt_error *err);
 
-/* Resolves t on this host (in the caller's network namespace, for role libvirtd) into a pid
+/* Resolves t on this host (roles: in the caller's network namespace) into a pid
  * and its start time. MT_ENOTFOUND when nothing runs there, MT_EINVAL when the description
  * names more than one process or an unsafe one (mt_proc_safe), err saying which. */
 int mt_proc_resolve(const struct mt_proc_target *t, int *pid, unsigned long long *start,
