@@ -6,9 +6,11 @@
  * resumed, killed with the chosen signal, resumed by the journal's recover after the "runner"
  * dropped it, and never signalled when the journalled start time is not the process's.
  * Targets the plugin must refuse (pid 1, this process, its own group, a kernel thread) leave
- * no journal entry.
+ * no journal entry. role=libvirtd runs (as root) in a network namespace of the test's own, so
+ * the daemons of other namespaces (the lab's) are not found.
  */
 #include <check.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -372,6 +374,52 @@ START_TEST(role_qemu_finds_the_domains_process)
 }
 END_TEST
 
+/* Waits until /proc/PID/comm is want (after the spawned child's exec). */
+static void wait_comm(int pid, const char *want)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	for (int i = 0; i < 200 && strncmp(tu_slurp(path), want, strlen(want)) != 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
+	ck_assert_msg(strncmp(tu_slurp(path), want, strlen(want)) == 0, "comm: %s",
+		      tu_slurp(path));
+}
+
+/* role=libvirtd: the one virtqemud or libvirtd of this network namespace; two are refused. */
+START_TEST(role_libvirtd_finds_the_namespaces_daemon)
+{
+	const struct mt_fault_ops *o = fault("process-pause");
+	struct mt_error err = { 0 };
+	unsigned undone = 0, failed = 0;
+	char link[128];
+	char *const argv[] = { "virtqemud", "60", NULL };
+	int second;
+
+	if (geteuid() != 0) {
+		printf("test_process_fault: SKIP role=libvirtd: needs root for a namespace\n");
+		return;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	/* comm is the name the program was started by: a link to sleep called virtqemud. */
+	snprintf(link, sizeof(link), "%s/virtqemud", tmpdir);
+	ck_assert_int_eq(symlink("/bin/sleep", link), 0);
+	child = spawn_group(link, argv);
+	wait_comm(child, "virtqemud");
+	ck_assert_msg(apply(o, "role=libvirtd", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(state_after(child, 1), 'T');
+	ck_assert_msg(mt_journal_undo_all(jr, &undone, &failed, &err) == 0, "%s", err.msg);
+	ck_assert_int_ne(state_after(child, 0), 'T');
+	second = spawn_group(link, argv);
+	wait_comm(second, "virtqemud");
+	ck_assert_int_eq(apply(o, "role=libvirtd", &err), MT_EINVAL);
+	ck_assert_msg(strstr(err.msg, "more than one process"), "%s", err.msg);
+	ck_assert_int_ne(state_after(child, 0), 'T');
+	kill(-second, SIGKILL);
+	waitpid(second, NULL, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("process_fault");
@@ -385,6 +433,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_signal_name_is_a_parse_error);
 	tcase_add_test(tc, unsafe_targets_are_refused);
 	tcase_add_test(tc, role_qemu_finds_the_domains_process);
+	tcase_add_test(tc, role_libvirtd_finds_the_namespaces_daemon);
 	suite_add_tcase(s, tc);
 	return s;
 }
