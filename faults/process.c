@@ -127,22 +127,10 @@ static char *undo_record(const char *fault, const struct mt_proc_target *t, int 
 /* Waits up to 1 s for pid to show as stopped, so "applied" is when it really was. */
 static void wait_stopped(int pid, unsigned long long start)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	for (int i = 0; i < 100; i++) {
-		int stopped = 0;
+		char st = mt_proc_state(pid, start);
 
-		f = fopen(path, "re");
-		if (!f)
-			return;
-		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-		fclose(f);
-		if (!p || mt_proc_start_time(pid) != start)
-			return;
-		stopped = p[1] == ' ' && (p[2] == 'T' || p[2] == 't');
-		if (stopped)
+		if (st == 0 || st == 'T' || st == 't')
 			return;
 		nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
 	}

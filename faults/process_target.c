@@ -82,6 +82,13 @@ unsigned long long mt_proc_start_time(int pid)
 	return pid > 0 && read_stat(pid, &s) == 0 ? s.start : 0;
 }
 
+char mt_proc_state(int pid, unsigned long long start)
+{
+	struct pstat s;
+
+	return pid > 0 && read_stat(pid, &s) == 0 && s.start == start ? s.state : 0;
+}
+
 int mt_proc_safe(int pid, struct mt_error *err)
 {
 	struct pstat s;

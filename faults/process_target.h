@@ -36,6 +36,10 @@ int mt_proc_domain_ok(const char *name);
 /* The start time (/proc/PID/stat field 22) of pid, or 0 when it does not exist. */
 unsigned long long mt_proc_start_time(int pid);
 
+/* The state letter of pid (/proc/PID/stat field 3: R, S, T, Z ...) while its start time is
+ * start, else 0 (gone, or the pid is another process's now). */
+char mt_proc_state(int pid, unsigned long long start);
+
 /* 0 when pid may be signalled by this process; MT_EINVAL (err says why) for pid 1 or less,
  * this process, its process group or a process in it, its parent, or a kernel thread;
  * MT_ENOTFOUND when there is no such process. */
