@@ -566,6 +566,48 @@ START_TEST(process_forged_undo_is_refused)
 }
 END_TEST
 
+/* Through the agent: an allowed pause is journalled (the begin reaches the runner before the
+ * signal) and applied; when the runner's session ends, the agent's dead-man switch resumes the
+ * process from its own journal. */
+START_TEST(process_pause_through_the_agent)
+{
+	struct tu_agent a;
+	char line[512], target[160];
+	int paused = stopped_sleep(), status;
+	const cJSON *b;
+	cJSON *r;
+
+	kill(paused, SIGCONT);
+	ck_assert_int_ne(proc_state(paused), 'T');
+	snprintf(target, sizeof(target), "%s/target.pid", tmpdir);
+	snprintf(line, sizeof(line), "%d\n", paused);
+	tu_write(target, "w", line);
+	snprintf(line, sizeof(line), "[allow]\nfaults = process-pause\nprocesses = %s/*.pid\n",
+		 tmpdir);
+	tu_write(conf_path, "w", line);
+	agent_start(&a);
+	tu_agent_hello(&a, conf_path);
+	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"id\":2,\"kind\":\"process-pause\","
+		 "\"host\":\"r\",\"cell\":\"c\",\"seed\":1,\"t0_ns\":0,\"params\":[[\"pidfile\","
+		 "\"%s\"]]}", target);
+	r = tu_agent_req(&a, line);
+	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")), "%s",
+		      cJSON_GetStringValue(cJSON_GetObjectItem(r, "error")));
+	cJSON_Delete(r);
+	ck_assert_int_eq(proc_state(paused), 'T');
+	ck_assert_int_eq(cJSON_GetArraySize(a.begins), 1);
+	b = cJSON_GetArrayItem(a.begins, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(b, "kind")->valuestring, "process-pause");
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(b,
+				"undo"), "pid")), paused);
+	status = tu_agent_end(&a);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_ne(proc_state(paused), 'T');
+	kill(-paused, SIGKILL);
+	waitpid(paused, NULL, 0);
+}
+END_TEST
+
 START_TEST(agent_refuses_and_goes_on)
 {
 	struct tu_agent a;
@@ -820,6 +862,7 @@ int main(void)
 	tcase_add_test(t, process_conf_errors);
 	tcase_add_test(t, process_check_refuses_role_and_pidfile);
 	tcase_add_test(t, process_forged_undo_is_refused);
+	tcase_add_test(t, process_pause_through_the_agent);
 	tcase_add_test(t, agent_refuses_and_goes_on);
 	tcase_add_test(t, agent_without_conf_changes_nothing);
 	tcase_add_test(r, forged_undo_leaves_other_interfaces_alone);
