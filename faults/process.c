@@ -175,8 +175,8 @@ static int apply_signal(const char *fault, int sig, const char *signame,
 		goto out;
 	}
 	if (kill(pid, sig) < 0) {
-		rc = mt_err(err, MT_EINFRA, "%s: SIG%s to %s (pid %d): "
-			    "%s", fault, signame, s->target, pid, strerror(errno));
+		rc = mt_err(err, MT_EINFRA, "%s: SIG%s to %s (pid %d): %s", fault, signame,
+			    s->target, pid, strerror(errno));
 		/* Nothing was signalled: the entry is closed as undone. */
 		mt_journal_end(ctx->journal, jid, mt_now_ns() - ctx->t0_ns, 0, &uerr);
 		goto out;
