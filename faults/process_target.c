@@ -1,6 +1,6 @@
 /* process_target.c — resolving and re-checking the target of a process fault
  * (process_target.h). Everything is read from /proc: the pid file's pid, each candidate's
- * command line, its start time and its flags.
+ * command line, and its state, start time and flags (suite/procstat.h).
  */
 #include "process_target.h"
 
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "procstat.h"
 
 /* include/linux/sched.h: set in the flags of every kernel thread. */
 #define PF_KTHREAD 0x00200000UL
@@ -43,60 +45,28 @@ int mt_proc_domain_ok(const char *name)
 	return 1;
 }
 
-struct pstat {
-	char state;
-	int ppid, pgrp;
-	unsigned long flags;
-	unsigned long long start;
-};
-
-/* Fields 3, 4, 5, 9 and 22 of /proc/PID/stat; MT_ENOTFOUND when there is no such process. */
-static int read_stat(int pid, struct pstat *s)
-{
-	char path[64], buf[1024], *p;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return MT_ENOTFOUND;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return MT_ENOTFOUND;
-	buf[r] = '\0';
-	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d %d %*s %*s %*s %lu %*s %*s %*s %*s %*s %*s %*s %*s "
-			 "%*s %*s %*s %*s %llu", &s->state, &s->ppid, &s->pgrp, &s->flags,
-			 &s->start) != 5)
-		return MT_EIO;
-	return 0;
-}
-
 unsigned long long mt_proc_start_time(int pid)
 {
-	struct pstat s;
+	struct mt_procstat s;
 
-	return pid > 0 && read_stat(pid, &s) == 0 ? s.start : 0;
+	return pid > 0 && mt_procstat_read(pid, &s) == 0 ? s.start : 0;
 }
 
 char mt_proc_state(int pid, unsigned long long start)
 {
-	struct pstat s;
+	struct mt_procstat s;
 
-	return pid > 0 && read_stat(pid, &s) == 0 && s.start == start ? s.state : 0;
+	return pid > 0 && mt_procstat_read(pid, &s) == 0 && s.start == start ? s.state : 0;
 }
 
 int mt_proc_safe(int pid, struct mt_error *err)
 {
-	struct pstat s;
+	struct mt_procstat s;
 
 	if (pid <= 1)
 		return mt_err(err, MT_EINVAL, "pid %d is init or not a process: never signalled",
 			      pid);
-	if (read_stat(pid, &s) < 0)
+	if (mt_procstat_read(pid, &s) < 0)
 		return mt_err(err, MT_ENOTFOUND, "process %d does not exist", pid);
 	if (pid == getpid() || pid == getppid())
 		return mt_err(err, MT_EINVAL, "process %d is migtorture itself or its parent: "
@@ -228,9 +198,9 @@ static int matches_now(const struct mt_proc_target *t, int pid)
 
 int mt_proc_is_target(const struct mt_proc_target *t, int pid, unsigned long long start)
 {
-	struct pstat s;
+	struct mt_procstat s;
 
-	if (pid <= 1 || read_stat(pid, &s) < 0 || s.start != start || s.state == 'Z' ||
+	if (pid <= 1 || mt_procstat_read(pid, &s) < 0 || s.start != start || s.state == 'Z' ||
 	    s.state == 'X')
 		return 0;
 	return matches_now(t, pid);
@@ -248,9 +218,9 @@ static int scan(const struct mt_proc_target *t, int *pid, struct mt_error *err)
 		return mt_err(err, MT_EINFRA, "cannot read /proc: %s", strerror(errno));
 	for (struct dirent *de; (de = readdir(d)) != NULL;) {
 		int p = atoi(de->d_name);
-		struct pstat s;
+		struct mt_procstat s;
 
-		if (p <= 1 || read_stat(p, &s) < 0 || s.state == 'Z' || (s.flags & PF_KTHREAD))
+		if (p <= 1 || mt_procstat_read(p, &s) < 0 || s.state == 'Z' || (s.flags & PF_KTHREAD))
 			continue;
 		if (!matches_now(t, p) || !same_netns(p))
 			continue;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "faults/process_target.h"
-#include "journal_priv.h"
+#include "procstat.h"
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
 #include "test_util.h"
@@ -332,6 +332,17 @@ START_TEST(unsafe_targets_are_refused)
 	write_pid(2); /* kthreadd */
 	ck_assert_int_eq(apply(o, text, &err), MT_EINVAL);
 	ck_assert_msg(strstr(err.msg, "kernel thread"), "%s", err.msg);
+	/* The flag the check reads (PF_KTHREAD, field 9): kthreadd has it, this process not. */
+	{
+		struct mt_procstat st;
+
+		ck_assert_int_eq(mt_procstat_read(2, &st), 0);
+		ck_assert(st.flags & 0x00200000UL);
+		ck_assert_int_eq(mt_procstat_read(getpid(), &st), 0);
+		ck_assert(!(st.flags & 0x00200000UL));
+		ck_assert_int_eq(st.ppid, getppid());
+		ck_assert_int_eq(st.pgrp, getpgrp());
+	}
 	/* A child left in this process's group. */
 	ck_assert_int_eq(posix_spawn(&same_group, "/bin/sleep", NULL, NULL, argv, environ), 0);
 	write_pid(same_group);
