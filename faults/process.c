@@ -57,7 +57,7 @@ struct proc_state {
 
 static int signal_of(const char *name)
 {
-	for (size_t i = 0; sig_names[i]; i++)
+	for (size_t i = 0; name && sig_names[i]; i++)
 		if (strcmp(sig_names[i], name) == 0)
 			return sig_nums[i];
 	return 0;
@@ -65,9 +65,9 @@ static int signal_of(const char *name)
 
 static int target_check(const struct mt_params *p, struct mt_error *err)
 {
-	int role = mt_proc_role_parse(mt_params_str(p, "role", "pidfile"));
-	const char *pf = mt_params_str(p, "pidfile", NULL);
-	const char *dom = mt_params_str(p, "domain", NULL);
+	int role = mt_proc_role_parse(mt_param_str(p, "role"));
+	const char *pf = mt_param_str(p, "pidfile");
+	const char *dom = mt_param_str(p, "domain");
 
 	if (role == MT_PROC_PIDFILE && !pf)
 		return mt_err(err, MT_EINVAL, "key 'pidfile': role=pidfile needs pidfile=PATH (a "
@@ -87,8 +87,8 @@ static int target_check(const struct mt_params *p, struct mt_error *err)
 static void target_of(const struct mt_params *p, const struct mt_ctx *ctx,
 		      struct mt_proc_target *t)
 {
-	t->role = (enum mt_proc_role)mt_proc_role_parse(mt_params_str(p, "role", "pidfile"));
-	t->pidfile = mt_params_str(p, "pidfile", NULL);
+	t->role = (enum mt_proc_role)mt_proc_role_parse(mt_param_str(p, "role"));
+	t->pidfile = mt_param_str(p, "pidfile");
 	t->domain = mt_params_str(p, "domain", ctx ? ctx->domain : NULL);
 }
 
@@ -204,13 +204,13 @@ static int pause_apply(const struct mt_params *p, struct mt_ctx *ctx, void **sta
 static int kill_apply(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		      struct mt_error *err)
 {
-	const char *name = mt_params_str(p, "signal", "KILL");
+	const char *name = mt_param_str(p, "signal");
 	int sig = signal_of(name);
 	size_t i = 0;
 
 	if (!sig)
 		return mt_err(err, MT_EINVAL, "process-kill: key 'signal': unknown signal '%s'",
-			      name);
+			      name ? name : "");
 	/* The table's own string outlives the params (state keeps it). */
 	while (strcmp(sig_names[i], name) != 0)
 		i++;

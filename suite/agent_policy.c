@@ -260,12 +260,12 @@ static int process_params_ok(const struct mt_agent_policy *p, const struct mt_pa
 			     char *reason, size_t len)
 {
 	struct mt_proc_target t = { 0 };
-	int role = mt_proc_role_parse(mt_params_str(params, "role", "pidfile"));
+	int role = mt_proc_role_parse(mt_param_str(params, "role"));
 
 	if (role < 0)
 		return refuse(p, reason, len, "no such process role");
 	t.role = (enum mt_proc_role)role;
-	t.pidfile = mt_params_str(params, "pidfile", NULL);
+	t.pidfile = mt_param_str(params, "pidfile");
 	return process_ok(p, &t, reason, len);
 }
 
