@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "procstat.h"
 
 /* include/linux/sched.h: set in the flags of every kernel thread. */
@@ -80,41 +81,40 @@ int mt_proc_safe(int pid, struct mt_error *err)
 	return 0;
 }
 
-/* A whole small file, NUL-terminated; *len its length. NULL when unreadable or empty. */
-static char *slurp(const char *path, size_t max, size_t *len)
+/* A whole small file, NUL-terminated; *len its length. NULL when unreadable or empty, and when
+ * regular is set and it is not a regular file (a FIFO or a device put where a pid file was
+ * would block or mislead; O_NONBLOCK keeps the open itself from waiting on a FIFO). */
+static char *slurp(const char *path, size_t max, size_t *len, int regular)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	char *buf = fd >= 0 ? malloc(max + 1) : NULL;
-	size_t n = 0;
-	ssize_t r = 0;
+	struct stat st;
+	ssize_t n = -1;
 
-	if (buf)
-		while (n < max && (r = read(fd, buf + n, max - n)) > 0)
-			n += (size_t)r;
+	if (buf && (!regular || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))))
+		n = mt_pread_full(fd, buf, max, 0);
 	if (fd >= 0)
 		close(fd);
-	if (!buf || r < 0 || n == 0) {
+	if (n <= 0) {
 		free(buf);
 		return NULL;
 	}
 	buf[n] = '\0';
 	if (len)
-		*len = n;
+		*len = (size_t)n;
 	return buf;
 }
 
-/* The pid a pid file holds (a decimal number, blanks around it), or 0. Only a regular file
- * is read: a FIFO or a device in its place would block or mislead. */
+/* The pid a pid file holds (a decimal number, blanks around it), or 0. */
 static int pidfile_pid(const char *path)
 {
-	struct stat st;
 	char *t, *end;
 	long v;
 	int pid = 0;
 
-	if (!path || path[0] != '/' || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	if (!path || path[0] != '/')
 		return 0;
-	t = slurp(path, 64, NULL);
+	t = slurp(path, 64, NULL, 1);
 	if (!t)
 		return 0;
 	errno = 0;
@@ -135,7 +135,7 @@ static int is_qemu_of(int pid, const char *domain)
 	int ok = 0, prev_name = 0, qemu = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	t = slurp(path, CMDLINE_MAX, &n);
+	t = slurp(path, CMDLINE_MAX, &n, 0);
 	if (!t)
 		return 0;
 	for (char *a = t; a < t + n; a += strlen(a) + 1) {
@@ -159,7 +159,7 @@ static int is_libvirt_daemon(int pid)
 	int ok = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	t = slurp(path, 64, NULL);
+	t = slurp(path, 64, NULL, 0);
 	if (!t)
 		return 0;
 	t[strcspn(t, "\n")] = '\0';

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -352,8 +353,11 @@ START_TEST(unsafe_targets_are_refused)
 	waitpid(same_group, NULL, 0);
 	ck_assert_uint_eq(open_entries(), 0);
 	ck_assert_uint_eq(mt_journal_last_id(jr), 0);
-	/* A pid file naming nothing that runs. */
+	/* A pid file naming nothing that runs; a FIFO in its place is not waited on. */
 	tu_write(pidfile, "w", "not a pid\n");
+	ck_assert_int_eq(apply(o, text, &err), MT_ENOTFOUND);
+	unlink(pidfile);
+	ck_assert_int_eq(mkfifo(pidfile, 0600), 0);
 	ck_assert_int_eq(apply(o, text, &err), MT_ENOTFOUND);
 }
 END_TEST
