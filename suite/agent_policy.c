@@ -411,14 +411,14 @@ static int partition_undo_ok(const struct mt_agent_policy *p, const cJSON *u, ch
 
 /* A process fault's record, rebuilt from its typed fields. Its target must be allowed; a pause
  * is resumed only when the pid, with the start time, runs now as that target. A pid that is
- * gone or has another start time passes (the undo signals nothing then), any other pid is
- * refused: the peer names only processes this host's file lets it name. */
+ * gone (or a zombie) or has another start time passes (the undo signals nothing then), any
+ * other pid is refused: the peer names only processes this host's file lets it name. */
 static int process_undo_local(const struct mt_agent_policy *p, const char *kind, const char *json,
 			      char **out, char *reason, size_t len)
 {
 	struct mt_proc_target t;
 	unsigned long long start = 0;
-	char buf[PATH_MAX], what[200];
+	char buf[PATH_MAX], what[200], st;
 	cJSON *o = NULL;
 	int pid = 0, ok;
 
@@ -428,7 +428,8 @@ static int process_undo_local(const struct mt_agent_policy *p, const char *kind,
 	ok = process_ok(p, &t, reason, len);
 	if (ok <= 0)
 		return ok;
-	if (!strcmp(kind, "process-pause") && mt_proc_start_time(pid) == start &&
+	st = mt_proc_state(pid, start);
+	if (!strcmp(kind, "process-pause") && st && st != 'Z' && st != 'X' &&
 	    !mt_proc_is_target(&t, pid, start))
 		return refuse(p, reason, len, "undo record: pid %d is not the %s on this host, so "
 			      "it is not signalled", pid, mt_proc_target_text(&t, what,
