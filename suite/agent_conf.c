@@ -34,6 +34,9 @@ void mt_agent_policy_free(struct mt_agent_policy *p)
 		free(p->ifaces[i]);
 	for (size_t i = 0; i < p->nstress; i++)
 		free(p->stress[i]);
+	for (size_t i = 0; i < p->nprocs; i++)
+		free(p->procs[i]);
+	free(p->procs);
 	free(p->faults);
 	free(p->ifaces);
 	free(p->stress);
@@ -127,6 +130,22 @@ static int stress_glob_matches_any(const char *glob)
 	return 0;
 }
 
+/* [allow] processes: a role the process faults resolve themselves (qemu, libvirtd), or an
+ * absolute glob of pid files without . or .. components (a pid file names what is signalled,
+ * so the file decides where those may be). */
+static int add_process(struct load *ld, const char *tok)
+{
+	if (strcmp(tok, "qemu") && strcmp(tok, "libvirtd") &&
+	    (tok[0] != '/' || strlen(tok) > 256 || strstr(tok, "/./") || strstr(tok, "/../") ||
+	     strstr(tok, "//") || (strlen(tok) >= 2 && !strcmp(tok + strlen(tok) - 2, "/.")) ||
+	     (strlen(tok) >= 3 && !strcmp(tok + strlen(tok) - 3, "/.."))))
+		problem(ld, "processes: '%.64s' is neither a role (qemu, libvirtd) nor an absolute "
+			"pid file pattern", tok);
+	else
+		return push(&ld->p->procs, &ld->p->nprocs, tok);
+	return 0;
+}
+
 static int add_osds(struct load *ld, const char *tok)
 {
 	struct mt_agent_policy *p = ld->p;
@@ -184,6 +203,8 @@ static int add_list(struct load *ld, const char *key, const char *value)
 					"name or pattern", t);
 			else
 				rc = push(&ld->p->ifaces, &ld->p->nifaces, t);
+		} else if (strcmp(key, "processes") == 0) {
+			rc = add_process(ld, t);
 		} else {
 			rc = add_osds(ld, t);
 		}
@@ -252,11 +273,11 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (strcmp(section, "allow") == 0) {
 		if (!strcmp(name, "faults") || !strcmp(name, "interfaces") || !strcmp(name, "osds") ||
-		    !strcmp(name, "stress"))
+		    !strcmp(name, "stress") || !strcmp(name, "processes"))
 			rc = add_list(ld, name, value);
 		else
 			problem(ld, "unknown key '%s' in [allow] (known: faults, interfaces, osds, "
-				"stress)", name);
+				"processes, stress)", name);
 	} else if (strcmp(section, "limits") == 0) {
 		if (strcmp(name, "stress_workers_max") == 0)
 			set_workers_max(ld, value);

@@ -11,18 +11,23 @@
  * - An OSD undo is rebuilt, not passed on: its steps become typed operations ("start osd.N")
  *   resolved with this host's descriptor; a restart command or pid file in the record is
  *   never used.
+ * - A process fault's target is a role or a pid file [allow] processes names; its undo record
+ *   is read field by field and resumes only a pid that, with its start time, is still that
+ *   target on this host (faults/process_target.h): a pid the peer made up is refused.
  * - Host stress is checked by kind and worker count; a "process" or "tmpdir" undo is no
  *   change the file can allow at all: only a record of the agent's own journal (rq->own,
  *   looked up by the agent) passes, so the peer cannot name a pid to signal or a tree to
  *   remove.
  */
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../faults/process_target.h"
 #include "agent_policy.h"
 #include "journal_priv.h"
 #include "migtorture/runner.h"
@@ -30,7 +35,8 @@
 
 #define DESC_FILE_MAX (1 << 20)
 
-enum family { F_NONE, F_TC, F_LINK, F_PARTITION, F_OSD_ID, F_OSD_FLAG, F_OSD_THRASH };
+enum family { F_NONE, F_TC, F_LINK, F_PARTITION, F_OSD_ID, F_OSD_FLAG, F_OSD_THRASH,
+	      F_PROCESS };
 
 /* The rule each shipped fault kind is checked by. */
 static const struct {
@@ -41,6 +47,7 @@ static const struct {
 	{ "link-flap", F_LINK },   { "partition", F_PARTITION }, { "osd-down", F_OSD_ID },
 	{ "osd-out", F_OSD_ID },   { "osd-in", F_OSD_ID },    { "osd-stop", F_OSD_ID },
 	{ "osd-kill", F_OSD_ID },  { "osd-flag", F_OSD_FLAG }, { "osd-thrash", F_OSD_THRASH },
+	{ "process-pause", F_PROCESS }, { "process-kill", F_PROCESS },
 };
 
 static enum family family_of(const char *kind)
@@ -214,6 +221,54 @@ static int osd_ok(const struct mt_agent_policy *p, double idv, char *reason, siz
 	return refuse(p, reason, len, "osd.%d is not in [allow] osds", id);
 }
 
+/* A process fault's target: its role in [allow] processes, or for role=pidfile a path that a
+ * pattern of it matches, as written and with its links resolved (a link in an allowed
+ * directory must not lead to another pid file). */
+static int process_ok(const struct mt_agent_policy *p, const struct mt_proc_target *t,
+		      char *reason, size_t len)
+{
+	char b[200], real[PATH_MAX];
+	const char *role = mt_proc_role_names[t->role];
+
+	if (t->role != MT_PROC_PIDFILE) {
+		if (!match_any(p->procs, p->nprocs, role))
+			return refuse(p, reason, len, "process role '%s' is not in [allow] processes "
+				      "(%s)", role, list_text(p->procs, p->nprocs, b, sizeof(b)));
+		return 1;
+	}
+	if (!t->pidfile || t->pidfile[0] != '/' || strstr(t->pidfile, "/.."))
+		return refuse(p, reason, len, "'%.64s' is not an absolute pid file path",
+			      t->pidfile ? t->pidfile : "");
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i][0] == '/' && fnmatch(p->procs[i], t->pidfile, FNM_PATHNAME) == 0) {
+			if (!realpath(t->pidfile, real) || strcmp(real, t->pidfile) == 0)
+				return 1;
+			for (size_t k = 0; k < p->nprocs; k++)
+				if (p->procs[k][0] == '/' &&
+				    fnmatch(p->procs[k], real, FNM_PATHNAME) == 0)
+					return 1;
+			return refuse(p, reason, len, "pid file %.128s leads to %.128s, which is not "
+				      "in [allow] processes (%s)", t->pidfile, real,
+				      list_text(p->procs, p->nprocs, b, sizeof(b)));
+		}
+	return refuse(p, reason, len, "pid file %.128s is not in [allow] processes (%s)",
+		      t->pidfile, list_text(p->procs, p->nprocs, b, sizeof(b)));
+}
+
+/* supported and apply of a process fault: the target its parameters name. */
+static int process_params_ok(const struct mt_agent_policy *p, const struct mt_params *params,
+			     char *reason, size_t len)
+{
+	struct mt_proc_target t = { 0 };
+	int role = mt_proc_role_parse(mt_param_str(params, "role"));
+
+	if (role < 0)
+		return refuse(p, reason, len, "no such process role");
+	t.role = (enum mt_proc_role)role;
+	t.pidfile = mt_param_str(params, "pidfile");
+	return process_ok(p, &t, reason, len);
+}
+
 /* conf=, keyring=, ceph= of an OSD fault: only this host's own ([ceph]), or left out. */
 static int ceph_params_ok(const struct mt_agent_policy *p, const struct mt_params *params,
 			  char *reason, size_t len)
@@ -249,6 +304,8 @@ static int change_ok(const struct mt_agent_policy *p, const char *kind,
 		return iface_ok(p, mt_param_str(params, "dev"), reason, len);
 	case F_PARTITION:
 		return 1;
+	case F_PROCESS:
+		return process_params_ok(p, params, reason, len);
 	case F_OSD_ID:
 		ok = osd_ok(p, (double)mt_params_i64(params, "id", -1), reason, len);
 		return ok > 0 ? ceph_params_ok(p, params, reason, len) : ok;
@@ -350,6 +407,44 @@ static int partition_undo_ok(const struct mt_agent_policy *p, const cJSON *u, ch
 		return refuse(p, reason, len, "undo record: '%.64s' is not a partition table of "
 			      "the agent's (mt_partition_<pid>_<n>)", t ? t : "");
 	return 1;
+}
+
+/* A process fault's record, rebuilt from its typed fields. Its target must be allowed; a pause
+ * is resumed only when the pid, with the start time, runs now as that target. A pid that is
+ * gone (or a zombie) or has another start time passes (the undo signals nothing then), any
+ * other pid is refused: the peer names only processes this host's file lets it name. */
+static int process_undo_local(const struct mt_agent_policy *p, const char *kind, const char *json,
+			      char **out, char *reason, size_t len)
+{
+	struct mt_proc_target t;
+	unsigned long long start = 0;
+	char buf[PATH_MAX], what[200], st;
+	cJSON *o = NULL;
+	int pid = 0, ok;
+
+	if (mt_process_record_parse(json, &t, &pid, &start, buf, sizeof(buf)) < 0)
+		return refuse(p, reason, len, "undo record: not a %s record (role, pid, "
+			      "start_time)", kind);
+	ok = process_ok(p, &t, reason, len);
+	if (ok <= 0)
+		return ok;
+	st = mt_proc_state(pid, start);
+	if (!strcmp(kind, "process-pause") && st && st != 'Z' && st != 'X' &&
+	    !mt_proc_is_target(&t, pid, start))
+		return refuse(p, reason, len, "undo record: pid %d is not the %s on this host, so "
+			      "it is not signalled", pid, mt_proc_target_text(&t, what,
+									    sizeof(what)));
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddNumberToObject(o, "v", 1) || !cJSON_AddStringToObject(o, "fault", kind) ||
+	    !cJSON_AddStringToObject(o, "role", mt_proc_role_names[t.role]) ||
+	    (t.pidfile && !cJSON_AddStringToObject(o, "pidfile", t.pidfile)) ||
+	    (t.domain && !cJSON_AddStringToObject(o, "domain", t.domain)) ||
+	    !cJSON_AddNumberToObject(o, "pid", pid) ||
+	    !cJSON_AddNumberToObject(o, "start_time", (double)start) ||
+	    (out && !(*out = cJSON_PrintUnformatted(o))))
+		ok = MT_ENOMEM;
+	cJSON_Delete(o);
+	return ok;
 }
 
 /* ---- OSD undo records: rebuilt from typed steps and this host's descriptor ---- */
@@ -624,6 +719,9 @@ int mt_agent_policy_allows_undo(const struct mt_agent_policy *p, const char *kin
 	case F_OSD_FLAG:
 	case F_OSD_THRASH:
 		ok = osd_undo_local(p, kind, u, local_undo, reason, len);
+		goto out;
+	case F_PROCESS:
+		ok = process_undo_local(p, kind, undo_json, local_undo, reason, len);
 		goto out;
 	case F_NONE:
 		ok = refuse(p, reason, len, "no rule for fault kind '%s'", kind);

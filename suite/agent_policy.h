@@ -3,7 +3,7 @@
  * before the agent acts on it. Not a public contract.
  *
  * The peer (whoever holds the runner's ssh key) names fault kinds, parameters and undo records;
- * the host's own file decides which kinds, interfaces and OSD ids those may touch. Undo records
+ * the host's own file decides which kinds, interfaces, OSD ids and processes those may touch. Undo records
  * from the peer are read as typed operations and rebuilt from what this host knows (an OSD's
  * restart command comes from the host's Ceph descriptor, never from the record).
  */
@@ -37,6 +37,9 @@ struct mt_agent_policy {
 	int osd_any;         /* [allow] osds = * */
 	int *osds;           /* [allow] osds: ids (ranges expanded) */
 	size_t nosds;
+	char **procs;        /* [allow] processes: roles (qemu, libvirtd) and fnmatch globs of
+			      * pid files (absolute) the process-* faults may signal */
+	size_t nprocs;
 	char **stress;       /* [allow] stress: fnmatch globs of host stress kinds (host-cpu ...) */
 	size_t nstress;
 	long stress_workers_max; /* [limits] stress_workers_max: workers= of one stress at most */

@@ -1,4 +1,5 @@
-/* procstat.c — /proc/PID/stat, read once for the journal, the spawner and the OSD faults. */
+/* procstat.c — /proc/PID/stat, read once for the journal, the spawner, the OSD faults and
+ * the process faults. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +30,9 @@ int mt_procstat_read(int pid, struct mt_procstat *st)
 	/* comm (field 2) may hold spaces and parentheses: fields resume after the last ')'. */
 	p = strrchr(buf, ')');
 	memset(st, 0, sizeof(*st));
-	if (!p || sscanf(p + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d "
-			 "%*d %*d %*d %llu", &st->state, &st->ppid, &st->pgrp, &st->utime,
-			 &st->stime, &st->start) != 6)
+	if (!p || sscanf(p + 1, " %c %d %d %*d %*d %*d %lu %*u %*u %*u %*u %llu %llu %*d %*d %*d "
+			 "%*d %*d %*d %llu", &st->state, &st->ppid, &st->pgrp, &st->flags,
+			 &st->utime, &st->stime, &st->start) != 7)
 		return MT_EIO;
 	return 0;
 }

@@ -7,6 +7,7 @@
 struct mt_procstat {
 	char state;                      /* R, S, D, T, t, Z, X, ... (field 3) */
 	int ppid, pgrp;                  /* fields 4 and 5 */
+	unsigned long flags;             /* PF_* (field 9): PF_KTHREAD marks a kernel thread */
 	unsigned long long utime, stime; /* CPU time in clock ticks (fields 14, 15) */
 	unsigned long long start;        /* start time, clock ticks after boot (field 22) */
 };

@@ -17,12 +17,14 @@
 
 #define READER_MAX 100
 
-/* Every kind, interface and OSD; the descriptor does not exist, so an OSD restart is
- * refused as it would be on a host without one. */
+/* Every kind, interface and OSD, both process roles and pid files under a directory that
+ * does not exist; the descriptor does not exist either, so an OSD restart is refused as it
+ * would be on a host without one. */
 static const char allow_all[] = "[allow]\n"
 				"faults = *\n"
 				"interfaces = *\n"
 				"osds = *\n"
+				"processes = qemu libvirtd /nonexistent/mt-fuzz/*.pid\n"
 				"[ceph]\n"
 				"descriptor = /nonexistent/mt-fuzz/ceph.json\n";
 

@@ -7,7 +7,9 @@
  * with an error, the agent goes on serving, and its journal has no entry. As root, in a
  * network namespace of the test's own (gone with the test's process), forged qdisc and link
  * undo records naming a real interface outside the policy leave that interface as it was, and
- * so do leftover entries of the agent's own journal.
+ * so do leftover entries of the agent's own journal. The process faults: a role or pid file
+ * outside [allow] processes is refused, and a forged pause undo naming a stopped process of
+ * the test's own that is not the allowed target leaves it stopped.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "agent_policy.h"
+#include "faults/process_target.h"
 #include "jsonl.h"
 #include "test_agent_util.h"
 #include "test_util.h"
@@ -75,7 +78,7 @@ static void setup(void)
 static void teardown(void)
 {
 	const char *names[] = { "agent.conf", "ceph.json", "agent.journal", "forged-ran",
-				"local-ran", "bad.conf" };
+				"local-ran", "bad.conf", "proc.conf", "target.pid", "link.pid" };
 	char path[192];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -378,6 +381,233 @@ static void agent_end_nothing_journalled(struct tu_agent *a)
 	ck_assert_msg(!strstr(buf, "\"op\":\"open\""), "the agent journalled a change: %s", buf);
 }
 
+/* ---- the process faults ---- */
+
+/* A policy that allows both process faults on the QEMU role and the test's own pid files. */
+static void load_process_policy(struct mt_agent_policy *p)
+{
+	char text[512], path[160];
+	struct mt_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/proc.conf", tmpdir);
+	snprintf(text, sizeof(text), "[allow]\nfaults = process-* link-down\n"
+		 "processes = qemu, %s/*.pid\ninterfaces = mta*\n", tmpdir);
+	tu_write(path, "w", text);
+	ck_assert_int_eq(mt_agent_policy_load(path, p, &err), 0);
+	ck_assert_msg(p->loaded, "%s", p->why);
+}
+
+START_TEST(process_conf_errors)
+{
+	expect_bad("[allow]\nprocesses = sshd\n", "agent.conf:2:",
+		   "'sshd' is neither a role (qemu, libvirtd) nor an absolute pid file pattern");
+	expect_bad("[allow]\nprocesses = run/*.pid\n", "agent.conf:2:", "'run/*.pid'");
+	expect_bad("[allow]\nprocesses = /run/../etc/*.pid\n", "agent.conf:2:", "neither");
+	expect_bad("[allow]\nprocess = qemu\n", "agent.conf:2:", "unknown key 'process'");
+}
+END_TEST
+
+START_TEST(process_check_refuses_role_and_pidfile)
+{
+	struct mt_agent_policy p, none;
+	struct mt_error err = { 0 };
+	char reason[512], line[512], target[160], link[160];
+
+	load_process_policy(&p);
+	snprintf(target, sizeof(target), "%s/target.pid", tmpdir);
+	snprintf(link, sizeof(link), "%s/link.pid", tmpdir);
+	tu_write(target, "w", "1\n");
+	/* A role the file does not name. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"process-pause\",\"params\":"
+			       "[[\"role\",\"libvirtd\"]]}", NULL, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "process role 'libvirtd' is not in [allow] processes (qemu ")
+		      && strstr(reason, "proc.conf"), "%s", reason);
+	ck_assert_int_eq(check(&p, "{\"req\":\"supported\",\"kind\":\"process-kill\",\"params\":"
+			       "[[\"role\",\"qemu\"],[\"domain\",\"web\"]]}", NULL, reason,
+			       sizeof(reason)), 1);
+	/* A pid file outside the globs, below them (* stops at /), or a link leading out. */
+	ck_assert_int_eq(check(&p, "{\"req\":\"apply\",\"kind\":\"process-kill\",\"params\":"
+			       "[[\"pidfile\",\"/run/sshd.pid\"]]}", NULL, reason, sizeof(reason)),
+			 0);
+	ck_assert_msg(strstr(reason, "pid file /run/sshd.pid is not in [allow] processes"), "%s",
+		      reason);
+	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"kind\":\"process-kill\",\"params\":"
+		 "[[\"pidfile\",\"%s/sub/x.pid\"]]}", tmpdir);
+	ck_assert_int_eq(check(&p, line, NULL, reason, sizeof(reason)), 0);
+	ck_assert_int_eq(symlink(conf_path, link), 0);
+	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"kind\":\"process-kill\",\"params\":"
+		 "[[\"pidfile\",\"%s\"]]}", link);
+	ck_assert_int_eq(check(&p, line, NULL, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "which is not in [allow] processes"), "%s", reason);
+	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"kind\":\"process-kill\",\"params\":"
+		 "[[\"pidfile\",\"%s\"],[\"signal\",\"TERM\"]]}", target);
+	ck_assert_int_eq(check(&p, line, NULL, reason, sizeof(reason)), 1);
+	mt_agent_policy_free(&p);
+	/* The kind allowed, no [allow] processes: nothing to signal. */
+	ck_assert_int_eq(mt_agent_policy_parse("[allow]\nfaults = process-pause\n", "a.conf", &none,
+					       &err), 0);
+	ck_assert(none.loaded);
+	ck_assert_int_eq(check(&none, "{\"req\":\"apply\",\"kind\":\"process-pause\","
+			       "\"params\":[[\"role\",\"qemu\"]]}", NULL, reason, sizeof(reason)),
+			 0);
+	ck_assert_msg(strstr(reason, "is not in [allow] processes ((none))"), "%s", reason);
+	mt_agent_policy_free(&none);
+}
+END_TEST
+
+/* Spawns `sleep 60` in a group of its own, stopped. */
+static int stopped_sleep(void)
+{
+	char *const argv[] = { "sleep", "60", NULL };
+	posix_spawnattr_t attr;
+	char state = 0;
+	int pid = 0;
+
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	ck_assert_int_eq(posix_spawn(&pid, "/bin/sleep", NULL, &attr, argv, environ), 0);
+	posix_spawnattr_destroy(&attr);
+	kill(pid, SIGSTOP);
+	for (int i = 0; i < 200 && state != 'T'; i++) {
+		usleep(10000);
+		mt_proc_stat(pid, &state, NULL, NULL);
+	}
+	ck_assert_int_eq(state, 'T');
+	return pid;
+}
+
+static char proc_state(int pid)
+{
+	char state = 0;
+
+	usleep(100000);
+	mt_proc_stat(pid, &state, NULL, NULL);
+	return state;
+}
+
+/* A pause undo naming a pid that is not the allowed target is refused, and the agent signals
+ * nothing; the true record resumes the target. */
+START_TEST(process_forged_undo_is_refused)
+{
+	struct mt_agent_policy p;
+	struct tu_agent a;
+	char reason[512], line[768], target[160], *local = NULL;
+	int paused = stopped_sleep(), victim = stopped_sleep();
+	unsigned long long pst = mt_proc_start_time(paused), vst = mt_proc_start_time(victim);
+	cJSON *r;
+
+	snprintf(target, sizeof(target), "%s/target.pid", tmpdir);
+	snprintf(line, sizeof(line), "%d\n", paused);
+	tu_write(target, "w", line);
+	load_process_policy(&p);
+	/* The victim's own pid and true start time, under the allowed pid file. */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-pause\",\"undo\":"
+		 "{\"v\":1,\"fault\":\"process-pause\",\"role\":\"pidfile\",\"pidfile\":\"%s\","
+		 "\"pid\":%d,\"start_time\":%llu,\"signal\":\"STOP\"}}", target, victim, vst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "is not the pidfile") && strstr(reason, "not signalled"),
+		      "%s", reason);
+	ck_assert_ptr_null(local);
+	/* The same as a QEMU: the victim is none. */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-pause\",\"undo\":"
+		 "{\"v\":1,\"role\":\"qemu\",\"domain\":\"web\",\"pid\":%d,"
+		 "\"start_time\":%llu}}", victim, vst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "is not the qemu of web"), "%s", reason);
+	/* A pid file outside the policy, a record without a start time. */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-pause\",\"undo\":"
+		 "{\"role\":\"pidfile\",\"pidfile\":\"/run/x.pid\",\"pid\":%d,"
+		 "\"start_time\":%llu}}", victim, vst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "pid file /run/x.pid is not in"), "%s", reason);
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-pause\",\"undo\":"
+		 "{\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d}}", target, paused);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "not a process-pause record"), "%s", reason);
+	/* The true record is rebuilt from its typed fields (extra members dropped). */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-pause\",\"undo\":"
+		 "{\"v\":1,\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d,"
+		 "\"start_time\":%llu,\"argv\":[\"/bin/sh\"]}}", target, paused, pst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 1);
+	ck_assert_ptr_nonnull(local);
+	ck_assert_msg(!strstr(local, "argv"), "%s", local);
+	free(local);
+	mt_agent_policy_free(&p);
+
+	/* The agent itself, with that policy: the forged undo is answered with the refusal and
+	 * the victim stays stopped; the true one resumes the target. */
+	snprintf(line, sizeof(line), "[allow]\nfaults = process-pause\nprocesses = %s/*.pid\n",
+		 tmpdir);
+	tu_write(conf_path, "w", line);
+	agent_start(&a);
+	tu_agent_hello(&a, conf_path);
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"id\":2,\"kind\":\"process-pause\","
+		 "\"undo\":{\"v\":1,\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d,"
+		 "\"start_time\":%llu}}", target, victim, vst);
+	expect_refused(tu_agent_req(&a, line), "is not the pidfile");
+	ck_assert_int_eq(proc_state(victim), 'T');
+	ck_assert_int_eq(proc_state(paused), 'T');
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"id\":3,\"kind\":\"process-pause\","
+		 "\"undo\":{\"v\":1,\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d,"
+		 "\"start_time\":%llu}}", target, paused, pst);
+	r = tu_agent_req(&a, line);
+	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")), "%s",
+		      cJSON_GetStringValue(cJSON_GetObjectItem(r, "error")));
+	cJSON_Delete(r);
+	ck_assert_int_ne(proc_state(paused), 'T');
+	ck_assert_int_eq(proc_state(victim), 'T');
+	agent_end_nothing_journalled(&a);
+	kill(-paused, SIGKILL);
+	kill(-victim, SIGKILL);
+	kill(-victim, SIGCONT);
+	waitpid(paused, NULL, 0);
+	waitpid(victim, NULL, 0);
+}
+END_TEST
+
+/* Through the agent: an allowed pause is journalled (the begin reaches the runner before the
+ * signal) and applied; when the runner's session ends, the agent's dead-man switch resumes the
+ * process from its own journal. */
+START_TEST(process_pause_through_the_agent)
+{
+	struct tu_agent a;
+	char line[512], target[160];
+	int paused = stopped_sleep(), status;
+	const cJSON *b;
+	cJSON *r;
+
+	kill(paused, SIGCONT);
+	ck_assert_int_ne(proc_state(paused), 'T');
+	snprintf(target, sizeof(target), "%s/target.pid", tmpdir);
+	snprintf(line, sizeof(line), "%d\n", paused);
+	tu_write(target, "w", line);
+	snprintf(line, sizeof(line), "[allow]\nfaults = process-pause\nprocesses = %s/*.pid\n",
+		 tmpdir);
+	tu_write(conf_path, "w", line);
+	agent_start(&a);
+	tu_agent_hello(&a, conf_path);
+	snprintf(line, sizeof(line), "{\"req\":\"apply\",\"id\":2,\"kind\":\"process-pause\","
+		 "\"host\":\"r\",\"cell\":\"c\",\"seed\":1,\"t0_ns\":0,\"params\":[[\"pidfile\","
+		 "\"%s\"]]}", target);
+	r = tu_agent_req(&a, line);
+	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")), "%s",
+		      cJSON_GetStringValue(cJSON_GetObjectItem(r, "error")));
+	cJSON_Delete(r);
+	ck_assert_int_eq(proc_state(paused), 'T');
+	ck_assert_int_eq(cJSON_GetArraySize(a.begins), 1);
+	b = cJSON_GetArrayItem(a.begins, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(b, "kind")->valuestring, "process-pause");
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(b,
+				"undo"), "pid")), paused);
+	status = tu_agent_end(&a);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_ne(proc_state(paused), 'T');
+	kill(-paused, SIGKILL);
+	waitpid(paused, NULL, 0);
+}
+END_TEST
+
 START_TEST(agent_refuses_and_goes_on)
 {
 	struct tu_agent a;
@@ -629,6 +859,10 @@ int main(void)
 	tcase_add_test(t, check_refuses_kind_interface_and_osd);
 	tcase_add_test(t, check_refuses_forged_undo_records);
 	tcase_add_test(t, osd_undo_is_rebuilt_from_the_host);
+	tcase_add_test(t, process_conf_errors);
+	tcase_add_test(t, process_check_refuses_role_and_pidfile);
+	tcase_add_test(t, process_forged_undo_is_refused);
+	tcase_add_test(t, process_pause_through_the_agent);
 	tcase_add_test(t, agent_refuses_and_goes_on);
 	tcase_add_test(t, agent_without_conf_changes_nothing);
 	tcase_add_test(r, forged_undo_leaves_other_interfaces_alone);
