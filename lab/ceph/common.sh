@@ -5,6 +5,10 @@
 # Every name below can be overridden from the environment, so a test can build a second,
 # independent cluster (its own namespace, subnet, state directory) next to the lab's.
 
+LAB_TAG=ceph-lab   # prefix of die and log (lab/lib/base.sh: also the journal and pid_alive)
+# shellcheck source-path=SCRIPTDIR source-path=SCRIPTDIR/lib source-path=SCRIPTDIR/../lib source=base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
+
 CEPH_STATE=${MT_CEPH_STATE:-/run/migtorture/ceph}       # everything made at run time
 CEPH_DESC=${MT_CEPH_DESC:-/run/migtorture/ceph/ceph.json} # the descriptor others read
 CEPH_NS=${MT_CEPH_NETNS:-mt-ceph}                        # the cluster's network namespace
@@ -31,31 +35,14 @@ CEPH_OPS_USER=migtorture
 OPS_KEYRING=$CEPH_STATE/ceph.client.$CEPH_OPS_USER.keyring
 CJOURNAL=$CEPH_STATE/objects                             # one line per object made
 
-die() { echo "ceph-lab: $*" >&2; exit 3; }
-log() { [ -n "${MT_LAB_QUIET:-}" ] || echo "ceph-lab: $*" >&2; }
-
-# cjournal KIND ARGS... — record an object BEFORE creating it, so ceph-down can remove it
-# even when ceph-up dies half-way. Undone in reverse order.
-cjournal() {
-  mkdir -p "$CEPH_STATE"
-  printf '%s\n' "$*" >> "$CJOURNAL"
-}
+# cjournal KIND ARGS... — record an object of the cluster before creating it (ceph-down).
+cjournal() { journal_add "$CJOURNAL" "$@"; }
 
 nsx() { ip netns exec "$CEPH_NS" "$@"; }
-ns_exists() { ip netns list | awk '{print $1}' | grep -qx -- "$1"; }
 
 # ceph CLI inside the namespace, with our conf and the admin key, bounded in time.
 cceph() { nsx timeout 20 ceph -c "$CONF" -k "$ADMIN_KEYRING" --connect-timeout 10 "$@"; }
 
-# pid_alive PIDFILE PATTERN — the pid in PIDFILE runs and its command line matches PATTERN:
-# a recycled pid is never signalled.
-pid_alive() {
-  local f=$1 pat=$2 pid
-  [ -s "$f" ] || return 1
-  pid=$(tr -dc '0-9' < "$f")
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$pat"
-}
 pid_of() { tr -dc '0-9' < "$1" 2>/dev/null; }
 
 # The exact argv a daemon is started with (also written to the descriptor, so a fault can

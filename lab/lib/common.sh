@@ -2,6 +2,10 @@
 # Sourced by lab/mt-lab; never executed on its own.
 # shellcheck shell=bash disable=SC2034  # constants are used by the other lib files
 
+LAB_TAG=mt-lab   # prefix of die and log (base.sh)
+# shellcheck source-path=SCRIPTDIR source-path=SCRIPTDIR/lib source-path=SCRIPTDIR/../lib source=base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/base.sh"
+
 # Everything the lab creates at run time lives under STATE (on-disk /run, not tmpfs here).
 STATE=${MT_LAB_STATE:-/run/migtorture/lab}
 JOURNAL=$STATE/objects
@@ -21,39 +25,11 @@ NS_A=mt-hosta NS_B=mt-hostb NS_C=mt-client NS_R=mt-router
 BRIDGE=mtbr0               # tenant bridge, same name in both host namespaces
 DOMAIN=web
 
-die() { echo "mt-lab: $*" >&2; exit 3; }
-log() { [ -n "${MT_LAB_QUIET:-}" ] || echo "mt-lab: $*" >&2; }
-
-# journal KIND ARGS... — record an object BEFORE creating it, so `down` can remove it even
-# when `up` dies half-way (set -e, SIGKILL). One line per object, undone in reverse order.
-journal() {
-  mkdir -p "$STATE"
-  printf '%s\n' "$*" >> "$JOURNAL"
-}
+# journal KIND ARGS... — record an object of the base lab before creating it (lib/down.sh).
+journal() { journal_add "$JOURNAL" "$@"; }
 
 # nsx NS CMD... — run a command inside one of the lab's network namespaces.
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # uri HOST — libvirt URI of a lab host's private libvirtd.
 uri() { echo "qemu+unix:///system?socket=$STATE/$1/run/libvirt-sock"; }
-
-# pid_alive PIDFILE PATTERN — true if the pid in PIDFILE runs and its command line matches
-# PATTERN: guards against a recycled pid so we only ever signal what we started.
-pid_alive() {
-  local f=$1 pat=$2 pid
-  [ -s "$f" ] || return 1
-  pid=$(tr -dc '0-9' < "$f")
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$pat"
-}
-
-# proc_stat_field PID N — field N of /proc/PID/stat counted after the command name (which may
-# hold spaces): 1 = state, 3 = process group, 20 = start time in clock ticks. Empty if gone.
-proc_stat_field() {
-  local n=$2 s f=()
-  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-  read -r -a f <<< "${s##*) }"
-  echo "${f[$((n - 1))]:-}"
-}
-
-ns_exists() { ip netns list | awk '{print $1}' | grep -qx -- "$1"; }  # exact name, not a prefix

@@ -2,46 +2,10 @@
 # works after a complete, failed or SIGKILLed `up`, and when nothing is up at all.
 # shellcheck shell=bash
 
-# Processes get TERM at once and are waited for together (libvirtd takes ~2 s to exit), before
-# the next non-process entry; whatever is still alive after 5 s gets KILL.
-WAIT_PIDS=()
-
-# Identity before any signal: the pid file's process must still match its pattern
-# (pid_alive), a group is signalled only through a pid that still leads it (setsid at up; a
-# recycled number in someone else's group is left alone), and KILL later goes only to the
-# process with the start time seen at TERM.
-stop_pidfile() { # stop_pidfile FILE PATTERN [group] — TERM now, reaped by reap_pids
-  local f=$1 pat=$2 grp=${3:-} pid start
-  pid_alive "$f" "$pat" || return 0
-  pid=$(tr -dc '0-9' < "$f")
-  start=$(proc_stat_field "$pid" 20)
-  [ -n "$start" ] || return 0
-  if [ -n "$grp" ]; then
-    if [ "$(proc_stat_field "$pid" 3)" != "$pid" ]; then
-      log "down: $f: pid $pid does not lead a process group; not signalled"
-      return 0
-    fi
-    kill -TERM -- "-$pid" 2>/dev/null || true; WAIT_PIDS+=("-$pid:$start")
-  else kill -TERM "$pid" 2>/dev/null || true; WAIT_PIDS+=("$pid:$start"); fi
-}
-
-reap_pids() {
-  local e p alive
-  [ ${#WAIT_PIDS[@]} -gt 0 ] || return 0
-  for _ in $(seq 1 25); do
-    alive=0
-    for e in "${WAIT_PIDS[@]}"; do p=${e%%:*}; [ -d "/proc/${p#-}" ] && alive=1; done
-    [ $alive = 1 ] || break
-    sleep 0.2
-  done
-  for e in "${WAIT_PIDS[@]}"; do
-    p=${e%%:*}
-    if [ "$(proc_stat_field "${p#-}" 20)" = "${e#*:}" ]; then
-      kill -KILL -- "$p" 2>/dev/null || true
-    fi
-  done
-  WAIT_PIDS=()
-}
+# Processes (stop_pidfile, reap_pids: base.sh) get TERM at once and are waited for together
+# (libvirtd takes ~2 s to exit) before the next non-process entry; whatever is still alive
+# after 5 s gets KILL. A group is signalled only through a pid that still leads it (setsid at
+# up; a recycled number in someone else's group is left alone).
 
 kill_ns_procs() { # stragglers of a killed `up` (a daemon whose pid file was not written yet):
   # only processes that are the lab's own kinds; anything else in the namespace is named, not
@@ -97,16 +61,15 @@ undo() { # undo KIND ARGS...
   esac
 }
 
+undo_entry() { # undo_entry KIND ARGS... — processes stopped so far are reaped first, unless
+  # this entry is one of them too (they are then awaited together)
+  case $1 in daemon|pgroup|sshmaster) ;; *) reap_pids ;; esac
+  undo "$@"
+}
+
 lab_down() {
   [ -f "$JOURNAL" ] || { rm -rf -- "$STATE"; log "down: nothing to do"; return 0; }
-  local line lines
-  # Read the journal first: virsh/ssh inside undo must not eat the loop's stdin.
-  mapfile -t lines < <(tac "$JOURNAL")
-  for line in "${lines[@]}"; do
-    case $line in daemon*|pgroup*|sshmaster*) ;; *) reap_pids ;; esac
-    # shellcheck disable=SC2086
-    undo $line < /dev/null
-  done
+  journal_walk "$JOURNAL" undo_entry
   reap_pids
   rm -rf -- "$STATE"
   rmdir "$(dirname "$STATE")" 2>/dev/null || true

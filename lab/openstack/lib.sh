@@ -1,7 +1,11 @@
 # lib.sh — shared by os-up and os-down (sourced, never executed).
 # shellcheck shell=bash disable=SC2034
+LAB_TAG=os-lab   # prefix of die and log (lab/lib/base.sh: also the journal and pid identity)
+# shellcheck source-path=SCRIPTDIR source-path=SCRIPTDIR/lib source-path=SCRIPTDIR/../lib source=base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
 LAB_STATE=${MT_LAB_STATE:-/run/migtorture/lab}
 OS=${MT_OS_STATE:-/run/migtorture/openstack}
+OS_JOURNAL=$OS/objects    # what os-up started (os-down): "proc PID START NAME" per daemon
 NS_OS=mt-os
 OS_IP=198.18.5.1          # every OpenStack API, rabbitmq (mt-os)
 ROOT_OS_IP=198.18.5.254   # the root namespace's leg (migtorture, tests)
@@ -9,9 +13,6 @@ HOSTA_OS_IP=198.18.5.11   # mt-hosta's leg (its nova-compute)
 HOSTB_OS_IP=198.18.5.12
 OS_SERVER=web-os
 OS_GUEST_IP=198.18.0.20    # the instance on the lab tenant network (the lab guest is .10, the client .100)
-
-die() { echo "os-lab: $*" >&2; exit 3; }
-log() { echo "os-lab: $*" >&2; }
 
 os_installed() {
   local b
@@ -22,16 +23,18 @@ os_installed() {
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]
 }
 
-# spawn NAME NS CMD... — start a daemon in namespace NS in its own session; its pid goes to
-# $OS/pids (os-down signals exactly these, by pid and start time). MNTNS_PID=P: also in the
-# mount namespace of process P (a lab host's libvirtd).
+# spawn NAME NS CMD... — start a daemon in namespace NS in its own session and journal it with
+# its start time (os-down signals exactly these, by pid and start time). Its pid exists only
+# once started: a kill in between leaves it to os-down's sweeps (all of mt-os; in the lab hosts
+# what names $OS). MNTNS_PID=P: also in the mount namespace of process P (a lab host's libvirtd).
 spawn() {
-  local name=$1 ns=$2 pid; shift 2
+  local name=$1 ns=$2 pid start; shift 2
   local pre=()
   [ -n "${MNTNS_PID:-}" ] && pre=(nsenter -t "$MNTNS_PID" -m)
   setsid "${pre[@]}" ip netns exec "$ns" "$@" >"$OS/log/$name.out" 2>&1 < /dev/null &
   pid=$!
-  echo "$pid $(awk '{print $22}' "/proc/$pid/stat") $name" >> "$OS/pids"
+  start=$(proc_stat_field "$pid" 20)
+  journal_add "$OS_JOURNAL" proc "$pid" "${start:--}" "$name"   # "-": gone already, never matches
 }
 
 waitfor() { # waitfor SECONDS WHAT CMD... — retry CMD every 0.5 s
