@@ -847,8 +847,6 @@ int main(void)
 {
 	Suite *s = suite_create("agent_policy");
 	TCase *t = tcase_create("policy"), *r = tcase_create("netns");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_checked_fixture(r, setup, teardown);
@@ -872,9 +870,5 @@ int main(void)
 		suite_add_tcase(s, r);
 	else
 		printf("test_agent_policy: SKIP the namespace tests: not root\n");
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

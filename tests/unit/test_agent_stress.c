@@ -404,17 +404,11 @@ int main(void)
 {
 	Suite *s = suite_create("agent_stress");
 	TCase *t = tcase_create("stress");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, check_stress_kinds_workers_and_processes);
 	tcase_add_test(t, agent_runs_host_stress_within_its_file);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

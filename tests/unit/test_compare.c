@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "migtorture/report.h"
+#include "test_util.h"
 
 /* Adds repeats of cell name with metric path = each value. */
 static void rep(struct mt_run_result *run, const char *name, const char *path, const double *v,
@@ -133,11 +134,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

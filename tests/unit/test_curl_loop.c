@@ -19,6 +19,7 @@
 #include "migtorture/loop.h"
 #include "migtorture/plugin.h"
 #include "migtorture/result.h"
+#include "test_util.h"
 
 /* ---- a one-loop HTTP/1.0 server: reads a request head, answers by path, closes ---- */
 
@@ -410,8 +411,6 @@ int main(void)
 {
 	Suite *s = suite_create("curl_loop");
 	TCase *tc = tcase_create("loopback");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, many_transfers_complete_once);
 	tcase_add_test(tc, timeout_and_abort);
@@ -420,9 +419,5 @@ int main(void)
 	tcase_add_test(tc, no_url_is_an_error);
 	tcase_add_test(tc, stream_check_refuses_bad_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "probes/echo.h"
+#include "test_util.h"
 
 #define MS 1000000LL
 
@@ -103,16 +104,10 @@ int main(void)
 {
 	Suite *su = suite_create("echo");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_reply_rules);
 	tcase_add_test(tc, test_reordered);
 	tcase_add_test(tc, test_tail_cut_is_outcome_blind);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(su);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "migtorture/plugin.h"
+#include "test_util.h"
 
 /* Parses text against fault's table; returns the parse rc, then check()'s. */
 static int parse_check(const char *fault, const char *text, struct mt_error *err)
@@ -107,17 +108,11 @@ int main(void)
 {
 	Suite *s = suite_create("fault_checks");
 	TCase *tc = tcase_create("checks");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, registered_with_options);
 	tcase_add_test(tc, partition_sets);
 	tcase_add_test(tc, link_and_tbf_ranges);
 	tcase_add_test(tc, undo_bad_and_stale_records);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "migtorture/guest_proto.h"
+#include "test_util.h"
 
 START_TEST(test_probe_round_trip)
 {
@@ -86,16 +87,10 @@ int main(void)
 {
 	Suite *su = suite_create("guest_proto");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_probe_round_trip);
 	tcase_add_test(tc, test_reply_round_trip);
 	tcase_add_test(tc, test_refuses_foreign);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(su);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "migtorture/result.h"
+#include "test_util.h"
 
 /* A run that exercises every field and the awkward values. */
 static void build_rich(struct mt_run_result *run)
@@ -462,11 +463,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

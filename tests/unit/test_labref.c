@@ -198,8 +198,6 @@ int main(void)
 {
 	Suite *s = suite_create("labref");
 	TCase *t = tcase_create("core");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, path_override);
 	tcase_add_test(t, host_fields);
@@ -210,9 +208,5 @@ int main(void)
 	tcase_add_test(t, guest_literal_outside_lab);
 	tcase_add_test(t, guest_lab_and_override);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

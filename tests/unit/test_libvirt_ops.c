@@ -16,6 +16,7 @@
 
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
+#include "test_util.h"
 
 extern const struct mt_driver_ops mt_driver_libvirt;
 static const struct mt_driver_ops *d = &mt_driver_libvirt;
@@ -190,8 +191,6 @@ int main(void)
 {
 	Suite *s = suite_create("libvirt_ops");
 	TCase *t = tcase_create("core");
-	SRunner *r;
-	int failed;
 
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, hop_fails_unsupported_with_libvirt_text);
@@ -201,9 +200,5 @@ int main(void)
 	tcase_add_test(t, refused_combination_skips_before_the_thread);
 	tcase_add_test(t, prepare_needs_a_domain);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

@@ -126,15 +126,9 @@ int main(void)
 {
 	Suite *s = suite_create("libvirt_runner");
 	TCase *t = tcase_create("core");
-	SRunner *r;
-	int failed;
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, skips_and_errors_keep_libvirt_words);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

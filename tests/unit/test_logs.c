@@ -226,8 +226,6 @@ int main(void)
 {
 	Suite *s = suite_create("logs");
 	TCase *t = tcase_create("logs");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, paths_from_patterns);
@@ -236,9 +234,5 @@ int main(void)
 	tcase_add_test(t, agent_reads_only_what_its_conf_names);
 	tcase_add_test(t, agent_without_conf_reads_nothing);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

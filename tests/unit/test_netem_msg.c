@@ -19,6 +19,7 @@
 #include "faults/netem_dist.h"
 #include "faults/tc_qdisc.h"
 #include "migtorture/plugin.h"
+#include "test_util.h"
 
 int mt_netem_build(const struct mt_params *p, int ifindex, struct nl_msg **msg,
 		   struct mt_error *err);
@@ -443,8 +444,6 @@ int main(void)
 {
 	Suite *s = suite_create("netem_msg");
 	TCase *tc = tcase_create("msg");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, delay_in_ticks_and_header);
 	tcase_add_test(tc, jitter_and_delay_correlation);
@@ -458,9 +457,5 @@ int main(void)
 	tcase_add_test(tc, tbf_message);
 	tcase_add_test(tc, qdisc_record_roundtrip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

@@ -156,8 +156,6 @@ int main(void)
 	char *probe[] = { "openssl", "version", NULL };
 	Suite *s = suite_create("nova_tls");
 	TCase *tc = tcase_create("tls");
-	SRunner *sr;
-	int failed;
 
 	if (run(probe) != 0) {
 		printf("SKIP: openssl not installed (the TLS tests need its s_server)\n");
@@ -168,9 +166,5 @@ int main(void)
 	tcase_add_test(tc, cacert_makes_it_trusted);
 	tcase_add_test(tc, insecure_only_when_asked);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

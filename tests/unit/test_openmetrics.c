@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "migtorture/report.h"
+#include "test_util.h"
 
 #define FIXTURE MT_FIXTURES "/results/lab-seed.json"
 
@@ -186,11 +187,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "migtorture/option.h"
+#include "test_util.h"
 
 static const char *const shapes[] = { "square", "sine", NULL };
 
@@ -323,11 +324,5 @@ static Suite *option_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(option_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(option_suite());
 }

@@ -14,6 +14,7 @@
 #include "migtorture/journal.h"
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
+#include "test_util.h"
 
 double mt_ceph_probe_ok_after(const int64_t *t_ns, const double *health, size_t n,
 			      int64_t off_ns);
@@ -208,8 +209,6 @@ int main(void)
 {
 	Suite *s = suite_create("osd");
 	TCase *tc = tcase_create("osd");
-	SRunner *sr;
-	int nf;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, registered);
@@ -221,9 +220,5 @@ int main(void)
 	tcase_add_test(tc, unreachable_mon);
 	tcase_add_test(tc, map_stamp);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return tu_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "migtorture/qos.h"
 #include "migtorture/result.h"
+#include "test_util.h"
 
 #define MS 1000000LL
 
@@ -408,11 +409,5 @@ static Suite *qos_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(qos_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(qos_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "migtorture/result.h"
+#include "test_util.h"
 
 START_TEST(test_verdict_names)
 {
@@ -208,11 +209,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

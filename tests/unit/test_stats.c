@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "migtorture/stats.h"
+#include "test_util.h"
 
 #define CLOSE(a, b, eps) ck_assert_msg(fabs((a) - (b)) <= (eps), "%.17g != %.17g", (double)(a), (double)(b))
 
@@ -144,11 +145,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

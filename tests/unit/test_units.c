@@ -8,6 +8,7 @@
 
 #include "migtorture/error.h"
 #include "migtorture/units.h"
+#include "test_util.h"
 
 struct dcase { const char *in; int64_t ns; };
 struct ucase { const char *in; uint64_t v; };
@@ -348,11 +349,5 @@ static Suite *units_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(units_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(units_suite());
 }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <check.h>
+
 /* Creates /tmp/mtt-TAG-XXXXXX (mkdtemp) into buf and returns buf; aborts the test
  * (ck_abort_msg, with the reason) when it cannot. */
 char *tu_tmpdir(char *buf, size_t len, const char *tag);
@@ -36,5 +38,9 @@ char *tu_fixture_read(const char *name);
 
 /* 1 when prog is an executable file in a directory of PATH, else 0. */
 int tu_have(const char *prog);
+
+/* Runs suite s with CK_NORMAL output and frees its runner: a unit test binary's exit status
+ * (EXIT_FAILURE when any test failed). */
+int tu_run(Suite *s);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "migtorture/qos.h"
 #include "workloads/web_model.h"
+#include "test_util.h"
 
 #define S(x) ((int64_t)((x) * 1e9))
 #define MS(x) ((int64_t)(x) * 1000000LL)
@@ -240,8 +241,6 @@ int main(void)
 {
 	Suite *s = suite_create("web");
 	TCase *tc = tcase_create("model");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, overlap);
 	tcase_add_test(tc, goodput_buckets);
@@ -253,9 +252,5 @@ int main(void)
 	tcase_add_test(tc, lab_page_assets);
 	tcase_add_test(tc, resolve_and_expand);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }
