@@ -485,6 +485,15 @@ tmpfiles)
   [ -z "$bad" ] || fail "temporary file by name or at a fixed /tmp path:
 $bad"
   ;;
+source_refs)
+  # The repository explains itself: no comment or doc cites a design file, lab notes or an issue
+  # number that only the developers' workspace has (docs/architecture.md is the reference).
+  bad=$(cd "$src" && git ls-files 2>/dev/null | grep -vE '^tests/cli/cli\.sh$' |
+        xargs -r grep -nE 'DESIGN(\.md| §)|LAB-NOTES|\.\./shared/|[Ii]ssue #?[0-9]+' 2>/dev/null)
+  git -C "$src" rev-parse 2>/dev/null || { echo "SKIP: $src is not a git checkout"; exit 77; }
+  [ -z "$bad" ] || fail "references outside the repository:
+$bad"
+  ;;
 lab_down_identity)
   # lab/lib/down.sh signals only what a pid file still names: a process group only through a pid
   # that leads it. Runs the lab's functions on this test's own sleep processes (no lab, no root).
