@@ -42,7 +42,8 @@
 	X(mt_probe_ceph)
 #define MT_DRIVERS(X) X(mt_driver_libvirt) X(mt_driver_nova)
 /* What the journal undoes itself (journal_priv.h): not options of a scenario, so not plugins. */
-#define MT_JOURNAL_KINDS(X) X(mt_journal_kind_process) X(mt_journal_kind_tmpdir)
+#define MT_JOURNAL_KINDS(X) \
+	X(mt_journal_kind_process) X(mt_journal_kind_tmpdir) X(mt_journal_kind_lv_migration)
 
 #define X(sym) extern const struct mt_fault_ops sym;
 MT_FAULTS(X)

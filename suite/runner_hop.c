@@ -2,8 +2,10 @@
  * poll while running, done (the driver's fd), timeout (abort, then a bounded grace); and,
  * before t0, where the VM runs (a cell starts from wherever the previous one left it). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 
+#include "migtorture/journal.h"
 #include "migtorture/loop.h"
 #include "labresolve.h"
 #include "runner_priv.h"
@@ -42,6 +44,35 @@ static int hop_unsupported(struct rn_cellrun *c, int hop, const char *msg)
 	return 0;
 }
 
+/* Before a hop starts: the driver's journal entry for it, if it has one (plugin.h). */
+static int hop_journal_begin(struct rn_cellrun *c, const struct mt_migrate_req *req,
+			     struct mt_error *err)
+{
+	const char *kind = NULL;
+	char *undo = NULL;
+	int rc;
+
+	c->hop_jid = 0;
+	if (!c->drv->hop_record)
+		return 0;
+	rc = c->drv->hop_record(c->dstate, req, &kind, &undo, err);
+	if (rc == 0)
+		rc = mt_journal_begin(c->r->journal, kind, NULL, undo, &c->hop_jid, err);
+	free(undo);
+	return rc;
+}
+
+/* The hop has ended (or never started): nothing of it is left to undo. */
+static void hop_journal_end(struct rn_cellrun *c)
+{
+	struct mt_error err = { 0 };
+
+	if (c->hop_jid && mt_journal_end(c->r->journal, c->hop_jid, mt_loop_now(c->loop) - c->t0,
+					 0, &err) < 0)
+		rn_say(c, "warning: journal: %s", err.msg);
+	c->hop_jid = 0;
+}
+
 static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 {
 	struct rn_cellrun *c = arg;
@@ -55,6 +86,7 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	rn_hop_unwatch(c);
 	c->hop_running = 0;
 	rc = c->drv->finish(c->dstate, &c->dctx, &err);
+	hop_journal_end(c);
 	if (rc < 0 && err.code == 0)
 		mt_err(&err, rc, "migration failed (%s)", mt_err_name(rc));
 	snprintf(what, sizeof(what), "migrate.done hop %d", c->hop);
@@ -146,8 +178,12 @@ int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err)
 	req.hop = hop;
 	req.from = hop % 2 ? c->lab.dst_uri : c->lab.src_uri;
 	req.to = hop % 2 ? c->lab.src_uri : c->lab.dst_uri;
+	rc = hop_journal_begin(c, &req, err);
+	if (rc < 0)
+		return rn_fail(c, rc, "migration hop %d: journal: %s", hop, err->msg);
 	rc = c->drv->start(c->dstate, &req, &fd, err);
 	if (rc < 0) {
+		hop_journal_end(c);
 		if (err->code == 0)
 			mt_err(err, rc, "start failed (%s)", mt_err_name(rc));
 		if (rc == MT_EUNSUPPORTED)
@@ -155,6 +191,12 @@ int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err)
 		return rn_fail(c, rc, "migration hop %d: %s", hop, err->msg);
 	}
 	now = mt_loop_now(c->loop);
+	if (c->hop_jid) {
+		struct mt_error jerr = { 0 };
+
+		if (mt_journal_applied(c->r->journal, c->hop_jid, now - c->t0, &jerr) < 0)
+			rn_say(c, "warning: journal: %s", jerr.msg);
+	}
 	c->hop = hop;
 	c->hop_running = 1;
 	c->timed_out = 0;

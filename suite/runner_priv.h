@@ -124,6 +124,7 @@ struct rn_cellrun {
 	struct mt_ctx dctx;
 	int prepared;
 	int hop_running, hop, hops_done, done_fd, timed_out, tearing_down;
+	uint64_t hop_jid;             /* the running hop's journal entry (0: none) */
 	uint64_t poll_id, timeout_id, grace_id;
 	struct mt_labres lab;   /* the cell's lab: references, resolved */
 	int settling;         /* faults whose settle is pending */

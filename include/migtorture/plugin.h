@@ -151,6 +151,11 @@ struct mt_driver_ops {
 	 * or MT_ENOTFOUND with the reason. The runner asks before the first hop so that a cell
 	 * starts from wherever the VM is (a one-hop cell leaves it on the destination). */
 	int (*locate)(void *state, const char *a, const char *b, int *where, struct mt_error *err);
+	/* Optional: the journal entry of the hop req is about to start — *kind, a journal kind the
+	 * registry knows, and its malloc'd undo record — held open while the hop runs, so that
+	 * `recover` after a lost runner ends the migration it left running. */
+	int (*hop_record)(void *state, const struct mt_migrate_req *req, const char **kind,
+			  char **undo_json, struct mt_error *err);
 	void (*release)(void *state);
 };
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "libvirt_priv.h"
+#include "../journal_priv.h"
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
 
@@ -844,6 +845,16 @@ static int lv_locate(void *state, const char *a, const char *b, int *where, stru
 	return 0;
 }
 
+static int lv_hop_record(void *state, const struct mt_migrate_req *req, const char **kind,
+			 char **undo_json, struct mt_error *err)
+{
+	struct lv_state *s = state;
+
+	*kind = mt_journal_kind_lv_migration.name;
+	*undo_json = mt_lv_migration_record(req->from, s->domain);
+	return *undo_json ? 0 : mt_err(err, MT_ENOMEM, "out of memory");
+}
+
 static void lv_release(void *state)
 {
 	struct lv_state *s = state;
@@ -879,5 +890,6 @@ const struct mt_driver_ops mt_driver_libvirt = {
 	.abort = lv_abort,
 	.collect = lv_collect,
 	.locate = lv_locate,
+	.hop_record = lv_hop_record,
 	.release = lv_release,
 };

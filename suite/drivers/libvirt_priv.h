@@ -5,6 +5,7 @@
  * libvirt_stats.c    VIR_DOMAIN_JOB_* keys → metric names with units; series; achieved ratio
  * libvirt_events.c   the process-wide libvirt event loop thread and per-connection callbacks
  * libvirt_facts.c    run facts: each host's libvirt/QEMU versions, the guest's kernel
+ * libvirt_journal.c  the "libvirt-migration" journal kind: recover ends a lost runner's hop
  * libvirt.c          the ops table: connections, the migration thread, poll, abort, collect
  *
  * The split keeps everything that needs no hypervisor (options, params, stats) testable offline
@@ -131,5 +132,11 @@ int mt_lv_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detache
 /* Registers libvirt's default event implementation and starts its thread, once per process.
  * Must run before the first connection is opened. */
 int mt_lv_events_init(struct mt_error *err);
+
+/* --- libvirt_journal.c --- */
+struct mt_journal_kind;
+/* The undo record of a hop from uri of domain (malloc'd JSON), NULL when out of memory. */
+char *mt_lv_migration_record(const char *uri, const char *domain);
+extern const struct mt_journal_kind mt_journal_kind_lv_migration;
 
 #endif

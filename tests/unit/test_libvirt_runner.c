@@ -3,7 +3,9 @@
  * test:///default cannot migrate, so this proves the plumbing between the runner and the
  * driver, not migration: a hop libvirt refuses is a SKIP carrying libvirt's words, a
  * combination refused up front is a skip too, a missing domain is an ERROR with libvirt's
- * message, and the cell records where the domain is (migration.final_host).
+ * message, and the cell records where the domain is (migration.final_host). The hop's
+ * "libvirt-migration" journal entry is opened before the hop and closed when it ends, and its
+ * undo (what `recover` runs after a lost runner) checks its record and answers from libvirt.
  */
 #include <check.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "migtorture/journal.h"
 #include "migtorture/result.h"
 #include "migtorture/runner.h"
 #include "migtorture/scenario.h"
@@ -110,6 +113,21 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 	ck_assert_ptr_nonnull(strstr(c->reason,
 				     "post-copy is not supported with tunnelled migration"));
 
+	/* each refused hop opened its entry before it started and closed it: nothing open */
+	{
+		const char *j = tu_slurp(journal);
+		struct mt_journal *jj = NULL;
+		const struct mt_journal_entry *e;
+		size_t n = 9;
+
+		ck_assert_ptr_nonnull(strstr(j, "\"kind\":\"libvirt-migration\""));
+		ck_assert_ptr_nonnull(strstr(j, "\"domain\":\"test\""));
+		ck_assert_int_eq(mt_journal_open(journal, &jj, &err), 0);
+		ck_assert_int_eq(mt_journal_open_entries(jj, &e, &n, &err), 0);
+		ck_assert_uint_eq(n, 0);
+		mt_journal_close(jj);
+	}
+
 	c = cell(&run, "no-domain");
 	ck_assert_int_eq(c->verdict, MT_VERDICT_ERROR);
 	ck_assert_ptr_nonnull(strstr(c->reason, "no-such-vm"));
@@ -122,6 +140,60 @@ START_TEST(skips_and_errors_keep_libvirt_words)
 }
 END_TEST
 
+/* Undoes one libvirt-migration entry with record undo; returns undo_all's rc, *failed set. */
+static int undo_one(const char *path, const char *undo, unsigned *failed, char *msg, size_t len)
+{
+	struct mt_journal *j = NULL;
+	struct mt_error err = { 0 };
+	unsigned undone = 0;
+	uint64_t id = 0;
+	int rc;
+
+	ck_assert_msg(mt_journal_open(path, &j, &err) == 0, "%s", err.msg);
+	ck_assert_msg(mt_journal_begin(j, "libvirt-migration", NULL, undo, &id, &err) == 0, "%s",
+		      err.msg);
+	*failed = 0;
+	rc = mt_journal_undo_all(j, &undone, failed, &err);
+	snprintf(msg, len, "%s", err.msg);
+	ck_assert_uint_eq(undone + *failed, 1);
+	mt_journal_close(j);
+	unlink(path);
+	return rc;
+}
+
+START_TEST(undo_ends_only_what_its_record_names)
+{
+	char dir[64], path[512], msg[MT_ERRMSG_MAX];
+	unsigned failed;
+
+	tu_tmpdir(dir, sizeof(dir), "lv-undo");
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	/* no such domain on the host: the migration ended (it left), nothing to end */
+	ck_assert_int_eq(undo_one(path, "{\"uri\":\"test:///default\",\"domain\":\"gone\"}",
+				  &failed, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(failed, 0);
+	/* a host whose driver cannot report jobs (the test driver): unknown, so it stays open */
+	ck_assert_int_lt(undo_one(path, "{\"uri\":\"test:///default\",\"domain\":\"test\"}",
+				  &failed, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_msg(strstr(msg, "cannot report the jobs of 'test'"), "%s", msg);
+	/* a record without a domain, with a control character, or a host that cannot be reached:
+	 * the entry stays open with the reason */
+	ck_assert_int_lt(undo_one(path, "{\"uri\":\"test:///default\"}", &failed, msg,
+				  sizeof(msg)), 0);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_msg(strstr(msg, "\"domain\""), "%s", msg);
+	ck_assert_int_lt(undo_one(path, "{\"uri\":\"test:///default\",\"domain\":\"te\\nst\"}",
+				  &failed, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_int_lt(undo_one(path, "{\"uri\":\"qemu+unix:///system?socket=/nonexistent/sock\","
+				  "\"domain\":\"test\"}", &failed, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_msg(strstr(msg, "cannot connect to qemu+unix"), "%s", msg);
+	tu_rm_rf(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("libvirt_runner");
@@ -129,6 +201,7 @@ int main(void)
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, skips_and_errors_keep_libvirt_words);
+	tcase_add_test(t, undo_ends_only_what_its_record_names);
 	suite_add_tcase(s, t);
 	return tu_run(s);
 }
