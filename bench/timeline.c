@@ -22,10 +22,11 @@
 #include "timeline.h"
 
 static int on_event(void *arg, const struct mt_tl_event *ev, int64_t planned, int64_t actual,
-		    struct mt_error *err)
+		    int64_t *effect, struct mt_error *err)
 {
 	(void)planned;
 	(void)actual;
+	(void)effect;
 	(void)err;
 	if (ev->kind == MT_TL_CELL_END)
 		mt_loop_stop(arg);
@@ -88,11 +89,13 @@ int main(int argc, char **argv)
 		/* spacing uniform in [amin, amax] ms, µs resolution */
 		off += (amin * 1000 + (int64_t)(rnd(&seed) % (uint64_t)((amax - amin) * 1000 + 1))) *
 		       1000;
-		cell.events[i] = (struct mt_tl_event){ MT_ANCHOR_START, off, MT_TL_PHASE, -1, -1,
-						       (char *)"tick" };
+		cell.events[i] = (struct mt_tl_event){ .anchor = MT_ANCHOR_START, .offset_ns = off,
+						       .kind = MT_TL_PHASE, .spec = -1, .hop = -1,
+						       .label = (char *)"tick" };
 	}
-	cell.events[n] = (struct mt_tl_event){ MT_ANCHOR_START, off + 1000000, MT_TL_CELL_END, -1,
-					       -1, NULL };
+	cell.events[n] = (struct mt_tl_event){ .anchor = MT_ANCHOR_START,
+					       .offset_ns = off + 1000000,
+					       .kind = MT_TL_CELL_END, .spec = -1, .hop = -1 };
 	cell.nevents = (size_t)n + 1;
 	if (mt_loop_new(&loop, &err) < 0 ||
 	    mt_timeline_new(&tl, loop, &cell, &res, on_event, loop, &err) < 0 ||

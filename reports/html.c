@@ -42,7 +42,7 @@ static const char style[] =
 	".mig{fill:#fdd;opacity:.6}.fault{fill:#ddf;opacity:.5}.lost{stroke:#c00}"
 	".dt0{fill:#c00;opacity:.35}.dt1{fill:#e8a000;opacity:.4}.dt2{fill:#606;opacity:.3}"
 	"span.dt0{color:#c00}span.dt1{color:#e8a000}span.dt2{color:#606}"
-	".fev{stroke:#33a;stroke-dasharray:2,2}.osd{stroke:#080;stroke-width:2}"
+	".fev{stroke:#33a;stroke-dasharray:2,2}.anc{stroke:#a3a;stroke-dasharray:6,3}.osd{stroke:#080;stroke-width:2}"
 	".fit{stroke:#000;stroke-width:1.5;stroke-dasharray:6,3}"
 	".p0,.c0{fill:#1f77b4;color:#1f77b4}.p1,.c1{fill:#ff7f0e;color:#ff7f0e}"
 	".p2,.c2{fill:#2ca02c;color:#2ca02c}.p3,.c3{fill:#d62728;color:#d62728}"

@@ -198,9 +198,21 @@ static void fault_marks(struct mt_svg *g, const struct mt_cell_result *c, double
 		const struct mt_event_rec *on = &c->events[i];
 		double off = end_s;
 
+		if (on->actual_ns < 0)
+			continue; /* anchored on a phase that never came: it never ran */
 		if (starts(on->what, "fault.applied") || starts(on->what, "fault.undone")) {
 			mt_svg_vline(g, ev_s(on), "fev", NULL);
 			continue;
+		}
+		/* a migration phase something was anchored on, once per phase and time */
+		if (on->anchor && on->anchor_ns >= 0) {
+			int seen = 0;
+
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = c->events[j].anchor && c->events[j].anchor_ns == on->anchor_ns &&
+				       !strcmp(c->events[j].anchor, on->anchor);
+			if (!seen)
+				mt_svg_vline(g, (double)on->anchor_ns / 1e9, "anc", on->anchor);
 		}
 		if (starts(on->what, "ceph.osdmap")) {
 			double x = mt_svg_x(g, ev_s(on));
@@ -216,7 +228,7 @@ static void fault_marks(struct mt_svg *g, const struct mt_cell_result *c, double
 		for (size_t j = i + 1; j < c->nevents; j++) {
 			const struct mt_event_rec *e = &c->events[j];
 
-			if (starts(e->what, "fault.off") &&
+			if (starts(e->what, "fault.off") && e->actual_ns >= 0 &&
 			    !strcmp(e->detail ? e->detail : "", on->detail ? on->detail : "")) {
 				off = ev_s(e);
 				break;
@@ -335,6 +347,42 @@ static void downtime_text(const struct mt_cell_result *c, const struct placed dt
 	fputs("</ul>\n", f);
 }
 
+/* Actions anchored on migration phases: the anchor's time, when the action was due and took
+ * effect, and the lag; one whose phase never came says so. */
+static void anchor_table(const struct mt_cell_result *c, FILE *f)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct mt_event_rec *e = &c->events[i];
+		char a[32], p[32], x[32], l[32];
+
+		if (!e->anchor)
+			continue;
+		if (!any++)
+			fputs("<table class=\"anchors\"><tr><th>action</th><th>anchor</th>"
+			      "<th>anchor at (ms)</th><th>due (ms)</th><th>took effect (ms)</th>"
+			      "<th>lag (ms)</th></tr>\n", f);
+		fputs("<tr><td>", f);
+		mt_html_esc(e->what, f);
+		fputs("</td><td>", f);
+		mt_html_esc(e->anchor, f);
+		if (e->effect_ns < 0) {
+			fputs("</td><td colspan=\"4\">", f);
+			mt_html_esc(e->detail ? e->detail : "not run", f);
+			fputs("</td></tr>\n", f);
+			continue;
+		}
+		mt_hfmt_plain((double)e->anchor_ns / 1e6, a, sizeof(a));
+		mt_hfmt_plain((double)e->planned_ns / 1e6, p, sizeof(p));
+		mt_hfmt_plain((double)e->effect_ns / 1e6, x, sizeof(x));
+		mt_hfmt_plain((double)(e->effect_ns - e->planned_ns) / 1e6, l, sizeof(l));
+		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", a, p, x, l);
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
 /* The hypervisors' logs the cell kept (logs.HOST.ROLE.file, relative to the output directory,
  * where run writes this page too), as links. */
 static void log_links(const struct mt_cell_result *c, FILE *f)
@@ -395,6 +443,7 @@ void mt_html_cell(const struct mt_cell_result *c, FILE *f)
 	}
 	place_all(c, dt);
 	downtime_text(c, dt, f);
+	anchor_table(c, f);
 	log_links(c, f);
 	series_plot(c, dt, "ms", "delay", f);
 	series_plot(c, dt, "bit/s", "throughput", f);

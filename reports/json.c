@@ -253,12 +253,27 @@ static cJSON *cell_object(const struct mt_cell_result *c, int *ok)
 		push(a, e, ok);
 		add(e, "planned_ms", num_item(ns_to_ms(ev->planned_ns)), ok);
 		add(e, "actual_ms", num_item(ns_to_ms(ev->actual_ns)), ok);
-		add(e, "late_ms", num_item(((double)ev->actual_ns - (double)ev->planned_ns) / 1e6), ok);
+		/* an anchored event that never ran has no lateness */
+		add(e, "late_ms", num_item(ev->actual_ns < 0 ? NAN
+				  : ((double)ev->actual_ns - (double)ev->planned_ns) / 1e6), ok);
 		add(e, "planned_ns", i64_item(ev->planned_ns), ok);
 		add(e, "actual_ns", i64_item(ev->actual_ns), ok);
 		add(e, "what", str_item(ev->what ? ev->what : ""), ok);
 		add(e, "detail", str_item(ev->detail), ok);
 		add(e, "rc", i64_item(ev->rc), ok);
+		if (ev->anchor) {
+			/* -1: the anchor never came (null in JSON, like a lost sample) */
+			add(e, "anchor", str_item(ev->anchor), ok);
+			add(e, "anchor_ms", num_item(ev->anchor_ns < 0 ? NAN
+					       : ns_to_ms(ev->anchor_ns)), ok);
+			add(e, "effect_ms", num_item(ev->effect_ns < 0 ? NAN
+					       : ns_to_ms(ev->effect_ns)), ok);
+			add(e, "trigger_lag_ms",
+			    num_item(ev->effect_ns < 0 ? NAN
+				     : ((double)ev->effect_ns - (double)ev->planned_ns) / 1e6), ok);
+			add(e, "anchor_ns", i64_item(ev->anchor_ns), ok);
+			add(e, "effect_ns", i64_item(ev->effect_ns), ok);
+		}
 	}
 
 	m = cJSON_CreateObject();

@@ -400,8 +400,8 @@ out:
 static int rd_event(const cJSON *e, struct mt_cell_result *c, const char *ctx,
 		    struct mt_error *err)
 {
-	int64_t planned = 0, actual = 0;
-	char *what = NULL, *detail = NULL;
+	int64_t planned = 0, actual = 0, anchor_ns = -1, effect_ns = -1;
+	char *what = NULL, *detail = NULL, *anchor = NULL;
 	int rcv = 0, rc;
 
 	if (!cJSON_IsObject(e))
@@ -415,10 +415,19 @@ static int rd_event(const cJSON *e, struct mt_cell_result *c, const char *ctx,
 		rc = rd_str(e, "detail", 0, &detail, ctx, err);
 	if (!rc)
 		rc = rd_int(e, "rc", 0, &rcv, ctx, err);
+	if (!rc)
+		rc = rd_str(e, "anchor", 0, &anchor, ctx, err);
+	if (!rc && anchor)
+		rc = rd_ns(e, "anchor_ns", 1, &anchor_ns, ctx, err);
+	if (!rc && anchor)
+		rc = rd_ns(e, "effect_ns", 1, &effect_ns, ctx, err);
 	if (!rc && mt_cell_add_event(c, planned, actual, what, detail, rcv))
+		rc = mt_err(err, MT_ENOMEM, "results JSON: out of memory");
+	if (!rc && anchor && mt_cell_event_anchor(c, anchor, anchor_ns, effect_ns))
 		rc = mt_err(err, MT_ENOMEM, "results JSON: out of memory");
 	free(what);
 	free(detail);
+	free(anchor);
 	return rc;
 }
 

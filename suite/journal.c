@@ -410,6 +410,18 @@ uint64_t mt_journal_last_id(const struct mt_journal *j)
 	return j->max_id;
 }
 
+int64_t mt_journal_applied_time(const struct mt_journal *j, uint64_t first_id,
+				uint64_t last_id)
+{
+	int64_t t = -1;
+
+	for (size_t i = 0; j && i < j->n; i++)
+		if (j->e[i].id >= first_id && j->e[i].id <= last_id && j->e[i].applied &&
+		    j->e[i].t_applied_ns > t)
+			t = j->e[i].t_applied_ns;
+	return t;
+}
+
 unsigned mt_journal_gone(const struct mt_journal *j)
 {
 	return j ? j->gone : 0;

@@ -14,17 +14,22 @@ static const char *anchor_name(enum mt_tl_anchor a)
 	case MT_ANCHOR_START: return "start";
 	case MT_ANCHOR_MIGRATED: return "migrated";
 	case MT_ANCHOR_HOP_DONE: return "hop_done";
+	case MT_ANCHOR_PHASE: return "phase";
 	}
 	return "?";
 }
 
-/* "+10s", "migrated+10s", "hop_done+5s" */
+/* "+10s", "migrated+10s", "hop_done+5s", "hop0.switchover+20ms" */
 static void when_text(const struct mt_tl_event *e, char *buf, size_t len)
 {
 	char d[32];
 
 	mt_fmt_duration(e->offset_ns, d, sizeof(d));
-	if (e->anchor == MT_ANCHOR_START)
+	if (e->anchor == MT_ANCHOR_PHASE) {
+		struct mt_phase_ref r = { 1, e->hop, e->phase, e->phase_arg, e->offset_ns };
+
+		mt_phase_format(&r, e->hop, buf, len);
+	} else if (e->anchor == MT_ANCHOR_START)
 		snprintf(buf, len, "%s", d);
 	else
 		snprintf(buf, len, "%s+%s", anchor_name(e->anchor), d);
@@ -32,7 +37,7 @@ static void when_text(const struct mt_tl_event *e, char *buf, size_t len)
 
 static void print_cell(const struct mt_cell *c, size_t idx, FILE *f)
 {
-	char est[32], when[64];
+	char est[32], when[96];
 
 	mt_fmt_duration(mt_sc_cell_estimate(c), est, sizeof(est));
 	fprintf(f, "[%zu] %s  repeat %d  seed %" PRIu64 "  ~%s\n", idx + 1, c->name, c->repeat,
@@ -88,15 +93,26 @@ static cJSON *params_json(const struct mt_params *p)
 static cJSON *spec_json(const struct mt_spec *sp)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *txt = mt_params_format(&sp->params);
+	char *txt = mt_params_format(&sp->params), when[96];
 
 	cJSON_AddStringToObject(o, "class", mt_sc_spec_class_name(sp->cls));
 	cJSON_AddStringToObject(o, "kind", sp->kind);
 	cJSON_AddStringToObject(o, "text", sp->text);
 	cJSON_AddStringToObject(o, "params", txt ? txt : "");
 	cJSON_AddItemToObject(o, "values", params_json(&sp->params));
-	cJSON_AddItemToObject(o, "at_ms", ms(sp->at_ns));
-	cJSON_AddItemToObject(o, "for_ms", sp->for_ns < 0 ? cJSON_CreateNull() : ms(sp->for_ns));
+	if (sp->at_phase.set) {
+		mt_phase_format(&sp->at_phase, sp->at_phase.hop, when, sizeof(when));
+		cJSON_AddStringToObject(o, "at", when);
+	} else {
+		cJSON_AddItemToObject(o, "at_ms", ms(sp->at_ns));
+	}
+	if (sp->for_phase.set) {
+		mt_phase_format(&sp->for_phase, sp->for_phase.hop, when, sizeof(when));
+		cJSON_AddStringToObject(o, "for", when);
+	} else {
+		cJSON_AddItemToObject(o, "for_ms", sp->for_ns < 0 ? cJSON_CreateNull()
+								  : ms(sp->for_ns));
+	}
 	cJSON_AddStringToObject(o, "host", sp->host);
 	cJSON_AddNumberToObject(o, "line", sp->line);
 	free(txt);
@@ -110,6 +126,15 @@ static cJSON *event_json(const struct mt_tl_event *e)
 	cJSON_AddStringToObject(o, "anchor", anchor_name(e->anchor));
 	if (e->hop >= 0)
 		cJSON_AddNumberToObject(o, "hop", e->hop);
+	if (e->anchor == MT_ANCHOR_PHASE) {
+		char when[96];
+
+		when_text(e, when, sizeof(when));
+		cJSON_AddStringToObject(o, "phase", mt_hop_phase_name(e->phase));
+		if (e->phase == MT_PHASE_ITERATION || e->phase == MT_PHASE_REMAINING)
+			cJSON_AddNumberToObject(o, "phase_arg", e->phase_arg);
+		cJSON_AddStringToObject(o, "when", when);
+	}
 	cJSON_AddItemToObject(o, "offset_ms", ms(e->offset_ns));
 	cJSON_AddStringToObject(o, "kind", mt_tl_kind_name(e->kind));
 	if (e->spec >= 0)

@@ -29,6 +29,10 @@ const char *mt_tl_kind_name(enum mt_tl_kind k)
  * for more is a typo, reported at its line. */
 #define MT_TL_MAX_NS (365LL * 86400 * 1000000000)
 
+/* The most events a cell plans: hop* makes one per hop and migrate.count may be 1000, so a few
+ * such specs would otherwise plan hundreds of thousands (and sort them). */
+#define MT_TL_MAX_EVENTS 10000
+
 /* a + b for durations (>= 0), or -1 when either is negative or the sum passes MT_TL_MAX_NS. */
 static int64_t tl_sum(int64_t a, int64_t b)
 {
@@ -45,7 +49,8 @@ static int add(struct mt_cell *c, enum mt_tl_anchor a, int64_t off, enum mt_tl_k
 	if (!ne)
 		return MT_ENOMEM;
 	c->events = ne;
-	ne[c->nevents] = (struct mt_tl_event){ a, off, k, spec, hop, strdup(label) };
+	ne[c->nevents] = (struct mt_tl_event){ .anchor = a, .offset_ns = off, .kind = k,
+					       .spec = spec, .hop = hop, .label = strdup(label) };
 	if (!ne[c->nevents].label)
 		return MT_ENOMEM;
 	c->nevents++;
@@ -104,20 +109,120 @@ static int end_anchor(const struct mt_cell *c, enum mt_tl_anchor *a, int64_t *of
 	return 0;
 }
 
-/* Returns 0, MT_ENOMEM, or MT_EINVAL when at= and for= end past MT_TL_MAX_NS. */
-static int spec_events(struct mt_cell *c, int i, enum mt_tl_anchor ea, int64_t eoff)
+/* An event at phase r of hop, extra after r's own offset. */
+static int add_phase(struct mt_cell *c, const struct mt_phase_ref *r, int hop, int64_t extra,
+		     enum mt_tl_kind k, int spec, const char *label)
+{
+	int64_t off = tl_sum(r->offset_ns, extra);
+	int rc;
+
+	if (off < 0)
+		return MT_EINVAL;
+	rc = add(c, MT_ANCHOR_PHASE, off, k, spec, hop, label);
+	if (rc == 0) {
+		c->events[c->nevents - 1].phase = r->phase;
+		c->events[c->nevents - 1].phase_arg = r->arg;
+	}
+	return rc;
+}
+
+/* A phase anchor names a hop the cell makes, and hop* is not mixed with one-off times. */
+static int check_phases(const struct mt_cell *c, const struct mt_spec *sp, struct mt_error *err)
+{
+	const struct mt_phase_ref *r[2] = { &sp->at_phase, &sp->for_phase };
+	const char *key[2] = { "at", "for" };
+
+	for (int k = 0; k < 2; k++) {
+		if (!r[k]->set)
+			continue;
+		if (c->migrate_count <= 0)
+			return mt_err(err, MT_EINVAL, "%s= names a migration phase, but the cell "
+				      "migrates nothing (migrate.count = 0)", key[k]);
+		if (r[k]->hop >= c->migrate_count)
+			return mt_err(err, MT_EINVAL, "%s=hop%d...: the cell makes %d hop%s "
+				      "(hop0..hop%d)", key[k], r[k]->hop, c->migrate_count,
+				      c->migrate_count == 1 ? "" : "s", c->migrate_count - 1);
+	}
+	if (sp->at_phase.set && sp->at_phase.hop == MT_HOP_ALL && sp->cls != MT_SPEC_FAULT)
+		return mt_err(err, MT_EINVAL, "at=hop*... repeats on every hop, which only a fault "
+			      "can: a %s starts once per cell (name one hop)",
+			      mt_sc_spec_class_name(sp->cls));
+	if (sp->at_phase.set && sp->at_phase.hop == MT_HOP_ALL && sp->for_phase.set &&
+	    sp->for_phase.hop != MT_HOP_ALL)
+		return mt_err(err, MT_EINVAL, "at=hop*... repeats on every hop: for= must be a "
+			      "duration or hop*... too");
+	if (sp->for_phase.set && sp->for_phase.hop == MT_HOP_ALL &&
+	    !(sp->at_phase.set && sp->at_phase.hop == MT_HOP_ALL))
+		return mt_err(err, MT_EINVAL, "for=hop*... ends it on every hop: at= must be "
+			      "hop*... too");
+	return 0;
+}
+
+/* The events of a spec anchored on migration phases: per hop for hop*, else once. */
+static int spec_phase_events(struct mt_cell *c, int i, enum mt_tl_kind on, enum mt_tl_kind off,
+			     enum mt_tl_anchor ea, int64_t eoff, struct mt_error *err)
+{
+	const struct mt_spec *sp = &c->specs[i];
+	int all = sp->at_phase.set && sp->at_phase.hop == MT_HOP_ALL;
+	int64_t start = sp->at_ns;
+	int rc = check_phases(c, sp, err);
+
+	if (rc)
+		return rc;
+	if (!sp->at_phase.set && sp->cls == MT_SPEC_FAULT)
+		start = tl_sum(start, c->warmup_ns);
+	for (int h = all ? 0 : -1; rc == 0 && h < (all ? c->migrate_count : 0); h++) {
+		int ah = all ? h : sp->at_phase.hop, fh = all ? h : sp->for_phase.hop;
+
+		if (sp->at_phase.set)
+			rc = add_phase(c, &sp->at_phase, ah, 0, on, i, sp->text);
+		else if (start >= 0)
+			rc = add(c, MT_ANCHOR_START, start, on, i, -1, sp->text);
+		else
+			rc = MT_EINVAL;
+		if (rc == 0 && sp->for_phase.set)
+			rc = add_phase(c, &sp->for_phase, fh, 0, off, i, sp->text);
+		else if (rc == 0 && sp->for_ns >= 0)
+			rc = sp->at_phase.set ? add_phase(c, &sp->at_phase, ah, sp->for_ns, off, i,
+							  sp->text)
+			     : tl_sum(start, sp->for_ns) < 0
+				     ? MT_EINVAL
+				     : add(c, MT_ANCHOR_START, tl_sum(start, sp->for_ns), off, i,
+					   -1, sp->text);
+	}
+	/* Without for=, the cell's end stops it (a fault's open entries are undone then). */
+	if (rc == 0 && !sp->for_phase.set && sp->for_ns < 0 && sp->cls != MT_SPEC_FAULT)
+		rc = add(c, ea, eoff, off, i, -1, sp->text);
+	if (rc == MT_EINVAL)
+		return mt_err(err, MT_EINVAL, "at= and for= end past %lld days, the longest cell "
+			      "planned", MT_TL_MAX_NS / 86400000000000LL);
+	return rc ? mt_err(err, rc, "out of memory") : 0;
+}
+
+/* Returns 0, MT_ENOMEM, or MT_EINVAL (with err) when at= and for= end past MT_TL_MAX_NS or
+ * name a phase the cell does not have. */
+static int spec_events(struct mt_cell *c, int i, enum mt_tl_anchor ea, int64_t eoff,
+		       struct mt_error *err)
 {
 	const struct mt_spec *sp = &c->specs[i];
 	enum mt_tl_kind on, off;
 	int64_t start = sp->at_ns, stop = -1;
 	int rc;
 
+	if (sp->at_phase.set || sp->for_phase.set) {
+		on = sp->cls == MT_SPEC_FAULT ? MT_TL_FAULT_ON
+		     : sp->cls == MT_SPEC_PROBE ? MT_TL_PROBE_START : MT_TL_WORKLOAD_START;
+		off = sp->cls == MT_SPEC_FAULT ? MT_TL_FAULT_OFF
+		      : sp->cls == MT_SPEC_PROBE ? MT_TL_PROBE_STOP : MT_TL_WORKLOAD_STOP;
+		return spec_phase_events(c, i, on, off, ea, eoff, err);
+	}
 	if (sp->cls == MT_SPEC_FAULT)
 		start = tl_sum(start, c->warmup_ns); /* faults count from the end of warm-up */
 	if (start >= 0 && sp->for_ns >= 0)
 		stop = tl_sum(start, sp->for_ns);
 	if (start < 0 || (sp->for_ns >= 0 && stop < 0))
-		return MT_EINVAL;
+		return mt_err(err, MT_EINVAL, "at= and for= end past %lld days, the longest cell "
+			      "planned", MT_TL_MAX_NS / 86400000000000LL);
 	switch (sp->cls) {
 	case MT_SPEC_FAULT:
 		rc = add(c, MT_ANCHOR_START, start, MT_TL_FAULT_ON, i, -1, sp->text);
@@ -175,13 +280,16 @@ int mt_sc_timeline(struct mt_cell *c, int *line, struct mt_error *err)
 			      "%lld days, the longest cell planned", MT_TL_MAX_NS / 86400000000000LL);
 	rc = add(c, MT_ANCHOR_START, 0, MT_TL_PHASE, -1, -1, "baseline");
 	for (size_t i = 0; i < c->nspecs && rc == 0; i++) {
-		rc = spec_events(c, (int)i, ea, eoff);
+		rc = spec_events(c, (int)i, ea, eoff, err);
+		if (rc == 0 && c->nevents > MT_TL_MAX_EVENTS)
+			rc = mt_err(err, MT_EINVAL, "the cell plans more than %d events (hop* repeats "
+				    "on each of the %d hops), expected fewer", MT_TL_MAX_EVENTS,
+				    c->migrate_count);
 		if (rc == MT_EINVAL) {
 			*line = c->specs[i].line;
-			return mt_err(err, MT_EINVAL, "%s '%s': at= and for= end past %lld days, "
-				      "the longest cell planned",
-				      mt_sc_spec_class_name(c->specs[i].cls), c->specs[i].kind,
-				      MT_TL_MAX_NS / 86400000000000LL);
+			mt_err_prefix(err, "%s '%s'", mt_sc_spec_class_name(c->specs[i].cls),
+				      c->specs[i].kind);
+			return rc;
 		}
 	}
 	if (rc == 0)

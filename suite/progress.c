@@ -112,9 +112,14 @@ void mt_progress_poll(struct mt_progress *p, const struct mt_cell_result *c, int
 		if (p->verbose < 0 || (p->tty && p->verbose == 0))
 			continue;
 		end_line(p);
-		fprintf(p->f, "cell %zu/%zu %s +%.3fs %s%s%s%s\n", p->index + 1, p->ncells, p->cell,
-			(double)e->actual_ns / 1e9, w, e->detail ? ": " : "",
-			e->detail ? e->detail : "", e->rc < 0 ? " (FAILED)" : "");
+		if (e->actual_ns < 0) /* anchored on a phase that never came: detail says so */
+			fprintf(p->f, "cell %zu/%zu %s %s: %s\n", p->index + 1, p->ncells, p->cell, w,
+				e->detail ? e->detail : "not run");
+		else
+			fprintf(p->f, "cell %zu/%zu %s +%.3fs %s%s%s%s\n", p->index + 1,
+				p->ncells, p->cell, (double)e->actual_ns / 1e9, w,
+				e->detail ? ": " : "", e->detail ? e->detail : "",
+				e->rc < 0 ? " (FAILED)" : "");
 	}
 	redraw(p, now_ns);
 }

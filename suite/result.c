@@ -296,6 +296,24 @@ int mt_cell_add_event(struct mt_cell_result *c, int64_t planned_ns, int64_t actu
 	return 0;
 }
 
+int mt_cell_event_anchor(struct mt_cell_result *c, const char *anchor, int64_t anchor_ns,
+			 int64_t effect_ns)
+{
+	struct mt_event_rec *e;
+	char *a;
+
+	if (!c || !c->nevents || !anchor)
+		return MT_EINVAL;
+	if (!(a = strdup(anchor)))
+		return MT_ENOMEM;
+	e = &c->events[c->nevents - 1];
+	free(e->anchor);
+	e->anchor = a;
+	e->anchor_ns = anchor_ns;
+	e->effect_ns = effect_ns;
+	return 0;
+}
+
 struct mt_series *mt_cell_series(struct mt_cell_result *c, const char *name, const char *unit)
 {
 	struct mt_series *s;
@@ -418,6 +436,7 @@ static void cell_free(struct mt_cell_result *c)
 	for (i = 0; i < c->nevents; i++) {
 		free(c->events[i].what);
 		free(c->events[i].detail);
+		free(c->events[i].anchor);
 	}
 	free(c->events);
 	for (i = 0; i < c->nmetrics; i++) {

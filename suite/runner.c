@@ -50,7 +50,8 @@ static int on_progress(struct mt_loop *loop, int64_t now_ns, void *arg)
 static void run_cell(struct rn_runner *r, size_t index)
 {
 	const struct mt_cell *cell = &r->plan->cells[index];
-	struct rn_cellrun c = { .r = r, .cell = cell, .index = index, .done_fd = -1 };
+	struct rn_cellrun c = { .r = r, .cell = cell, .index = index, .done_fd = -1,
+				.phase_fd = -1 };
 	struct mt_error err = { 0 };
 	int64_t start_mono;
 	int rc;

@@ -207,6 +207,8 @@ void rn_cell_teardown(struct rn_cellrun *c)
 	unsigned undone = 0, failed = 0;
 	int64_t now;
 
+	if (c->tl && mt_timeline_close_anchors(c->tl) < 0)
+		rn_fail(c, MT_ENOMEM, "out of memory");
 	if (c->tl)
 		mt_timeline_cancel(c->tl);
 	if (c->hop_running) {
@@ -295,6 +297,7 @@ void rn_cell_teardown(struct rn_cellrun *c)
 		in->state = NULL;
 		in->has_state = 0;
 	}
+	rn_phase_unwatch(c);
 	if (c->prepared && c->drv->release)
 		c->drv->release(c->dstate);
 	c->prepared = 0;

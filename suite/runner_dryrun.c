@@ -22,6 +22,13 @@ static void print_anchor(FILE *f, const struct mt_tl_event *ev)
 	case MT_ANCHOR_MIGRATED:
 		snprintf(at, sizeof(at), "migrated%+.3fs", rn_secs(ev->offset_ns));
 		break;
+	case MT_ANCHOR_PHASE: {
+		char ph[48];
+
+		mt_timeline_anchor_text(ev, ph, sizeof(ph));
+		snprintf(at, sizeof(at), "%s%+.3fs", ph, rn_secs(ev->offset_ns));
+		break;
+	}
 	default:
 		snprintf(at, sizeof(at), "?%+.3fs", rn_secs(ev->offset_ns));
 	}
@@ -66,9 +73,10 @@ void rn_dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FILE *f
 				cell->dest ? cell->dest : "?", cell->domain ? cell->domain : "?",
 				cell->migrate_count, cell->migrate_count == 1 ? "" : "s",
 				rn_secs(cell->migrate_timeout_ns));
-		/* In the order anchors resolve: start, then each hop's completion, then the end. */
-		for (size_t pass = 0; pass < 3 * cell->nevents; pass++) {
-			static const enum mt_tl_anchor order[] = { MT_ANCHOR_START,
+		/* In the order anchors resolve: start, the hops' phases (when they come), each
+		 * hop's completion, then the end. */
+		for (size_t pass = 0; pass < 4 * cell->nevents; pass++) {
+			static const enum mt_tl_anchor order[] = { MT_ANCHOR_START, MT_ANCHOR_PHASE,
 								   MT_ANCHOR_HOP_DONE,
 								   MT_ANCHOR_MIGRATED };
 			const struct mt_tl_event *ev = &cell->events[pass % cell->nevents];

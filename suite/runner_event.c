@@ -7,7 +7,7 @@
 #include "timeline.h"
 
 int rn_exec_event(void *arg, const struct mt_tl_event *ev, int64_t planned, int64_t actual,
-		  struct mt_error *err)
+		  int64_t *effect, struct mt_error *err)
 {
 	struct rn_cellrun *c = arg;
 	struct rn_inst *in = ev->spec >= 0 ? &c->in[ev->spec] : NULL;
@@ -33,6 +33,8 @@ int rn_exec_event(void *arg, const struct mt_tl_event *ev, int64_t planned, int6
 		break;
 	case MT_TL_FAULT_ON:
 		rc = in ? rn_fault_on(c, in, err) : 0;
+		if (rc == 0 && in)
+			*effect = in->applied_ns; /* when the change took effect, not when asked */
 		break;
 	case MT_TL_FAULT_OFF:
 		rc = in ? rn_fault_off(c, in, err) : 0;

@@ -55,6 +55,7 @@ static int remote_apply(struct rn_cellrun *c, struct rn_inst *in, struct mt_erro
 		snprintf(detail, sizeof(detail), "on %s (ssh): round trip %.2f ms, clock error "
 			 "<= %.3f ms", in->host->name, (double)info.rtt_ns / 1e6,
 			 (double)info.error_ns / 1e6);
+		in->applied_ns = info.applied_ns;
 		snprintf(what, sizeof(what), "fault.applied %s", in->spec->kind);
 		mt_cell_add_event(c->res, -1, info.applied_ns, what, detail, 0);
 		rn_say(c, "fault %s applied on %s at %+.3fs (round trip %.1f ms)", in->spec->kind,
@@ -73,6 +74,7 @@ int rn_fault_on(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 
 	if (in->running)
 		return 0;
+	in->applied_ns = -1;
 	if (in->remote) {
 		rc = remote_apply(c, in, err);
 	} else {
@@ -84,6 +86,8 @@ int rn_fault_on(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 	}
 	in->jfirst = before + 1;
 	in->jlast = mt_journal_last_id(c->r->journal);
+	if (!in->remote)
+		in->applied_ns = mt_journal_applied_time(c->r->journal, in->jfirst, in->jlast);
 	if (rc < 0) {
 		struct mt_error uerr = { 0 };
 

@@ -22,6 +22,60 @@ void rn_hop_unwatch(struct rn_cellrun *c)
 	c->poll_id = c->timeout_id = c->grace_id = 0;
 }
 
+void rn_phase_unwatch(struct rn_cellrun *c)
+{
+	if (c->phase_fd >= 0)
+		mt_loop_del_fd(c->loop, c->phase_fd);
+	c->phase_fd = -1;
+}
+
+/* The running hop reached a phase: the events anchored there are scheduled from the moment
+ * it was measured (not from now), so the loop's wake-up counts in their lag. */
+static int hop_phase(struct rn_cellrun *c, enum mt_hop_phase ph, double value, int64_t t_ns)
+{
+	struct mt_error err = { 0 };
+
+	if (c->tearing_down || !c->tl)
+		return 0;
+	if (mt_timeline_phase(c->tl, c->hop, ph, value, t_ns, &err) < 0)
+		return rn_fail(c, err.code, "timeline: %s", err.msg);
+	return 0;
+}
+
+static int on_phase(struct mt_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct rn_cellrun *c = arg;
+	struct mt_phase_event ev;
+	int rc = 0;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	/* The hop's own phases only; one may arrive after the hop ended (libvirt delivers
+	 * events asynchronously), and is scheduled from its measured time all the same. */
+	while (c->drv->phase_next(c->dstate, &ev) == 1)
+		if (rc == 0 && ev.hop == c->hop && (c->hop_running || c->hops_done > ev.hop))
+			rc = hop_phase(c, ev.phase, ev.value, ev.t_ns);
+	return rc;
+}
+
+/* From the first hop on, the driver's phase events wake the loop (it is prepared for good by
+ * then: rn_orient may prepare it again before t0). */
+static int phase_watch(struct rn_cellrun *c, struct mt_error *err)
+{
+	int fd, rc;
+
+	if (c->phase_fd >= 0 || !c->drv->phase_fd || !c->drv->phase_next)
+		return 0;
+	fd = c->drv->phase_fd(c->dstate);
+	if (fd < 0)
+		return 0;
+	rc = mt_loop_add_fd(c->loop, fd, EPOLLIN, on_phase, c, err);
+	if (rc == 0)
+		c->phase_fd = fd;
+	return rc;
+}
+
 /* Every plugin instance's view of where the VM runs (ctx->vm_uri). */
 void rn_set_vm_uri(struct rn_cellrun *c, const char *uri)
 {
@@ -79,7 +133,7 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	struct mt_error err = { 0 };
 	int64_t now = mt_loop_now(loop);
 	char what[64];
-	int rc;
+	int rc, prc;
 
 	(void)fd;
 	(void)events;
@@ -87,6 +141,10 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	c->hop_running = 0;
 	rc = c->drv->finish(c->dstate, &c->dctx, &err);
 	hop_journal_end(c);
+	/* hopN.done: the hop ended, whichever way (its outcome is recorded below) */
+	prc = hop_phase(c, MT_PHASE_DONE, 0, now);
+	if (prc < 0)
+		return prc;
 	if (rc < 0 && err.code == 0)
 		mt_err(&err, rc, "migration failed (%s)", mt_err_name(rc));
 	snprintf(what, sizeof(what), "migrate.done hop %d", c->hop);
@@ -167,7 +225,7 @@ static int on_hop_timeout(struct mt_loop *loop, int64_t now, void *arg)
 int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err)
 {
 	struct mt_migrate_req req;
-	int64_t now;
+	int64_t now, t_req;
 	int rc, fd = -1;
 
 	if (!c->drv || !c->prepared)
@@ -178,9 +236,13 @@ int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err)
 	req.hop = hop;
 	req.from = hop % 2 ? c->lab.dst_uri : c->lab.src_uri;
 	req.to = hop % 2 ? c->lab.src_uri : c->lab.dst_uri;
+	rc = phase_watch(c, err);
+	if (rc < 0)
+		return rn_fail(c, rc, "migration hop %d: %s", hop, err->msg);
 	rc = hop_journal_begin(c, &req, err);
 	if (rc < 0)
 		return rn_fail(c, rc, "migration hop %d: journal: %s", hop, err->msg);
+	t_req = mt_loop_now(c->loop);
 	rc = c->drv->start(c->dstate, &req, &fd, err);
 	if (rc < 0) {
 		hop_journal_end(c);
@@ -200,6 +262,9 @@ int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err)
 	c->hop = hop;
 	c->hop_running = 1;
 	c->timed_out = 0;
+	rc = hop_phase(c, MT_PHASE_START, 0, t_req); /* hopN.start: when it was asked for */
+	if (rc < 0)
+		return rc;
 	if (hop == 0)
 		c->phases.during_start_ns = now - c->t0;
 	rc = mt_loop_add_fd(c->loop, fd, EPOLLIN, on_hop_done, c, err);

@@ -84,6 +84,7 @@ struct rn_inst {
 	int has_state;   /* start/apply succeeded: collect and release are due */
 	int running;     /* started (or fault on) and not yet stopped (off) */
 	uint64_t jfirst, jlast; /* a fault's journal entries */
+	int64_t applied_ns;     /* when the fault last took effect (since t0), or -1 */
 	struct mt_remote *remote; /* ssh host: the session its agent runs in (faults, host
 				   * stress) */
 	uint64_t rhandle;         /* the agent's name for the applied fault or started stress */
@@ -125,6 +126,7 @@ struct rn_cellrun {
 	int prepared;
 	int hop_running, hop, hops_done, done_fd, timed_out, tearing_down;
 	uint64_t hop_jid;             /* the running hop's journal entry (0: none) */
+	int phase_fd;                 /* the driver's phase events, watched from the first hop */
 	uint64_t poll_id, timeout_id, grace_id;
 	struct mt_labres lab;   /* the cell's lab: references, resolved */
 	int settling;         /* faults whose settle is pending */
@@ -234,6 +236,8 @@ void rn_logs_end(struct rn_cellrun *c);
 int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err);
 /* Stops watching the running hop (its done fd and timers). */
 void rn_hop_unwatch(struct rn_cellrun *c);
+/* Stops watching the driver's phase events (before the driver is released). */
+void rn_phase_unwatch(struct rn_cellrun *c);
 /* Every plugin instance's view of where the VM runs (ctx->vm_uri). */
 void rn_set_vm_uri(struct rn_cellrun *c, const char *uri);
 /* After prepare: finds where the VM runs and, when on the destination, swaps the roles so
@@ -244,7 +248,7 @@ int rn_orient(struct rn_cellrun *c, struct mt_error *err);
 
 /* The timeline's callback (mt_tl_exec_fn); arg is the struct rn_cellrun. */
 int rn_exec_event(void *arg, const struct mt_tl_event *ev, int64_t planned, int64_t actual,
-		  struct mt_error *err);
+		  int64_t *effect, struct mt_error *err);
 
 /* runner_cell.c */
 

@@ -74,10 +74,11 @@ static const struct mt_option core_options[] = {
 
 static const struct mt_option spec_options[] = {
 	{ "at", MT_OPT_DURATION, "0s",
-	  "start offset: faults from the end of warm-up, others from the cell start", NULL, 0, 0,
-	  0 },
-	{ "for", MT_OPT_DURATION, NULL, "how long it lasts (default: until the cell ends)", NULL,
-	  1, 0, 0 },
+	  "start offset: faults from the end of warm-up, others from the cell start; or a "
+	  "migration phase hopN.PHASE[+DURATION] (docs/anchors.md)", NULL, 0, 0, 0 },
+	{ "for", MT_OPT_DURATION, NULL,
+	  "how long it lasts (default: until the cell ends), or until a migration phase "
+	  "hopN.PHASE[+DURATION]", NULL, 1, 0, 0 },
 	{ "host", MT_OPT_STR, "local",
 	  "where it acts: local, a [host:NAME] section, or a lab host (hosta, hostb, client, "
 	  "router, or lab:NAME)",

@@ -193,9 +193,26 @@ static size_t token_len(const char *p)
 	return (size_t)(q - p);
 }
 
-/* Moves at=/for=/host= tokens of args into common, the rest into *rest (malloc'd). */
+/* at= or for= given as a migration phase ("hop0.switchover+20ms") goes to sp: 1 when it was
+ * one, 0 when val is for the option table (a duration), or MT_EINVAL. */
+static int phase_value(const char *key, const char *val, struct mt_spec *sp,
+		       struct mt_error *err)
+{
+	struct mt_phase_ref *r = strcmp(key, "at") == 0 ? &sp->at_phase
+				 : strcmp(key, "for") == 0 ? &sp->for_phase : NULL;
+	char why[512];
+
+	if (!r || strncmp(val, "hop", 3) != 0)
+		return 0;
+	if (mt_phase_parse(val, r, why, sizeof(why)) < 0)
+		return mt_err(err, MT_EINVAL, "key '%s': %s", key, why);
+	return 1;
+}
+
+/* Moves at=/for=/host= tokens of args into common (a phase into sp), the rest into *rest
+ * (malloc'd). */
 static int split_common(const char *args, int line, struct mt_params *common, char **rest,
-			struct mt_error *err)
+			struct mt_spec *sp, struct mt_error *err)
 {
 	const struct mt_option *ct = mt_spec_common_options();
 	char *out = malloc(strlen(args) + 1);
@@ -224,7 +241,11 @@ static int split_common(const char *args, int line, struct mt_params *common, ch
 					rc = mt_err(err, MT_ENOMEM, "out of memory");
 					goto out;
 				}
-				rc = mt_params_set(common, ct, key, val, line, err);
+				rc = phase_value(key, val, sp, err);
+				if (rc == 0)
+					rc = mt_params_set(common, ct, key, val, line, err);
+				else if (rc > 0)
+					rc = 0;
 				free(val);
 				if (rc)
 					goto out;
@@ -268,7 +289,7 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 	if (!pl)
 		return unknown_kind(cls, sp->kind, err);
 	sp->ops = pl;
-	rc = split_common(args, line, &common, &rest, err);
+	rc = split_common(args, line, &common, &rest, sp, err);
 	if (rc == 0)
 		rc = mt_params_finish(&common, mt_spec_common_options(), err);
 	if (rc == 0)

@@ -11,6 +11,7 @@ struct slot {
 	struct mt_timeline *tl;
 	size_t idx;          /* into cell->events */
 	int64_t planned_ns;  /* offset since t0, known once the anchor resolved */
+	int64_t anchor_ns;   /* MT_ANCHOR_PHASE: when the phase was measured, since t0 */
 	uint64_t timer;
 	enum slot_state state;
 };
@@ -25,6 +26,15 @@ struct mt_timeline {
 	struct slot *slots;
 	size_t *order;      /* scratch: indices of one anchor group, sorted */
 	size_t npending;
+	size_t nreached;      /* anchored events run */
+	int64_t max_lag_ns;   /* their largest effect - planned */
+};
+
+/* A migration phase reported by the runner (mt_timeline_phase). */
+struct phase_hit {
+	int hop;
+	enum mt_hop_phase phase;
+	double value;
 };
 
 int mt_timeline_new(struct mt_timeline **out, struct mt_loop *loop, const struct mt_cell *cell,
@@ -54,7 +64,7 @@ int mt_timeline_new(struct mt_timeline **out, struct mt_loop *loop, const struct
 				    cell->name ? cell->name : "?", i, mt_tl_kind_name(ev->kind));
 			goto out;
 		}
-		tl->slots[i] = (struct slot){ tl, i, -1, 0, SLOT_IDLE };
+		tl->slots[i] = (struct slot){ tl, i, -1, -1, 0, SLOT_IDLE };
 	}
 	*out = tl;
 	tl = NULL;
@@ -96,7 +106,7 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 	const struct mt_cell *cell = tl->cell;
 	const struct mt_tl_event *ev = &cell->events[s->idx];
 	struct mt_error err = { 0 };
-	int64_t actual = mt_loop_now(loop) - tl->t0_ns;
+	int64_t actual = mt_loop_now(loop) - tl->t0_ns, effect = -1;
 	const char *detail = NULL;
 	char *what;
 	int rc, arc;
@@ -105,7 +115,7 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 	s->state = SLOT_DONE;
 	s->timer = 0;
 	tl->npending--;
-	rc = tl->fn(tl->arg, ev, s->planned_ns, actual, &err);
+	rc = tl->fn(tl->arg, ev, s->planned_ns, actual, &effect, &err);
 	if (rc < 0)
 		detail = err.msg[0] ? err.msg : mt_err_name(rc);
 	else if (ev->spec >= 0)
@@ -116,9 +126,27 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 	arc = what ? mt_cell_add_event(tl->res, s->planned_ns, actual, what, detail, rc)
 		   : MT_ENOMEM;
 	free(what);
+	if (arc == 0 && ev->anchor == MT_ANCHOR_PHASE) {
+		char anchor[96];
+
+		if (effect < 0)
+			effect = actual;
+		mt_timeline_anchor_text(ev, anchor, sizeof(anchor));
+		arc = mt_cell_event_anchor(tl->res, anchor, s->anchor_ns, effect);
+		tl->nreached++;
+		if (tl->nreached == 1 || effect - s->planned_ns > tl->max_lag_ns)
+			tl->max_lag_ns = effect - s->planned_ns;
+	}
 	if (rc == 0 && arc < 0)
 		rc = arc;
 	return rc;
+}
+
+void mt_timeline_anchor_text(const struct mt_tl_event *ev, char *buf, size_t len)
+{
+	struct mt_phase_ref r = { 1, ev->hop, ev->phase, ev->phase_arg, 0 };
+
+	mt_phase_format(&r, ev->hop, buf, len);
 }
 
 /* Same instant: documented kind order, then spec index, then plan order. */
@@ -136,21 +164,37 @@ static int cmp_slot(const void *a, const void *b, void *events)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-/* Schedules every idle event of anchor (and, for HOP_DONE, of that hop) from base_ns. */
-static int schedule(struct mt_timeline *tl, enum mt_tl_anchor anchor, int hop, int64_t base_ns,
-		    struct mt_error *err)
+/* Is ev anchored on anchor (for HOP_DONE: of hop; for PHASE: the phase ph reached)? A pass
+ * counts from its number on, remaining memory from its size down. */
+static int matches(const struct mt_tl_event *ev, enum mt_tl_anchor anchor, int hop,
+		   const struct phase_hit *ph)
+{
+	if (ev->anchor != anchor)
+		return 0;
+	if (anchor == MT_ANCHOR_HOP_DONE)
+		return ev->hop == hop;
+	if (anchor != MT_ANCHOR_PHASE)
+		return 1;
+	if (!ph || ev->hop != ph->hop || ev->phase != ph->phase)
+		return 0;
+	if (ph->phase == MT_PHASE_ITERATION)
+		return ph->value >= ev->phase_arg;
+	if (ph->phase == MT_PHASE_REMAINING)
+		return ph->value <= ev->phase_arg;
+	return 1;
+}
+
+/* Schedules every idle event of anchor (HOP_DONE: of that hop; PHASE: matching ph) from
+ * base_ns. */
+static int schedule(struct mt_timeline *tl, enum mt_tl_anchor anchor, int hop,
+		    const struct phase_hit *ph, int64_t base_ns, struct mt_error *err)
 {
 	const struct mt_cell *cell = tl->cell;
 	size_t n = 0;
 
 	for (size_t i = 0; i < cell->nevents; i++) {
-		const struct mt_tl_event *ev = &cell->events[i];
-
-		if (ev->anchor != anchor || tl->slots[i].state != SLOT_IDLE)
-			continue;
-		if (anchor == MT_ANCHOR_HOP_DONE && ev->hop != hop)
-			continue;
-		tl->order[n++] = i;
+		if (tl->slots[i].state == SLOT_IDLE && matches(&cell->events[i], anchor, hop, ph))
+			tl->order[n++] = i;
 	}
 	qsort_r(tl->order, n, sizeof(*tl->order), cmp_slot, cell->events);
 	for (size_t k = 0; k < n; k++) {
@@ -161,6 +205,7 @@ static int schedule(struct mt_timeline *tl, enum mt_tl_anchor anchor, int hop, i
 		if (rc < 0)
 			return rc;
 		s->planned_ns = due - tl->t0_ns;
+		s->anchor_ns = base_ns - tl->t0_ns;
 		s->state = SLOT_SCHEDULED;
 		tl->npending++;
 	}
@@ -172,9 +217,9 @@ int mt_timeline_start(struct mt_timeline *tl, int64_t t0_ns, struct mt_error *er
 	int rc;
 
 	tl->t0_ns = t0_ns;
-	rc = schedule(tl, MT_ANCHOR_START, -1, t0_ns, err);
+	rc = schedule(tl, MT_ANCHOR_START, -1, NULL, t0_ns, err);
 	if (rc == 0 && tl->cell->migrate_count <= 0)
-		rc = schedule(tl, MT_ANCHOR_MIGRATED, -1,
+		rc = schedule(tl, MT_ANCHOR_MIGRATED, -1, NULL,
 			      t0_ns + tl->cell->warmup_ns + tl->cell->migrate_at_ns, err);
 	return rc;
 }
@@ -182,10 +227,68 @@ int mt_timeline_start(struct mt_timeline *tl, int64_t t0_ns, struct mt_error *er
 int mt_timeline_hop_done(struct mt_timeline *tl, int hop, int64_t done_ns,
 			 struct mt_error *err)
 {
-	int rc = schedule(tl, MT_ANCHOR_HOP_DONE, hop + 1, done_ns, err);
+	int rc = schedule(tl, MT_ANCHOR_HOP_DONE, hop + 1, NULL, done_ns, err);
 
 	if (rc == 0 && hop + 1 >= tl->cell->migrate_count)
-		rc = schedule(tl, MT_ANCHOR_MIGRATED, -1, done_ns, err);
+		rc = schedule(tl, MT_ANCHOR_MIGRATED, -1, NULL, done_ns, err);
+	return rc;
+}
+
+int mt_timeline_phase(struct mt_timeline *tl, int hop, enum mt_hop_phase phase, double value,
+		      int64_t at_ns, struct mt_error *err)
+{
+	struct phase_hit ph = { hop, phase, value };
+
+	return schedule(tl, MT_ANCHOR_PHASE, hop, &ph, at_ns, err);
+}
+
+int mt_timeline_close_anchors(struct mt_timeline *tl)
+{
+	const struct mt_cell *cell = tl->cell;
+	size_t missed = 0, anchored = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < cell->nevents && rc == 0; i++) {
+		const struct mt_tl_event *ev = &cell->events[i];
+		struct slot *s = &tl->slots[i];
+		char anchor[96], detail[192];
+		char *what;
+
+		if (ev->anchor != MT_ANCHOR_PHASE)
+			continue;
+		anchored++;
+		if (s->state == SLOT_DONE)
+			continue;
+		mt_timeline_anchor_text(ev, anchor, sizeof(anchor));
+		if (s->state == SLOT_SCHEDULED) {
+			/* The phase came, but the cell ended before the offset after it. */
+			mt_loop_del_timer(tl->loop, s->timer);
+			s->timer = 0;
+			tl->npending--;
+			snprintf(detail, sizeof(detail), "not run: %s came at %.3f ms, the cell ended "
+				 "before its offset", anchor, (double)s->anchor_ns / 1e6);
+		} else {
+			s->planned_ns = s->anchor_ns = -1;
+			snprintf(detail, sizeof(detail), "not run: %s never came before the cell "
+				 "ended", anchor);
+		}
+		s->state = SLOT_DONE;
+		missed++;
+		what = mt_timeline_what(cell, ev);
+		rc = what ? mt_cell_add_event(tl->res, s->planned_ns, -1, what, detail, 0)
+			  : MT_ENOMEM;
+		free(what);
+		if (rc == 0)
+			rc = mt_cell_event_anchor(tl->res, anchor, s->anchor_ns, -1);
+	}
+	if (rc == 0 && anchored) {
+		rc = mt_cell_set_num(tl->res, "anchor.reached", (double)tl->nreached);
+		if (rc == 0)
+			rc = mt_cell_set_num(tl->res, "anchor.missed", (double)missed);
+		if (rc == 0 && tl->nreached)
+			rc = mt_cell_set_num(tl->res, "anchor.trigger_lag_max_ms",
+					     (double)tl->max_lag_ns / 1e6);
+	}
 	return rc;
 }
 

@@ -11,8 +11,12 @@
  * cell end; then spec index, then plan order). The timeline sorts each anchor's events that
  * way and adds their timers in that order; the loop fires equal due times in insertion order.
  *
+ * Events anchored on a migration phase (MT_ANCHOR_PHASE: "hop0.switchover+20ms") are scheduled
+ * when the runner reports the phase (mt_timeline_phase), from the moment it was measured.
+ *
  * Every executed event is recorded into the cell result (planned and actual offset since t0,
- * "what", detail, rc). An event whose callback fails stops the loop with that error.
+ * "what", detail, rc); an anchored one also with its anchor, the anchor's time and when it
+ * took effect. An event whose callback fails stops the loop with that error.
  */
 #ifndef MT_TIMELINE_H
 #define MT_TIMELINE_H
@@ -26,9 +30,11 @@
 
 struct mt_timeline;
 
-/* Runs one event. planned_ns/actual_ns are offsets since t0. Returns 0 or MT_E* with err. */
+/* Runs one event. planned_ns/actual_ns are offsets since t0; *effect_ns (-1 on entry) may be
+ * set to when the action took effect, since t0 (a fault's applied time). Returns 0 or MT_E*
+ * with err. */
 typedef int (*mt_tl_exec_fn)(void *arg, const struct mt_tl_event *ev, int64_t planned_ns,
-			     int64_t actual_ns, struct mt_error *err);
+			     int64_t actual_ns, int64_t *effect_ns, struct mt_error *err);
 
 /* The cell (its events, specs and migration settings) and res must outlive the timeline. */
 int mt_timeline_new(struct mt_timeline **out, struct mt_loop *loop, const struct mt_cell *cell,
@@ -43,6 +49,19 @@ int mt_timeline_start(struct mt_timeline *tl, int64_t t0_ns, struct mt_error *er
  * after the last hop, the MIGRATED events. */
 int mt_timeline_hop_done(struct mt_timeline *tl, int hop, int64_t done_ns,
 			 struct mt_error *err);
+
+/* Hop `hop` reached phase (value: the pass for ITERATION, remaining bytes for REMAINING) at
+ * at_ns (absolute, when the driver learnt it): schedules the events anchored there. */
+int mt_timeline_phase(struct mt_timeline *tl, int hop, enum mt_hop_phase phase, double value,
+		      int64_t at_ns, struct mt_error *err);
+
+/* End of cell, before cancel: records each anchored event that did not run — its phase never
+ * came (planned and anchor -1), or the cell ended before the offset after it (actual -1) —
+ * and the cell's anchor.reached, anchor.missed and anchor.trigger_lag_max_ms. */
+int mt_timeline_close_anchors(struct mt_timeline *tl);
+
+/* "hop0.switchover": the anchor of a PHASE event, without its offset. */
+void mt_timeline_anchor_text(const struct mt_tl_event *ev, char *buf, size_t len);
 
 /* Removes every event not yet run (teardown). */
 void mt_timeline_cancel(struct mt_timeline *tl);

@@ -23,8 +23,9 @@ struct mt_journal;
 /* One record as read back (for undo and recover). Strings are owned by the journal. */
 struct mt_journal_entry {
 	uint64_t id;
-	const char *kind;      /* fault ops name, or built in: "process" (a spawned process
-				* group), "tmpdir" (a private temporary directory) */
+	const char *kind;      /* fault ops name, or a journal kind of the registry: "process" (a
+				* spawned process group), "tmpdir" (a private temporary
+				* directory), "libvirt-migration" (a running hop) */
 	const char *host_json; /* mt_host_to_json() of where it was applied */
 	const char *undo_json; /* the plugin's own undo record (a JSON object as text) */
 	int applied;           /* an "applied" record was seen */
@@ -92,6 +93,9 @@ char *mt_journal_undo_json(struct mt_journal *j, uint64_t first_id, uint64_t las
 
 /* Id of the newest entry (0 when empty): entries made after this call have larger ids. */
 uint64_t mt_journal_last_id(const struct mt_journal *j);
+/* The latest time (since t0) an entry with first_id <= id <= last_id took effect, or -1. */
+int64_t mt_journal_applied_time(const struct mt_journal *j, uint64_t first_id,
+				uint64_t last_id);
 
 /* Run id written into every "open" record (copied). */
 void mt_journal_set_run(struct mt_journal *j, const char *run_id);

@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "option.h"
 #include "result.h"
+#include "scenario.h"
 
 /* Phase boundaries of a cell, monotonic ns since cell start (t = 0). A phase not reached is -1.
  * baseline = [0, during_start), during = [during_start, after_start), after = [after_start, end).
@@ -127,6 +128,15 @@ struct mt_migrate_req {
 	const char *to;
 };
 
+/* A migration phase a hop reached (the anchors of scenario.h), as the driver learnt it. */
+struct mt_phase_event {
+	int hop;
+	enum mt_hop_phase phase; /* ITERATION, REMAINING, SWITCHOVER, POSTCOPY (the runner knows
+				  * START and DONE itself) */
+	double value;            /* ITERATION: the pass; REMAINING: bytes left; else 0 */
+	int64_t t_ns;            /* absolute CLOCK_MONOTONIC, when the driver learnt it */
+};
+
 struct mt_driver_ops {
 	struct mt_plugin base;         /* "libvirt", "nova"; options: its migrate.* keys */
 	/* Connects, checks the domain runs; no migration yet. */
@@ -156,6 +166,12 @@ struct mt_driver_ops {
 	 * `recover` after a lost runner ends the migration it left running. */
 	int (*hop_record)(void *state, const struct mt_migrate_req *req, const char **kind,
 			  char **undo_json, struct mt_error *err);
+	/* Optional: the running hop's phases as they happen, for anchored events. phase_fd (valid
+	 * from prepare to release) is readable while phase events are queued — the driver's own
+	 * threads queue them, so an anchor waits neither for poll nor for the loop's timers;
+	 * phase_next takes the oldest: 1, or 0 when none is left. */
+	int (*phase_fd)(void *state);
+	int (*phase_next)(void *state, struct mt_phase_event *ev);
 	void (*release)(void *state);
 };
 

@@ -52,6 +52,10 @@ struct mt_event_rec {
 	char *what;         /* "fault.on netem", "migrate.start", "phase during", ... */
 	char *detail;       /* free text (e.g. the spec text, or the error) or NULL */
 	int rc;             /* 0 or MT_E* */
+	/* Anchored on a migration phase ("hop0.switchover"; NULL: not anchored): when the phase
+	 * was measured and when the action took effect, since cell start (-1: never came). */
+	char *anchor;
+	int64_t anchor_ns, effect_ns;
 };
 
 /* One threshold check (filled by mt_threshold_evaluate, threshold.h). */
@@ -117,6 +121,9 @@ const struct mt_metric *mt_cell_metric(const struct mt_cell_result *c, const cha
 int mt_cell_add_axis(struct mt_cell_result *c, const char *key, const char *val);
 int mt_cell_add_event(struct mt_cell_result *c, int64_t planned_ns, int64_t actual_ns,
 		      const char *what, const char *detail, int rc);
+/* Marks the event added last as anchored on anchor (see struct mt_event_rec). */
+int mt_cell_event_anchor(struct mt_cell_result *c, const char *anchor, int64_t anchor_ns,
+			 int64_t effect_ns);
 /* Returns the series named name (creating it with unit), or NULL on ENOMEM. */
 struct mt_series *mt_cell_series(struct mt_cell_result *c, const char *name, const char *unit);
 int mt_series_add(struct mt_series *s, int64_t t_ns, double v);

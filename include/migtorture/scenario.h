@@ -9,14 +9,15 @@
  *   [host:NAME]         a host definition (kind=local netns=... | kind=ssh address=...)
  * A value `a | b | c` of an axis-capable key (MT_OPTF_AXIS) makes an axis; cells are the product
  * of all axes, in file order (first axis varies slowest). A spec value (workload, probe, stress,
- * fault) is `KIND key=value ... [at=DUR] [for=DUR] [host=NAME]`, `none`, or several joined by
- * ` + `. Keys named `migrate.*` other than the core ones go to the chosen driver's table.
+ * fault) is `KIND key=value ... [at=WHEN] [for=WHEN] [host=NAME]`, `none`, or several joined
+ * by ` + `; WHEN is a duration or a migration phase, `hopN.PHASE[+DUR]` (struct mt_phase_ref). Keys named `migrate.*` other than the core ones go to the chosen driver's table.
  *
  * Timeline of a cell (monotonic, t = 0 at cell start):
  *   0                probes start, then workloads/stress (at= delays them)
  *   warmup + at      each fault on (at= relative to the end of warm-up); off at +for
  *   warmup + migrate.at          migration hop 0 starts; hop k+1 starts migrate.interval after
  *                                hop k completed (migrate.count hops, ping-pong)
+ *   hop N reaches PHASE + off    what has at=/for= hopN.PHASE+off (measured, not predicted)
  *   last hop done + cooldown     workloads stop, probes stop, open faults undone, cell ends
  * Events at the same instant run in this order (then in declaration order):
  *   phase marks, fault off, probe start, workload start, fault on, migration start,
@@ -39,6 +40,36 @@ struct mt_driver_ops;
 
 enum mt_spec_class { MT_SPEC_WORKLOAD, MT_SPEC_STRESS, MT_SPEC_PROBE, MT_SPEC_FAULT };
 
+/* The phases of a migration hop an event can be anchored on (docs/anchors.md): the hop
+ * starts; pre-copy pass K begins; the memory left to copy falls to SIZE; the source stops for
+ * the final copy (or the post-copy switch); post-copy begins; the hop ends. */
+enum mt_hop_phase {
+	MT_PHASE_START = 0,
+	MT_PHASE_ITERATION,  /* arg: the pass K (libvirt counts the first pass as 1) */
+	MT_PHASE_REMAINING,  /* arg: bytes; reached when the job reports remaining <= arg */
+	MT_PHASE_SWITCHOVER,
+	MT_PHASE_POSTCOPY,
+	MT_PHASE_DONE,
+};
+#define MT_HOP_ALL (-1) /* hop*: the anchor repeats on every hop */
+
+/* A spec's at= or for= given as a migration phase: "hop0.switchover+20ms". */
+struct mt_phase_ref {
+	int set;                 /* 0: at=/for= is a plain duration */
+	int hop;                 /* 0, 1, ... or MT_HOP_ALL */
+	enum mt_hop_phase phase;
+	double arg;              /* ITERATION: K; REMAINING: bytes; else 0 */
+	int64_t offset_ns;       /* >= 0: after the phase is reached */
+};
+
+/* "switchover", ...; NULL for a value out of range. */
+const char *mt_hop_phase_name(enum mt_hop_phase p);
+/* Parses "hopN.PHASE[=K|<=SIZE][+DUR]" into r (set = 1). Returns 0, or MT_EINVAL with what
+ * was expected in why. */
+int mt_phase_parse(const char *s, struct mt_phase_ref *r, char *why, size_t whylen);
+/* Formats r for hop (a concrete hop, or r->hop): "hop0.remaining<=64MiB+20ms". */
+void mt_phase_format(const struct mt_phase_ref *r, int hop, char *buf, size_t len);
+
 /* One plugin instance: "netem delay=20ms loss=1% at=0s for=30s host=router". */
 struct mt_spec {
 	enum mt_spec_class cls;
@@ -49,6 +80,8 @@ struct mt_spec {
 	struct mt_params params; /* the plugin's own keys, base units */
 	int64_t at_ns;       /* start offset (faults: after warm-up; others: after cell start) */
 	int64_t for_ns;      /* duration, or -1: until the cell ends */
+	struct mt_phase_ref at_phase;  /* set: at= is a migration phase (at_ns unused) */
+	struct mt_phase_ref for_phase; /* set: it lasts until that phase (for_ns unused) */
 	char *host;          /* host name ("local" when not given) */
 	int line;            /* where it was written */
 };
@@ -71,6 +104,7 @@ enum mt_tl_anchor {
 	MT_ANCHOR_START = 0,     /* offset from cell start */
 	MT_ANCHOR_MIGRATED = 1,  /* offset from the completion of the last migration hop */
 	MT_ANCHOR_HOP_DONE = 2,  /* offset from the completion of hop (hop - 1) */
+	MT_ANCHOR_PHASE = 3,     /* offset from a migration phase of hop `hop` (phase, arg) */
 };
 
 struct mt_tl_event {
@@ -78,8 +112,10 @@ struct mt_tl_event {
 	int64_t offset_ns;
 	enum mt_tl_kind kind;
 	int spec;   /* index into cell->specs, or -1 */
-	int hop;    /* MIGRATE_START: hop number; else -1 */
+	int hop;    /* MIGRATE_START, HOP_DONE and PHASE anchors: hop number; else -1 */
 	char *label;
+	enum mt_hop_phase phase; /* MT_ANCHOR_PHASE: which phase, and its K or SIZE */
+	double phase_arg;
 };
 
 struct mt_threshold_src {

@@ -31,6 +31,7 @@
 #include "migtorture/units.h"
 
 #define MAX_ITER_EVENTS 256
+#define MAX_PHASE_EVENTS 256
 #define MAX_SAMPLES 128                     /* queued job-stats samples (poll drains) */
 #define MT_LV_SAMPLE_NS (50 * 1000000LL)    /* ≤ 50 ms: plugin.h's poll contract */
 #define MT_LV_STALL_NS (2000 * 1000000LL)   /* no progress this long before an abort: stalled */
@@ -38,7 +39,7 @@
 struct lv_conn {
 	char *uri;
 	virConnectPtr conn;
-	int cb_iter, cb_done; /* callback ids, -1 when not registered */
+	int cb_iter, cb_done, cb_life; /* callback ids, -1 when not registered */
 };
 
 struct lv_state {
@@ -81,6 +82,14 @@ struct lv_state {
 	int niters, iters_lost;
 	virTypedParameterPtr done_params;
 	int ndone, have_done;
+
+	/* phases of the running hop for the runner's anchors (plugin.h phase_fd), under mu:
+	 * queued by the event and stats threads, taken by the loop thread */
+	int pfd;                     /* eventfd: readable while pq holds some */
+	virConnectPtr ev_src;        /* the hop's source: only its events count */
+	int ev_hop, ev_on, ev_switched;
+	struct mt_phase_event pq[MAX_PHASE_EVENTS];
+	int npq, pq_lost;
 };
 
 static void state_unref(void *opaque)
@@ -104,15 +113,56 @@ static int is_our_domain(struct lv_state *s, virDomainPtr dom)
 	return name && s->domain && strcmp(name, s->domain) == 0;
 }
 
+/* Queues a phase of the running hop, learnt at t_ns, and wakes the runner (caller holds mu). */
+static void phase_push(struct lv_state *s, enum mt_hop_phase ph, double value, int64_t t_ns)
+{
+	uint64_t one = 1;
+
+	if (!s->ev_on)
+		return;
+	if (s->npq == MAX_PHASE_EVENTS) {
+		s->pq_lost++;
+		return;
+	}
+	s->pq[s->npq++] = (struct mt_phase_event){ s->ev_hop, ph, value, t_ns };
+	/* An eventfd write of 1 fails only when the counter would overflow: then it is set. */
+	(void)!write(s->pfd, &one, sizeof(one));
+}
+
+/* Event thread: the domain was suspended. On the hop's source during a migration that is the
+ * switch-over — the final copy, or post-copy's switch (libvirt reports the reason). */
+static void on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+			 void *opaque)
+{
+	struct lv_state *s = opaque;
+	int64_t t = mt_now_ns();
+
+	if (event != VIR_DOMAIN_EVENT_SUSPENDED || !is_our_domain(s, dom) ||
+	    (detail != VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED &&
+	     detail != VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY))
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (conn == s->ev_src) {
+		if (!s->ev_switched)
+			phase_push(s, MT_PHASE_SWITCHOVER, 0, t);
+		s->ev_switched = 1;
+		if (detail == VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY)
+			phase_push(s, MT_PHASE_POSTCOPY, 0, t);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Event thread: a new pass over guest memory started. */
 static void on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
 {
 	struct lv_state *s = opaque;
+	int64_t t = mt_now_ns();
 
-	(void)conn;
 	if (!is_our_domain(s, dom))
 		return;
 	pthread_mutex_lock(&s->mu);
+	if (conn == s->ev_src)
+		phase_push(s, MT_PHASE_ITERATION, iteration, t);
 	if (iteration > s->ev_iteration)
 		s->ev_iteration = iteration;
 	if (s->niters < MAX_ITER_EVENTS) {
@@ -152,12 +202,14 @@ static void conn_close(struct lv_state *s, struct lv_conn *c)
 			virConnectDomainEventDeregisterAny(c->conn, c->cb_iter);
 		if (c->cb_done >= 0)
 			virConnectDomainEventDeregisterAny(c->conn, c->cb_done);
+		if (c->cb_life >= 0)
+			virConnectDomainEventDeregisterAny(c->conn, c->cb_life);
 		virConnectClose(c->conn);
 	}
 	(void)s;
 	free(c->uri);
 	memset(c, 0, sizeof(*c));
-	c->cb_iter = c->cb_done = -1;
+	c->cb_iter = c->cb_done = c->cb_life = -1;
 }
 
 /* Returns the cached connection to uri, opening it (with keepalive and event callbacks) into
@@ -179,7 +231,7 @@ static int conn_get(struct lv_state *s, const char *uri, struct lv_conn **out,
 	if (!c)
 		return mt_err(err, MT_EINVAL, "libvirt driver: a third host '%s' (only ping-pong "
 			      "between two hosts is supported)", uri);
-	c->cb_iter = c->cb_done = -1;
+	c->cb_iter = c->cb_done = c->cb_life = -1;
 	if (!(c->uri = strdup(uri))) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
@@ -202,6 +254,12 @@ static int conn_get(struct lv_state *s, const char *uri, struct lv_conn **out,
 		c->conn, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
 		VIR_DOMAIN_EVENT_CALLBACK(on_job_completed), s, state_unref);
 	if (c->cb_done < 0)
+		atomic_fetch_sub(&s->refs, 1);
+	atomic_fetch_add(&s->refs, 1);
+	c->cb_life = virConnectDomainEventRegisterAny(
+		c->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), s, state_unref);
+	if (c->cb_life < 0)
 		atomic_fetch_sub(&s->refs, 1);
 	/* Events are an extra; polling and completed stats work without them. */
 	*out = c;
@@ -254,8 +312,15 @@ static void *stats_thread(void *arg)
 
 		if (virDomainGetJobStats(s->dom, &type, &p, &n, 0) == 0 &&
 		    type != VIR_DOMAIN_JOB_NONE) {
+			double done, left;
+
 			b = mt_now_ns();
 			pthread_mutex_lock(&s->mu);
+			/* Only while memory moves: a job in setup reports 0 bytes left. */
+			if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &done) == 0 &&
+			    done > 0 &&
+			    mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &left) == 0)
+				phase_push(s, MT_PHASE_REMAINING, left, b);
 			if (s->nsamples < MAX_SAMPLES) {
 				s->samples[s->nsamples].t_ns = a + (b - a) / 2;
 				s->samples[s->nsamples].p = p;
@@ -278,6 +343,15 @@ static void *stats_thread(void *arg)
 			;
 	}
 	return NULL;
+}
+
+/* The hop is over: its phases are no longer queued (the runner may still take those queued). */
+static void phase_stop(struct lv_state *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->ev_on = 0;
+	s->ev_src = NULL;
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void stats_thread_stop(struct lv_state *s)
@@ -336,7 +410,11 @@ static int lv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	s->efd = -1;
 	s->page_size = 4096;
 	for (int i = 0; i < 2; i++)
-		s->conns[i].cb_iter = s->conns[i].cb_done = -1;
+		s->conns[i].cb_iter = s->conns[i].cb_done = s->conns[i].cb_life = -1;
+	if ((s->pfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		rc = mt_err(err, MT_EIO, "eventfd: %s", strerror(errno));
+		goto out;
+	}
 	if ((rc = mt_lv_config_from_params(p, &s->cfg, err)) != 0)
 		goto out;
 	/* ctx->t0_ns is not known yet (the runner sets it after prepare): series and events use
@@ -348,6 +426,8 @@ static int lv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	*state = s;
 	s = NULL;
 out:
+	if (s && s->pfd >= 0)
+		close(s->pfd);
 	if (s)
 		state_unref(s);
 	return rc;
@@ -429,8 +509,16 @@ static int lv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
 		rc = mt_err(err, MT_EIO, "eventfd: %s", strerror(errno));
 		goto out;
 	}
+	pthread_mutex_lock(&s->mu);
+	s->ev_src = s->from->conn;
+	s->ev_hop = s->hop;
+	s->ev_on = 1;
+	s->ev_switched = 0;
+	s->npq = s->pq_lost = 0;
+	pthread_mutex_unlock(&s->mu);
 	s->t_start_ns = mt_now_ns();
 	if (mt_lv_thread_start(&s->thread, migrate_thread, s, 0) != 0) {
+		phase_stop(s);
 		rc = mt_err(err, MT_EINFRA, "libvirt driver: cannot start the migration thread");
 		goto out;
 	}
@@ -674,6 +762,8 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		return mt_err(err, MT_EINVAL, "libvirt driver: finish without a running hop");
 	pthread_join(s->thread, NULL);
 	stats_thread_stop(s);
+	/* Phases stay queued past the hop's end: libvirt may deliver the switch-over's event
+	 * after the migration call returned (the next start or release stops them). */
 	/* Already drained by the runner, or not: the join settled it either way. */
 	(void)!read(s->efd, &val, sizeof(val));
 	s->have_thread = 0;
@@ -693,6 +783,13 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	if (r && s->samples_lost) {
 		snprintf(path, sizeof(path), "%sstats_samples_lost", prefix);
 		mt_cell_set_num(r, path, s->samples_lost);
+	}
+	pthread_mutex_lock(&s->mu);
+	val = (uint64_t)s->pq_lost; /* the runner did not take them in time: anchors may miss */
+	pthread_mutex_unlock(&s->mu);
+	if (r && val) {
+		snprintf(path, sizeof(path), "%sphase_events_lost", prefix);
+		mt_cell_set_num(r, path, (double)val);
 	}
 	if (r) {
 		snprintf(path, sizeof(path), "%sdriver_elapsed_ms", prefix);
@@ -845,6 +942,33 @@ static int lv_locate(void *state, const char *a, const char *b, int *where, stru
 	return 0;
 }
 
+static int lv_phase_fd(void *state)
+{
+	return ((struct lv_state *)state)->pfd;
+}
+
+static int lv_phase_next(void *state, struct mt_phase_event *ev)
+{
+	struct lv_state *s = state;
+	uint64_t val;
+	int got = 0;
+
+	for (int pass = 0; pass < 2 && !got; pass++) {
+		/* Empty: clear the eventfd, then look again (a push in between stays signalled). */
+		if (pass == 1)
+			(void)!read(s->pfd, &val, sizeof(val));
+		pthread_mutex_lock(&s->mu);
+		if (s->npq > 0) {
+			*ev = s->pq[0];
+			memmove(&s->pq[0], &s->pq[1], (size_t)(s->npq - 1) * sizeof(s->pq[0]));
+			s->npq--;
+			got = 1;
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+	return got;
+}
+
 static int lv_hop_record(void *state, const struct mt_migrate_req *req, const char **kind,
 			 char **undo_json, struct mt_error *err)
 {
@@ -869,9 +993,17 @@ static void lv_release(void *state)
 		s->have_thread = 0;
 	}
 	stats_thread_stop(s);
+	phase_stop(s);
 	hop_reset(s);
 	if (s->efd >= 0)
 		close(s->efd);
+	/* The event thread holds references past release: it must never write a closed (or
+	 * reused) descriptor, so the fd goes under mu with ev_on already 0. */
+	pthread_mutex_lock(&s->mu);
+	if (s->pfd >= 0)
+		close(s->pfd);
+	s->pfd = -1;
+	pthread_mutex_unlock(&s->mu);
 	for (int i = 0; i < 2; i++)
 		conn_close(s, &s->conns[i]);
 	state_unref(s);
@@ -891,5 +1023,7 @@ const struct mt_driver_ops mt_driver_libvirt = {
 	.collect = lv_collect,
 	.locate = lv_locate,
 	.hop_record = lv_hop_record,
+	.phase_fd = lv_phase_fd,
+	.phase_next = lv_phase_next,
 	.release = lv_release,
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,12 +262,37 @@ static int64_t hop_ms = 20;
 static int drv_hang;
 static int drv_force_on_abort; /* abort completes the hop instead (nova force_complete) */
 
+/* Its phases: pass 1 as the hop starts, the switch-over half-way (plugin.h phase_fd). */
 struct fake_drv {
 	struct mt_ctx *ctx;
 	int p[2];
-	uint64_t timer;
-	int aborted, polls;
+	uint64_t timer, sw_timer;
+	int aborted, polls, hop;
+	int pfd;                   /* eventfd of queued phases */
+	struct mt_phase_event pq[8];
+	int npq;
 };
+
+static void fake_drv_phase(struct fake_drv *d, enum mt_hop_phase ph, double value)
+{
+	uint64_t one = 1;
+
+	if (d->npq < 8)
+		d->pq[d->npq++] = (struct mt_phase_event){ d->hop, ph, value, mono() };
+	if (write(d->pfd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+static int fake_drv_switch(struct mt_loop *loop, int64_t now, void *arg)
+{
+	struct fake_drv *d = arg;
+
+	(void)loop;
+	(void)now;
+	d->sw_timer = 0;
+	fake_drv_phase(d, MT_PHASE_SWITCHOVER, 0);
+	return 0;
+}
 
 static int fake_drv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 			    struct mt_error *err)
@@ -278,6 +304,7 @@ static int fake_drv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void 
 		return mt_err(err, MT_ENOMEM, "oom");
 	d->ctx = ctx;
 	d->p[0] = d->p[1] = -1;
+	d->pfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	*state = d;
 	tr("prepare", "");
 	return 0;
@@ -304,10 +331,35 @@ static int fake_drv_start(void *state, const struct mt_migrate_req *req, int *do
 	if (pipe(d->p) < 0)
 		return mt_err(err, MT_EIO, "pipe");
 	*done_fd = d->p[0];
+	d->hop = req->hop;
+	fake_drv_phase(d, MT_PHASE_ITERATION, 1);
+	if (mt_loop_add_timer(d->ctx->loop, mono() + hop_ms * MS / 2, 0, fake_drv_switch, d,
+			      &d->sw_timer, err) < 0)
+		return MT_EIO;
 	if (drv_hang)
 		return 0;
 	return mt_loop_add_timer(d->ctx->loop, mono() + hop_ms * MS, 0, fake_drv_fire, d,
 				 &d->timer, err);
+}
+
+static int fake_drv_phase_fd(void *state)
+{
+	return ((struct fake_drv *)state)->pfd;
+}
+
+static int fake_drv_phase_next(void *state, struct mt_phase_event *ev)
+{
+	struct fake_drv *d = state;
+	uint64_t v;
+
+	if (!d->npq) {
+		if (read(d->pfd, &v, sizeof(v)) < 0) { /* cleared; nothing queued */ }
+		return 0;
+	}
+	*ev = d->pq[0];
+	memmove(&d->pq[0], &d->pq[1], (size_t)(d->npq - 1) * sizeof(d->pq[0]));
+	d->npq--;
+	return 1;
 }
 
 static int fake_drv_poll(void *state, struct mt_ctx *ctx, int64_t now)
@@ -369,6 +421,10 @@ static void fake_drv_release(void *state)
 		close(d->p[0]);
 	if (d->p[1] >= 0)
 		close(d->p[1]);
+	if (d->sw_timer)
+		mt_loop_del_timer(d->ctx->loop, d->sw_timer);
+	if (d->pfd >= 0)
+		close(d->pfd);
 	free(d);
 }
 
@@ -389,7 +445,7 @@ static const struct mt_driver_ops fake_drv = {
 	.base.name = "fake-drv", .base.summary = "test", .prepare = fake_drv_prepare,
 	.start = fake_drv_start, .poll = fake_drv_poll, .finish = fake_drv_finish,
 	.abort = fake_drv_abort, .collect = fake_drv_collect, .release = fake_drv_release,
-	.locate = fake_drv_locate,
+	.locate = fake_drv_locate, .phase_fd = fake_drv_phase_fd, .phase_next = fake_drv_phase_next,
 };
 
 static void register_fakes(void)
@@ -455,9 +511,9 @@ static void tcell_free(struct tcell *t)
 static void tev(struct tcell *t, enum mt_tl_anchor a, int64_t off_ms, enum mt_tl_kind k,
 		int spec, int hop)
 {
-	t->evs[t->cell.nevents++] = (struct mt_tl_event){ a, off_ms * MS, k, spec, hop,
-							   (char *)(k == MT_TL_PHASE ? "baseline"
-										     : NULL) };
+	t->evs[t->cell.nevents++] = (struct mt_tl_event){
+		.anchor = a, .offset_ns = off_ms * MS, .kind = k, .spec = spec, .hop = hop,
+		.label = (char *)(k == MT_TL_PHASE ? "baseline" : NULL) };
 }
 
 /* The recorded event named what (first one), or NULL. */

@@ -391,6 +391,149 @@ START_TEST(too_many_cells)
 }
 END_TEST
 
+/* at=/for= as migration phases: parsed, printed back, and refused with what was expected. */
+START_TEST(phase_syntax)
+{
+	static const struct { const char *in, *out; int hop, phase; double arg; int64_t off; } ok[] = {
+		{ "hop0.switchover", "hop0.switchover", 0, MT_PHASE_SWITCHOVER, 0, 0 },
+		{ "hop1.iteration=3+20ms", "hop1.iteration=3+20ms", 1, MT_PHASE_ITERATION, 3,
+		  20000000 },
+		{ "hop*.remaining<=64MiB", "hop*.remaining<=64MiB", MT_HOP_ALL,
+		  MT_PHASE_REMAINING, 67108864.0, 0 },
+		{ "hop2.done+1.5s", "hop2.done+1.5s", 2, MT_PHASE_DONE, 0, 1500000000 },
+		{ "hop0.start", "hop0.start", 0, MT_PHASE_START, 0, 0 },
+		{ "hop0.postcopy+0s", "hop0.postcopy", 0, MT_PHASE_POSTCOPY, 0, 0 },
+	};
+	static const char *const bad[] = {
+		"hop0", "hopx.start", "hop-1.start", "hop0.switch", "hop0.iteration",
+		"hop0.iteration<=3", "hop0.iteration=0", "hop0.remaining=5MiB", "hop0.remaining<=",
+		"hop0.start-5ms", "hop0.start+abc", "hop0.done=3", "hop0.start+-1s",
+	};
+	struct mt_phase_ref r;
+	char why[512], buf[96];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(mt_phase_parse(ok[i].in, &r, why, sizeof(why)) == 0, "%s: %s",
+			      ok[i].in, why);
+		ck_assert_int_eq(r.set, 1);
+		ck_assert_int_eq(r.hop, ok[i].hop);
+		ck_assert_int_eq((int)r.phase, ok[i].phase);
+		ck_assert(r.arg == ok[i].arg);
+		ck_assert(r.offset_ns == ok[i].off);
+		mt_phase_format(&r, r.hop, buf, sizeof(buf));
+		ck_assert_str_eq(buf, ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(mt_phase_parse(bad[i], &r, why, sizeof(why)) == MT_EINVAL, "%s",
+			      bad[i]);
+		ck_assert_msg(strstr(why, "expected a duration or a migration phase"), "%s", why);
+		ck_assert_int_eq(r.set, 0);
+	}
+}
+END_TEST
+
+/* Anchored specs become PHASE events: hop* once per hop, for= after the same phase; the plan
+ * prints them as written; a phase the cell cannot reach is refused at its line. */
+START_TEST(phase_timeline)
+{
+	struct mt_scenario *s = load_text("[global]\ndriver = t-virt\nwarmup = 1s\ncooldown = 1s\n"
+					  "migrate.count = 2\n"
+					  "[x]\nfault = t-netem delay=1ms at=hop*.switchover+20ms "
+					  "for=500ms\nprobe = t-udp at=hop1.start for=hop1.done\n");
+	struct mt_plan *p = plan(s, (struct mt_plan_opts){ .seed = 1 });
+	const struct mt_cell *c = &p->cells[0];
+	int on[2] = { 0, 0 }, off[2] = { 0, 0 }, pstart = 0, pstop = 0;
+	char *js = mt_plan_to_json(p, 0), *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct mt_tl_event *e = &c->events[i];
+
+		if (e->anchor != MT_ANCHOR_PHASE)
+			continue;
+		ck_assert(e->hop == 0 || e->hop == 1);
+		if (e->kind == MT_TL_FAULT_ON) {
+			ck_assert_int_eq((int)e->phase, MT_PHASE_SWITCHOVER);
+			ck_assert(e->offset_ns == 20000000);
+			on[e->hop]++;
+		} else if (e->kind == MT_TL_FAULT_OFF) {
+			ck_assert(e->offset_ns == 520000000); /* switchover + 20ms + for */
+			off[e->hop]++;
+		} else if (e->kind == MT_TL_PROBE_START) {
+			ck_assert_int_eq((int)e->phase, MT_PHASE_START);
+			pstart++;
+		} else if (e->kind == MT_TL_PROBE_STOP) {
+			ck_assert_int_eq((int)e->phase, MT_PHASE_DONE);
+			pstop++;
+		}
+	}
+	ck_assert_int_eq(on[0] + on[1] * 10 + off[0] * 100 + off[1] * 1000, 1111);
+	ck_assert_int_eq(pstart * 10 + pstop, 11);
+	ck_assert_ptr_nonnull(js);
+	ck_assert_msg(strstr(js, "\"when\":\"hop1.switchover+20ms\""), "%s", js);
+	ck_assert_msg(strstr(js, "\"at\":\"hop*.switchover+20ms\""), "%s", js);
+	mt_plan_print(p, f);
+	fclose(f);
+	ck_assert_msg(strstr(txt, "hop0.switchover+20ms") && strstr(txt, "hop1.done"), "%s", txt);
+	free(txt);
+	free(js);
+	mt_plan_free(p);
+	mt_scenario_free(s);
+}
+END_TEST
+
+START_TEST(phase_refused)
+{
+	static const struct { const char *spec, *why; } bad[] = {
+		{ "fault = t-netem delay=1ms at=hop2.switchover", "the cell makes 2 hops" },
+		{ "probe = t-udp at=hop*.start", "only a fault can" },
+		{ "fault = t-netem delay=1ms at=hop*.start for=hop0.done", "for= must be" },
+		{ "fault = t-netem delay=1ms at=1s for=hop*.done", "at= must be hop*" },
+		{ "fault = t-netem delay=1ms at=hop0.switch", "unknown phase" },
+	};
+	char txt[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mt_error err = { 0 };
+		struct mt_scenario *s = NULL;
+		int n = snprintf(txt, sizeof(txt), "[global]\ndriver = t-virt\nmigrate.count = 2\n"
+				 "[x]\n%s\n", bad[i].spec);
+
+		ck_assert_int_eq(mt_scenario_load_buffer(txt, (size_t)n, "t.ini", &s, &err),
+				 MT_EINVAL);
+		ck_assert_msg(strstr(err.msg, "t.ini:5:") && strstr(err.msg, bad[i].why), "%s",
+			      err.msg);
+	}
+	{
+		/* hop* on 1000 hops, six times: 12000 events, refused at the spec that passes 10000 */
+		struct mt_error err = { 0 };
+		struct mt_scenario *s = NULL;
+		int n = snprintf(txt, sizeof(txt), "[global]\ndriver = t-virt\nmigrate.count = 1000\n"
+				 "[x]\nfault = ");
+
+		for (int k = 0; k < 6; k++)
+			n += snprintf(txt + n, sizeof(txt) - (size_t)n, "%st-netem delay=1ms "
+				      "at=hop*.start for=1ms", k ? " + " : "");
+		n += snprintf(txt + n, sizeof(txt) - (size_t)n, "\n");
+		ck_assert_int_eq(mt_scenario_load_buffer(txt, (size_t)n, "t.ini", &s, &err),
+				 MT_EINVAL);
+		ck_assert_msg(strstr(err.msg, "t.ini:5:") &&
+			      strstr(err.msg, "more than 10000 events"), "%s", err.msg);
+	}
+	{
+		struct mt_error err = { 0 };
+		struct mt_scenario *s = NULL;
+		const char *t0 = "[global]\ndriver = t-virt\nmigrate.count = 0\n"
+				 "[x]\nfault = t-netem delay=1ms at=hop0.start\n";
+
+		ck_assert_int_eq(mt_scenario_load_buffer(t0, strlen(t0), "t.ini", &s, &err),
+				 MT_EINVAL);
+		ck_assert_msg(strstr(err.msg, "migrates nothing"), "%s", err.msg);
+	}
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -407,6 +550,9 @@ static Suite *plan_suite(void)
 	tcase_add_test(t, plan_json);
 	tcase_add_test(t, plan_text);
 	tcase_add_test(t, too_many_cells);
+	tcase_add_test(t, phase_syntax);
+	tcase_add_test(t, phase_timeline);
+	tcase_add_test(t, phase_refused);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -130,6 +130,119 @@ START_TEST(equal_offsets_run_in_documented_order)
 }
 END_TEST
 
+static void tev_phase(struct tcell *t, enum mt_hop_phase ph, double arg, int64_t off_ms,
+		      enum mt_tl_kind k, int spec, int hop)
+{
+	tev(t, MT_ANCHOR_PHASE, off_ms, k, spec, hop);
+	t->evs[t->cell.nevents - 1].phase = ph;
+	t->evs[t->cell.nevents - 1].phase_arg = arg;
+}
+
+/* Phase anchors with the fake driver (pass 1 as a hop starts, the switch-over half-way
+ * through its 40 ms): an action anchored on a phase runs at the phase's measured time plus
+ * its offset and records the anchor, when it took effect and the lag; hopN.start and
+ * hopN.done come from the runner; pass 3 and post-copy never come and are recorded so. */
+START_TEST(phase_anchors_run_from_the_measured_phase)
+{
+	struct mt_error err = { 0 };
+	struct mt_run_result run;
+	struct tcell t, *cells[] = { &t };
+	const struct mt_cell_result *c;
+	const struct mt_event_rec *start = NULL, *sw_on = NULL, *sw_off = NULL, *it1 = NULL;
+	const struct mt_event_rec *done = NULL, *hstart, *hdone;
+	const struct mt_metric *m;
+	int sw, it, pc, st, dn, it3;
+	size_t missed = 0;
+
+	hop_ms = 40;
+	tcell_init(&t, "phases");
+	t.cell.migrate_count = 1;
+	sw = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "sw");
+	it = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "it1");
+	pc = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "pc");
+	st = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "st");
+	dn = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "dn");
+	it3 = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "it3");
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_PHASE, -1, -1);
+	tev(&t, MT_ANCHOR_START, 10, MT_TL_MIGRATE_START, -1, 0);
+	tev_phase(&t, MT_PHASE_SWITCHOVER, 0, 5, MT_TL_FAULT_ON, sw, 0);
+	tev_phase(&t, MT_PHASE_SWITCHOVER, 0, 8, MT_TL_FAULT_OFF, sw, 0);
+	tev_phase(&t, MT_PHASE_ITERATION, 1, 0, MT_TL_FAULT_ON, it, 0);
+	tev_phase(&t, MT_PHASE_POSTCOPY, 0, 0, MT_TL_FAULT_ON, pc, 0);
+	tev_phase(&t, MT_PHASE_START, 0, 2, MT_TL_FAULT_ON, st, 0);
+	tev_phase(&t, MT_PHASE_DONE, 0, 1, MT_TL_FAULT_ON, dn, 0);
+	tev_phase(&t, MT_PHASE_ITERATION, 3, 0, MT_TL_FAULT_ON, it3, 0);
+	tev(&t, MT_ANCHOR_MIGRATED, 30, MT_TL_CELL_END, -1, -1);
+
+	ck_assert_msg(run_cells(cells, 1, NULL, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	c = &run.cells[0];
+	hstart = rec_find(c, "migrate.start hop 0");
+	hdone = rec_find(c, "migrate.done hop 0");
+	ck_assert_ptr_nonnull(hstart);
+	ck_assert_ptr_nonnull(hdone);
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct mt_event_rec *e = &c->events[i];
+
+		if (!e->anchor)
+			continue;
+		printf("%s %s: anchor %s at %lld, planned %lld, actual %lld, effect %lld ns\n",
+		       e->what, e->detail ? e->detail : "", e->anchor, (long long)e->anchor_ns,
+		       (long long)e->planned_ns, (long long)e->actual_ns, (long long)e->effect_ns);
+		if (e->actual_ns < 0) {
+			missed++;
+			ck_assert_int_eq(e->effect_ns, -1);
+			ck_assert_int_eq(e->anchor_ns, -1);
+			ck_assert_ptr_nonnull(strstr(e->detail, "never came"));
+			continue;
+		}
+		/* when it ran: never before its anchor plus offset; effect after it ran */
+		ck_assert_int_ge(e->actual_ns, e->planned_ns);
+		ck_assert_int_ge(e->effect_ns, e->actual_ns);
+		if (!strcmp(e->anchor, "hop0.switchover") && !strcmp(e->what, "fault.on fake-fault"))
+			sw_on = e;
+		else if (!strcmp(e->anchor, "hop0.switchover"))
+			sw_off = e;
+		else if (!strcmp(e->anchor, "hop0.iteration=1"))
+			it1 = e;
+		else if (!strcmp(e->anchor, "hop0.start"))
+			start = e;
+		else if (!strcmp(e->anchor, "hop0.done"))
+			done = e;
+	}
+	ck_assert_ptr_nonnull(sw_on);
+	ck_assert_ptr_nonnull(sw_off);
+	ck_assert_ptr_nonnull(it1);
+	ck_assert_ptr_nonnull(start);
+	ck_assert_ptr_nonnull(done);
+	ck_assert_uint_eq(missed, 2); /* post-copy and pass 3 */
+	/* planned = the phase's measured time + the offset */
+	ck_assert_int_eq(sw_on->planned_ns, sw_on->anchor_ns + 5 * MS);
+	ck_assert_int_eq(sw_off->planned_ns, sw_off->anchor_ns + 8 * MS);
+	ck_assert_int_eq(sw_on->anchor_ns, sw_off->anchor_ns);
+	ck_assert_int_eq(start->planned_ns, start->anchor_ns + 2 * MS);
+	ck_assert_int_eq(done->planned_ns, done->anchor_ns + 1 * MS);
+	/* the switch-over lies inside the hop (half-way), pass 1 at its start */
+	ck_assert_int_ge(start->anchor_ns, 10 * MS);
+	ck_assert_int_ge(sw_on->anchor_ns, hstart->actual_ns + 20 * MS);
+	ck_assert_int_lt(sw_on->anchor_ns, hdone->actual_ns);
+	ck_assert_int_ge(it1->anchor_ns, start->anchor_ns);
+	ck_assert_int_lt(it1->anchor_ns, sw_on->anchor_ns);
+	ck_assert_int_eq(done->anchor_ns, hdone->actual_ns);
+	m = mt_cell_metric(c, "anchor.reached");
+	ck_assert_ptr_nonnull(m);
+	ck_assert(m->num == 5);
+	m = mt_cell_metric(c, "anchor.missed");
+	ck_assert_ptr_nonnull(m);
+	ck_assert(m->num == 2);
+	ck_assert_ptr_nonnull(mt_cell_metric(c, "anchor.trigger_lag_max_ms"));
+	(void)pc;
+	(void)it3;
+	mt_run_result_free(&run);
+	tcell_free(&t);
+	hop_ms = 20;
+}
+END_TEST
+
 START_TEST(anchors_follow_the_drivers_completion)
 {
 	struct mt_error err = { 0 };
@@ -624,6 +737,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, equal_offsets_run_in_documented_order);
 	tcase_add_test(tc, anchors_follow_the_drivers_completion);
+	tcase_add_test(tc, phase_anchors_run_from_the_measured_phase);
 	tcase_add_test(tc, fault_off_at_for);
 	tcase_add_test(tc, settle_runs_in_the_loop);
 	tcase_add_test(tc, unsupported_fake_skips_with_reason);
