@@ -212,6 +212,20 @@ static void conn_close(struct lv_state *s, struct lv_conn *c)
 	c->cb_iter = c->cb_done = c->cb_life = -1;
 }
 
+/* Registers cb for event id on c's connection, the state holding one reference per callback
+ * (dropped by libvirt through state_unref); the callback id, or -1 when libvirt refused. */
+static int register_cb(struct lv_state *s, struct lv_conn *c, int id,
+		       virConnectDomainEventGenericCallback cb)
+{
+	int cid;
+
+	atomic_fetch_add(&s->refs, 1);
+	cid = virConnectDomainEventRegisterAny(c->conn, NULL, id, cb, s, state_unref);
+	if (cid < 0)
+		atomic_fetch_sub(&s->refs, 1);
+	return cid;
+}
+
 /* Returns the cached connection to uri, opening it (with keepalive and event callbacks) into
  * a free slot. */
 static int conn_get(struct lv_state *s, const char *uri, struct lv_conn **out,
@@ -243,24 +257,12 @@ static int conn_get(struct lv_state *s, const char *uri, struct lv_conn **out,
 	}
 	/* Keepalive makes a dead daemon an error instead of a hang (needs the event loop). */
 	virConnectSetKeepAlive(c->conn, 5, 3);
-	atomic_fetch_add(&s->refs, 1);
-	c->cb_iter = virConnectDomainEventRegisterAny(
-		c->conn, NULL, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
-		VIR_DOMAIN_EVENT_CALLBACK(on_iteration), s, state_unref);
-	if (c->cb_iter < 0)
-		atomic_fetch_sub(&s->refs, 1);
-	atomic_fetch_add(&s->refs, 1);
-	c->cb_done = virConnectDomainEventRegisterAny(
-		c->conn, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
-		VIR_DOMAIN_EVENT_CALLBACK(on_job_completed), s, state_unref);
-	if (c->cb_done < 0)
-		atomic_fetch_sub(&s->refs, 1);
-	atomic_fetch_add(&s->refs, 1);
-	c->cb_life = virConnectDomainEventRegisterAny(
-		c->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-		VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), s, state_unref);
-	if (c->cb_life < 0)
-		atomic_fetch_sub(&s->refs, 1);
+	c->cb_iter = register_cb(s, c, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+				 VIR_DOMAIN_EVENT_CALLBACK(on_iteration));
+	c->cb_done = register_cb(s, c, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+				 VIR_DOMAIN_EVENT_CALLBACK(on_job_completed));
+	c->cb_life = register_cb(s, c, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+				 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle));
 	/* Events are an extra; polling and completed stats work without them. */
 	*out = c;
 out:
