@@ -32,11 +32,24 @@ int rn_exec_event(void *arg, const struct mt_tl_event *ev, int64_t planned, int6
 		rc = in ? rn_inst_stop(c, in, err) : 0;
 		break;
 	case MT_TL_FAULT_ON:
+		if (in && in->ons++ < in->offs) {
+			/* Its own off already ran (for= on an anchor that came before at=): applying
+			 * now would leave the fault on until the cell ends. */
+			rc = mt_err(err, MT_TL_NOTHING, "not applied: its for= end came first");
+			break;
+		}
+		if (in && in->running) {
+			/* hop* without for=: still on from an earlier hop; its effect is not now. */
+			rc = mt_err(err, MT_TL_NOTHING, "not applied again: it is still on");
+			break;
+		}
 		rc = in ? rn_fault_on(c, in, err) : 0;
 		if (rc == 0 && in)
 			*effect = in->applied_ns; /* when the change took effect, not when asked */
 		break;
 	case MT_TL_FAULT_OFF:
+		if (in)
+			in->offs++;
 		rc = in ? rn_fault_off(c, in, err) : 0;
 		break;
 	case MT_TL_MIGRATE_START:

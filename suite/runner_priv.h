@@ -83,6 +83,7 @@ struct rn_inst {
 	void *state;
 	int has_state;   /* start/apply succeeded: collect and release are due */
 	int running;     /* started (or fault on) and not yet stopped (off) */
+	int ons, offs;   /* a fault's on and off events executed (or passed over) so far */
 	uint64_t jfirst, jlast; /* a fault's journal entries */
 	int64_t applied_ns;     /* when the fault last took effect (since t0), or -1 */
 	struct mt_remote *remote; /* ssh host: the session its agent runs in (faults, host

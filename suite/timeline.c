@@ -116,11 +116,15 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 	s->timer = 0;
 	tl->npending--;
 	rc = tl->fn(tl->arg, ev, s->planned_ns, actual, &effect, &err);
-	if (rc < 0)
+	if (rc == MT_TL_NOTHING) {
+		rc = 0;
+		detail = err.msg;
+	} else if (rc < 0) {
 		detail = err.msg[0] ? err.msg : mt_err_name(rc);
-	else if (ev->spec >= 0)
+	}
+	if (!detail && ev->spec >= 0)
 		detail = cell->specs[ev->spec].text;
-	else if (ev->kind == MT_TL_MIGRATE_START)
+	else if (!detail && ev->kind == MT_TL_MIGRATE_START)
 		detail = ev->label; /* "hop 1: hostb -> hosta" */
 	what = mt_timeline_what(cell, ev);
 	arc = what ? mt_cell_add_event(tl->res, s->planned_ns, actual, what, detail, rc)

@@ -30,9 +30,12 @@
 
 struct mt_timeline;
 
+/* An event that was due but rightly did nothing (a fault's on after its own off). */
+#define MT_TL_NOTHING 1
+
 /* Runs one event. planned_ns/actual_ns are offsets since t0; *effect_ns (-1 on entry) may be
- * set to when the action took effect, since t0 (a fault's applied time). Returns 0 or MT_E*
- * with err. */
+ * set to when the action took effect, since t0 (a fault's applied time). Returns 0, MT_E*
+ * with err, or MT_TL_NOTHING with err saying why nothing was done (the event's detail). */
 typedef int (*mt_tl_exec_fn)(void *arg, const struct mt_tl_event *ev, int64_t planned_ns,
 			     int64_t actual_ns, int64_t *effect_ns, struct mt_error *err);
 

@@ -331,6 +331,60 @@ START_TEST(fault_off_at_for)
 }
 END_TEST
 
+/* at=30ms for=hop0.done with the hop done first: the off comes before the on, which then
+ * applies nothing (it would stay on until the cell ends) and says so in its detail. And a
+ * second on of a fault still on (hop* without for=) applies nothing again. */
+START_TEST(fault_on_after_its_own_off_applies_nothing)
+{
+	struct mt_error err = { 0 };
+	struct mt_run_result run;
+	struct tcell t, *cells[] = { &t };
+	const struct mt_cell_result *c;
+	const struct mt_event_rec *on, *off;
+	int a, g, ons = 0;
+
+	tcell_init(&t, "late-on");
+	a = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "F");
+	g = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, "G");
+	tev(&t, MT_ANCHOR_START, 30, MT_TL_FAULT_ON, a, -1);
+	tev(&t, MT_ANCHOR_START, 15, MT_TL_FAULT_OFF, a, -1);
+	tev(&t, MT_ANCHOR_START, 10, MT_TL_FAULT_ON, g, -1);
+	tev(&t, MT_ANCHOR_START, 20, MT_TL_FAULT_ON, g, -1);
+	tev(&t, MT_ANCHOR_START, 50, MT_TL_CELL_END, -1, -1);
+	ck_assert_msg(run_cells(cells, 1, NULL, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	c = &run.cells[0];
+	ck_assert_msg(c->verdict == MT_VERDICT_PASS, "%s", c->reason ? c->reason : "");
+	on = off = NULL;
+	for (size_t i = 0; i < c->nevents; i++) {
+		if (c->events[i].planned_ns == 30 * MS)
+			on = &c->events[i];
+		if (c->events[i].planned_ns == 15 * MS)
+			off = &c->events[i];
+	}
+	ck_assert(on && off);
+	ck_assert_int_lt(off->actual_ns, on->actual_ns);
+	ck_assert_int_eq(on->rc, 0);
+	ck_assert_msg(on->detail && strstr(on->detail, "its for= end came first"), "%s",
+		      on->detail ? on->detail : "(none)");
+	ck_assert_int_eq(trace_find("apply:F"), -1);
+	ck_assert_int_eq(trace_find("undo:F"), -1);
+	for (size_t i = 0; i < ntrace; i++)
+		ons += strcmp(trace[i].name, "apply:G") == 0;
+	ck_assert_int_eq(ons, 1);
+	ons = 0;
+	for (size_t i = 0; i < c->nevents; i++)
+		if (c->events[i].planned_ns == 20 * MS) {
+			ck_assert_msg(c->events[i].detail &&
+				      strstr(c->events[i].detail, "still on"), "%s",
+				      c->events[i].detail ? c->events[i].detail : "(none)");
+			ons++;
+		}
+	ck_assert_int_eq(ons, 1);
+	mt_run_result_free(&run);
+	tcell_free(&t);
+}
+END_TEST
+
 /* A fault off whose target recovers later: undone without waiting, then settled from the loop
  * while the probe keeps running; the cell waits for it before stopping the probe. */
 START_TEST(settle_runs_in_the_loop)
@@ -738,6 +792,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, equal_offsets_run_in_documented_order);
 	tcase_add_test(tc, anchors_follow_the_drivers_completion);
 	tcase_add_test(tc, phase_anchors_run_from_the_measured_phase);
+	tcase_add_test(tc, fault_on_after_its_own_off_applies_nothing);
 	tcase_add_test(tc, fault_off_at_for);
 	tcase_add_test(tc, settle_runs_in_the_loop);
 	tcase_add_test(tc, unsupported_fake_skips_with_reason);
