@@ -16,15 +16,42 @@
 
 #include "fileio.h"
 #include "procstat.h"
+#include "service.h"
 
 /* include/linux/sched.h: set in the flags of every kernel thread. */
 #define PF_KTHREAD 0x00200000UL
 #define CMDLINE_MAX 65536
 
-const char *const mt_proc_role_names[] = { "pidfile", "qemu", "libvirtd", NULL };
+const char *const mt_proc_role_names[] = { "pidfile",  "qemu",
+					   "libvirtd", "virtlogd",
+					   "nova-compute", "neutron-linuxbridge-agent",
+					   "ceph-mon", "ceph-osd",
+					   "rabbitmq", "mariadb",
+					   "unit",     NULL };
 
-/* The commands role libvirtd accepts: the modular QEMU daemon first, then the monolithic. */
-static const char *const libvirt_daemons[] = { "virtqemud", "libvirtd", NULL };
+/* A daemon role: the command names (/proc/PID/comm, at most 15 characters) it runs as, one
+ * argument its command line must hold (rabbitmq's Erlang VM), whether id= picks one of several. */
+static const struct {
+	const char *comms[3];
+	const char *arg;
+	int has_id;
+	const char *units[3]; /* the systemd units (before @ or .service) that may run it */
+} daemons[] = {
+	[MT_PROC_LIBVIRTD] = { { "virtqemud", "libvirtd" }, NULL, 0, { "virtqemud", "libvirtd" } },
+	[MT_PROC_VIRTLOGD] = { { "virtlogd" }, NULL, 0, { "virtlogd" } },
+	[MT_PROC_NOVA_COMPUTE] = { { "nova-compute" }, NULL, 0, { "nova-compute" } },
+	[MT_PROC_NEUTRON_AGENT] = { { "neutron-linuxbr" }, NULL, 0,
+				    { "neutron-linuxbridge-agent" } },
+	[MT_PROC_CEPH_MON] = { { "ceph-mon" }, NULL, 1, { "ceph-mon" } },
+	[MT_PROC_CEPH_OSD] = { { "ceph-osd" }, NULL, 1, { "ceph-osd" } },
+	[MT_PROC_RABBITMQ] = { { "beam.smp" }, "rabbit", 0, { "rabbitmq-server" } },
+	[MT_PROC_MARIADB] = { { "mariadbd", "mysqld" }, NULL, 0, { "mariadb", "mysql" } },
+};
+
+static int is_daemon_role(enum mt_proc_role role)
+{
+	return role >= MT_PROC_LIBVIRTD && role <= MT_PROC_MARIADB;
+}
 
 int mt_proc_role_parse(const char *name)
 {
@@ -32,6 +59,68 @@ int mt_proc_role_parse(const char *name)
 		if (strcmp(mt_proc_role_names[i], name) == 0)
 			return i;
 	return -1;
+}
+
+int mt_proc_role_has_id(enum mt_proc_role role)
+{
+	return is_daemon_role(role) && daemons[role].has_id;
+}
+
+int mt_proc_role_is_service(enum mt_proc_role role)
+{
+	return is_daemon_role(role) || role == MT_PROC_UNIT;
+}
+
+int mt_proc_recipe_fits(const struct mt_proc_target *t, const struct mt_service_recipe *r)
+{
+	size_t base;
+
+	switch (r->kind) {
+	case MT_RECIPE_NONE:
+		return 1;
+	case MT_RECIPE_LAB:
+		/* The lab starts its libvirtd and virtlogd, for their roles or their pid files. */
+		return t->role == MT_PROC_PIDFILE ||
+		       (is_daemon_role(t->role) && strcmp(mt_proc_role_names[t->role], r->name) == 0);
+	case MT_RECIPE_SYSTEMD:
+		if (t->role == MT_PROC_UNIT)
+			return t->unit && strcmp(t->unit, r->name) == 0;
+		if (t->role == MT_PROC_PIDFILE)
+			return 1;
+		if (!is_daemon_role(t->role))
+			return 0;
+		base = strcspn(r->name, "@.");
+		for (size_t i = 0; i < 3 && daemons[t->role].units[i]; i++)
+			if (strlen(daemons[t->role].units[i]) == base &&
+			    strncmp(r->name, daemons[t->role].units[i], base) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+static int name_ok(const char *s, size_t max, const char *extra)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > max || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i]))
+			return 0;
+	return 1;
+}
+
+int mt_proc_id_ok(const char *id)
+{
+	return name_ok(id, 64, "._-");
+}
+
+int mt_proc_unit_ok(const char *unit)
+{
+	size_t n = unit ? strlen(unit) : 0;
+
+	return name_ok(unit, 127, ":_.@-") && n > 8 && strcmp(unit + n - 8, ".service") == 0;
 }
 
 int mt_proc_domain_ok(const char *name)
@@ -81,30 +170,6 @@ int mt_proc_safe(int pid, struct mt_error *err)
 	return 0;
 }
 
-/* A whole small file, NUL-terminated; *len its length. NULL when unreadable or empty, and when
- * regular is set and it is not a regular file (a FIFO or a device put where a pid file was
- * would block or mislead; O_NONBLOCK keeps the open itself from waiting on a FIFO). */
-static char *slurp(const char *path, size_t max, size_t *len, int regular)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	char *buf = fd >= 0 ? malloc(max + 1) : NULL;
-	struct stat st;
-	ssize_t n = -1;
-
-	if (buf && (!regular || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))))
-		n = mt_pread_full(fd, buf, max, 0);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
 /* The pid a pid file holds (a decimal number, blanks around it), or 0. */
 static int pidfile_pid(const char *path)
 {
@@ -114,7 +179,7 @@ static int pidfile_pid(const char *path)
 
 	if (!path || path[0] != '/')
 		return 0;
-	t = slurp(path, 64, NULL, 1);
+	t = mt_slurp(path, 64, NULL, 1);
 	if (!t)
 		return 0;
 	errno = 0;
@@ -135,7 +200,7 @@ static int is_qemu_of(int pid, const char *domain)
 	int ok = 0, prev_name = 0, qemu = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	t = slurp(path, CMDLINE_MAX, &n, 0);
+	t = mt_slurp(path, CMDLINE_MAX, &n, 0);
 	if (!t)
 		return 0;
 	for (char *a = t; a < t + n; a += strlen(a) + 1) {
@@ -152,22 +217,48 @@ static int is_qemu_of(int pid, const char *domain)
 	return ok && qemu;
 }
 
-/* 1 when pid's command (comm) is one of the libvirt daemons. */
-static int is_libvirt_daemon(int pid)
+/* 1 when pid runs as one of role's commands, with its argument and, given an id, with
+ * `--id ID`, `--id=ID` or `-i ID` on its command line. */
+static int is_daemon(int pid, enum mt_proc_role role, const char *id)
 {
-	char path[64], *t;
-	int ok = 0;
+	char path[64], *comm, *cmd = NULL;
+	size_t n = 0;
+	int ok = 0, arg_ok, id_ok, prev_id = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	t = slurp(path, 64, NULL, 0);
-	if (!t)
+	comm = mt_slurp(path, 64, NULL, 0);
+	if (!comm)
 		return 0;
-	t[strcspn(t, "\n")] = '\0';
-	for (size_t i = 0; libvirt_daemons[i]; i++)
-		if (strcmp(t, libvirt_daemons[i]) == 0)
+	comm[strcspn(comm, "\n")] = '\0';
+	for (size_t i = 0; i < 3 && daemons[role].comms[i]; i++)
+		if (strcmp(comm, daemons[role].comms[i]) == 0)
 			ok = 1;
-	free(t);
-	return ok;
+	free(comm);
+	if (!ok || (!daemons[role].arg && !id))
+		return ok;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	cmd = mt_slurp(path, CMDLINE_MAX, &n, 0);
+	arg_ok = !daemons[role].arg;
+	id_ok = !id;
+	for (char *a = cmd; a && a < cmd + n; a += strlen(a) + 1) {
+		if (daemons[role].arg && strcmp(a, daemons[role].arg) == 0)
+			arg_ok = 1;
+		if (id && ((prev_id && strcmp(a, id) == 0) ||
+			   (strncmp(a, "--id=", 5) == 0 && strcmp(a + 5, id) == 0)))
+			id_ok = 1;
+		prev_id = strcmp(a, "--id") == 0 || strcmp(a, "-i") == 0;
+	}
+	free(cmd);
+	return arg_ok && id_ok;
+}
+
+/* 1 when pid is in unit's cgroup (the start recipe found for it names the unit). */
+static int is_unit_process(int pid, const char *unit)
+{
+	struct mt_service_recipe r;
+
+	mt_service_recipe_of(pid, &r);
+	return r.kind == MT_RECIPE_SYSTEMD && unit && strcmp(r.name, unit) == 0;
 }
 
 /* 1 when pid lives in the caller's network namespace: the lab runs one libvirtd per host
@@ -190,10 +281,12 @@ static int matches_now(const struct mt_proc_target *t, int pid)
 		return pidfile_pid(t->pidfile) == pid;
 	case MT_PROC_QEMU:
 		return mt_proc_domain_ok(t->domain) && is_qemu_of(pid, t->domain);
-	case MT_PROC_LIBVIRTD:
-		return is_libvirt_daemon(pid);
+	case MT_PROC_UNIT:
+		return mt_proc_unit_ok(t->unit) && is_unit_process(pid, t->unit);
+	default:
+		return is_daemon_role(t->role) &&
+		       is_daemon(pid, t->role, mt_proc_role_has_id(t->role) ? t->id : NULL);
 	}
-	return 0;
 }
 
 int mt_proc_is_target(const struct mt_proc_target *t, int pid, unsigned long long start)
@@ -226,8 +319,9 @@ static int scan(const struct mt_proc_target *t, int *pid, struct mt_error *err)
 			continue;
 		if (found++) {
 			rc = mt_err(err, MT_EINVAL, "%s names more than one process (%d and %d): "
-				    "give pidfile= instead",
-				    mt_proc_target_text(t, buf, sizeof(buf)), *pid, p);
+				    "give %spidfile= instead",
+				    mt_proc_target_text(t, buf, sizeof(buf)), *pid, p,
+				    mt_proc_role_has_id(t->role) ? "id= or " : "");
 			break;
 		}
 		*pid = p;
@@ -248,9 +342,13 @@ int mt_proc_resolve(const struct mt_proc_target *t, int *pid, unsigned long long
 		return mt_err(err, MT_EINVAL, "role=qemu: '%.64s' is not a domain name (the cell "
 			      "names none, or domain= is not letters, digits, . _ -)",
 			      t->domain ? t->domain : "");
+	if (t->id && !mt_proc_id_ok(t->id))
+		return mt_err(err, MT_EINVAL, "id '%.64s' is not a Ceph daemon id", t->id);
 	if (t->role == MT_PROC_PIDFILE)
 		*pid = pidfile_pid(t->pidfile);
-	else if ((rc = scan(t, pid, err)) < 0)
+	else if (t->role == MT_PROC_UNIT && (rc = mt_service_main_pid(t->unit, pid, err)) < 0)
+		return rc;
+	else if (t->role != MT_PROC_UNIT && (rc = scan(t, pid, err)) < 0)
 		return rc;
 	if (*pid <= 0)
 		return mt_err(err, MT_ENOTFOUND, "%s: no such process runs here",
@@ -275,9 +373,14 @@ const char *mt_proc_target_text(const struct mt_proc_target *t, char *buf, size_
 	case MT_PROC_QEMU:
 		snprintf(buf, len, "qemu of %s", t->domain ? t->domain : "?");
 		break;
-	case MT_PROC_LIBVIRTD:
-		snprintf(buf, len, "libvirtd");
+	case MT_PROC_UNIT:
+		snprintf(buf, len, "unit %s", t->unit ? t->unit : "?");
 		break;
+	default:
+		if (mt_proc_role_has_id(t->role) && t->id)
+			snprintf(buf, len, "%s %s", mt_proc_role_names[t->role], t->id);
+		else
+			snprintf(buf, len, "%s", mt_proc_role_names[t->role]);
 	}
 	return buf;
 }

@@ -6,6 +6,7 @@
  * must not widen or narrow it silently. The Debian build of inih reports no line numbers, so
  * inih reads through a reader of ours that hands over one line per call and counts them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <ini.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "agent_policy.h"
+#include "../faults/process_target.h"
 #include "remote.h"
 
 #define POLICY_FILE_MAX (64 * 1024)
@@ -130,17 +132,33 @@ static int stress_glob_matches_any(const char *glob)
 	return 0;
 }
 
-/* [allow] processes: a role the process faults resolve themselves (qemu, libvirtd), or an
- * absolute glob of pid files without . or .. components (a pid file names what is signalled,
- * so the file decides where those may be). */
+/* A systemd unit pattern: a glob of letters, digits and :_.@-*?[] ending in .service. */
+static int unit_pattern(const char *tok)
+{
+	size_t n = strlen(tok);
+
+	if (n <= 8 || n > 128 || strcmp(tok + n - 8, ".service") != 0 || tok[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)tok[i]) && !strchr(":_.@-*?[]", tok[i]))
+			return 0;
+	return 1;
+}
+
+/* [allow] processes: a role the process faults resolve themselves (qemu, libvirtd, ceph-osd
+ * ...; not pidfile or unit, which name no process by themselves), a systemd unit pattern
+ * (NAME.service, for role=unit), or an absolute glob of pid files without . or .. components
+ * (a pid file names what is signalled, so the file decides where those may be). */
 static int add_process(struct load *ld, const char *tok)
 {
-	if (strcmp(tok, "qemu") && strcmp(tok, "libvirtd") &&
+	int role = mt_proc_role_parse(tok);
+
+	if ((role < 0 || role == MT_PROC_PIDFILE || role == MT_PROC_UNIT) && !unit_pattern(tok) &&
 	    (tok[0] != '/' || strlen(tok) > 256 || strstr(tok, "/./") || strstr(tok, "/../") ||
 	     strstr(tok, "//") || (strlen(tok) >= 2 && !strcmp(tok + strlen(tok) - 2, "/.")) ||
 	     (strlen(tok) >= 3 && !strcmp(tok + strlen(tok) - 3, "/.."))))
-		problem(ld, "processes: '%.64s' is neither a role (qemu, libvirtd) nor an absolute "
-			"pid file pattern", tok);
+		problem(ld, "processes: '%.64s' is neither a role (qemu, libvirtd, ceph-osd ...), "
+			"a systemd unit (NAME.service) nor an absolute pid file pattern", tok);
 	else
 		return push(&ld->p->procs, &ld->p->nprocs, tok);
 	return 0;

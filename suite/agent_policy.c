@@ -11,9 +11,10 @@
  * - An OSD undo is rebuilt, not passed on: its steps become typed operations ("start osd.N")
  *   resolved with this host's descriptor; a restart command or pid file in the record is
  *   never used.
- * - A process fault's target is a role or a pid file [allow] processes names; its undo record
- *   is read field by field and resumes only a pid that, with its start time, is still that
- *   target on this host (faults/process_target.h): a pid the peer made up is refused.
+ * - A process fault's target is a role, unit or pid file [allow] processes names; its undo
+ *   record is read field by field and resumes only a pid that, with its start time, is still
+ *   that target on this host (faults/process_target.h): a pid the peer made up is refused. A
+ *   daemon is started again only by a typed recipe that fits its role (faults/service.h).
  * - Host stress is checked by kind and worker count; a "process" or "tmpdir" undo is no
  *   change the file can allow at all: only a record of the agent's own journal (rq->own,
  *   looked up by the agent) passes, so the peer cannot name a pid to signal or a tree to
@@ -48,6 +49,7 @@ static const struct {
 	{ "osd-out", F_OSD_ID },   { "osd-in", F_OSD_ID },    { "osd-stop", F_OSD_ID },
 	{ "osd-kill", F_OSD_ID },  { "osd-flag", F_OSD_FLAG }, { "osd-thrash", F_OSD_THRASH },
 	{ "process-pause", F_PROCESS }, { "process-kill", F_PROCESS },
+	{ "service-restart", F_PROCESS },
 };
 
 static enum family family_of(const char *kind)
@@ -221,15 +223,22 @@ static int osd_ok(const struct mt_agent_policy *p, double idv, char *reason, siz
 	return refuse(p, reason, len, "osd.%d is not in [allow] osds", id);
 }
 
-/* A process fault's target: its role in [allow] processes, or for role=pidfile a path that a
- * pattern of it matches, as written and with its links resolved (a link in an allowed
- * directory must not lead to another pid file). */
+/* A process fault's target: its role in [allow] processes, for role=unit the unit, or for
+ * role=pidfile a path that a pattern of it matches, as written and with its links resolved (a
+ * link in an allowed directory must not lead to another pid file). */
 static int process_ok(const struct mt_agent_policy *p, const struct mt_proc_target *t,
 		      char *reason, size_t len)
 {
 	char b[200], real[PATH_MAX];
 	const char *role = mt_proc_role_names[t->role];
 
+	if (t->role == MT_PROC_UNIT) {
+		if (!t->unit || !match_any(p->procs, p->nprocs, t->unit))
+			return refuse(p, reason, len, "unit '%.128s' is not in [allow] processes (%s)",
+				      t->unit ? t->unit : "", list_text(p->procs, p->nprocs, b,
+									 sizeof(b)));
+		return 1;
+	}
 	if (t->role != MT_PROC_PIDFILE) {
 		if (!match_any(p->procs, p->nprocs, role))
 			return refuse(p, reason, len, "process role '%s' is not in [allow] processes "
@@ -266,6 +275,7 @@ static int process_params_ok(const struct mt_agent_policy *p, const struct mt_pa
 		return refuse(p, reason, len, "no such process role");
 	t.role = (enum mt_proc_role)role;
 	t.pidfile = mt_param_str(params, "pidfile");
+	t.unit = mt_param_str(params, "unit");
 	return process_ok(p, &t, reason, len);
 }
 
@@ -412,38 +422,45 @@ static int partition_undo_ok(const struct mt_agent_policy *p, const cJSON *u, ch
 /* A process fault's record, rebuilt from its typed fields. Its target must be allowed; a pause
  * is resumed only when the pid, with the start time, runs now as that target. A pid that is
  * gone (or a zombie) or has another start time passes (the undo signals nothing then), any
- * other pid is refused: the peer names only processes this host's file lets it name. */
+ * other pid is refused: the peer names only processes this host's file lets it name. A start
+ * recipe must fit the target (mt_proc_recipe_fits); a pid file's systemd unit must itself be
+ * in [allow] processes, so a record cannot start a service the file does not name. */
 static int process_undo_local(const struct mt_agent_policy *p, const char *kind, const char *json,
 			      char **out, char *reason, size_t len)
 {
-	struct mt_proc_target t;
-	unsigned long long start = 0;
-	char buf[PATH_MAX], what[200], st;
-	cJSON *o = NULL;
-	int pid = 0, ok;
+	struct mt_proc_record *r = malloc(sizeof(*r));
+	char what[200], b[200], st;
+	int ok;
 
-	if (mt_process_record_parse(json, &t, &pid, &start, buf, sizeof(buf)) < 0)
-		return refuse(p, reason, len, "undo record: not a %s record (role, pid, "
-			      "start_time)", kind);
-	ok = process_ok(p, &t, reason, len);
+	if (!r)
+		return MT_ENOMEM;
+	if (mt_process_record_parse(json, r) < 0 || (r->fault[0] && strcmp(r->fault, kind) != 0)) {
+		ok = refuse(p, reason, len, "undo record: not a %s record (role, pid, start_time, "
+			    "a start recipe that fits the role)", kind);
+		goto out;
+	}
+	snprintf(r->fault, sizeof(r->fault), "%s", kind);
+	ok = process_ok(p, &r->t, reason, len);
 	if (ok <= 0)
-		return ok;
-	st = mt_proc_state(pid, start);
+		goto out;
+	if (r->t.role == MT_PROC_PIDFILE && r->recipe.kind == MT_RECIPE_SYSTEMD &&
+	    !match_any(p->procs, p->nprocs, r->recipe.name)) {
+		ok = refuse(p, reason, len, "undo record: unit '%s' is not in [allow] processes "
+			    "(%s)", r->recipe.name, list_text(p->procs, p->nprocs, b, sizeof(b)));
+		goto out;
+	}
+	st = mt_proc_state(r->pid, r->start);
 	if (!strcmp(kind, "process-pause") && st && st != 'Z' && st != 'X' &&
-	    !mt_proc_is_target(&t, pid, start))
-		return refuse(p, reason, len, "undo record: pid %d is not the %s on this host, so "
-			      "it is not signalled", pid, mt_proc_target_text(&t, what,
-									    sizeof(what)));
-	o = cJSON_CreateObject();
-	if (!o || !cJSON_AddNumberToObject(o, "v", 1) || !cJSON_AddStringToObject(o, "fault", kind) ||
-	    !cJSON_AddStringToObject(o, "role", mt_proc_role_names[t.role]) ||
-	    (t.pidfile && !cJSON_AddStringToObject(o, "pidfile", t.pidfile)) ||
-	    (t.domain && !cJSON_AddStringToObject(o, "domain", t.domain)) ||
-	    !cJSON_AddNumberToObject(o, "pid", pid) ||
-	    !cJSON_AddNumberToObject(o, "start_time", (double)start) ||
-	    (out && !(*out = cJSON_PrintUnformatted(o))))
+	    !mt_proc_is_target(&r->t, r->pid, r->start)) {
+		ok = refuse(p, reason, len, "undo record: pid %d is not the %s on this host, so "
+			    "it is not signalled", r->pid, mt_proc_target_text(&r->t, what,
+										sizeof(what)));
+		goto out;
+	}
+	if (out && !(*out = mt_process_record_json(r)))
 		ok = MT_ENOMEM;
-	cJSON_Delete(o);
+out:
+	free(r);
 	return ok;
 }
 

@@ -1,6 +1,9 @@
 /* fileio.c — the one read loop and the one write loop of the library. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -44,4 +47,25 @@ int mt_write_full(int fd, const void *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+char *mt_slurp(const char *path, size_t max, size_t *len, int regular)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	char *buf = fd >= 0 ? malloc(max + 1) : NULL;
+	struct stat st;
+	ssize_t n = -1;
+
+	if (buf && (!regular || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))))
+		n = mt_pread_full(fd, buf, max, 0);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = (size_t)n;
+	return buf;
 }

@@ -24,7 +24,8 @@
 	X(mt_fault_osd_kill) \
 	X(mt_fault_osd_thrash) \
 	X(mt_fault_process_pause) \
-	X(mt_fault_process_kill)
+	X(mt_fault_process_kill) \
+	X(mt_fault_service_restart)
 #define MT_WORKLOADS(X) \
 	X(mt_workload_web_page) \
 	X(mt_workload_video_download) \

@@ -59,6 +59,32 @@ host_up() { # host_up NAME NS MIGRATION_IP
   die "libvirtd in $ns did not answer within 20 s (see $d/log/libvirtd.log)"
 }
 
+# host_daemon_start NAME DAEMON — DAEMON (libvirtd | virtlogd) of lab host NAME again when it
+# does not run: in the mount and UTS namespaces its partner daemon keeps (the bind mounts
+# host_up made), with the pid file the lab's journal names, so `down` stops it as before. The
+# lab's start recipe for migtorture's service faults (docs/faults.md); both gone is an error.
+host_daemon_start() {
+  local name=$1 daemon=$2 ns partner d p
+  case $name in hosta) ns=$NS_A ;; hostb) ns=$NS_B ;; *) die "no lab host '$name' (hosta, hostb)" ;; esac
+  case $daemon in
+    libvirtd) partner=virtlogd ;; virtlogd) partner=libvirtd ;;
+    *) die "no lab daemon '$daemon' (libvirtd, virtlogd)" ;;
+  esac
+  d=$STATE/$name
+  pid_alive "$d/run/$daemon.pid" "$daemon" && return 0
+  pid_alive "$d/run/$partner.pid" "$partner" ||
+    die "neither $daemon nor $partner of $name runs: bring the lab up again"
+  p=$(tr -dc 0-9 < "$d/run/$partner.pid")
+  [ "$(ip netns identify "$p" 2>/dev/null)" = "$ns" ] || die "$partner of $name (pid $p) is not in $ns"
+  nsenter -t "$p" -m -u -n "$daemon" -d -p "$d/run/$daemon.pid" || die "cannot start $daemon on $name"
+  [ "$daemon" = libvirtd ] || return 0
+  for _ in $(seq 1 100); do
+    virsh -q -c "$(uri "$name")" uri >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  die "libvirtd of $name did not answer within 20 s (see $d/log/libvirtd.log)"
+}
+
 host_warm() { # host_warm NAME — make libvirtd probe QEMU now (~3 s, once per daemon), so the
   # first migration to this host is not slowed by it; runs in the background of `up`.
   virsh -q -c "$(uri "$1")" domcapabilities --virttype qemu >/dev/null 2>&1 || true

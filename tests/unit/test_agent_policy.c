@@ -400,7 +400,10 @@ static void load_process_policy(struct mt_agent_policy *p)
 START_TEST(process_conf_errors)
 {
 	expect_bad("[allow]\nprocesses = sshd\n", "agent.conf:2:",
-		   "'sshd' is neither a role (qemu, libvirtd) nor an absolute pid file pattern");
+		   "'sshd' is neither a role (qemu, libvirtd, ceph-osd ...), a systemd unit "
+		   "(NAME.service) nor an absolute pid file pattern");
+	expect_bad("[allow]\nprocesses = unit\n", "agent.conf:2:", "'unit' is neither");
+	expect_bad("[allow]\nprocesses = a/b.service\n", "agent.conf:2:", "'a/b.service'");
 	expect_bad("[allow]\nprocesses = run/*.pid\n", "agent.conf:2:", "'run/*.pid'");
 	expect_bad("[allow]\nprocesses = /run/../etc/*.pid\n", "agent.conf:2:", "neither");
 	expect_bad("[allow]\nprocess = qemu\n", "agent.conf:2:", "unknown key 'process'");
@@ -525,6 +528,28 @@ START_TEST(process_forged_undo_is_refused)
 		 "{\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d}}", target, paused);
 	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
 	ck_assert_msg(strstr(reason, "not a process-pause record"), "%s", reason);
+	/* Start recipes: one that does not fit the role, and a pid file's systemd unit that the
+	 * file does not name, are refused; the lab's recipe for a pid file's daemon passes. */
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-kill\",\"undo\":"
+		 "{\"v\":1,\"role\":\"qemu\",\"domain\":\"web\",\"pid\":%d,\"start_time\":%llu,"
+		 "\"recipe\":\"systemd\",\"service\":\"sshd.service\"}}", victim, vst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "start recipe that fits"), "%s", reason);
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-kill\",\"undo\":"
+		 "{\"v\":1,\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d,"
+		 "\"start_time\":%llu,\"recipe\":\"systemd\",\"service\":\"sshd.service\"}}",
+		 target, victim, vst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 0);
+	ck_assert_msg(strstr(reason, "unit 'sshd.service' is not in [allow]"), "%s", reason);
+	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-kill\",\"undo\":"
+		 "{\"v\":1,\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d,"
+		 "\"start_time\":%llu,\"recipe\":\"lab\",\"service\":\"libvirtd\","
+		 "\"lab_host\":\"hosta\"}}", target, victim, vst);
+	ck_assert_int_eq(check(&p, line, &local, reason, sizeof(reason)), 1);
+	ck_assert_msg(strstr(local, "\"lab_host\":\"hosta\"") &&
+		      strstr(local, "\"fault\":\"process-kill\""), "%s", local);
+	free(local);
+	local = NULL;
 	/* The true record is rebuilt from its typed fields (extra members dropped). */
 	snprintf(line, sizeof(line), "{\"req\":\"undo\",\"kind\":\"process-pause\",\"undo\":"
 		 "{\"v\":1,\"role\":\"pidfile\",\"pidfile\":\"%s\",\"pid\":%d,"

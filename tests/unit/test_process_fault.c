@@ -7,7 +7,9 @@
  * dropped it, and never signalled when the journalled start time is not the process's.
  * Targets the plugin must refuse (pid 1, this process, its own group, a kernel thread) leave
  * no journal entry. role=libvirtd runs (as root) in a network namespace of the test's own, so
- * the daemons of other namespaces (the lab's) are not found.
+ * the daemons of other namespaces (the lab's) are not found; so do the other daemon roles
+ * (bash started through a link named like the daemon) and service-restart, whose lab start
+ * recipe runs a stand-in mt-lab that records the argv it was given.
  */
 #include <check.h>
 #include <sched.h>
@@ -392,6 +394,213 @@ START_TEST(role_qemu_finds_the_domains_process)
 }
 END_TEST
 
+/* A bash started through a link called name (so its comm is name), with args after its script
+ * as its command line's tail; it sleeps in a child, so it stays name until signalled. */
+static int spawn_named(const char *name, const char *const *args)
+{
+	char link[160];
+	char *argv[16] = { (char *)name, "-c", "sleep 60; :", (char *)name };
+	size_t n = 4;
+
+	snprintf(link, sizeof(link), "%s/%s", tmpdir, name);
+	if (access(link, X_OK) != 0)
+		ck_assert_int_eq(symlink("/bin/bash", link), 0);
+	for (size_t i = 0; args && args[i] && n < 15; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	return spawn_group(link, argv);
+}
+
+static void wait_comm(int pid, const char *want);
+
+/* The daemon roles by command name and, for Ceph, by id=: two ceph-osd daemons need id=, and
+ * id=4 pauses that one only; rabbitmq is the Erlang VM running rabbit, not any beam.smp. */
+START_TEST(daemon_roles_by_command_and_id)
+{
+	const struct mt_fault_ops *o = fault("process-pause");
+	struct mt_error err = { 0 };
+	unsigned undone = 0, failed = 0;
+	int osd3, osd4, beam;
+
+	if (geteuid() != 0) {
+		printf("test_process_fault: SKIP daemon roles: needs root for a namespace\n");
+		return;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	osd3 = spawn_named("ceph-osd", (const char *const[]){ "-f", "--id", "3", NULL });
+	osd4 = spawn_named("ceph-osd", (const char *const[]){ "-f", "--id=4", NULL });
+	child = osd3;
+	wait_comm(osd3, "ceph-osd");
+	wait_comm(osd4, "ceph-osd");
+	ck_assert_int_eq(apply(o, "role=ceph-osd", &err), MT_EINVAL);
+	ck_assert_msg(strstr(err.msg, "more than one process") && strstr(err.msg, "id="), "%s",
+		      err.msg);
+	ck_assert_msg(apply(o, "role=ceph-osd id=4", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(state_after(osd4, 1), 'T');
+	ck_assert_int_ne(state_after(osd3, 0), 'T');
+	ck_assert_ptr_nonnull(mt_cell_metric(ctx.result, "fault.process-pause.ceph-osd.pid"));
+	ck_assert_msg(mt_journal_undo_all(jr, &undone, &failed, &err) == 0, "%s", err.msg);
+	ck_assert_int_ne(state_after(osd4, 0), 'T');
+	ck_assert_int_eq(apply(o, "role=ceph-osd id=5", &err), MT_ENOTFOUND);
+	ck_assert_int_eq(apply(o, "role=ceph-mon", &err), MT_ENOTFOUND);
+	/* An Erlang VM that is not rabbit's is not rabbitmq. */
+	beam = spawn_named("beam.smp", (const char *const[]){ "-root", "/x", NULL });
+	wait_comm(beam, "beam.smp");
+	ck_assert_int_eq(apply(o, "role=rabbitmq", &err), MT_ENOTFOUND);
+	kill(-beam, SIGKILL);
+	waitpid(beam, NULL, 0);
+	beam = spawn_named("beam.smp", (const char *const[]){ "-s", "rabbit", "boot", NULL });
+	wait_comm(beam, "beam.smp");
+	ck_assert_msg(apply(o, "role=rabbitmq", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(state_after(beam, 1), 'T');
+	ck_assert_msg(mt_journal_undo_all(jr, &undone, &failed, &err) == 0, "%s", err.msg);
+	for (int pid, i = 0; i < 2; i++) {
+		pid = i ? beam : osd4;
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+END_TEST
+
+/* A stand-in for the lab's mt-lab in MT_LAB_DIR: it appends its arguments to calls.txt and, for
+ * start-daemon, starts a new "libvirtd" as the lab would. The lab test (tests/lab/failures.sh)
+ * runs the real one; here the argv the recipe builds is the contract. */
+static void fake_lab(const char *dir)
+{
+	char path[192], text[1024];
+
+	snprintf(path, sizeof(path), "%s/mt-lab", dir);
+	snprintf(text, sizeof(text),
+		 "#!/bin/bash\necho \"$*\" >> %s/calls.txt\n"
+		 "[ \"$1\" = start-daemon ] || exit 2\n"
+		 "setsid %s/libvirtd -c 'sleep 60; :' libvirtd -d -p %s/lab/$2/run/$3.pid "
+		 "</dev/null >/dev/null 2>&1 &\necho $! > %s/restarted.pid\n",
+		 dir, dir, dir, dir);
+	tu_write(path, "w", text);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* service-restart of a lab daemon: the recipe is found from its -p pid file under the lab's
+ * state, journalled before the stop; the stop is SIGTERM (it exits), and undo — here `recover`
+ * after the runner is gone — runs `mt-lab start-daemon HOST DAEMON` and nothing else. */
+START_TEST(service_restart_uses_the_lab_recipe)
+{
+	const struct mt_fault_ops *o = fault("service-restart");
+	const struct mt_metric *m;
+	struct mt_error err = { 0 };
+	unsigned undone = 0, failed = 0;
+	char state[160], pf[224], restarted[192], *undo;
+	int status = 0, again;
+
+	if (geteuid() != 0) {
+		printf("test_process_fault: SKIP service-restart: needs root for a namespace\n");
+		return;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	snprintf(state, sizeof(state), "%s/lab", tmpdir);
+	snprintf(pf, sizeof(pf), "%s/hostz/run/libvirtd.pid", state);
+	setenv("MT_LAB_STATE", state, 1);
+	setenv("MT_LAB_DIR", tmpdir, 1);
+	fake_lab(tmpdir);
+	child = spawn_named("libvirtd", (const char *const[]){ "-d", "-p", pf, NULL });
+	wait_comm(child, "libvirtd");
+	ck_assert_msg(apply(o, "role=libvirtd stop_timeout=2s", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	child = 0;
+	m = mt_cell_metric(ctx.result, "fault.service-restart.libvirtd.recipe");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->str, "lab hostz libvirtd");
+	ck_assert_uint_eq(open_entries(), 1);
+	undo = newest_undo("service-restart");
+	ck_assert_msg(strstr(undo, "\"recipe\":\"lab\"") && strstr(undo, "\"lab_host\":\"hostz\""),
+		      "%s", undo);
+	ck_assert_msg(mt_journal_undo_all(jr, &undone, &failed, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(undone, 1);
+	ck_assert_str_eq(tu_slurp(strcat(strcpy(restarted, tmpdir), "/calls.txt")),
+			 "start-daemon hostz libvirtd\n");
+	again = atoi(tu_slurp(strcat(strcpy(restarted, tmpdir), "/restarted.pid")));
+	ck_assert_int_gt(again, 1);
+	wait_comm(again, "libvirtd");
+	/* Undo again (recover twice): one runs, nothing more is started. */
+	ck_assert_int_eq(o->undo(undo, &err), 0);
+	free(undo);
+	ck_assert_str_eq(tu_slurp(strcat(strcpy(restarted, tmpdir), "/calls.txt")),
+			 "start-daemon hostz libvirtd\n");
+	kill(-again, SIGKILL);
+	unsetenv("MT_LAB_STATE");
+	unsetenv("MT_LAB_DIR");
+}
+END_TEST
+
+/* A QEMU is no service; a daemon with no recipe (started by hand) is not stopped at all; a
+ * killed QEMU's record starts nothing. */
+START_TEST(service_restart_needs_a_recipe)
+{
+	const struct mt_fault_ops *o = fault("service-restart");
+	struct mt_error err = { 0 };
+	struct mt_params p;
+	char text[192];
+
+	ck_assert_int_eq(parse(o, "role=qemu", &p, &err), MT_EINVAL);
+	ck_assert_msg(strstr(err.msg, "not a service"), "%s", err.msg);
+	mt_params_free(&p);
+	ck_assert_int_eq(parse(o, "role=unit", &p, &err), MT_EINVAL);
+	mt_params_free(&p);
+	ck_assert_int_eq(parse(o, "role=unit unit=../../x", &p, &err), MT_EINVAL);
+	mt_params_free(&p);
+	ck_assert_int_eq(parse(o, "role=libvirtd id=3", &p, &err), MT_EINVAL);
+	mt_params_free(&p);
+	child = spawn_sleep();
+	write_pid(child);
+	snprintf(text, sizeof(text), "pidfile=%s", pidfile);
+	ck_assert_int_eq(apply(o, text, &err), MT_EUNSUPPORTED);
+	ck_assert_msg(strstr(err.msg, "no start recipe") && strstr(err.msg, "nothing was stopped"),
+		      "%s", err.msg);
+	ck_assert_int_ne(state_after(child, 0), 0); /* still there: never signalled */
+	ck_assert_uint_eq(open_entries(), 0);
+}
+END_TEST
+
+/* Records whose recipe does not fit their target are refused whole: a forged one cannot start
+ * another service through an allowed role. */
+START_TEST(record_recipes_must_fit_the_role)
+{
+	struct mt_proc_record r;
+	char *json;
+
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"fault\":\"process-kill\",\"role\":\"nova-compute\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"systemd\",\"service\":\"nova-compute.service\"}", &r), 0);
+	ck_assert_int_eq(r.recipe.kind, MT_RECIPE_SYSTEMD);
+	json = mt_process_record_json(&r);
+	ck_assert_msg(strstr(json, "\"service\":\"nova-compute.service\""), "%s", json);
+	free(json);
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"ceph-osd\",\"id\":\"3\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"systemd\",\"service\":\"ceph-osd@3.service\"}", &r), 0);
+	ck_assert_str_eq(r.t.id, "3");
+	/* Another service under an allowed role, a lab daemon under another role, a bad host. */
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"nova-compute\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"systemd\",\"service\":\"sshd.service\"}", &r), MT_EINVAL);
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"mariadb\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"lab\",\"service\":\"libvirtd\",\"lab_host\":\"hosta\"}", &r), MT_EINVAL);
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"libvirtd\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"lab\",\"service\":\"libvirtd\",\"lab_host\":\"../a\"}", &r), MT_EINVAL);
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"unit\",\"unit\":\"a.service\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"systemd\",\"service\":\"b.service\"}", &r), MT_EINVAL);
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"qemu\",\"domain\":\"web\",\"pid\":99,\"start_time\":5,"
+		"\"recipe\":\"lab\",\"service\":\"libvirtd\",\"lab_host\":\"hosta\"}", &r), MT_EINVAL);
+	ck_assert_int_eq(mt_process_record_parse(
+		"{\"role\":\"libvirtd\",\"id\":\"3\",\"pid\":99,\"start_time\":5}", &r), MT_EINVAL);
+}
+END_TEST
+
 /* Waits until /proc/PID/comm is want (after the spawned child's exec). */
 static void wait_comm(int pid, const char *want)
 {
@@ -452,6 +661,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, unsafe_targets_are_refused);
 	tcase_add_test(tc, role_qemu_finds_the_domains_process);
 	tcase_add_test(tc, role_libvirtd_finds_the_namespaces_daemon);
+	tcase_add_test(tc, daemon_roles_by_command_and_id);
+	tcase_add_test(tc, service_restart_uses_the_lab_recipe);
+	tcase_add_test(tc, service_restart_needs_a_recipe);
+	tcase_add_test(tc, record_recipes_must_fit_the_role);
 	suite_add_tcase(s, tc);
 	return s;
 }
