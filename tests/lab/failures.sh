@@ -1,9 +1,13 @@
 #!/bin/bash
 # failures.sh CASE — failure semantics on the running lab (docs/architecture.md §4).
 #
-#   dest-libvirtd  the destination's libvirtd is SIGKILLed (by the pid the lab wrote for it) a
-#                  second into a bandwidth-capped migration; restarted afterwards in the
-#                  daemons' own mount namespace (that of the host's virtlogd, as mt-lab made it)
+#   dest-libvirtd  the destination's libvirtd is SIGKILLed by the product's own fault as
+#                  pre-copy pass 2 begins (process-kill role=libvirtd at=hop0.iteration=2);
+#                  the fault's undo starts it again by the lab's recipe (mt-lab start-daemon),
+#                  which the test checks before it restores anything itself
+#   src-libvirtd   the source's libvirtd is stopped as pass 2 begins and started again 2 s
+#                  later (service-restart at=hop0.iteration=2 for=2s): the daemon that drives
+#                  the peer-to-peer migration goes away under it
 #   link-cut       the migration link goes down (on the source's end) mid-migration and stays
 #                  down: the driver gives up at migrate.timeout with a one-line reason
 #   guest-crash    the source QEMU (the guest itself) is SIGKILLed mid-migration; the guest is
@@ -11,12 +15,13 @@
 #
 # Each: a two-cell scenario; cell 1 migrates with a tbf on the source's migration link (so undo
 # is checked) and a UDP probe (so there is something measured), cell 2 runs the same fault and
-# probe without migration. Asserts: exit 3; cell 1 `error` with a one-line reason; its probe
+# probe without migration. Each prints (FIGURE:) the verdict, where the guest ended, its longest
+# probe outage and the time from the failure until the probe was answered again. Asserts: exit 3; cell 1 `error` with a one-line reason; its probe
 # series and the migration's error are in results.json; the tbf is gone (the qdisc is what it
 # was); no journal entry left open; cell 2 ran and passed; the lab is usable after (guest
 # serves HTTP, both libvirtds answer).
 source "$(dirname "$0")/lib.sh"
-CASE=${1:?case: dest-libvirtd | link-cut | guest-crash}
+CASE=${1:?case: dest-libvirtd | src-libvirtd | link-cut | guest-crash}
 NAME="${NAME}_$CASE"
 need_lab
 lab_ensure_up
@@ -68,12 +73,20 @@ guest_restart() {
   echo "the restarted guest's agent did not answer"; return 1
 }
 
+lv_pid() { tr -dc 0-9 <"$STATE/$1/run/libvirtd.pid"; }
 timeout=60s
 [ "$CASE" = link-cut ] && timeout=8s
+anchored=""   # the product's own fault, aimed at a migration phase
+case $CASE in
+dest-libvirtd) anchored="fault = process-kill host=$dst role=libvirtd at=hop0.iteration=2" ;;
+src-libvirtd)  anchored="fault = service-restart host=$src role=libvirtd at=hop0.iteration=2 for=2s" ;;
+esac
+old_lv=$(lv_pid "$dst"); [ "$CASE" = src-libvirtd ] && old_lv=$(lv_pid "$src")
 { capped_migration_ini "$src" "$dst" "$timeout"; cat <<INI; } >"$work/s.ini"
 
 [a-migrate]
 fault = tbf host=$src dev=$mif rate=400mbit
+$anchored
 
 [b-after]
 migrate.count = 0
@@ -92,11 +105,10 @@ started=$(incoming_qemu "$pidfile" "$old")
 sleep 1
 [ "$(qdisc)" != "$BASE" ] || fail "the tbf of cell 1 is not on $mif during the migration"
 case $CASE in
-dest-libvirtd)
-  victim=$(tr -dc 0-9 <"$STATE/$dst/run/libvirtd.pid")
-  restore+=("pid_alive_lv $dst || libvirtd_restart $dst")
-  kill -KILL "$victim"
-  echo "killed $dst's libvirtd (pid $victim) $(( ($(date +%s%N) - t0) / 1000000 )) ms into the run" ;;
+dest-libvirtd|src-libvirtd)
+  # the run's own fault acts; the lab is put back by hand only if its undo did not
+  restore+=("pid_alive_lv $dst || libvirtd_restart $dst" "pid_alive_lv $src || libvirtd_restart $src")
+  echo "$anchored: left to the run" ;;
 link-cut)
   restore+=("ip -n $sns link set $mif up")
   ip -n "$sns" link set "$mif" down
@@ -127,6 +139,7 @@ echo "cell 1 reason: $reason"
 # it names the cause, not only libvirt's symptom
 case $CASE in
 dest-libvirtd) want="destination's libvirtd is gone" ;;
+src-libvirtd)  want="source's libvirtd" ;;
 link-cut)      want="migration stream stalled" ;;
 guest-crash)   want="no longer runs on the source" ;;
 esac
@@ -146,10 +159,51 @@ jq -es '([.[] | select(.op=="open") | .id] - [.[] | select(.op=="close") | .id])
   "$work/journal" >/dev/null || fail "journal entries left open"
 echo "cell 1: $n probe samples, migration.error: $(jq -r '.cells[0].metrics.migration.error' "$r" | head -c 160)"
 
+# The anchored fault: when libvirt's pass-2 event came, when the fault acted, and that its undo
+# (the end of the cell) started the daemon again by the lab's recipe — before anything here did.
+if [ -n "$anchored" ]; then
+  victim_host=$dst kind=process-kill
+  [ "$CASE" = src-libvirtd ] && victim_host=$src kind=service-restart
+  jq -r '.cells[0].timeline[] | select(.anchor) | if .anchor_ms == null
+         then "FIGURE: \(.what) at \(.anchor): \(.detail)"
+         else "FIGURE: \(.what) at \(.anchor): anchor \(.anchor_ms) ms, ran \(.actual_ms) ms, took effect \(.effect_ms) ms, trigger_lag \(.trigger_lag_ms) ms" end' "$r"
+  lag=$(jq -r --arg k "fault.on $kind" '[.cells[0].timeline[] | select(.anchor == "hop0.iteration=2" and (.what | startswith($k))) | .trigger_lag_ms] | .[0] // empty' "$r")
+  [ -n "$lag" ] || fail "no $kind anchored on hop0.iteration=2 ran (timeline: $(jq -c '[.cells[0].timeline[] | .what]' "$r" | head -c 400))"
+  recipe=$(jq -r --arg k "fault.$kind.libvirtd.recipe" '.cells[0].metrics | getpath($k | split(".")) // empty' "$r")
+  [ "$recipe" = "lab $victim_host libvirtd" ] || fail "$kind recorded start recipe '$recipe', want 'lab $victim_host libvirtd'"
+  new_lv=$(lv_pid "$victim_host")
+  pid_alive_lv "$victim_host" && [ "$new_lv" != "$old_lv" ] ||
+    fail "the libvirtd of $victim_host was not started again by the fault's undo (pid was $old_lv, now '${new_lv}')"
+  virsh -q -c "$(uri "$victim_host")" uri >/dev/null || fail "the restarted libvirtd of $victim_host does not answer"
+  echo "FIGURE: $CASE: libvirtd of $victim_host pid $old_lv -> $new_lv (started again by the fault's undo, recipe '$recipe'), trigger lag $lag ms"
+fi
+
+# Where the guest ended (before anything here restarts it), and the cell's own record of it.
+ended=""; for h in hosta hostb; do running_on "$h" && ended="$ended $h"; done
+# the cell's own record of where the VM ended (the driver asks both libvirtds at collect)
+final=$(jq -r '.cells[0].metrics.migration.final_host | if type == "object" then "absent: \(.absent // .reason // tostring)" else . end' "$r")
+echo "FIGURE: $CASE: the cell records migration.final_host '$final'; at its end the guest runs on${ended:- no host}"
+case $final in
+  *"/lab/${ended# }/"*) [ -n "$ended" ] ;;
+  absent*neither*) [ -z "$ended" ] ;;
+  *) false ;;
+esac || fail "cell 1 says the VM ended on '$final', but it runs on${ended:- no host}"
 # the lab is usable again
 for c in "${restore[@]}"; do eval "$c" || fail "could not restore: $c"; done
 restore=()
 [ "$(qdisc)" = "$BASE" ] || fail "qdisc on $mif not restored: '$(qdisc)', was '$BASE'"
+# What the guest's users saw: the longest gap between answered probes in cell 1 and when the
+# probe was answered again after the failure's first unanswered one.
+jq -r --arg e "${ended# }" '.cells[0] as $c | ($c.series["probe.udp.rtt_ms"] // {t_ms: [], v: []}) as $s |
+  ([$s.t_ms, $s.v] | transpose) as $p |
+  ($p | map(select(.[1] != null) | .[0])) as $ok |
+  ([range(1; $ok | length) as $i | $ok[$i] - $ok[$i - 1]] | max) as $gap |
+  ($p | map(select(.[1] == null)) | .[0][0]) as $lost |
+  ($p | map(select($lost != null and .[0] > $lost and .[1] != null)) | .[0][0]) as $back |
+  "FIGURE: cell 1: verdict \($c.verdict), guest ended on \(if $e == "" then "no host" else $e end), longest gap between answered probes \(($gap // 0) * 10 | round / 10) ms, " +
+  (if $lost == null then "no probe unanswered" elif $back == null then "probes unanswered from \($lost | round) ms to the cell'"'"'s end"
+   else "first unanswered probe sent at \($lost | round) ms, answered again \(($back - $lost) | round) ms later" end)' "$r" ||
+  fail "cannot read cell 1's probe series"
 virsh -q -c "$(uri hosta)" uri >/dev/null && virsh -q -c "$(uri hostb)" uri >/dev/null ||
   fail "a libvirtd does not answer after the test"
 for _ in $(seq 1 50); do http_ok / 2>/dev/null && break; sleep 0.2; done

@@ -3,6 +3,9 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB=$REPO/lab/mt-lab
+# The runner starts a lab daemon a fault stopped with this tree's `mt-lab start-daemon`
+# (faults/service.h), not an installed package's.
+export MT_LAB_DIR=${MT_LAB_DIR:-$REPO/lab}
 STATE=${MT_LAB_STATE:-/run/migtorture/lab}
 NAME=$(basename "$0" .sh)
 
