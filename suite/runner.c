@@ -103,7 +103,7 @@ static void run_cell(struct rn_runner *r, size_t index)
 			goto teardown;
 		}
 		c.prepared = 1;
-		if (rn_orient(&c, &err) < 0)
+		if (rn_orient(&c, &err) < 0 || c.skipped)
 			goto teardown;
 	}
 	rn_logs_begin(&c);

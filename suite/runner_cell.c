@@ -161,26 +161,13 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 	c->dctx = base;
 	for (size_t i = 0; i < cell->nspecs; i++) {
 		struct rn_inst *in = &c->in[i];
+		int rc;
 
 		in->spec = &cell->specs[i];
 		in->ctx = base;
-		in->host = rn_spec_host(c->r->s, cell, &c->lab, in->spec, err);
-		if (!in->host) {
-			/* A host this machine cannot reach (no [host:] section, or the lab is
-			 * not up): the cell cannot run here; skip, naming the host. */
-			c->skipped = 1;
-			rn_skip_reason(c, "%s %s: host '%s' is not available here: %s",
-				       rn_cls_name(in->spec->cls), in->spec->kind,
-				       rn_spec_host_name(cell, &c->lab, in->spec), err->msg);
-			return 0;
-		}
-		in->ctx.host = in->host;
-		if (in->spec->cls == MT_SPEC_FAULT && !rn_fault_in_radius(c, in))
-			return rn_fail(c, MT_EINVAL, "fault %s on host %s%s%s is outside the lab and "
-				       "not in the scenario's targets: add it to targets or run "
-				       "with --allow-host-faults", in->spec->kind, in->host->name,
-				       mt_params_get(&in->spec->params, "dev") ? " dev " : "",
-				       mt_params_str(&in->spec->params, "dev", ""));
+		rc = rn_bind_host(c, in, 0, err);
+		if (rc <= 0)
+			return rc;
 		if (!in->spec->ops)
 			return rn_fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
 				       rn_cls_name(in->spec->cls), in->spec->kind);
@@ -198,6 +185,45 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 	}
 	(void)err;
 	return 0;
+}
+
+int rn_bind_host(struct rn_cellrun *c, struct rn_inst *in, int flipped, struct mt_error *err)
+{
+	in->host = rn_spec_host(c->r->s, c->cell, &c->lab, in->spec, flipped, err);
+	in->remote = NULL;
+	if (!in->host) {
+		/* A host this machine cannot reach (no [host:] section, or the lab is not up): the
+		 * cell cannot run here; skip, naming the host. */
+		c->skipped = 1;
+		rn_skip_reason(c, "%s %s: host '%s' is not available here: %s",
+			       rn_cls_name(in->spec->cls), in->spec->kind,
+			       rn_spec_host_name(c->cell, &c->lab, in->spec, flipped), err->msg);
+		return 0;
+	}
+	in->ctx.host = in->host;
+	if (in->spec->cls == MT_SPEC_FAULT && !rn_fault_in_radius(c, in))
+		return rn_fail(c, MT_EINVAL, "fault %s on host %s%s%s is outside the lab and not in "
+			       "the scenario's targets: add it to targets or run with "
+			       "--allow-host-faults", in->spec->kind, in->host->name,
+			       mt_params_get(&in->spec->params, "dev") ? " dev " : "",
+			       mt_params_str(&in->spec->params, "dev", ""));
+	return 1;
+}
+
+int rn_rebind_roles(struct rn_cellrun *c, struct mt_error *err)
+{
+	size_t moved = 0;
+
+	for (size_t i = 0; i < c->nin; i++)
+		if (rn_spec_host_is_role(c->in[i].spec)) {
+			int rc = rn_bind_host(c, &c->in[i], 1, err);
+
+			if (rc <= 0)
+				return rc < 0 ? rc : 0;
+			moved++;
+		}
+	/* supported() again, on the hosts they moved to */
+	return moved ? rn_check_supported(c) : 1;
 }
 
 /* Stops, collects, undoes and releases everything of the cell; always runs. */

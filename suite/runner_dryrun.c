@@ -53,9 +53,9 @@ void rn_dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FILE *f
 			const struct mt_spec *sp = &cell->specs[k];
 			const struct mt_host *h;
 
-			h = rn_spec_host(s, cell, &lab, sp, &err);
+			h = rn_spec_host(s, cell, &lab, sp, 0, &err);
 			fprintf(f, "  check %s %s on host %s%s%s%s\n", rn_cls_name(sp->cls), sp->kind,
-				h && h->name ? h->name : rn_spec_host_name(cell, &lab, sp),
+				h && h->name ? h->name : rn_spec_host_name(cell, &lab, sp, 0),
 				!h ? " (UNKNOWN HOST)" : h->kind == MT_HOST_SSH ? " (ssh)" : "",
 				h && h->netns ? " in netns " : "", h && h->netns ? h->netns : "");
 		}

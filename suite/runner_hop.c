@@ -312,6 +312,10 @@ int rn_orient(struct rn_cellrun *c, struct mt_error *err)
 	if (rc < 0)
 		return rn_fail(c, rc, "driver %s: prepare: %s", c->drv->base.name, err->msg);
 	c->prepared = 1;
+	/* host=source|dest follow the hops: this cell's first hop is dest -> source. */
+	rc = rn_rebind_roles(c, err);
+	if (rc <= 0)
+		return rc < 0 ? rc : 0;
 	mt_cell_add_event(c->res, -1, 0, "migrate.orient",
 			  "the VM runs on the destination: this cell migrates it back", 0);
 	return 0;

@@ -54,14 +54,35 @@ static int runs_on_client(const struct mt_spec *sp)
 	       (!sp->host || !strcmp(sp->host, "local"));
 }
 
-/* The name a spec's host is looked up by (for messages too): its own, or the client's. */
+int rn_spec_host_is_role(const struct mt_spec *sp)
+{
+	return sp->host && (strcmp(sp->host, "source") == 0 || strcmp(sp->host, "dest") == 0);
+}
+
+/* host=source|dest: the cell's source or destination as the hop runs it. Hops alternate
+ * (ping-pong), and a cell whose VM starts on its destination (flipped) runs them the other
+ * way round; a spec anchored on hop N (at=hopN.*) follows hop N, any other the first hop. */
+static const char *role_host(const struct mt_cell *cell, const struct mt_spec *sp, int flipped)
+{
+	int dest = strcmp(sp->host, "dest") == 0;
+	int hop = sp->at_phase.set && sp->at_phase.hop >= 0 ? sp->at_phase.hop : 0;
+
+	if ((hop + flipped) % 2)
+		dest = !dest;
+	return dest ? cell->dest : cell->source;
+}
+
+/* The name a spec's host is looked up by (for messages too): its own, the client's, or the
+ * migration host its role names. */
 const char *rn_spec_host_name(const struct mt_cell *cell, const struct mt_labres *lab,
-			      const struct mt_spec *sp)
+			      const struct mt_spec *sp, int flipped)
 {
 	if (runs_on_client(sp) && cell->client)
 		return cell->client;
 	if (runs_on_client(sp) && lab->uses_lab)
 		return "lab:client";
+	if (rn_spec_host_is_role(sp))
+		return role_host(cell, sp, flipped) ? role_host(cell, sp, flipped) : sp->host;
 	return sp->host ? sp->host : "local";
 }
 
@@ -69,12 +90,17 @@ const char *rn_spec_host_name(const struct mt_cell *cell, const struct mt_labres
  * names the lab resolves through lab.json even for a cell that does not migrate in the lab
  * (a nova cell whose users sit in the lab's client namespace). */
 const struct mt_host *rn_spec_host(const struct mt_scenario *s, const struct mt_cell *cell,
-				   struct mt_labres *lab, const struct mt_spec *sp,
+				   struct mt_labres *lab, const struct mt_spec *sp, int flipped,
 				   struct mt_error *err)
 {
 	if (runs_on_client(sp) && !cell->client && lab->uses_lab)
 		return &lab->client;
-	return resolve_host(s, lab, rn_spec_host_name(cell, lab, sp), err);
+	if (rn_spec_host_is_role(sp) && !role_host(cell, sp, flipped)) {
+		mt_err(err, MT_EINVAL, "host=%s: the cell names no migration %s", sp->host,
+		       sp->host);
+		return NULL;
+	}
+	return resolve_host(s, lab, rn_spec_host_name(cell, lab, sp, flipped), err);
 }
 
 /* Entering an instance's host around each plugin call. */

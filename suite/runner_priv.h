@@ -174,12 +174,23 @@ extern const struct mt_host rn_local_host;
 /* 1 when fault instance in may act on its host: a lab host, a host in the scenario's
  * `targets`, or any host with --allow-host-faults (blast.h). */
 int rn_fault_in_radius(const struct rn_cellrun *c, const struct rn_inst *in);
-/* The name a spec's host is looked up by (for messages too): its own, or the client's. */
+/* Binds in to its host (flipped: see rn_spec_host_name) and checks the blast radius: 1, 0
+ * when the host is not available here (the cell is skipped, the reason given), or the
+ * rn_fail code. */
+int rn_bind_host(struct rn_cellrun *c, struct rn_inst *in, int flipped, struct mt_error *err);
+/* After the cell turned around (rn_orient): every host=source|dest instance moves to the
+ * other host and supported() runs again. 1, 0 (skipped) or the rn_fail code. */
+int rn_rebind_roles(struct rn_cellrun *c, struct mt_error *err);
+/* Does the spec say host=source or host=dest? */
+int rn_spec_host_is_role(const struct mt_spec *sp);
+/* The name a spec's host is looked up by (for messages too): its own, the client's, or for
+ * host=source|dest the cell's source or dest as hop N runs it (flipped: the cell runs its hops
+ * the other way round, its VM having started on the destination). */
 const char *rn_spec_host_name(const struct mt_cell *cell, const struct mt_labres *lab,
-			      const struct mt_spec *sp);
+			      const struct mt_spec *sp, int flipped);
 /* Where a spec runs, or NULL (err set) when that host is not available here. */
 const struct mt_host *rn_spec_host(const struct mt_scenario *s, const struct mt_cell *cell,
-				   struct mt_labres *lab, const struct mt_spec *sp,
+				   struct mt_labres *lab, const struct mt_spec *sp, int flipped,
 				   struct mt_error *err);
 /* The host a cell-level key names (source_host, dest_host): a [host:NAME] section, "local" or
  * a lab host; NULL (err set) for anything else. */

@@ -80,8 +80,9 @@ static const struct mt_option spec_options[] = {
 	  "how long it lasts (default: until the cell ends), or until a migration phase "
 	  "hopN.PHASE[+DURATION]", NULL, 1, 0, 0 },
 	{ "host", MT_OPT_STR, "local",
-	  "where it acts: local, a [host:NAME] section, or a lab host (hosta, hostb, client, "
-	  "router, or lab:NAME)",
+	  "where it acts: local, a [host:NAME] section, a lab host (hosta, hostb, client, "
+	  "router, or lab:NAME), or source / dest: the cell's migration source or destination "
+	  "as the hop runs it (hop N for at=hopN.*, else the cell's first hop)",
 	  NULL, 0, 0, 0 },
 	MT_OPTION_END,
 };

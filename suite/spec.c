@@ -301,8 +301,13 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 
 		sp->at_ns = mt_param_i64(&common, "at");
 		sp->for_ns = mt_params_i64(&common, "for", -1);
-		if (!mt_sc_host_known(s, h))
+		if (!mt_sc_host_known(s, h) && strcmp(h, "source") != 0 && strcmp(h, "dest") != 0) {
 			rc = mt_sc_bad_host(s, "host", h, err);
+			if (!strstr(err->msg, "did you mean"))
+				rc = mt_err(err, MT_EINVAL, "key 'host': expected local, a [host:NAME] "
+					    "section, a lab host (hosta, hostb, client, router) or source "
+					    "/ dest (the hop's), got '%s'", h);
+		}
 		sp->host = strdup(h);
 		if (rc == 0 && !sp->host)
 			rc = mt_err(err, MT_ENOMEM, "out of memory");

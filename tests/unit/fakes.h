@@ -59,6 +59,11 @@ __attribute__((unused)) static int trace_find(const char *name)
 	return -1;
 }
 
+/* Where each fake fault was applied, "TAG@HOST" (apart from the trace, whose length tests
+ * count). */
+static char onhost[16][96];
+static size_t nonhost;
+
 /* Every fake takes one key, tag (the tests set it to the spec's text). */
 static const struct mt_option fake_opts[] = {
 	{ "tag", MT_OPT_STR, NULL, "name in the trace", NULL, 0, 0, 0 },
@@ -79,6 +84,9 @@ static int fake_fault_apply(const struct mt_params *p, struct mt_ctx *ctx, void 
 	if (rc < 0)
 		return rc;
 	tr("apply:", tag);
+	if (nonhost < sizeof(onhost) / sizeof(onhost[0]))
+		snprintf(onhost[nonhost++], sizeof(onhost[0]), "%s@%s", tag,
+			 ctx->host && ctx->host->name ? ctx->host->name : "?");
 	if (applied_fd >= 0 && write(applied_fd, "a", 1) != 1)
 		return mt_err(err, MT_EIO, "fake: write");
 	rc = mt_journal_applied(ctx->journal, id, mono() - ctx->t0_ns, err);

@@ -81,6 +81,74 @@ static void run_hops(int hops)
 	tcell_free(&t);
 }
 
+/* host=source / host=dest follow the hops: a fault anchored on hop 1 names hop 1's hosts, and
+ * a cell that starts with the VM on its destination turns every role around. [host:] sections
+ * of kind local stand for the two hypervisors (the lab's are not up in a unit test). */
+static void run_roles(const char *expect[3])
+{
+	struct mt_error err = { 0 };
+	struct mt_run_result run = { 0 };
+	struct mt_host hosts[2] = { { .name = (char *)"ha", .kind = MT_HOST_LOCAL },
+				    { .name = (char *)"hb", .kind = MT_HOST_LOCAL } };
+	struct tcell t;
+	struct mt_scenario s = { .path = (char *)"fake.ini", .hosts = hosts, .nhosts = 2 };
+	struct mt_plan plan = { .seed = 7, .ncells = 1, .total_cells = 1 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1,
+				 .allow_host_faults = 1 };
+	const char *tags[3] = { "S", "D", "D1" }, *roles[3] = { "source", "dest", "dest" };
+
+	tcell_init(&t, "roles");
+	t.cell.source = (char *)"ha";
+	t.cell.dest = (char *)"hb";
+	t.cell.warmup_ns = 5 * MS;
+	t.cell.cooldown_ns = 5 * MS;
+	t.cell.migrate_count = 2;
+	t.cell.migrate_interval_ns = 5 * MS;
+	t.cell.migrate_timeout_ns = 5000 * MS;
+	for (int i = 0; i < 3; i++) {
+		int f = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, tags[i]);
+
+		t.specs[f].host = (char *)roles[i];
+		if (i == 2) { /* at=hop1.start: hop 1 runs back, its destination is the source */
+			t.specs[f].at_phase.set = 1;
+			t.specs[f].at_phase.hop = 1;
+		}
+		tev(&t, MT_ANCHOR_START, 0, MT_TL_FAULT_ON, f, -1);
+	}
+	tev(&t, MT_ANCHOR_START, 5, MT_TL_MIGRATE_START, -1, 0);
+	tev(&t, MT_ANCHOR_HOP_DONE, 5, MT_TL_MIGRATE_START, -1, 1);
+	tev(&t, MT_ANCHOR_MIGRATED, 5, MT_TL_CELL_END, -1, -1);
+	plan.cells = &t.cell;
+	ck_assert_msg(mt_run_plan(&s, &plan, &o, &run, &err) == MT_EXIT_PASS, "%s", err.msg);
+	ck_assert_msg(run.cells[0].verdict == MT_VERDICT_PASS, "%s",
+		      run.cells[0].reason ? run.cells[0].reason : "");
+	for (int i = 0; i < 3; i++) {
+		char want[64];
+
+		size_t k = 0;
+
+		snprintf(want, sizeof(want), "%s@%s", tags[i], expect[i]);
+		while (k < nonhost && strcmp(onhost[k], want) != 0)
+			k++;
+		ck_assert_msg(k < nonhost, "%s not applied on %s", tags[i], expect[i]);
+	}
+	mt_run_result_free(&run);
+	tcell_free(&t);
+}
+
+START_TEST(roles_follow_the_hops)
+{
+	run_roles((const char *[3]){ "ha", "hb", "ha" });
+}
+END_TEST
+
+START_TEST(roles_turn_with_the_cell)
+{
+	fake_vm_at = "hb";
+	run_roles((const char *[3]){ "hb", "ha", "hb" });
+}
+END_TEST
+
 START_TEST(one_hop)
 {
 	run_hops(1);
@@ -120,6 +188,8 @@ int main(void)
 	tcase_add_test(tc, one_hop);
 	tcase_add_test(tc, two_hops);
 	tcase_add_test(tc, starts_where_the_vm_is);
+	tcase_add_test(tc, roles_follow_the_hops);
+	tcase_add_test(tc, roles_turn_with_the_cell);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
