@@ -507,6 +507,8 @@ START_TEST(service_restart_uses_the_lab_recipe)
 	ck_assert_msg(apply(o, "role=libvirtd stop_timeout=2s", &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	/* its sleep lives on in the group (and holds ctest's output pipe): gone with it */
+	kill(-child, SIGKILL);
 	child = 0;
 	m = mt_cell_metric(ctx.result, "fault.service-restart.libvirtd.recipe");
 	ck_assert_ptr_nonnull(m);
