@@ -6,8 +6,11 @@
 #
 #   * delay 20 ms → mean RTT + 20 ± 1 ms, on egress (with jitter) and on ingress (parent=ingress:
 #     an ifb and a mirred redirect on the router; nothing of it left after undo);
-#   * jitter 5 ms (uniform) → RTT sd within 10 % of sqrt(sd_base² + 5²/3) (ping's mdev), and the
-#     mean |D| that RFC 3550 jitter estimates within 10 % of its Monte Carlo theory;
+#   * jitter 5 ms (uniform) → the RTT's median within 1 ms, its interquartile range and the
+#     median |D| (consecutive differences, what RFC 3550 jitter tracks) within 10 % of their
+#     Monte Carlo theory from the baseline's own samples plus the jitter; the mean, ping's mdev
+#     and mean |D| are printed beside them, not judged (they count this machine's scheduling
+#     spikes: seen as mdev ratio 1.58 and, in an idle CI run, a mean +2.4 ms);
 #   * loss 2 % over ≥ 5000 replies → 2 ± 0.5 points;
 #   * duplicate 5 % and reorder 25 % seen by the probe (probe.udp.duplicates / .reordered) and
 #     within 3 binomial sd of the setting;
