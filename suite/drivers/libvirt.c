@@ -911,13 +911,13 @@ static int lv_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 }
 
 /* Where the domain runs: asks both hosts (an inactive definition left behind by a migration
- * without undefine_source does not count). */
+ * without undefine_source does not count; a running copy counts before a paused one). */
 static int lv_locate(void *state, const char *a, const char *b, int *where, struct mt_error *err)
 {
 	struct lv_state *s = state;
 	const char *uris[2] = { a, b };
 	char why[512] = "";
-	int found = -1, rc;
+	int found = -1, running = -1, rc;
 
 	for (int i = 0; i < 2; i++) {
 		struct lv_conn *c;
@@ -933,10 +933,20 @@ static int lv_locate(void *state, const char *a, const char *b, int *where, stru
 			snprintf(why, sizeof(why), ": %s", virGetLastErrorMessage());
 			continue;
 		}
-		if (virDomainIsActive(d) == 1 && found < 0)
-			found = i;
+		if (virDomainIsActive(d) == 1) {
+			int st = 0, reason = 0;
+
+			/* A running copy wins over a paused one: a destination libvirtd restarted
+			 * mid-hop keeps the half-migrated incoming domain (paused) for a while. */
+			if (virDomainGetState(d, &st, &reason, 0) == 0 && st == VIR_DOMAIN_RUNNING)
+				running = i;
+			if (found < 0)
+				found = i;
+		}
 		virDomainFree(d);
 	}
+	if (running >= 0)
+		found = running;
 	if (found < 0)
 		return mt_err(err, MT_ENOTFOUND, "domain '%s' runs on neither %s nor %s%s",
 			      s->domain, a ? a : "?", b ? b : "?", why);
