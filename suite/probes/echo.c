@@ -32,6 +32,7 @@ static int grow(struct mt_echo *e)
 {
 	size_t cap = e->cap ? e->cap * 2 : 4096;
 	int64_t *s, *r;
+	uint8_t *m;
 
 	s = realloc(e->send_ns, cap * sizeof(*s));
 	if (!s)
@@ -41,6 +42,10 @@ static int grow(struct mt_echo *e)
 	if (!r)
 		return MT_ENOMEM;
 	e->recv_ns = r;
+	m = realloc(e->mark, cap * sizeof(*m));
+	if (!m)
+		return MT_ENOMEM;
+	e->mark = m;
 	e->cap = cap;
 	return 0;
 }
@@ -59,6 +64,7 @@ static int on_tick(struct mt_loop *loop, int64_t now_ns, void *arg)
 		e->cls->readable(e); /* replies since the last tick, each with its kernel stamp */
 	seq = (uint32_t)e->n;
 	e->recv_ns[seq] = -1;
+	e->mark[seq] = 0;
 	e->send_ns[seq] = mt_now_ns();
 	e->n++;
 	rc = e->cls->send(e, seq);
@@ -117,6 +123,8 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 	}
 	if (e->recv_ns[seq] >= 0) {
 		e->duplicates++;
+		if ((e->mark[seq] & MT_ECHO_DUPS) < MT_ECHO_DUPS)
+			e->mark[seq]++;
 		return 0;
 	}
 	if (recv_ns - e->send_ns[seq] > e->timeout_ns) {
@@ -124,9 +132,10 @@ int mt_echo_reply(struct mt_echo *e, uint32_t seq, int64_t recv_ns)
 		return 0;
 	}
 	e->recv_ns[seq] = recv_ns;
-	if (e->have_high && seq < e->high_seq)
+	if (e->have_high && seq < e->high_seq) {
 		e->reordered++;
-	else
+		e->mark[seq] |= MT_ECHO_OVERTAKEN;
+	} else
 		e->high_seq = seq;
 	e->have_high = 1;
 	return 1;
@@ -240,6 +249,15 @@ int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample
 	return 0;
 }
 
+void mt_echo_marks(const struct mt_echo *e, size_t n, size_t *dups, size_t *reordered)
+{
+	*dups = *reordered = 0;
+	for (size_t i = 0; i < n && i < e->n; i++) {
+		*dups += e->mark[i] & MT_ECHO_DUPS;
+		*reordered += (e->mark[i] & MT_ECHO_OVERTAKEN) != 0;
+	}
+}
+
 /* probe.<name>.<key> = v */
 static int counter(struct mt_cell_result *c, const char *name, const char *key, size_t v)
 {
@@ -253,7 +271,7 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct mt_qos_sample *s = NULL;
 	char series[128];
-	size_t n = 0, recvd = 0, unresolved = 0;
+	size_t n = 0, recvd = 0, unresolved = 0, dups = 0, reordered = 0;
 	int rc, primary;
 
 	rc = mt_echo_samples(e, ctx->t0_ns, &s, &n, &unresolved, err);
@@ -274,14 +292,15 @@ int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		recvd += s[i].recv_ns != MT_QOS_LOST;
+	mt_echo_marks(e, n, &dups, &reordered);
 	if (counter(ctx->result, e->cls->name, "sent", n) < 0 ||
 	    counter(ctx->result, e->cls->name, "received", recvd) < 0 ||
 	    counter(ctx->result, e->cls->name, "lost", n - recvd) < 0 ||
 	    counter(ctx->result, e->cls->name, "unresolved", unresolved) < 0 ||
 	    counter(ctx->result, e->cls->name, "send_errors", e->send_errors) < 0 ||
 	    counter(ctx->result, e->cls->name, "late", e->late) < 0 ||
-	    counter(ctx->result, e->cls->name, "duplicates", e->duplicates) < 0 ||
-	    counter(ctx->result, e->cls->name, "reordered", e->reordered) < 0)
+	    counter(ctx->result, e->cls->name, "duplicates", dups) < 0 ||
+	    counter(ctx->result, e->cls->name, "reordered", reordered) < 0)
 		rc = mt_err(err, MT_ENOMEM, "probe %s: out of memory", e->cls->name);
 out:
 	free(s);
@@ -292,8 +311,10 @@ void mt_echo_release(struct mt_echo *e)
 {
 	free(e->send_ns);
 	free(e->recv_ns);
+	free(e->mark);
 	free(e->rx);
 	e->rx = NULL;
+	e->mark = NULL;
 	e->send_ns = e->recv_ns = NULL;
 	e->n = e->cap = 0;
 }

@@ -18,6 +18,11 @@
 
 struct mt_echo;
 
+/* mark[seq]: the low bits count further replies to seq (saturating), the top bit says its
+ * accepted reply was overtaken (reordered). */
+#define MT_ECHO_DUPS 0x7f
+#define MT_ECHO_OVERTAKEN 0x80
+
 struct mt_echo_class {
 	const char *name; /* "udp" → series probe.udp.rtt_ms, metrics probe.udp.* */
 	/* Sends request seq; returns 0, or a negative errno (the sample then counts as lost). */
@@ -36,13 +41,14 @@ struct mt_echo {
 	const char *qos_mode; /* the probe's qos= (auto, yes, no) */
 	/* One entry per request, index = sequence number. Absolute monotonic ns; recv -1 = none. */
 	int64_t *send_ns, *recv_ns;
+	uint8_t *mark;        /* per request: duplicates seen (MT_ECHO_DUPS) | MT_ECHO_OVERTAKEN */
 	size_t n, cap;
 	uint64_t timer_id;
 	int timer_on, fd_on;
 	int drain_on_tick;    /* kernel receive stamps on: replies are read at the next send
 	                       * instead of waking the loop for each (half the wake-ups) */
 	int64_t stop_ns;      /* when mt_echo_stop ran (0 = still running) */
-	size_t send_errors, late, duplicates, strays;
+	size_t send_errors, late, duplicates, strays; /* running totals, unresolved tail too */
 	/* RFC 4737 §3.3: an accepted reply whose sequence number is below the highest one
 	 * accepted before it (it was overtaken: netem reorder, jitter, multipath). */
 	size_t reordered;
@@ -89,9 +95,16 @@ void mt_echo_stop(struct mt_echo *e);
 int mt_echo_samples(const struct mt_echo *e, int64_t t0_ns, struct mt_qos_sample **out,
 		    size_t *n, size_t *unresolved, struct mt_error *err);
 
+/* Duplicate replies and overtaken (reordered) accepted replies among requests 0 .. n-1 — the
+ * resolved ones when n is mt_echo_samples' count. Every counter then covers the same requests
+ * as sent: duplicates of the unresolved tail counted against the resolved replies overstated
+ * the duplicate share by the tail's size (a second per 13 s at the default timeout). */
+void mt_echo_marks(const struct mt_echo *e, size_t n, size_t *dups, size_t *reordered);
+
 /* Writes the series probe.<name>.rtt_ms, the metrics of qos.h (qos.* when this probe claims
  * primary with e->qos_mode "auto"/"yes"/"no") and the counters probe.<name>.{sent,received,lost,
- * unresolved,send_errors,late,duplicates,reordered}. Returns 0 or MT_E*. */
+ * unresolved,send_errors,late,duplicates,reordered}; sent, received, lost, duplicates and
+ * reordered count the resolved requests only (mt_echo_samples). Returns 0 or MT_E*. */
 int mt_echo_collect(struct mt_echo *e, struct mt_ctx *ctx, struct mt_error *err);
 
 /* Frees the sample table (not e itself, not the fd). */

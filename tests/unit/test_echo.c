@@ -17,7 +17,8 @@ static void make(struct mt_echo *e, size_t n, int64_t timeout)
 			       .timeout_ns = timeout };
 	e->send_ns = malloc(n * sizeof(int64_t));
 	e->recv_ns = malloc(n * sizeof(int64_t));
-	ck_assert(e->send_ns && e->recv_ns);
+	e->mark = calloc(n, 1);
+	ck_assert(e->send_ns && e->recv_ns && e->mark);
 	e->n = e->cap = n;
 	for (size_t i = 0; i < n; i++) {
 		e->send_ns[i] = 1000 * MS + (int64_t)i * 10 * MS;
@@ -100,6 +101,43 @@ START_TEST(test_tail_cut_is_outcome_blind)
 }
 END_TEST
 
+START_TEST(test_marks_count_resolved_only)
+{
+	/* 100 requests, the last 19 unresolved at stop (as above). Duplicates and overtaken
+	 * replies in the tail stay in the running totals but not in the resolved counts, so
+	 * duplicates / received is the share among the same replies. */
+	struct mt_echo e;
+	struct mt_qos_sample *s;
+	size_t n, unres, dups, reo;
+	struct mt_error err = { 0 };
+
+	make(&e, 100, 200 * MS);
+	for (uint32_t i = 0; i < 100; i++)
+		if (i != 10 && i != 90)
+			mt_echo_reply(&e, i, e.send_ns[i] + 1 * MS);
+	mt_echo_reply(&e, 10, e.send_ns[11] + 2 * MS); /* overtaken by 11 */
+	mt_echo_reply(&e, 90, e.send_ns[91] + 2 * MS); /* overtaken, in the tail */
+	for (int k = 0; k < 3; k++)
+		mt_echo_reply(&e, 5, e.send_ns[5] + 3 * MS); /* three duplicates of 5 */
+	mt_echo_reply(&e, 95, e.send_ns[95] + 3 * MS); /* a duplicate in the tail */
+	for (int k = 0; k < 200; k++)
+		mt_echo_reply(&e, 7, e.send_ns[7] + 3 * MS); /* saturates, never wraps */
+	ck_assert_uint_eq(e.duplicates, 204);
+	ck_assert_uint_eq(e.reordered, 2);
+	e.stop_ns = 2000 * MS;
+	ck_assert_int_eq(mt_echo_samples(&e, 1000 * MS, &s, &n, &unres, &err), 0);
+	ck_assert_uint_eq(n, 81);
+	mt_echo_marks(&e, n, &dups, &reo);
+	ck_assert_uint_eq(dups, 3 + MT_ECHO_DUPS);
+	ck_assert_uint_eq(reo, 1);
+	mt_echo_marks(&e, 100, &dups, &reo);
+	ck_assert_uint_eq(dups, 3 + MT_ECHO_DUPS + 1);
+	ck_assert_uint_eq(reo, 2);
+	free(s);
+	mt_echo_release(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("echo");
@@ -108,6 +146,7 @@ int main(void)
 	tcase_add_test(tc, test_reply_rules);
 	tcase_add_test(tc, test_reordered);
 	tcase_add_test(tc, test_tail_cut_is_outcome_blind);
+	tcase_add_test(tc, test_marks_count_resolved_only);
 	suite_add_tcase(su, tc);
 	return tu_run(su);
 }
