@@ -13,32 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "migtorture/units.h"
 #include "procstat.h"
 
 extern char **environ;
 
-/* Reads a whole (small) file; NULL when it cannot. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 20) &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-		size_t r = fread(buf, 1, (size_t)n, f);
-		buf[r] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 static cJSON *read_desc(const char *path)
 {
-	char *t = path && path[0] ? slurp(path) : NULL;
+	char *t = path && path[0] ? mt_slurp(path, 1 << 20, NULL, 1) : NULL;
 	cJSON *d = t ? cJSON_Parse(t) : NULL;
 
 	free(t);
@@ -260,7 +243,7 @@ static int is_osd(int pid, int id)
 
 static int pid_from_file(const char *pf)
 {
-	char *t = slurp(pf);
+	char *t = mt_slurp(pf, 64, NULL, 1);
 	int pid = t ? atoi(t) : 0;
 
 	free(t);

@@ -217,6 +217,17 @@ static int is_qemu_of(int pid, const char *domain)
 	return ok && qemu;
 }
 
+char *mt_proc_comm(int pid)
+{
+	char path[64], *comm;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm = mt_slurp(path, 64, NULL, 0);
+	if (comm)
+		comm[strcspn(comm, "\n")] = '\0';
+	return comm;
+}
+
 /* 1 when pid runs as one of role's commands, with its argument and, given an id, with
  * `--id ID`, `--id=ID` or `-i ID` on its command line. */
 static int is_daemon(int pid, enum mt_proc_role role, const char *id)
@@ -225,11 +236,9 @@ static int is_daemon(int pid, enum mt_proc_role role, const char *id)
 	size_t n = 0;
 	int ok = 0, arg_ok, id_ok, prev_id = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	comm = mt_slurp(path, 64, NULL, 0);
+	comm = mt_proc_comm(pid);
 	if (!comm)
 		return 0;
-	comm[strcspn(comm, "\n")] = '\0';
 	for (size_t i = 0; i < 3 && daemons[role].comms[i]; i++)
 		if (strcmp(comm, daemons[role].comms[i]) == 0)
 			ok = 1;

@@ -56,6 +56,10 @@ int mt_proc_id_ok(const char *id);
 /* Is unit a systemd service name (letters, digits, : _ . @ -, ending in .service)? */
 int mt_proc_unit_ok(const char *unit);
 
+/* The command name of pid (/proc/PID/comm: at most 15 characters, no newline), malloc'd; NULL
+ * when pid is gone or unreadable. */
+char *mt_proc_comm(int pid);
+
 /* Is role one whose process may be stopped and started again as a service (not qemu, not a
  * bare pid file)? The start recipe itself is found on the host (faults/service.h). */
 int mt_proc_role_is_service(enum mt_proc_role role);

@@ -17,6 +17,7 @@
 
 #include "fileio.h"
 #include "migtorture/units.h"
+#include "process_target.h"
 
 extern char **environ;
 
@@ -47,18 +48,6 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-static int unit_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	if (n <= 8 || n >= 128 || strcmp(u + n - 8, ".service") != 0 || u[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)u[i]) && !strchr(":_.@-", u[i]))
-			return 0;
-	return 1;
-}
-
 static int lab_host_ok(const char *h)
 {
 	size_t n = strlen(h);
@@ -77,7 +66,7 @@ int mt_service_recipe_ok(const struct mt_service_recipe *r)
 	case MT_RECIPE_NONE:
 		return 1;
 	case MT_RECIPE_SYSTEMD:
-		return unit_ok(r->name);
+		return mt_proc_unit_ok(r->name);
 	case MT_RECIPE_LAB:
 		return lab_host_ok(r->host) && in_list(lab_daemons, r->name);
 	}
@@ -114,7 +103,7 @@ static int recipe_systemd(int pid, struct mt_service_recipe *r)
 			end = comp + strcspn(comp, "/");
 			if (*end)
 				*end++ = '\0';
-			if (unit_ok(comp)) {
+			if (mt_proc_unit_ok(comp)) {
 				snprintf(r->name, sizeof(r->name), "%s", comp);
 				found = 1;
 			}
@@ -134,10 +123,7 @@ static int recipe_lab(int pid, struct mt_service_recipe *r)
 	size_t n = 0, sl = strlen(state);
 	int prev_p = 0, found = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	comm = mt_slurp(path, 64, NULL, 0);
-	if (comm)
-		comm[strcspn(comm, "\n")] = '\0';
+	comm = mt_proc_comm(pid);
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	cmd = comm && in_list(lab_daemons, comm) ? mt_slurp(path, 65536, &n, 0) : NULL;
 	end = cmd ? cmd + n : NULL;
@@ -292,7 +278,7 @@ int mt_service_main_pid(const char *unit, int *pid, struct mt_error *err)
 	int rc;
 
 	*pid = 0;
-	if (!unit_ok(unit))
+	if (!mt_proc_unit_ok(unit))
 		return mt_err(err, MT_EINVAL, "unit '%.64s' is not a systemd service name", unit);
 	if (access("/run/systemd/system", F_OK) != 0)
 		return mt_err(err, MT_EUNSUPPORTED, "systemd does not run on this host");
