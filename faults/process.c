@@ -494,6 +494,14 @@ static int start_undo(const char *fault, const char *undo_json, struct mt_error 
 		/* Still running: a signal it survived (HUP), or a stop that did not finish. */
 		if (strcmp(fault, "service-restart") != 0)
 			return 0;
+		/* The runner died between its SIGTERM and the SIGKILL stop_timeout would have
+		 * sent (the lab's virtlogd does not exit on SIGTERM): finish the stop as the
+		 * fault would have, then start it, so it is neither left dying nor stopped. A
+		 * systemd unit's stop is systemd's to finish. */
+		if (!wait_gone(r.pid, r.start, 2 * MT_NS_PER_S) &&
+		    r.recipe.kind != MT_RECIPE_SYSTEMD && mt_proc_safe(r.pid, &rerr) == 0 &&
+		    mt_proc_is_target(&r.t, r.pid, r.start))
+			kill(r.pid, SIGKILL);
 		if (!wait_gone(r.pid, r.start, 10 * MT_NS_PER_S))
 			return mt_err(err, MT_EINFRA, "%s undo: %s (pid %d) has not exited, so it "
 				      "is not started again", fault, what, r.pid);

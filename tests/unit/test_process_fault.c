@@ -396,10 +396,11 @@ END_TEST
 
 /* A bash started through a link called name (so its comm is name), with args after its script
  * as its command line's tail; it sleeps in a child, so it stays name until signalled. */
-static int spawn_named(const char *name, const char *const *args)
+/* A bash named name running script with args ($1...) as the leader of a new group. */
+static int spawn_named_script(const char *name, const char *script, const char *const *args)
 {
 	char link[160];
-	char *argv[16] = { (char *)name, "-c", "sleep 60; :", (char *)name };
+	char *argv[16] = { (char *)name, "-c", (char *)script, (char *)name };
 	size_t n = 4;
 
 	snprintf(link, sizeof(link), "%s/%s", tmpdir, name);
@@ -409,6 +410,11 @@ static int spawn_named(const char *name, const char *const *args)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 	return spawn_group(link, argv);
+}
+
+static int spawn_named(const char *name, const char *const *args)
+{
+	return spawn_named_script(name, "sleep 60; :", args);
 }
 
 static void wait_comm(int pid, const char *want);
@@ -530,6 +536,65 @@ START_TEST(service_restart_uses_the_lab_recipe)
 	ck_assert_str_eq(tu_slurp(strcat(strcpy(restarted, tmpdir), "/calls.txt")),
 			 "start-daemon hostz libvirtd\n");
 	kill(-again, SIGKILL);
+	unsetenv("MT_LAB_STATE");
+	unsetenv("MT_LAB_DIR");
+}
+END_TEST
+
+/* The runner is SIGKILLed while it waits for a daemon that ignores SIGTERM (the lab's virtlogd
+ * did not exit on it) to exit: `recover` finishes the stop as the fault would have (SIGKILL,
+ * after a short grace) and starts the daemon by its recipe, once; found by
+ * torture_lab_crash_recover, where recover used to give up ("has not exited") and leave the
+ * entry open. */
+START_TEST(recover_finishes_an_interrupted_stop)
+{
+	const struct mt_fault_ops *o = fault("service-restart");
+	struct mt_error err = { 0 };
+	char state[160], pf[224], calls[192];
+	char *const argv[] = { MT_BINARY, "recover", "--journal", journal_path, NULL };
+	int runner, pid = 0, status = 0, again;
+
+	if (geteuid() != 0) {
+		printf("test_process_fault: SKIP interrupted stop: needs root for a namespace\n");
+		return;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	snprintf(state, sizeof(state), "%s/lab", tmpdir);
+	snprintf(pf, sizeof(pf), "%s/hostz/run/libvirtd.pid", state);
+	setenv("MT_LAB_STATE", state, 1);
+	setenv("MT_LAB_DIR", tmpdir, 1);
+	fake_lab(tmpdir);
+	child = spawn_named_script("libvirtd", "trap '' TERM; sleep 60; :",
+				   (const char *const[]){ "-d", "-p", pf, NULL });
+	wait_comm(child, "libvirtd");
+	runner = fork();
+	ck_assert_int_ge(runner, 0);
+	if (runner == 0)
+		_exit(apply(o, "role=libvirtd stop_timeout=60s", &err) == 0 ? 0 : 1);
+	/* the runner's entry reaches the journal file before its SIGTERM */
+	for (int i = 0; i < 200 && !strstr(tu_slurp(journal_path), "service-restart"); i++)
+		usleep(10000);
+	ck_assert_ptr_nonnull(strstr(tu_slurp(journal_path), "service-restart"));
+	usleep(300000); /* SIGTERM sent: the runner waits out its stop_timeout */
+	kill(runner, SIGKILL);
+	ck_assert_int_eq(waitpid(runner, NULL, 0), runner);
+	ck_assert_int_eq(kill(child, 0), 0); /* it ignored SIGTERM: still there */
+	mt_journal_close(jr);
+	jr = NULL;
+	ck_assert_int_eq(posix_spawn(&pid, MT_BINARY, NULL, NULL, argv, environ), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "recover: status %d", status);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	kill(-child, SIGKILL);
+	child = 0;
+	ck_assert_str_eq(tu_slurp(strcat(strcpy(calls, tmpdir), "/calls.txt")),
+			 "start-daemon hostz libvirtd\n");
+	again = atoi(tu_slurp(strcat(strcpy(calls, tmpdir), "/restarted.pid")));
+	ck_assert_int_gt(again, 1);
+	kill(-again, SIGKILL);
+	ck_assert_msg(mt_journal_open(journal_path, &jr, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(open_entries(), 0);
 	unsetenv("MT_LAB_STATE");
 	unsetenv("MT_LAB_DIR");
 }
@@ -666,6 +731,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, daemon_roles_by_command_and_id);
 	tcase_add_test(tc, service_restart_uses_the_lab_recipe);
 	tcase_add_test(tc, service_restart_needs_a_recipe);
+	tcase_add_test(tc, recover_finishes_an_interrupted_stop);
 	tcase_add_test(tc, record_recipes_must_fit_the_role);
 	suite_add_tcase(s, tc);
 	return s;
