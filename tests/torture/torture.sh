@@ -7,8 +7,10 @@
 #
 # Everything it touches is its own: two network namespaces mtt-tort-<pid>-{a,b} joined by a veth
 # pair (198.18.251.0/30), a pfifo qdisc planted on one end (it must come back EXACTLY), a temp
-# directory. The scenario (no migration, source = none) applies tbf, link-flap, link-down,
-# partition and host-cpu stress-ng inside those namespaces. Deleted at the end, also on failure.
+# directory, and a stand-in daemon (a sleep outside the namespaces, named by a pid file). The
+# scenario (no migration, source = none) applies tbf, link-flap, link-down, partition and
+# host-cpu stress-ng inside those namespaces and process-pause (SIGSTOP) on the stand-in: it must
+# never be left stopped. Deleted at the end, also on failure.
 # Every iteration prints its measurement (signal moment, run exit, recover exits). A wrong run
 # exit, a SIGTERM run without partial results, a failed or non-idempotent recover is a failure.
 # Prints "N runs, K leftovers, F failures"; exits 1 when anything was left or failed, 77 when
@@ -28,7 +30,9 @@ P="mtt-tort-$$"
 NSA="$P-a"
 NSB="$P-b"
 TMP=$(mktemp -d /tmp/mtt-tort.XXXXXX)
+STANDIN=
 cleanup() {
+	[ -n "$STANDIN" ] && kill -KILL "$STANDIN" 2>/dev/null
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	rm -rf "$TMP"
@@ -66,6 +70,11 @@ for _ in $(seq 50); do # carrier on both ends before the reference snapshot
 		ip -n "$NSA" -o link show tta0 | grep -q 'state UP' && break
 	sleep 0.1
 done
+# The process-pause target: ours, started here, stopped by the runner, never left stopped. In a
+# session of its own: the runner refuses to signal its own process group, which it would share.
+setsid sleep 100000 &
+STANDIN=$!
+echo "$STANDIN" >"$TMP/standin.pid"
 BASE=$(snapshot)
 grep -q 'pfifo 1: dev tta0 root.*limit 77p' <<<"$BASE" || { echo "FAIL: planted qdisc missing"; exit 1; }
 
@@ -80,7 +89,7 @@ kind = local
 netns = $NSB
 
 [global]
-description = torture: tbf, link-flap, link-down, partition, host-cpu; no migration
+description = torture: tbf, link-flap, link-down, partition, host-cpu, process-pause
 source = none
 dest = none
 migrate.count = 0
@@ -90,7 +99,7 @@ repeat = 3
 targets = ha, hb
 
 [flap]
-fault = tbf dev=tta0 host=ha rate=10mbit + link-flap dev=ttb0 host=hb down=300ms period=600ms count=3 + partition host=ha a=198.18.251.1 b=198.18.251.2
+fault = tbf dev=tta0 host=ha rate=10mbit + link-flap dev=ttb0 host=hb down=300ms period=600ms count=3 + partition host=ha a=198.18.251.1 b=198.18.251.2 + process-pause host=ha pidfile=$TMP/standin.pid for=1500ms
 stress = host-cpu host=ha workers=1 load=30%
 
 [down]
@@ -121,6 +130,16 @@ leftover_procs() {
 	done
 }
 
+# The stand-in daemon must be alive and running (not 'T', stopped by a pause nobody undid).
+standin_state() {
+	local st
+	st=$(sed -E 's/.*\) //' "/proc/$STANDIN/stat" 2>/dev/null | awk '{print $1}')
+	case "$st" in
+	'') echo "iter $1: the stand-in daemon (pid $STANDIN) is gone" ;;
+	T | t) echo "iter $1: the stand-in daemon (pid $STANDIN) was left stopped (state $st)" ;;
+	esac
+}
+
 # Ids opened and never closed in a journal.
 open_entries() {
 	jq -rs '[.[] | select(.op=="open") | .id] - [.[] | select(.op=="close") | .id] | .[]' \
@@ -135,6 +154,7 @@ check() {
 	ip -n "$NSA" -o link show tta0 | grep -q '[<,]UP[,>]' || echo "iter $i: tta0 not up"
 	ip -n "$NSB" -o link show ttb0 | grep -q '[<,]UP[,>]' || echo "iter $i: ttb0 not up"
 	nft list tables 2>/dev/null | grep "mt_partition_${runpid}_" | sed "s/^/iter $i host nft: /"
+	standin_state "$i"
 	leftover_procs "$journal" | sed "s/^/iter $i process: /"
 	# stress-ng's private temp dirs (journalled "tmpdir" entries: recover removes them)
 	find "$TMP" -maxdepth 1 -name 'mt-stress-ng-*' | sed "s/^/iter $i temp dir: /"

@@ -1,13 +1,15 @@
 #!/bin/bash
 # torture_lab.sh BIN N SEED — crash/recover torture (docs/architecture.md §7) with the lab's
 # faults: netem on the UML router (an ssh host, through its agent), Ceph OSD faults (out, noout
-# flag, down held, SIGSTOP), a tbf on a lab link and host-cpu stress-ng in a lab host.
+# flag, down held, SIGSTOP), a tbf on a lab link, host-cpu stress-ng in a lab host and a
+# service-restart of hosta's virtlogd (it does not exit on SIGTERM here: killed after
+# 1 s, started again by the lab's recipe 1 s later).
 #
 # Each iteration SIGKILLs `migtorture run` at a seeded random moment, runs `migtorture
 # recover` (twice: the second must be a no-op), then checks: the router's qdiscs, the lab
-# link's qdisc, the OSD map (every OSD up and in, no flag, no per-OSD noup) and the OSD daemons
-# (none stopped) are as before; no stress-ng with our temp dir and no mt-stress-ng-* temp dir
-# left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
+# link's qdisc, the OSD map (every OSD up and in, no flag, no per-OSD noup), the OSD daemons
+# (none stopped) and hosta's virtlogd (running, not stopped) are as before; no stress-ng with
+# our temp dir and no mt-stress-ng-* temp dir left; no journal entry open. What is still off after 15 s (an OSD takes ~2 s to come back
 # up) is a leftover. A failed or non-idempotent recover, or a run exit other than 137 (killed)
 # or 0 (the moment fell after the run's end), is a failure. Prints "N runs, K leftovers, F
 # failures"; exit 1 when anything was left or failed.
@@ -80,19 +82,31 @@ osd_state() { # OSD map: flags, each OSD's up/in/state; stopped OSD daemons
 }
 router_qdiscs() { ssh -F "$SSHCFG" "root@$RADDR" tc qdisc show 2>&1; }
 link_qdisc() { ip netns exec mt-hosta tc qdisc show dev t-ar; }
+lab_daemon() { # hosta's virtlogd runs: any pid (a restart gives a new one), not stopped
+	local p st
+	p=$(tr -dc 0-9 <"$STATE/hosta/run/virtlogd.pid" 2>/dev/null)
+	st=$(sed -E 's/.*\) //' "/proc/${p:-0}/stat" 2>/dev/null | awk '{print $1}')
+	case "$st" in
+	'') echo "virtlogd of hosta: not running" ;;
+	T | t) echo "virtlogd of hosta: stopped" ;;
+	*) echo "virtlogd of hosta: running" ;;
+	esac
+}
 snapshot() {
 	echo "== osd"; osd_state
+	echo "== lab daemons"; lab_daemon
 	echo "== router"; router_qdiscs
 	echo "== hosta t-ar"; link_qdisc
 }
 BASE=$(snapshot)
 grep -q '"up":1,"in":1' <<<"$BASE" || { echo "FAIL: no OSD up and in at the start: $BASE"; exit 1; }
+grep -q 'virtlogd of hosta: running' <<<"$BASE" || { echo "FAIL: $BASE"; exit 1; }
 grep -q netem <<<"$BASE" && { echo "FAIL: a netem is on the router before we start"; exit 1; }
 
 cat >"$TMP/torture.ini" <<EOF
 ; crash/recover torture on the lab (tests/torture/torture_lab.sh)
 [global]
-description = torture: router netem, OSD out/noout/down/stop, tbf on a lab link, host-cpu
+description = torture: router netem, OSD out/noout/down/stop, tbf on a lab link, host-cpu, virtlogd restart
 source = none
 dest = none
 migrate.count = 0
@@ -104,7 +118,7 @@ targets = local
 ; wait_clean=0s: undo does not wait for active+clean (~10 s per OSD fault here); the checks
 ; compare the OSD map, and the end checks HEALTH_OK
 [router-osd-out]
-fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 wait_clean=0s + osd-flag flag=noout wait_clean=0s + tbf host=hosta dev=t-ar rate=50mbit
+fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 wait_clean=0s + osd-flag flag=noout wait_clean=0s + tbf host=hosta dev=t-ar rate=50mbit + service-restart host=hosta role=virtlogd for=1s stop_timeout=1s
 stress = host-cpu host=hosta workers=1 load=20%
 
 [router-osd-down]
