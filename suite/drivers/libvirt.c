@@ -563,7 +563,11 @@ static void maybe_postcopy(struct lv_state *s, struct mt_ctx *ctx, int64_t now_n
 	pthread_mutex_unlock(&s->mu);
 	it = isnan(s->last_iter) ? ev_it : fmax(s->last_iter, ev_it);
 	if (s->cfg.postcopy_after_ns >= 0)
-		due = now_ns - s->t_start_ns >= s->cfg.postcopy_after_ns;
+		/* ... and not before QEMU's migration runs: libvirt's begin/prepare can take longer
+		 * than the delay (~1 s under TCG), and QEMU refuses a switch before its migration
+		 * has started ("Enable postcopy ... before the start of migration"). */
+		due = now_ns - s->t_start_ns >= s->cfg.postcopy_after_ns &&
+		      (it >= 1 || !isnan(s->last_processed));
 	else
 		/* libvirt's counter is 1 during the first pass, so N passes done ⇔ ≥ N + 1
 		 * (virsh --postcopy-after-precopy switches at 2). */

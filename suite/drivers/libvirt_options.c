@@ -32,7 +32,8 @@ const struct mt_option mt_lv_options[] = {
 	  "post-copy (VIR_MIGRATE_POSTCOPY); the switch happens per postcopy_after* "
 	  "(default: after the first full pass)", onoff, 0, 0, AX },
 	{ "migrate.postcopy_after", MT_OPT_DURATION, NULL,
-	  "switch to post-copy this long after the hop started (virDomainMigrateStartPostCopy)",
+	  "switch to post-copy this long after the hop started, once QEMU's migration runs "
+	  "(virDomainMigrateStartPostCopy)",
 	  NULL, 0, 0, AX },
 	{ "migrate.postcopy_after_iterations", MT_OPT_INT, NULL,
 	  "switch to post-copy once this many pre-copy passes are complete", NULL, 1, 1e6, AX },

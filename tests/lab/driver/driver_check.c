@@ -210,6 +210,29 @@ static int check_capped(const struct mt_run_result *run, double bw)
 	return failures ? 1 : 0;
 }
 
+/* A post-copy cell switched to post-copy at each of its two hops, without an error from
+ * libvirt (a switch QEMU refused still ends in a passing pre-copy hop). */
+static void check_postcopy(const struct mt_cell_result *c)
+{
+	int ok = 0;
+
+	for (size_t e = 0; e < c->nevents; e++) {
+		const struct mt_event_rec *ev = &c->events[e];
+
+		if (strcmp(ev->what, "migrate.postcopy") != 0)
+			continue;
+		if (ev->rc != 0)
+			fail(c->name, "the switch to post-copy at %.3f s failed: %s",
+			     ev->actual_ns / 1e9, ev->detail ? ev->detail : "(no detail)");
+		else
+			ok++;
+	}
+	if (!quiet)
+		printf("cell %s: %d switch(es) to post-copy\n", c->name, ok);
+	if (ok != 2)
+		fail(c->name, "%d successful switches to post-copy, expected 2 (one per hop)", ok);
+}
+
 /* driver-modes.ini: no cell may end in error; a skip must say why. */
 static int check_modes(const struct mt_run_result *run, const char *final_uri)
 {
@@ -241,6 +264,8 @@ static int check_modes(const struct mt_run_result *run, const char *final_uri)
 			     opt_num(c, "migration.hops_completed", NAN));
 		check_hop(c, "migration.", "downtime.hypervisor_downtime_ms", compressed);
 		check_hop(c, "migration.hop1.", "downtime.hop1.hypervisor_downtime_ms", compressed);
+		if (strncmp(c->name, "postcopy", 8) == 0)
+			check_postcopy(c);
 		fh = mt_cell_metric(c, "migration.final_host");
 		want = expected_final(c, final_uri);
 		if (!fh || fh->kind != MT_METRIC_STR || (want && strcmp(fh->str, want)))
@@ -364,14 +389,18 @@ static int selftest_run(double down0, double total_capped)
 	return failures;
 }
 
-/* driver-modes: a pass and a skip with a reason hold; an error cell is caught. */
-static int selftest_modes(enum mt_verdict third)
+/* driver-modes: a pass and a skip with a reason hold; an error cell and a post-copy switch
+ * libvirt refused are caught. */
+static int selftest_modes(enum mt_verdict third, int switch_rc)
 {
 	struct mt_run_result run = { 0 };
 	struct mt_cell_result *c;
 
 	c = mt_run_add_cell(&run, "postcopy");
 	mt_cell_set_verdict(c, MT_VERDICT_PASS, NULL);
+	mt_cell_add_event(c, 2000000000, 2000000000, "migrate.postcopy", NULL, 0);
+	mt_cell_add_event(c, 9000000000, 9000000000, "migrate.postcopy",
+			  switch_rc ? "Enable postcopy with migrate_set_capability" : NULL, switch_rc);
 	mt_cell_set_num(c, "migration.hops_completed", 2);
 	mt_cell_set_str(c, "migration.final_host", "qemu:///a");
 	fake_hop(c, "migration.", "downtime.hypervisor_downtime_ms", 900, 50, 1.3e8);
@@ -410,8 +439,9 @@ static int selftest(void)
 	ok &= selftest_run(100, 8000) == 0;   /* consistent: no failure */
 	ok &= selftest_run(1000, 8000) > 0;   /* downtime >= total: caught */
 	ok &= selftest_run(100, 12000) > 0;   /* 12 s for 128 MiB at 16 MiB/s: caught */
-	ok &= selftest_modes(MT_VERDICT_SKIP) == 0;
-	ok &= selftest_modes(MT_VERDICT_ERROR) > 0;
+	ok &= selftest_modes(MT_VERDICT_SKIP, 0) == 0;
+	ok &= selftest_modes(MT_VERDICT_ERROR, 0) > 0;
+	ok &= selftest_modes(MT_VERDICT_SKIP, MT_EINFRA) > 0; /* a refused switch: caught */
 	ok &= selftest_direction("qemu:///b") == 0; /* started on b, ended on b */
 	ok &= selftest_direction("qemu:///a") == 1; /* caught */
 	quiet = 0;
