@@ -136,18 +136,66 @@ void mt_labref_host_free(struct mt_labref_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
-int mt_labref_guest(struct mt_labref_guest *out, struct mt_error *err)
+int mt_labref_guest_ref(const char *s, int *index)
+{
+	char *end;
+	long n = 1;
+
+	if (!s || strncmp(s, "lab:guest", 9) != 0)
+		return 0;
+	if (s[9]) {
+		if (s[9] < '1' || s[9] > '9')
+			return 0;
+		n = strtol(s + 9, &end, 10);
+		if (*end || n > MT_LAB_MAX_GUESTS)
+			return 0;
+	}
+	if (index)
+		*index = (int)n - 1;
+	return 1;
+}
+
+/* The guest objects of a descriptor: its `guests` list, or its `guest` alone. */
+static const cJSON *guest_at(const cJSON *root, int i, int *count)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "guests");
+	const cJSON *one = cJSON_GetObjectItemCaseSensitive(root, "guest");
+
+	if (cJSON_IsArray(list)) {
+		*count = cJSON_GetArraySize(list);
+		return cJSON_GetArrayItem(list, i);
+	}
+	*count = cJSON_IsObject(one) ? 1 : 0;
+	return i == 0 && *count ? one : NULL;
+}
+
+int mt_labref_guest(const char *ref, const char *domain, struct mt_labref_guest *out,
+		    struct mt_error *err)
 {
 	cJSON *root = NULL;
-	const cJSON *g;
-	int rc;
+	const cJSON *g = NULL, *name;
+	int rc, idx = 0, n = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (ref && !mt_labref_guest_ref(ref, &idx))
+		return mt_err(err, MT_EINVAL, "'%s' is not a lab guest (lab:guest, lab:guestN)",
+			      ref);
 	if ((rc = load(&root, err)) != 0)
 		goto out;
-	g = cJSON_GetObjectItemCaseSensitive(root, "guest");
+	if (!ref && domain) /* the guest running as domain, if the lab has one */
+		for (int i = 0; (g = guest_at(root, i, &n)) != NULL; i++) {
+			name = cJSON_GetObjectItemCaseSensitive(g, "name");
+			if (cJSON_IsString(name) && strcmp(name->valuestring, domain) == 0)
+				break;
+		}
+	if (!g)
+		g = guest_at(root, idx, &n);
 	if (!cJSON_IsObject(g)) {
-		rc = mt_err(err, MT_ENOTFOUND, "lab descriptor %s: no guest", mt_labref_path());
+		rc = n ? mt_err(err, MT_ENOTFOUND, "lab reference '%s': the lab (%s) has %d "
+				"guest%s (mt-lab up --guests N)", ref ? ref : "lab:guest",
+				mt_labref_path(), n, n == 1 ? "" : "s")
+		       : mt_err(err, MT_ENOTFOUND, "lab descriptor %s: no guest",
+				mt_labref_path());
 		goto out;
 	}
 	if (copy_str(g, "name", &out->name) || copy_str(g, "ip", &out->ip) ||

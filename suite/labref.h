@@ -43,8 +43,19 @@ int mt_labref_is_ref(const char *s);
 int mt_labref_host(const char *ref, struct mt_labref_host *out, struct mt_error *err);
 void mt_labref_host_free(struct mt_labref_host *h);
 
-/* The lab's guest. Same errors as mt_labref_host. */
-int mt_labref_guest(struct mt_labref_guest *out, struct mt_error *err);
+/* Most guests `mt-lab up --guests N` starts (lab/lib/common.sh: addresses .10 to .19). */
+#define MT_LAB_MAX_GUESTS 10
+
+/* 1 when s names a lab guest: `lab:guest` (the first) or `lab:guestN`, N = 1 ..
+ * MT_LAB_MAX_GUESTS (`lab:guest1` is `lab:guest`); *index (may be NULL) receives N - 1. */
+int mt_labref_guest_ref(const char *s, int *index);
+
+/* One of the lab's guests (lab.json `guests`, or its single `guest` when a descriptor has no
+ * list): the one ref names (`lab:guestN`); with ref NULL, the one whose libvirt domain is
+ * domain; else the first. Same errors as mt_labref_host; MT_ENOTFOUND when ref names a guest
+ * beyond the lab's. */
+int mt_labref_guest(const char *ref, const char *domain, struct mt_labref_guest *out,
+		    struct mt_error *err);
 void mt_labref_guest_free(struct mt_labref_guest *g);
 
 /* s unchanged when it is not a lab reference, else the host's libvirt URI: *uri is malloc'd

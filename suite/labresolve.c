@@ -36,13 +36,14 @@ static int default_param(struct mt_params *p, const char *key, const char *val,
 	return mt_params_set(p, p->table, key, val, 0, err);
 }
 
-/* The lab guest's address and URL from lab.json. */
-static int lab_guest(struct mt_labres *r, struct mt_error *err)
+/* A lab guest's address and URL from lab.json (mt_labref_guest: by ref, else by domain). */
+static int lab_guest(struct mt_labres *r, const char *ref, const char *domain,
+		     struct mt_error *err)
 {
 	struct mt_labref_guest g = { 0 };
 	int rc;
 
-	if ((rc = mt_labref_guest(&g, err)) < 0)
+	if ((rc = mt_labref_guest(ref, domain, &g, err)) < 0)
 		goto out;
 	r->guest_addr = g.ip ? strdup(g.ip) : NULL;
 	r->guest_url = g.http_url ? strdup(g.http_url) : NULL;
@@ -68,14 +69,17 @@ static int literal_guest(const char *addr, struct mt_labres *r, struct mt_error 
 	return 0;
 }
 
-/* Where the VM's users reach it: the scenario's `guest`, else the lab's guest for a lab cell,
- * else nowhere (probes that need a target say so themselves). */
+/* Where the VM's users reach it: the scenario's `guest`, else, for a lab cell, the lab guest
+ * that is the cell's domain (the first when none is), else nowhere (probes that need a target
+ * say so themselves). */
 static int resolve_guest(const struct mt_cell *cell, struct mt_labres *r, struct mt_error *err)
 {
-	if (cell->guest && strcmp(cell->guest, "lab:guest") != 0)
+	if (cell->guest && !mt_labref_guest_ref(cell->guest, NULL))
 		return literal_guest(cell->guest, r, err);
-	if (cell->guest || r->uses_lab)
-		return lab_guest(r, err);
+	if (cell->guest)
+		return lab_guest(r, cell->guest, NULL, err);
+	if (r->uses_lab)
+		return lab_guest(r, NULL, cell->domain, err);
 	return 0;
 }
 

@@ -146,7 +146,7 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 	base.phases = &c->phases;
 	base.domain = cell->domain;
 	if (mt_labres_cell(cell, &c->lab, err) < 0) {
-		/* Only `guest = lab:guest` reads lab.json for a cell outside the lab: without
+		/* Only `guest = lab:guest[N]` reads lab.json for a cell outside the lab: without
 		 * a lab its probes have no target here, which is a skip like an absent host. */
 		if (c->lab.uses_lab || err->code == MT_ENOMEM)
 			return rn_fail(c, err->code, "%s", err->msg);

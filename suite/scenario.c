@@ -12,6 +12,7 @@
 #include "migtorture/plugin.h"
 #include "migtorture/threshold.h"
 #include "migtorture/units.h"
+#include "labref.h"
 #include "scenario_priv.h"
 #include "sha256.h"
 #include "suggest.h"
@@ -71,17 +72,19 @@ static int check_threshold(const char *text, struct mt_error *err)
 	return rc;
 }
 
-/* `guest`: lab:guest or a literal address; a typo here would aim every probe at nothing, so
- * it is refused at load time (with its line) rather than when the cell runs. */
+/* `guest`: a lab guest (lab:guest, lab:guestN) or a literal address; a typo here would aim
+ * every probe at nothing, so it is refused at load time (with its line) rather than when the
+ * cell runs. */
 static int check_guest(const char *text, struct mt_error *err)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 
-	if (strcmp(text, "lab:guest") == 0 || inet_pton(AF_INET, text, buf) == 1 ||
+	if (mt_labref_guest_ref(text, NULL) || inet_pton(AF_INET, text, buf) == 1 ||
 	    inet_pton(AF_INET6, text, buf) == 1)
 		return 0;
 	return mt_err(err, MT_EINVAL,
-		      "key 'guest': expected lab:guest or an IPv4/IPv6 address, got '%s'", text);
+		      "key 'guest': expected lab:guest, lab:guestN (N = 1..%d) or an IPv4/IPv6 "
+		      "address, got '%s'", MT_LAB_MAX_GUESTS, text);
 }
 
 /* One value of an entry (the whole value, or one axis alternative). */

@@ -20,8 +20,9 @@ static const struct mt_option core_options[] = {
 	  0, 0, 0 },
 	{ "guest", MT_OPT_STR, NULL,
 	  "the VM's address as its users see it, the target of probes and web workloads: "
-	  "lab:guest, or an IPv4/IPv6 address (default: the lab's guest when source or dest is "
-	  "a lab: host, else none)",
+	  "lab:guest, lab:guestN (the lab's Nth guest, mt-lab up --guests), or an IPv4/IPv6 "
+	  "address (default, when source or dest is a lab: host: the lab guest that is the "
+	  "domain, else the first; else none)",
 	  NULL, 0, 0, 0 },
 	{ "client", MT_OPT_STR, NULL,
 	  "where probes and web workloads that name no host run: local, a lab host (client, "

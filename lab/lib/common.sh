@@ -25,6 +25,15 @@ NS_A=mt-hosta NS_B=mt-hostb NS_C=mt-client NS_R=mt-router
 BRIDGE=mtbr0               # tenant bridge, same name in both host namespaces
 DOMAIN=web
 
+# Lab guest K (1-based; mt-lab up --guests N, at most MAX_GUESTS, suite/labref.h says the same):
+# domain web, web2, web3...; address 198.18.0.(9+K) below the OpenStack instance's .20; the
+# MAC's last byte mirrors the address. Guest 1 is GUEST_IP/GUEST_MAC/DOMAIN.
+MAX_GUESTS=10
+guest_name() { if [ "$1" = 1 ]; then echo "$DOMAIN"; else echo "$DOMAIN$1"; fi; }
+guest_ip() { echo "198.18.0.$((9 + $1))"; }
+guest_mac() { printf '52:54:00:12:00:%02d\n' $((9 + $1)); }
+guest_count() { cat "$STATE/guests" 2>/dev/null || echo 1; }
+
 # journal KIND ARGS... — record an object of the base lab before creating it (lib/down.sh).
 journal() { journal_add "$JOURNAL" "$@"; }
 

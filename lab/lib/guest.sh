@@ -1,45 +1,56 @@
-# guest.sh — build (cached) and start the `web` guest on hosta, wait until it serves HTTP.
+# guest.sh — build (cached) and start the lab's guests (`web`, and web2.. with --guests N) on
+# hosta, wait until each serves HTTP and answers its guest agent.
 # shellcheck shell=bash
 
 guest_up() {
-  local dir xml disk=""
+  local dir xml disk="" k name
   dir=$(bash "$LAB_DIR/guest/build.sh") || die "guest build failed"
-  xml=$STATE/$DOMAIN.xml
-  journal file "$xml"
   [ "$(cat "$STATE/ceph" 2>/dev/null)" = 1 ] && disk=$(storage_disk_xml)
-  sed -e "s|@DISK@|$disk|" -e "s|@NAME@|$DOMAIN|; s|@KERNEL@|$dir/vmlinuz|; s|@INITRD@|$dir/initrd.gz|" \
-      -e "s|@IP@|$GUEST_IP|; s|@BRIDGE@|$BRIDGE|; s|@MAC@|$GUEST_MAC|" \
-      -e "s|@CONSOLE@|$STATE/$DOMAIN-console.log|" \
-      "$LAB_DIR/domain.xml" > "$xml"
   echo "$dir" > "$STATE/guest-dir"
-  journal domain "$DOMAIN"
-  virsh -q -c "$(uri hosta)" define "$xml" >/dev/null || die "virsh define failed on hosta"
-  virsh -q -c "$(uri hosta)" start "$DOMAIN" >/dev/null || die "virsh start failed on hosta"
-}
-
-guest_wait_http() { # the guest answers HTTP from the client namespace (boot takes 6-8 s)
-  for _ in $(seq 1 120); do
-    nsx "$NS_C" curl -fsS -o /dev/null -m 2 "http://$GUEST_IP/index.html" 2>/dev/null && return 0
-    sleep 0.5
+  for ((k = 1; k <= $(guest_count); k++)); do
+    name=$(guest_name "$k")
+    xml=$STATE/$name.xml
+    journal file "$xml"
+    sed -e "s|@DISK@|$disk|" -e "s|@NAME@|$name|; s|@KERNEL@|$dir/vmlinuz|; s|@INITRD@|$dir/initrd.gz|" \
+        -e "s|@IP@|$(guest_ip "$k")|; s|@BRIDGE@|$BRIDGE|; s|@MAC@|$(guest_mac "$k")|" \
+        -e "s|@CONSOLE@|$STATE/$name-console.log|" \
+        "$LAB_DIR/domain.xml" > "$xml"
+    journal domain "$name"
+    virsh -q -c "$(uri hosta)" define "$xml" >/dev/null || die "virsh define $name failed on hosta"
+    virsh -q -c "$(uri hosta)" start "$name" >/dev/null || die "virsh start $name failed on hosta"
   done
-  die "guest did not answer HTTP at $GUEST_IP from $NS_C within 60 s"
 }
 
-guest_wait_agent() { # qemu-ga answers (first ping ~10 s after start under TCG)
-  local h
-  h=$(guest_host)
-  for _ in $(seq 1 60); do
-    virsh -q -c "$(uri "$h")" qemu-agent-command "$DOMAIN" '{"execute":"guest-ping"}' \
-      >/dev/null 2>&1 && return 0
-    sleep 0.5
+guest_wait_http() { # every guest answers HTTP from the client namespace (boot takes 6-8 s)
+  local k ip
+  for ((k = 1; k <= $(guest_count); k++)); do
+    ip=$(guest_ip "$k")
+    for _ in $(seq 1 120); do
+      nsx "$NS_C" curl -fsS -o /dev/null -m 2 "http://$ip/index.html" 2>/dev/null && continue 2
+      sleep 0.5
+    done
+    die "guest $(guest_name "$k") did not answer HTTP at $ip from $NS_C within 60 s"
   done
-  die "guest agent did not answer within 30 s (see $STATE/$DOMAIN-console.log)"
 }
 
-guest_host() { # prints hosta or hostb: where the domain runs now (empty if nowhere)
-  local h
+guest_wait_agent() { # every guest's qemu-ga answers (first ping ~10 s after start under TCG)
+  local k h name
+  for ((k = 1; k <= $(guest_count); k++)); do
+    name=$(guest_name "$k")
+    h=$(guest_host "$name")
+    for _ in $(seq 1 60); do
+      virsh -q -c "$(uri "$h")" qemu-agent-command "$name" '{"execute":"guest-ping"}' \
+        >/dev/null 2>&1 && continue 2
+      sleep 0.5
+    done
+    die "guest agent of $name did not answer within 30 s (see $STATE/$name-console.log)"
+  done
+}
+
+guest_host() { # guest_host [DOMAIN] — hosta or hostb: where it runs now (empty if nowhere)
+  local h d=${1:-$DOMAIN}
   for h in hosta hostb; do
-    [ "$(virsh -q -c "$(uri "$h")" domstate "$DOMAIN" 2>/dev/null)" = running ] && { echo "$h"; return 0; }
+    [ "$(virsh -q -c "$(uri "$h")" domstate "$d" 2>/dev/null)" = running ] && { echo "$h"; return 0; }
   done
   return 0
 }

@@ -7,8 +7,7 @@ lab_state() { # prints up, down or partial
      pid_alive "$STATE/hosta/run/libvirtd.pid" libvirtd &&
      pid_alive "$STATE/hostb/run/libvirtd.pid" libvirtd &&
      pid_alive "$STATE/router/uml.pid" linux &&
-     { pid_alive "$STATE/hosta/run/qemu/$DOMAIN.pid" qemu-system ||
-       pid_alive "$STATE/hostb/run/qemu/$DOMAIN.pid" qemu-system; } &&
+     guests_alive &&
      { [ "$(cat "$STATE/ceph" 2>/dev/null)" != 1 ] || [ "$(storage_state)" = up ]; } &&
      { [ "$(cat "$STATE/cluster-mode" 2>/dev/null)" != 1 ] ||
        { pid_alive "$STATE/cluster/hosta_sshd.pid" sshd &&
@@ -17,6 +16,37 @@ lab_state() { # prints up, down or partial
   else
     echo partial
   fi
+}
+
+guests_alive() { # every lab guest's QEMU runs on one of the hosts
+  local k name
+  for ((k = 1; k <= $(guest_count); k++)); do
+    name=$(guest_name "$k")
+    pid_alive "$STATE/hosta/run/qemu/$name.pid" qemu-system ||
+      pid_alive "$STATE/hostb/run/qemu/$name.pid" qemu-system || return 1
+  done
+}
+
+guest_json() { # guest_json K STATE — lab guest K's object (docs/lab.md)
+  local k=$1 st=$2 name ip gh=""
+  name=$(guest_name "$k")
+  ip=$(guest_ip "$k")
+  [ "$st" = down ] || gh=$(guest_host "$name")
+  cat <<JSON
+{"name": "$name", "host": $( [ -n "$gh" ] && echo "\"$gh\"" || echo null ), "ip": "$ip", "mac": "$(guest_mac "$k")",
+            "http_url": "http://$ip/", "page_path": "/index.html",
+            "page_assets": ["/style.css", "/app.js", "/logo.png"],
+            "video_path": "/video.bin", "video_bytes": 20971520,
+            "stream_path": "/cgi-bin/seg", "agent": true,
+            "agent_channel": "org.qemu.guest_agent.0", "memory_mib": 256, "domain_type": "qemu",
+            "image_dir": "$(cat "$STATE/guest-dir" 2>/dev/null)"}
+JSON
+}
+
+guests_json() { # guests_json STATE — the list of every lab guest's object
+  local k out=""
+  for ((k = 1; k <= $(guest_count); k++)); do out="$out${out:+, }$(guest_json "$k" "$1")"; done
+  printf '[%s]' "$out"
 }
 
 jlist() { # jlist A B ... -> ["A","B",...]
@@ -32,10 +62,9 @@ host_logs_json() { # host_logs_json NAME — where a lab host's libvirtd, QEMU a
 }
 
 lab_json() { # lab_json STATE — the descriptor on stdout
-  local st=$1 via=false r=$STATE/router ma mb gh=""
+  local st=$1 via=false r=$STATE/router ma mb
   [ "$(cat "$STATE/via-router" 2>/dev/null)" = 1 ] && via=true
   if [ $via = true ]; then ma=m-ar mb=m-br; else ma=m-ab mb=m-ba; fi
-  [ "$st" = down ] || gh=$(guest_host)
   cat <<JSON
 {
   "state": "$st",
@@ -57,13 +86,8 @@ lab_json() { # lab_json STATE — the descriptor on stdout
                               "migration_a_side": $( [ $via = true ] && echo '"vec3"' || echo null ),
                               "migration_b_side": $( [ $via = true ] && echo '"vec4"' || echo null )}}
   },
-  "guest": {"name": "$DOMAIN", "host": $( [ -n "$gh" ] && echo "\"$gh\"" || echo null ), "ip": "$GUEST_IP", "mac": "$GUEST_MAC",
-            "http_url": "http://$GUEST_IP/", "page_path": "/index.html",
-            "page_assets": ["/style.css", "/app.js", "/logo.png"],
-            "video_path": "/video.bin", "video_bytes": 20971520,
-            "stream_path": "/cgi-bin/seg", "agent": true,
-            "agent_channel": "org.qemu.guest_agent.0", "memory_mib": 256, "domain_type": "qemu",
-            "image_dir": "$(cat "$STATE/guest-dir" 2>/dev/null)"},
+  "guest": $(guest_json 1 "$st"),
+  "guests": $(guests_json "$st"),
   "storage": $(storage_json),
   "cluster": $(cluster_json),
   "links": {

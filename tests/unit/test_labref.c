@@ -90,12 +90,55 @@ START_TEST(guest_fields)
 	struct mt_error err = { 0 };
 
 	use("lab.json");
-	ck_assert_int_eq(mt_labref_guest(&g, &err), 0);
+	ck_assert_int_eq(mt_labref_guest(NULL, NULL, &g, &err), 0);
 	ck_assert_str_eq(g.name, "web");
 	ck_assert_str_eq(g.ip, "198.18.0.10");
 	ck_assert_str_eq(g.http_url, "http://198.18.0.10/");
 	ck_assert_str_eq(g.host, "hosta");
 	mt_labref_guest_free(&g);
+	/* a descriptor without a guest list has one guest: lab:guest2 is not there */
+	ck_assert_int_eq(mt_labref_guest("lab:guest1", NULL, &g, &err), 0);
+	ck_assert_str_eq(g.name, "web");
+	mt_labref_guest_free(&g);
+	ck_assert_int_eq(mt_labref_guest("lab:guest2", NULL, &g, &err), MT_ENOTFOUND);
+	ck_assert_msg(strstr(err.msg, "has 1 guest ") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(g.name);
+}
+END_TEST
+
+/* mt-lab up --guests 3: lab:guestN picks the Nth; a cell's domain picks its own guest. */
+START_TEST(guest_list)
+{
+	struct mt_labref_guest g;
+	struct mt_error err = { 0 };
+	int i = -1;
+
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guest", &i), 1);
+	ck_assert_int_eq(i, 0);
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guest10", &i), 1);
+	ck_assert_int_eq(i, 9);
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guest11", NULL), 0);
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guest0", NULL), 0);
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guest02", NULL), 0);
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guest2x", NULL), 0);
+	ck_assert_int_eq(mt_labref_guest_ref("lab:guests", NULL), 0);
+	ck_assert_int_eq(mt_labref_guest_ref("198.18.0.10", NULL), 0);
+	use("lab-guests.json");
+	ck_assert_int_eq(mt_labref_guest("lab:guest2", NULL, &g, &err), 0);
+	ck_assert_str_eq(g.name, "web2");
+	ck_assert_str_eq(g.ip, "198.18.0.11");
+	ck_assert_str_eq(g.host, "hostb");
+	mt_labref_guest_free(&g);
+	ck_assert_int_eq(mt_labref_guest(NULL, "web3", &g, &err), 0);
+	ck_assert_str_eq(g.ip, "198.18.0.12");
+	mt_labref_guest_free(&g);
+	/* a domain that is no lab guest: the first, as before guests were listed */
+	ck_assert_int_eq(mt_labref_guest(NULL, "db", &g, &err), 0);
+	ck_assert_str_eq(g.name, "web");
+	mt_labref_guest_free(&g);
+	ck_assert_int_eq(mt_labref_guest("lab:guest4", NULL, &g, &err), MT_ENOTFOUND);
+	ck_assert_msg(strstr(err.msg, "has 3 guests") != NULL, "%s", err.msg);
+	ck_assert_int_eq(mt_labref_guest("lab:hosta", NULL, &g, &err), MT_EINVAL);
 }
 END_TEST
 
@@ -194,6 +237,29 @@ START_TEST(guest_lab_and_override)
 }
 END_TEST
 
+/* Several lab guests: a lab cell probes the guest that is its domain; guest = lab:guestN
+ * names one outright. */
+START_TEST(guest_of_the_domain)
+{
+	struct mt_cell cell = { .source = "lab:hosta", .dest = "lab:hostb", .domain = "web2" };
+	struct mt_labres r = { 0 };
+	struct mt_error err = { 0 };
+
+	use("lab-guests.json");
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r.guest_addr, "198.18.0.11");
+	ck_assert_str_eq(r.guest_url, "http://198.18.0.11/");
+	mt_labres_free(&r);
+	cell.guest = "lab:guest3";
+	ck_assert_msg(mt_labres_cell(&cell, &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r.guest_addr, "198.18.0.12");
+	mt_labres_free(&r);
+	cell.guest = "lab:guest9";
+	ck_assert_int_eq(mt_labres_cell(&cell, &r, &err), MT_ENOTFOUND);
+	mt_labres_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("labref");
@@ -204,6 +270,8 @@ int main(void)
 	tcase_add_test(t, resolve_uri);
 	tcase_add_test(t, errors_say_why);
 	tcase_add_test(t, guest_fields);
+	tcase_add_test(t, guest_list);
+	tcase_add_test(t, guest_of_the_domain);
 	tcase_add_test(t, router_is_ssh);
 	tcase_add_test(t, guest_literal_outside_lab);
 	tcase_add_test(t, guest_lab_and_override);
