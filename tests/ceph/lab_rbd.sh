@@ -14,7 +14,8 @@
 #   an OSD's copy of the map on its next write, and of the unpause at once (a paused client
 #   subscribes to every new map). The 5 s asked for is not the bound: the monitors batch map
 #   changes (up to paxos_propose_interval, 1 s), so the pause they commit can be ~1 s shorter;
-# then tears the lab down (when it brought it up) and checks nothing is left (lab and cluster).
+# then tears the lab down when it brought it up (lab_ceph.sh down: nothing left). Under ctest the
+# fixture mt_lab_ceph (tests/ceph/lab_ceph.sh) brings the lab up and down around it.
 # Skips (77) without root, the lab's tools, the ceph packages or QEMU's rbd driver, or when a lab
 # WITHOUT --ceph is up (someone else's; this test does not take it down).
 MT=$1 SRC=$2
@@ -157,20 +158,60 @@ else
   fi
 fi
 
-# --- down leaves nothing (lab and cluster) ---
+# --- ceph-mon paused 5 s from the start of a hop back: the guest's writes go on (a client
+# talks to the OSDs, not the monitor), the migration waits for the monitor (the destination
+# QEMU opens the RBD image through it) and ends after it is continued ---
+hC=${h1:-$hB}
+cat > "$TMP/mon.ini" <<INI
+[global]
+driver   = libvirt
+source   = lab:$hC
+dest     = lab:$h0
+domain   = web
+warmup   = 3s
+cooldown = 3s
+migrate.timeout = 120s
+targets  = local, stor
+[host:stor]
+; the lab's Ceph daemons run in their own network namespace (lab/ceph/common.sh)
+kind  = local
+netns = mt-ceph
+[mon-paused]
+workload = guest-disk
+fault    = process-pause host=stor role=ceph-mon id=a at=hop0.start for=5s
+INI
+"$MT" run "$TMP/mon.ini" -o "$TMP/mon" > "$TMP/mon.log" 2>&1; rc=$?
+R=$TMP/mon/results.json
+if [ ! -f "$R" ]; then fail "mon-paused run: no results (exit $rc): $(tail -5 "$TMP/mon.log")"
+else
+  [ $rc = 0 ] || fail "mon-paused run exit $rc: $(jq -r '.cells[0].reason' "$R")"
+  tl() { jq -r --arg w "$1" --arg f "$2" '[.cells[0].timeline[] | select(.what | startswith($w)) | .[$f]][0] // empty' "$R"; }
+  hop_on=$(tl "migrate.start hop 0" actual_ms) hop_done=$(tl "migrate.done hop 0" actual_ms)
+  stop_ms=$(tl "fault.on process-pause" effect_ms) cont_ms=$(tl "fault.off process-pause" effect_ms)
+  lag=$(tl "fault.on process-pause" trigger_lag_ms)
+  ls_ms=$(jq -r '.cells[0].metrics.guest_disk.longest_stall_ms' "$R")
+  FIG+=("ceph-mon paused 5 s at hop0.start: hop from +$hop_on ms to +$hop_done ms (libvirt total $(jq -r '.cells[0].metrics.migration.total_time_ms' "$R") ms), mon stopped at +$stop_ms ms (trigger lag $lag ms), continued at +$cont_ms ms; guest writes $(jq -r '.cells[0].metrics.guest_disk.writes_count' "$R"), errors $(jq -r '.cells[0].metrics.guest_disk.errors_count' "$R"), longest $ls_ms ms")
+  if [ -z "$hop_done" ] || [ -z "$cont_ms" ] || [ -z "$stop_ms" ]; then
+    fail "mon-paused: timeline lacks the hop's end or the pause (done '$hop_done', stopped '$stop_ms', continued '$cont_ms')"
+  else
+    # the destination cannot open the guest's disk while the monitor is stopped
+    awk -v d="$hop_done" -v c="$cont_ms" 'BEGIN{exit !(d > c)}' ||
+      fail "mon-paused: the hop ended at +$hop_done ms, before the monitor was continued at +$cont_ms ms"
+  fi
+  [ "$(jq -r '.cells[0].metrics.guest_disk.errors_count' "$R")" = 0 ] || fail "mon-paused: guest write errors"
+  # the running guest's writes are not held for the monitor's pause (the osd-flag pause above holds them 4-5 s)
+  awk -v v="$ls_ms" 'BEGIN{exit !(v < 3000)}' || fail "mon-paused: a guest write took $ls_ms ms: held by the monitor's pause"
+  h2=$(where) || fail "the guest runs nowhere after the mon-paused hop"
+  [ "${h2:-}" = "$h0" ] || fail "after the mon-paused hop the guest is on ${h2:-nowhere}, expected $h0"
+  GURI=$(j ".hosts.${h2:-$h0}.libvirt_uri")
+  after=$(gexec disk-sum --dev /dev/vda --offset 0 --size 32M) || fail "disk-sum: $after"
+  [ "$(jq -r .sum <<<"$after")" = "$sum0" ] || fail "checksum differs after the mon-paused hop: $sum0 -> $after"
+fi
+
+# --- down leaves nothing (lab and cluster), when this test brought the lab up ---
 if [ $OWN = 1 ]; then
   OWN=0
-  "$LAB" down >/dev/null 2>&1 || fail "mt-lab down exit $?"
-  for ns in mt-hosta mt-hostb mt-client mt-router mt-ceph; do
-    ip netns list | awk '{print $1}' | grep -qx "$ns" && fail "netns $ns left"
-  done
-  ip link show mt-stor >/dev/null 2>&1 && fail "link mt-stor left"
-  [ -e /run/migtorture/ceph ] && fail "/run/migtorture/ceph left"
-  [ -e "$STATE" ] && fail "$STATE left"
-  for p in /proc/[0-9]*; do
-    { c=$(tr '\0' ' ' < "$p/cmdline"); } 2>/dev/null || continue
-    case $c in *"/run/migtorture/ceph/ceph.conf"*) fail "process left: ${c:0:60}" ;; esac
-  done
+  bash "$SRC/tests/ceph/lab_ceph.sh" down || fail "mt-lab down left something (above)"
 fi
 printf 'FIGURE: %s\n' "${FIG[@]}"
 [ $FAILS = 0 ] || { echo "$FAILS failure(s)"; exit 1; }
