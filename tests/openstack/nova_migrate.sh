@@ -178,7 +178,7 @@ env -u OS_CLOUD OS_AUTH_URL="$KS/v3" OS_APPLICATION_CREDENTIAL_ID="$acid" \
   --journal "$work/journal" > "$work/ac.log" 2>&1 &
 runpid=$!
 st=
-for _ in $(seq 1 120); do  # hop 0 under the tbf lasts ~25 s
+for _ in $(seq 1 120); do  # hop 0 under the tbf lasts ~10 s (libvirt), ~20 s as Nova sees it
   st=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid" | jq -r '.server["OS-EXT-STS:task_state"]')
   [ "$st" = migrating ] && break
   sleep 0.5

@@ -3,7 +3,7 @@
 # faults: netem on the UML router (an ssh host, through its agent), Ceph OSD faults (out, noout
 # flag, down held, SIGSTOP), a tbf on a lab link, host-cpu stress-ng in a lab host and a
 # service-restart of hosta's virtlogd (it does not exit on SIGTERM here: killed after
-# 1 s, started again by the lab's recipe 1 s later).
+# 1 s, started again by the lab's recipe 300 ms later).
 #
 # Each iteration SIGKILLs `migtorture run` at a seeded random moment, runs `migtorture
 # recover` (twice: the second must be a no-op), then checks: the router's qdiscs, the lab
@@ -118,7 +118,7 @@ targets = local
 ; wait_clean=0s: undo does not wait for active+clean (~10 s per OSD fault here); the checks
 ; compare the OSD map, and the end checks HEALTH_OK
 [router-osd-out]
-fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 wait_clean=0s + osd-flag flag=noout wait_clean=0s + tbf host=hosta dev=t-ar rate=50mbit + service-restart host=hosta role=virtlogd for=1s stop_timeout=1s
+fault = netem host=router dev=vec0 delay=20ms loss=1% + osd-out id=1 wait_clean=0s + osd-flag flag=noout wait_clean=0s + tbf host=hosta dev=t-ar rate=50mbit + service-restart host=hosta role=virtlogd for=300ms stop_timeout=1s
 stress = host-cpu host=hosta workers=1 load=20%
 
 [router-osd-down]
