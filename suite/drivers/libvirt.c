@@ -31,7 +31,6 @@
 #include "migtorture/units.h"
 
 #define MAX_ITER_EVENTS 256
-#define MAX_PHASE_EVENTS 256
 #define MAX_SAMPLES 128                     /* queued job-stats samples (poll drains) */
 #define MT_LV_SAMPLE_NS (50 * 1000000LL)    /* ≤ 50 ms: plugin.h's poll contract */
 #define MT_LV_STALL_NS (2000 * 1000000LL)   /* no progress this long before an abort: stalled */
@@ -83,13 +82,11 @@ struct lv_state {
 	virTypedParameterPtr done_params;
 	int ndone, have_done;
 
-	/* phases of the running hop for the runner's anchors (plugin.h phase_fd), under mu:
-	 * queued by the event and stats threads, taken by the loop thread */
-	int pfd;                     /* eventfd: readable while pq holds some */
-	virConnectPtr ev_src;        /* the hop's source: only its events count */
-	int ev_hop, ev_on, ev_switched;
-	struct mt_phase_event pq[MAX_PHASE_EVENTS];
-	int npq, pq_lost;
+	/* phases of the running hop for the runner's anchors (plugin.h phase_fd): queued by the
+	 * event and stats threads, taken by the loop thread; freed with the state, as the event
+	 * thread may still hold a reference after release */
+	struct mt_lv_phasewatch *phases;
+	virConnectPtr ev_src;        /* the hop's source: only its events count (under mu) */
 };
 
 static void state_unref(void *opaque)
@@ -102,6 +99,7 @@ static void state_unref(void *opaque)
 	if (s->done_params)
 		virTypedParamsFree(s->done_params, s->ndone);
 	mt_lv_config_free(&s->cfg);
+	mt_lv_phasewatch_free(s->phases);
 	free(s->domain);
 	free(s);
 }
@@ -113,22 +111,6 @@ static int is_our_domain(struct lv_state *s, virDomainPtr dom)
 	return name && s->domain && strcmp(name, s->domain) == 0;
 }
 
-/* Queues a phase of the running hop, learnt at t_ns, and wakes the runner (caller holds mu). */
-static void phase_push(struct lv_state *s, enum mt_hop_phase ph, double value, int64_t t_ns)
-{
-	uint64_t one = 1;
-
-	if (!s->ev_on)
-		return;
-	if (s->npq == MAX_PHASE_EVENTS) {
-		s->pq_lost++;
-		return;
-	}
-	s->pq[s->npq++] = (struct mt_phase_event){ s->ev_hop, ph, value, t_ns };
-	/* An eventfd write of 1 fails only when the counter would overflow: then it is set. */
-	(void)!write(s->pfd, &one, sizeof(one));
-}
-
 /* Event thread: the domain was suspended. On the hop's source during a migration that is the
  * switch-over — the final copy, or post-copy's switch (libvirt reports the reason). */
 static void on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
@@ -137,18 +119,11 @@ static void on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int de
 	struct lv_state *s = opaque;
 	int64_t t = mt_now_ns();
 
-	if (event != VIR_DOMAIN_EVENT_SUSPENDED || !is_our_domain(s, dom) ||
-	    (detail != VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED &&
-	     detail != VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY))
+	if (event != VIR_DOMAIN_EVENT_SUSPENDED || !is_our_domain(s, dom))
 		return;
 	pthread_mutex_lock(&s->mu);
-	if (conn == s->ev_src) {
-		if (!s->ev_switched)
-			phase_push(s, MT_PHASE_SWITCHOVER, 0, t);
-		s->ev_switched = 1;
-		if (detail == VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY)
-			phase_push(s, MT_PHASE_POSTCOPY, 0, t);
-	}
+	if (conn == s->ev_src)
+		mt_lv_phasewatch_suspended(s->phases, detail, t);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -162,7 +137,7 @@ static void on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration, vo
 		return;
 	pthread_mutex_lock(&s->mu);
 	if (conn == s->ev_src)
-		phase_push(s, MT_PHASE_ITERATION, iteration, t);
+		mt_lv_phasewatch_push(s->phases, MT_PHASE_ITERATION, iteration, t);
 	if (iteration > s->ev_iteration)
 		s->ev_iteration = iteration;
 	if (s->niters < MAX_ITER_EVENTS) {
@@ -322,7 +297,7 @@ static void *stats_thread(void *arg)
 			if (mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &done) == 0 &&
 			    done > 0 &&
 			    mt_lv_get_num(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, &left) == 0)
-				phase_push(s, MT_PHASE_REMAINING, left, b);
+				mt_lv_phasewatch_push(s->phases, MT_PHASE_REMAINING, left, b);
 			if (s->nsamples < MAX_SAMPLES) {
 				s->samples[s->nsamples].t_ns = a + (b - a) / 2;
 				s->samples[s->nsamples].p = p;
@@ -351,9 +326,9 @@ static void *stats_thread(void *arg)
 static void phase_stop(struct lv_state *s)
 {
 	pthread_mutex_lock(&s->mu);
-	s->ev_on = 0;
 	s->ev_src = NULL;
 	pthread_mutex_unlock(&s->mu);
+	mt_lv_phasewatch_stop(s->phases);
 }
 
 static void stats_thread_stop(struct lv_state *s)
@@ -413,8 +388,8 @@ static int lv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	s->page_size = 4096;
 	for (int i = 0; i < 2; i++)
 		s->conns[i].cb_iter = s->conns[i].cb_done = s->conns[i].cb_life = -1;
-	if ((s->pfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		rc = mt_err(err, MT_EIO, "eventfd: %s", strerror(errno));
+	if (!(s->phases = mt_lv_phasewatch_new(err))) {
+		rc = err && err->code ? err->code : MT_EIO;
 		goto out;
 	}
 	if ((rc = mt_lv_config_from_params(p, &s->cfg, err)) != 0)
@@ -428,8 +403,6 @@ static int lv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	*state = s;
 	s = NULL;
 out:
-	if (s && s->pfd >= 0)
-		close(s->pfd);
 	if (s)
 		state_unref(s);
 	return rc;
@@ -511,12 +484,9 @@ static int lv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
 		rc = mt_err(err, MT_EIO, "eventfd: %s", strerror(errno));
 		goto out;
 	}
+	mt_lv_phasewatch_arm(s->phases, s->hop);
 	pthread_mutex_lock(&s->mu);
 	s->ev_src = s->from->conn;
-	s->ev_hop = s->hop;
-	s->ev_on = 1;
-	s->ev_switched = 0;
-	s->npq = s->pq_lost = 0;
 	pthread_mutex_unlock(&s->mu);
 	s->t_start_ns = mt_now_ns();
 	if (mt_lv_thread_start(&s->thread, migrate_thread, s, 0) != 0) {
@@ -790,9 +760,8 @@ static int lv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		snprintf(path, sizeof(path), "%sstats_samples_lost", prefix);
 		mt_cell_set_num(r, path, s->samples_lost);
 	}
-	pthread_mutex_lock(&s->mu);
-	val = (uint64_t)s->pq_lost; /* the runner did not take them in time: anchors may miss */
-	pthread_mutex_unlock(&s->mu);
+	/* the runner did not take them in time: anchors may miss */
+	val = (uint64_t)mt_lv_phasewatch_lost(s->phases);
 	if (r && val) {
 		snprintf(path, sizeof(path), "%sphase_events_lost", prefix);
 		mt_cell_set_num(r, path, (double)val);
@@ -960,29 +929,12 @@ static int lv_locate(void *state, const char *a, const char *b, int *where, stru
 
 static int lv_phase_fd(void *state)
 {
-	return ((struct lv_state *)state)->pfd;
+	return mt_lv_phasewatch_fd(((struct lv_state *)state)->phases);
 }
 
 static int lv_phase_next(void *state, struct mt_phase_event *ev)
 {
-	struct lv_state *s = state;
-	uint64_t val;
-	int got = 0;
-
-	for (int pass = 0; pass < 2 && !got; pass++) {
-		/* Empty: clear the eventfd, then look again (a push in between stays signalled). */
-		if (pass == 1)
-			(void)!read(s->pfd, &val, sizeof(val));
-		pthread_mutex_lock(&s->mu);
-		if (s->npq > 0) {
-			*ev = s->pq[0];
-			memmove(&s->pq[0], &s->pq[1], (size_t)(s->npq - 1) * sizeof(s->pq[0]));
-			s->npq--;
-			got = 1;
-		}
-		pthread_mutex_unlock(&s->mu);
-	}
-	return got;
+	return mt_lv_phasewatch_next(((struct lv_state *)state)->phases, ev);
 }
 
 static int lv_hop_record(void *state, const struct mt_migrate_req *req, const char **kind,
@@ -1013,13 +965,6 @@ static void lv_release(void *state)
 	hop_reset(s);
 	if (s->efd >= 0)
 		close(s->efd);
-	/* The event thread holds references past release: it must never write a closed (or
-	 * reused) descriptor, so the fd goes under mu with ev_on already 0. */
-	pthread_mutex_lock(&s->mu);
-	if (s->pfd >= 0)
-		close(s->pfd);
-	s->pfd = -1;
-	pthread_mutex_unlock(&s->mu);
 	for (int i = 0; i < 2; i++)
 		conn_close(s, &s->conns[i]);
 	state_unref(s);

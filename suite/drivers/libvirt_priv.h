@@ -5,6 +5,8 @@
  * libvirt_stats.c    VIR_DOMAIN_JOB_* keys → metric names with units; series; achieved ratio
  * libvirt_events.c   the process-wide libvirt event loop thread and per-connection callbacks
  * libvirt_facts.c    run facts: each host's libvirt/QEMU versions, the guest's kernel
+ * libvirt_phases.c   a migration's phases from the source's events, for a driver that does not
+ *                    migrate through libvirt (nova)
  * libvirt_journal.c  the "libvirt-migration" journal kind: recover ends a lost runner's hop
  * libvirt.c          the ops table: connections, the migration thread, poll, abort, collect
  *
@@ -23,6 +25,7 @@
 
 #include "migtorture/error.h"
 #include "migtorture/option.h"
+#include "migtorture/plugin.h"
 #include "migtorture/result.h"
 
 enum mt_lv_mode { MT_LV_P2P = 0, MT_LV_DIRECT = 1 };
@@ -132,6 +135,34 @@ int mt_lv_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detache
 /* Registers libvirt's default event implementation and starts its thread, once per process.
  * Must run before the first connection is opened. */
 int mt_lv_events_init(struct mt_error *err);
+
+/* --- libvirt_phases.c --- */
+/* A hop's phases (plugin.h mt_phase_event) queued for the runner, and for a driver that does not
+ * migrate through libvirt itself, filled from the events of the source host's libvirtd. Armed,
+ * started and stopped by one thread at a time; push/suspended/next from any thread. */
+struct mt_lv_phasewatch;
+/* A watch with its eventfd and no connection yet; NULL (with err) when out of memory. */
+struct mt_lv_phasewatch *mt_lv_phasewatch_new(struct mt_error *err);
+/* Readable while events are queued (valid until free). */
+int mt_lv_phasewatch_fd(const struct mt_lv_phasewatch *w);
+/* Queues what is pushed as hop's phases from now until stop (a new hop: arm again). */
+void mt_lv_phasewatch_arm(struct mt_lv_phasewatch *w, int hop);
+/* Connects to uri and queues domain's passes, switch-over and post-copy for the armed hop. */
+int mt_lv_phasewatch_start(struct mt_lv_phasewatch *w, const char *uri, const char *domain,
+			   struct mt_error *err);
+/* Queues a phase learnt elsewhere (e.g. remaining bytes from an API) while armed. */
+void mt_lv_phasewatch_push(struct mt_lv_phasewatch *w, enum mt_hop_phase ph, double value,
+			   int64_t t_ns);
+/* The source suspended the domain (a lifecycle event's detail): the switch-over and post-copy
+ * phases, for a driver with callbacks of its own. */
+void mt_lv_phasewatch_suspended(struct mt_lv_phasewatch *w, int detail, int64_t t_ns);
+/* Events of the armed hop dropped because the runner did not take them in time. */
+int mt_lv_phasewatch_lost(struct mt_lv_phasewatch *w);
+/* Disarms and closes the connection; the queue keeps what it holds. */
+void mt_lv_phasewatch_stop(struct mt_lv_phasewatch *w);
+/* The oldest queued event: 1, or 0 when none is left. */
+int mt_lv_phasewatch_next(struct mt_lv_phasewatch *w, struct mt_phase_event *ev);
+void mt_lv_phasewatch_free(struct mt_lv_phasewatch *w);
 
 /* --- libvirt_journal.c --- */
 struct mt_journal_kind;

@@ -15,7 +15,9 @@
  * on another host; record_final_ms until Nova's migration record was final; nova_record_ms is
  * the record's own updated_at − created_at (1 s resolution in Nova's database). With
  * migrate.libvirt_uris the destination compute's libvirtd adds libvirt's completed job figures
- * (its total time, hypervisor downtime, bytes) for comparison.
+ * (its total time, hypervisor downtime, bytes) for comparison, and the source compute's
+ * libvirtd the hop's phases for anchored events (libvirt_phases.c: pre-copy passes, the
+ * switch-over, post-copy; hopN.remaining<= from Nova's own memory_remaining_bytes).
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +36,7 @@
 
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
+#include "libvirt_priv.h"
 #include "nova_priv.h"
 
 #define MAX_SAMPLES 256
@@ -73,6 +76,9 @@ struct nv_state {
 	struct sample last;          /* last progress seen (-1: never) */
 	double lv_time_ms, lv_downtime_ms, lv_bytes, lv_mem_bytes;
 	char lv_why[200];
+	/* the hop's phases from the source compute's libvirtd (prepare to release) */
+	struct mt_lv_phasewatch *phases;
+	char phases_why[300];        /* why a hop has none ("" when watched) */
 };
 
 static void sleep_ns(int64_t ns)
@@ -215,6 +221,9 @@ static void record_progress(struct nv_state *s, const struct mt_nova_migration *
 
 	if (m->memory_total_bytes < 0 && m->memory_processed_bytes < 0)
 		return;
+	/* Nova shows 0 of 0 until its monitor has read libvirt's job once */
+	if (m->memory_total_bytes > 0 && m->memory_remaining_bytes >= 0)
+		mt_lv_phasewatch_push(s->phases, MT_PHASE_REMAINING, m->memory_remaining_bytes, t);
 	s->last = x;
 	pthread_mutex_lock(&s->mu);
 	if (s->nsamples < MAX_SAMPLES)
@@ -222,6 +231,27 @@ static void record_progress(struct nv_state *s, const struct mt_nova_migration *
 	else
 		s->samples_lost++;
 	pthread_mutex_unlock(&s->mu);
+}
+
+/* Watches the hop's phases on the source compute's libvirtd, when migrate.libvirt_uris names
+ * it; otherwise (or when it cannot be reached) says why in phases_why: the hop runs anyway and
+ * its anchors are recorded as never come. */
+static void watch_phases(struct nv_state *s)
+{
+	char *uri = s->cfg.libvirt_uris ? mt_nova_libvirt_uri(s->cfg.libvirt_uris, s->from) : NULL;
+	struct mt_error e = { 0 };
+
+	s->phases_why[0] = '\0';
+	mt_lv_phasewatch_arm(s->phases, s->hop);
+	if (!uri)
+		snprintf(s->phases_why, sizeof(s->phases_why), "no libvirt URI for the source "
+			 "compute '%s' in migrate.libvirt_uris", s->from);
+	else if (!s->instance_name)
+		snprintf(s->phases_why, sizeof(s->phases_why), "Nova did not show the instance "
+			 "name (OS-EXT-SRV-ATTR:instance_name needs the admin role)");
+	else if (mt_lv_phasewatch_start(s->phases, uri, s->instance_name, &e) < 0)
+		snprintf(s->phases_why, sizeof(s->phases_why), "%.290s", e.msg);
+	free(uri);
 }
 
 /* Sends the abort or force_complete the runner asked for, once a migration id is known. */
@@ -325,6 +355,7 @@ static int hop_body(struct nv_state *s, struct mt_error *err)
 	sv.instance_name = NULL;
 	mt_nova_server_free(&sv);
 
+	watch_phases(s); /* before the request: the first pass starts at once */
 	body = mt_nova_live_body(s->cfg.scheduler ? NULL : s->to, s->cfg.block);
 	snprintf(path, sizeof(path), "/servers/%s/action", s->server_id);
 	s->t_start_ns = mt_now_ns();
@@ -401,6 +432,7 @@ static int hop_body(struct nv_state *s, struct mt_error *err)
 	if (s->cfg.libvirt_uris)
 		libvirt_figures(s);
 out:
+	mt_lv_phasewatch_stop(s->phases);
 	mt_nova_server_free(&sv);
 	mt_nova_resp_free(&r);
 	free(body);
@@ -490,6 +522,7 @@ static void state_free(struct nv_state *s)
 		return;
 	if (s->efd >= 0)
 		close(s->efd);
+	mt_lv_phasewatch_free(s->phases);
 	mt_nova_config_free(&s->cfg);
 	mt_nova_creds_free(&s->creds);
 	if (s->token)
@@ -525,6 +558,10 @@ static int nv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	pthread_mutex_init(&s->tok_mu, NULL);
 	s->efd = -1;
 	s->last_mig_id = 0;
+	if (!(s->phases = mt_lv_phasewatch_new(err))) {
+		rc = err && err->code ? err->code : MT_EIO;
+		goto out;
+	}
 	if ((rc = mt_nova_config_from_params(p, &s->cfg, err)) < 0 ||
 	    (rc = load_creds(s, err)) < 0)
 		goto out;
@@ -710,6 +747,13 @@ static int nv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 	u_ms = mt_nova_time_ms(s->rec.updated_at);
 	set_num(r, pre, "nova_record_ms", c_ms >= 0 && u_ms >= c_ms ? (double)(u_ms - c_ms) : NAN,
 		"the migration record has no created_at/updated_at");
+	if (mt_lv_phasewatch_lost(s->phases)) /* the runner did not take them in time */
+		set_num(r, pre, "phase_events_lost", mt_lv_phasewatch_lost(s->phases), NULL);
+	if (*s->phases_why) {
+		/* why anchors on this hop's passes and switch-over could not come */
+		snprintf(path, sizeof(path), "%sphase_events", pre);
+		mt_cell_set_absent(r, path, s->phases_why);
+	}
 	if (s->cfg.libvirt_uris) {
 		const char *why = *s->lv_why ? s->lv_why : "libvirt did not report it";
 
@@ -782,6 +826,16 @@ static int nv_locate(void *state, const char *a, const char *b, int *where,
 	return rc;
 }
 
+static int nv_phase_fd(void *state)
+{
+	return mt_lv_phasewatch_fd(((struct nv_state *)state)->phases);
+}
+
+static int nv_phase_next(void *state, struct mt_phase_event *ev)
+{
+	return mt_lv_phasewatch_next(((struct nv_state *)state)->phases, ev);
+}
+
 static void nv_release(void *state)
 {
 	struct nv_state *s = state;
@@ -810,5 +864,7 @@ const struct mt_driver_ops mt_driver_nova = {
 	.abort = nv_abort,
 	.collect = nv_collect,
 	.locate = nv_locate,
+	.phase_fd = nv_phase_fd,
+	.phase_next = nv_phase_next,
 	.release = nv_release,
 };
