@@ -24,8 +24,21 @@ extern char **environ;
 #define RUN_TIMEOUT_NS (60 * MT_NS_PER_S)
 
 static const char *const kind_names[] = { "none", "systemd", "lab", NULL };
-/* The daemons the lab's start-daemon knows (lab/lib/hosts.sh). */
-static const char *const lab_daemons[] = { "libvirtd", "virtlogd", NULL };
+/* The daemons the lab's start-daemon knows: each lab host's libvirtd and virtlogd
+ * (lab/lib/hosts.sh) and, with the OpenStack lab, its nova-compute and L2 agent
+ * (lab/openstack/lib.sh). */
+static const char *const lab_daemons[] = { "libvirtd", "virtlogd", "nova-compute",
+					   "neutron-linuxbridge-agent", NULL };
+
+/* An OpenStack lab daemon by its per-host config file (os-up writes one per host):
+ * --config-file OS/etc/DIR/PREFIX<host>SUFFIX on the command line of the command COMM. */
+static const struct os_daemon {
+	const char *comm, *name, *dir, *prefix, *suffix;
+} os_daemons[] = {
+	{ "nova-compute", "nova-compute", "nova", "compute-", ".conf" },
+	/* the kernel keeps 15 characters of a command name */
+	{ "neutron-linuxbr", "neutron-linuxbridge-agent", "neutron", "linuxbridge-", ".ini" },
+};
 
 const char *mt_recipe_kind_name(enum mt_recipe_kind k)
 {
@@ -78,6 +91,13 @@ static const char *lab_state(void)
 	const char *s = getenv("MT_LAB_STATE");
 
 	return s && s[0] == '/' ? s : "/run/migtorture/lab";
+}
+
+static const char *os_state(void)
+{
+	const char *s = getenv("MT_OS_STATE");
+
+	return s && s[0] == '/' ? s : "/run/migtorture/openstack";
 }
 
 /* systemd: the last path component ending in .service of pid's cgroup lines (v2 "0::/PATH",
@@ -153,10 +173,53 @@ static int recipe_lab(int pid, struct mt_service_recipe *r)
 	return found;
 }
 
+/* OpenStack lab: a nova-compute or linuxbridge agent whose --config-file is the per-host one
+ * os-up wrote under the OpenStack lab's state. */
+static int recipe_os(int pid, struct mt_service_recipe *r)
+{
+	char path[64], *comm, *cmd = NULL, *end;
+	const struct os_daemon *d = NULL;
+	size_t n = 0;
+	int prev = 0, found = 0;
+
+	comm = mt_proc_comm(pid);
+	for (size_t i = 0; comm && i < sizeof(os_daemons) / sizeof(os_daemons[0]); i++)
+		if (strcmp(comm, os_daemons[i].comm) == 0)
+			d = &os_daemons[i];
+	free(comm);
+	if (!d)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	cmd = mt_slurp(path, 65536, &n, 0);
+	end = cmd ? cmd + n : NULL;
+	for (char *a = cmd; a && a < end && !found; a += strlen(a) + 1) {
+		const char *cf = prev ? a : strncmp(a, "--config-file=", 14) == 0 ? a + 14 : NULL;
+		char want[PATH_MAX], host[32];
+		int len;
+
+		prev = strcmp(a, "--config-file") == 0;
+		len = snprintf(want, sizeof(want), "%s/etc/%s/%s", os_state(), d->dir, d->prefix);
+		if (!cf || len <= 0 || (size_t)len >= sizeof(want) ||
+		    strncmp(cf, want, (size_t)len) != 0)
+			continue;
+		snprintf(host, sizeof(host), "%.31s", cf + len);
+		host[strcspn(host, ".")] = '\0';
+		snprintf(want + len, sizeof(want) - (size_t)len, "%s%s", host, d->suffix);
+		if (lab_host_ok(host) && strcmp(cf, want) == 0) {
+			r->kind = MT_RECIPE_LAB;
+			snprintf(r->host, sizeof(r->host), "%s", host);
+			snprintf(r->name, sizeof(r->name), "%s", d->name);
+			found = 1;
+		}
+	}
+	free(cmd);
+	return found;
+}
+
 void mt_service_recipe_of(int pid, struct mt_service_recipe *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (pid > 1 && !recipe_systemd(pid, r) && !recipe_lab(pid, r))
+	if (pid > 1 && !recipe_systemd(pid, r) && !recipe_lab(pid, r) && !recipe_os(pid, r))
 		memset(r, 0, sizeof(*r));
 }
 

@@ -5,8 +5,10 @@
  *
  *   systemd  the process's cgroup is a systemd service's (NAME.service) and systemd runs:
  *            `systemctl stop NAME` / `systemctl start NAME`
- *   lab      a lab host's libvirtd or virtlogd (its -p pid file is the lab's): the lab's own
- *            `mt-lab start-daemon HOST DAEMON` (lab/lib/hosts.sh)
+ *   lab      a lab host's libvirtd or virtlogd (its -p pid file is the lab's), or with the
+ *            OpenStack lab its nova-compute or neutron-linuxbridge-agent (its --config-file is
+ *            the one os-up wrote for that host): the lab's own `mt-lab start-daemon HOST
+ *            DAEMON` (lab/lib/hosts.sh, lab/openstack/lib.sh)
  *
  * A process with neither (a QEMU, a daemon started by hand) has no recipe: it is not
  * restarted, and service-restart refuses it before stopping anything.
@@ -22,7 +24,7 @@ enum mt_recipe_kind { MT_RECIPE_NONE, MT_RECIPE_SYSTEMD, MT_RECIPE_LAB };
 
 struct mt_service_recipe {
 	enum mt_recipe_kind kind;
-	char name[136]; /* systemd: the unit (NAME.service); lab: libvirtd | virtlogd */
+	char name[136]; /* systemd: the unit (NAME.service); lab: a daemon of lab_daemons */
 	char host[32];  /* lab: the lab host (hosta) */
 };
 

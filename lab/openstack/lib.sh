@@ -31,10 +31,59 @@ spawn() {
   local name=$1 ns=$2 pid start; shift 2
   local pre=()
   [ -n "${MNTNS_PID:-}" ] && pre=(nsenter -t "$MNTNS_PID" -m)
-  setsid "${pre[@]}" ip netns exec "$ns" "$@" >"$OS/log/$name.out" 2>&1 < /dev/null &
+  setsid "${pre[@]}" ip netns exec "$ns" "$@" >>"$OS/log/$name.out" 2>&1 < /dev/null &
   pid=$!
   start=$(proc_stat_field "$pid" 20)
   journal_add "$OS_JOURNAL" proc "$pid" "${start:--}" "$name"   # "-": gone already, never matches
+}
+
+# os_daemon_conf HOST DAEMON — the per-host config file os-up writes for a compute host's
+# nova-compute or neutron-linuxbridge-agent (the name faults/service.c finds it by)
+os_daemon_conf() {
+  case $1 in hosta|hostb) ;; *) die "no OpenStack compute host '$1' (hosta, hostb)" ;; esac
+  case $2 in
+    nova-compute) echo "$OS/etc/nova/compute-$1.conf" ;;
+    neutron-linuxbridge-agent) echo "$OS/etc/neutron/linuxbridge-$1.ini" ;;
+    *) die "no OpenStack lab daemon '$2' (nova-compute, neutron-linuxbridge-agent)" ;;
+  esac
+}
+
+# os_daemon_runs HOST DAEMON — that daemon runs with the host's config file on its command line
+# (by its command name too: nova-compute's privsep helpers carry the same config files and
+# outlive a killed nova-compute; the kernel keeps 15 characters of a command name)
+os_daemon_runs() {
+  local conf p comm
+  conf=$(os_daemon_conf "$1" "$2")
+  comm=${2:0:15}
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = "$comm" ] || continue
+    tr '\0' '\n' < "$p/cmdline" 2>/dev/null | grep -qxF -- "$conf" && return 0
+  done
+  return 1
+}
+
+# os_daemon_start HOST DAEMON — a compute host's nova-compute or neutron-linuxbridge-agent,
+# started as os-up starts it (in the host's namespace; nova-compute also in its libvirtd's mount
+# namespace, where the instances path is bound), journalled for os-down; nothing when one
+# runs. os-up's start and the OpenStack lab's start recipe for migtorture's service faults
+# (mt-lab start-daemon HOST DAEMON, faults/service.h).
+os_daemon_start() {
+  local h=$1 daemon=$2 conf mnt
+  conf=$(os_daemon_conf "$h" "$daemon")
+  [ -f "$conf" ] || die "the OpenStack lab is not up (no $conf)"
+  os_daemon_runs "$h" "$daemon" && return 0
+  case $daemon in
+    nova-compute)
+      mnt=$(tr -dc '0-9' < "$LAB_STATE/$h/run/libvirtd.pid" 2>/dev/null)
+      [ -n "$mnt" ] && [ -d "/proc/$mnt" ] || mnt=$(tr -dc '0-9' < "$LAB_STATE/$h/run/virtlogd.pid" 2>/dev/null)
+      [ -n "$mnt" ] && [ -d "/proc/$mnt" ] || die "neither libvirtd nor virtlogd of $h runs: no mount namespace for nova-compute"
+      MNTNS_PID=$mnt spawn "nova-compute-$h" "mt-$h" nova-compute \
+        --config-file "$OS/etc/nova/nova.conf" --config-file "$conf" ;;
+    neutron-linuxbridge-agent)
+      spawn "neutron-linuxbridge-agent-$h" "mt-$h" neutron-linuxbridge-agent \
+        --config-file "$OS/etc/neutron/neutron.conf" --config-file "$conf" \
+        --log-file "$OS/log/$h/neutron-linuxbridge-agent.log" ;;
+  esac
 }
 
 waitfor() { # waitfor SECONDS WHAT CMD... — retry CMD every 0.5 s

@@ -486,6 +486,33 @@ static void fake_lab(const char *dir)
 	ck_assert_int_eq(chmod(path, 0755), 0);
 }
 
+/* The lab recipe tests' set-up, as root: a network namespace of the test's own (no real lab
+ * daemon is found in it), MT_LAB_STATE under tmpdir (its path in state) and MT_LAB_DIR holding
+ * the stand-in mt-lab. 0, after saying so, when not root: the caller skips. */
+static int lab_recipe_fixture(char *state, size_t len, const char *what)
+{
+	if (geteuid() != 0) {
+		printf("test_process_fault: SKIP %s: needs root for a namespace\n", what);
+		return 0;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	snprintf(state, len, "%s/lab", tmpdir);
+	setenv("MT_LAB_STATE", state, 1);
+	setenv("MT_LAB_DIR", tmpdir, 1);
+	fake_lab(tmpdir);
+	return 1;
+}
+
+/* What the stand-in mt-lab left in tmpdir: calls.txt (its argv, a line per call) or
+ * restarted.pid. */
+static const char *lab_file(const char *name)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return tu_slurp(path);
+}
+
 /* service-restart of a lab daemon: the recipe is found from its -p pid file under the lab's
  * state, journalled before the stop; the stop is SIGTERM (it exits), and undo — here `recover`
  * after the runner is gone — runs `mt-lab start-daemon HOST DAEMON` and nothing else. */
@@ -495,19 +522,12 @@ START_TEST(service_restart_uses_the_lab_recipe)
 	const struct mt_metric *m;
 	struct mt_error err = { 0 };
 	unsigned undone = 0, failed = 0;
-	char state[160], pf[224], restarted[192], *undo;
+	char state[160], pf[224], *undo;
 	int status = 0, again;
 
-	if (geteuid() != 0) {
-		printf("test_process_fault: SKIP service-restart: needs root for a namespace\n");
+	if (!lab_recipe_fixture(state, sizeof(state), "service-restart"))
 		return;
-	}
-	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	snprintf(state, sizeof(state), "%s/lab", tmpdir);
 	snprintf(pf, sizeof(pf), "%s/hostz/run/libvirtd.pid", state);
-	setenv("MT_LAB_STATE", state, 1);
-	setenv("MT_LAB_DIR", tmpdir, 1);
-	fake_lab(tmpdir);
 	child = spawn_named("libvirtd", (const char *const[]){ "-d", "-p", pf, NULL });
 	wait_comm(child, "libvirtd");
 	ck_assert_msg(apply(o, "role=libvirtd stop_timeout=2s", &err) == 0, "%s", err.msg);
@@ -525,16 +545,14 @@ START_TEST(service_restart_uses_the_lab_recipe)
 		      "%s", undo);
 	ck_assert_msg(mt_journal_undo_all(jr, &undone, &failed, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(undone, 1);
-	ck_assert_str_eq(tu_slurp(strcat(strcpy(restarted, tmpdir), "/calls.txt")),
-			 "start-daemon hostz libvirtd\n");
-	again = atoi(tu_slurp(strcat(strcpy(restarted, tmpdir), "/restarted.pid")));
+	ck_assert_str_eq(lab_file("calls.txt"), "start-daemon hostz libvirtd\n");
+	again = atoi(lab_file("restarted.pid"));
 	ck_assert_int_gt(again, 1);
 	wait_comm(again, "libvirtd");
 	/* Undo again (recover twice): one runs, nothing more is started. */
 	ck_assert_int_eq(o->undo(undo, &err), 0);
 	free(undo);
-	ck_assert_str_eq(tu_slurp(strcat(strcpy(restarted, tmpdir), "/calls.txt")),
-			 "start-daemon hostz libvirtd\n");
+	ck_assert_str_eq(lab_file("calls.txt"), "start-daemon hostz libvirtd\n");
 	kill(-again, SIGKILL);
 	unsetenv("MT_LAB_STATE");
 	unsetenv("MT_LAB_DIR");
@@ -550,20 +568,13 @@ START_TEST(recover_finishes_an_interrupted_stop)
 {
 	const struct mt_fault_ops *o = fault("service-restart");
 	struct mt_error err = { 0 };
-	char state[160], pf[224], calls[192];
+	char state[160], pf[224];
 	char *const argv[] = { MT_BINARY, "recover", "--journal", journal_path, NULL };
 	int runner, pid = 0, status = 0, again;
 
-	if (geteuid() != 0) {
-		printf("test_process_fault: SKIP interrupted stop: needs root for a namespace\n");
+	if (!lab_recipe_fixture(state, sizeof(state), "interrupted stop"))
 		return;
-	}
-	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	snprintf(state, sizeof(state), "%s/lab", tmpdir);
 	snprintf(pf, sizeof(pf), "%s/hostz/run/libvirtd.pid", state);
-	setenv("MT_LAB_STATE", state, 1);
-	setenv("MT_LAB_DIR", tmpdir, 1);
-	fake_lab(tmpdir);
 	child = spawn_named_script("libvirtd", "trap '' TERM; sleep 60; :",
 				   (const char *const[]){ "-d", "-p", pf, NULL });
 	wait_comm(child, "libvirtd");
@@ -588,13 +599,61 @@ START_TEST(recover_finishes_an_interrupted_stop)
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	kill(-child, SIGKILL);
 	child = 0;
-	ck_assert_str_eq(tu_slurp(strcat(strcpy(calls, tmpdir), "/calls.txt")),
-			 "start-daemon hostz libvirtd\n");
-	again = atoi(tu_slurp(strcat(strcpy(calls, tmpdir), "/restarted.pid")));
+	ck_assert_str_eq(lab_file("calls.txt"), "start-daemon hostz libvirtd\n");
+	again = atoi(lab_file("restarted.pid"));
 	ck_assert_int_gt(again, 1);
 	kill(-again, SIGKILL);
 	ck_assert_msg(mt_journal_open(journal_path, &jr, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(open_entries(), 0);
+	unsetenv("MT_LAB_STATE");
+	unsetenv("MT_LAB_DIR");
+}
+END_TEST
+
+/* The OpenStack lab's nova-compute: its recipe is found from the per-host config file os-up
+ * wrote (--config-file OS/etc/nova/compute-HOST.conf), and undo runs `mt-lab start-daemon HOST
+ * nova-compute`; a nova-compute with another config file has no recipe and is not stopped. */
+START_TEST(service_restart_of_an_openstack_compute)
+{
+	const struct mt_fault_ops *o = fault("service-restart");
+	const struct mt_metric *m;
+	struct mt_error err = { 0 };
+	unsigned undone = 0, failed = 0;
+	char state[160], os[160], conf[224], nova[224];
+	int status = 0;
+
+	if (!lab_recipe_fixture(state, sizeof(state), "OpenStack recipe"))
+		return;
+	snprintf(os, sizeof(os), "%s/os", tmpdir);
+	setenv("MT_OS_STATE", os, 1);
+	snprintf(nova, sizeof(nova), "%s/etc/nova/nova.conf", os);
+	/* a compute's config file outside the lab's state: started by someone else */
+	snprintf(conf, sizeof(conf), "%s/etc/nova/compute-hostz.conf", tmpdir);
+	child = spawn_named("nova-compute", (const char *const[]){ "--config-file", nova,
+		"--config-file", conf, NULL });
+	wait_comm(child, "nova-compute");
+	ck_assert_int_eq(apply(o, "role=nova-compute", &err), MT_EUNSUPPORTED);
+	ck_assert_msg(strstr(err.msg, "no start recipe"), "%s", err.msg);
+	ck_assert_int_ne(state_after(child, 0), 0);
+	kill(-child, SIGKILL);
+	waitpid(child, NULL, 0);
+	snprintf(conf, sizeof(conf), "%s/etc/nova/compute-hostz.conf", os);
+	child = spawn_named("nova-compute", (const char *const[]){ "--config-file", nova,
+		"--config-file", conf, NULL });
+	wait_comm(child, "nova-compute");
+	ck_assert_msg(apply(o, "role=nova-compute stop_timeout=2s", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	kill(-child, SIGKILL);
+	child = 0;
+	m = mt_cell_metric(ctx.result, "fault.service-restart.nova-compute.recipe");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->str, "lab hostz nova-compute");
+	ck_assert_msg(mt_journal_undo_all(jr, &undone, &failed, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(undone, 1);
+	ck_assert_str_eq(lab_file("calls.txt"), "start-daemon hostz nova-compute\n");
+	kill(-atoi(lab_file("restarted.pid")), SIGKILL);
+	unsetenv("MT_OS_STATE");
 	unsetenv("MT_LAB_STATE");
 	unsetenv("MT_LAB_DIR");
 }
@@ -732,6 +791,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, service_restart_uses_the_lab_recipe);
 	tcase_add_test(tc, service_restart_needs_a_recipe);
 	tcase_add_test(tc, recover_finishes_an_interrupted_stop);
+	tcase_add_test(tc, service_restart_of_an_openstack_compute);
 	tcase_add_test(tc, record_recipes_must_fit_the_role);
 	suite_add_tcase(s, tc);
 	return s;
