@@ -7,7 +7,9 @@
 # libvirtd, and the probes and web workloads in the lab client measure the instance's users
 # through its neutron port. With Ceph the instance disk is on RBD (no block copy). Then one
 # cell with an application credential from the environment under a tbf rate limit on the
-# migration link. Exit 77 (with the reason) when OpenStack is not installed (scripts/setup
+# migration link; two failure cells (the destination's L2 agent paused at the switch-over, its
+# nova-compute restarted mid-hop, each aimed by a Nova phase anchor); migrate.timeout abort and
+# force_complete. Exit 77 (with the reason) when OpenStack is not installed (scripts/setup
 # --openstack) or this is not root.
 source "$(dirname "$0")/../lab/lib.sh"
 need_lab
@@ -196,6 +198,54 @@ jq -e '.cells[0].metrics.migration.nova_unauthorized >= 1 and .cells[0].metrics.
   fail "the revoked token was not answered by a new one"
 grep -rq -- "$acs" "$work/ac" && fail "the application credential secret leaked into the results"
 
+# Failures at the moments that matter, through Nova (tests/openstack/scenarios/failures.ini): the
+# destination's L2 agent paused 10 s from the switch-over, and its nova-compute restarted as the
+# first pre-copy pass begins. The anchors come from the source compute's libvirtd (Nova phases):
+# each must have come and acted. What Nova and the client then saw is the measurement, printed
+# for docs/failures-results.md; the lab must be whole again after (both computes up in Nova,
+# the server ACTIVE and idle) for the cells below.
+services_up() { api GET "http://$OS_IP:8774/v2.1/os-services?binary=nova-compute" |
+  jq '[.services[] | select(.state == "up" and .status == "enabled")] | length'; }
+rc=0
+"$bin" run "$REPO/tests/openstack/scenarios/failures.ini" -o "$work/fail" \
+  --journal "$work/journal" > "$work/fail.log" 2>&1 || rc=$?
+cat "$work/fail.log"
+r=$work/fail/results.json
+[ -f "$r" ] || fail "failures.ini: no results (exit $rc)"
+[ $rc = 0 ] || [ $rc = 3 ] || fail "failures.ini exited $rc"
+seed_outages=$(jq -r '[.cells[].metrics.downtime.network_outage_ms | numbers | round] | map(tostring) | join(", ")' "$work/seed/results.json")
+for cell in neutron-agent-paused nova-compute-restart; do
+  c=".cells[] | select(.section == \"$cell\")"
+  anchor=hop0.switchover kind=process-pause
+  [ $cell = nova-compute-restart ] && anchor=hop0.iteration=1 kind=service-restart
+  lag=$(jq -r --arg a "$anchor" --arg k "fault.on $kind" "[$c | .timeline[] | select(.anchor == \$a and (.what | startswith(\$k)))][0].trigger_lag_ms // empty" "$r")
+  [ -n "$lag" ] || fail "$cell: no $kind at $anchor took effect (Nova phases: $(jq -r "$c | .metrics.migration.phase_events // \"\" | tostring" "$r"); timeline: $(jq -c "[$c | .timeline[] | .what]" "$r" | head -c 300))"
+  # a pause takes effect at once; a restart's stop when the old daemon has exited (seconds)
+  [ $kind = process-pause ] && { awk -v l="$lag" 'BEGIN { exit !(l >= 0 && l < 1000) }' ||
+    fail "$cell: trigger lag $lag ms"; }
+  echo "FIGURE: $cell: verdict $(jq -r "$c | .verdict" "$r") $(jq -r "$c | .reason // \"\"" "$r" | head -c 200); nova status $(jq -r "$c | .metrics.migration.nova_status // \"-\"" "$r"), server on $(jq -r "$c | .metrics.migration.host_after // \"-\"" "$r"), Nova API $(jq -r "$c | .metrics.migration.total_time_ms // \"-\"" "$r") ms, hypervisor downtime $(jq -r "$c | .metrics.downtime.hypervisor_downtime_ms // \"-\"" "$r") ms, client outage $(jq -r "$c | .metrics.downtime.network_outage_ms // \"-\"" "$r") ms (seed cells: $seed_outages ms); $kind at $anchor: trigger lag $lag ms"
+done
+c='.cells[] | select(.section == "neutron-agent-paused")'
+[ "$(jq -r "$c | .verdict" "$r")" = pass ] ||
+  fail "neutron-agent-paused: $(jq -r "$c | .verdict" "$r"): $(jq -r "$c | .reason" "$r")"
+c='.cells[] | select(.section == "nova-compute-restart")'
+recipe=$(jq -r "$c | .metrics.fault[\"service-restart\"][\"nova-compute\"].recipe // empty" "$r")
+[[ "$recipe" =~ ^lab\ host[ab]\ nova-compute$ ]] || fail "nova-compute-restart: start recipe '$recipe'"
+# the compute started by the recipe reports to Nova again; the server settles
+t=$(date +%s%N)
+for _ in $(seq 1 120); do [ "$(services_up)" = 2 ] && break; sleep 1; done
+[ "$(services_up)" = 2 ] || fail "nova-compute-restart: the restarted compute is not up in Nova after 120 s"
+echo "FIGURE: nova-compute-restart: both computes up in Nova $((($(date +%s%N) - t) / 1000000)) ms after the cell ($recipe)"
+sv=
+for _ in $(seq 1 120); do
+  sv=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid")
+  [ "$(jq -r '.server.status + "/" + (.server["OS-EXT-STS:task_state"] // "none")' <<<"$sv")" = ACTIVE/none ] && break
+  sleep 1
+done
+echo "FIGURE: after the failure cells the server is $(jq -r '.server.status' <<<"$sv"), task_state $(jq -r '.server["OS-EXT-STS:task_state"]' <<<"$sv"), on $(jq -r '.server["OS-EXT-SRV-ATTR:host"]' <<<"$sv")"
+[ "$(jq -r '.server.status + "/" + (.server["OS-EXT-STS:task_state"] // "none")' <<<"$sv")" = ACTIVE/none ] ||
+  fail "after the failure cells the server is not ACTIVE and idle"
+
 # migrate.timeout through Nova: under 60 mbit each way a hop cannot finish in 8 s. abort →
 # DELETE the migration: the cell is an error (exit 3) with the reason, the server stays, ACTIVE,
 # on its host; force_complete → Nova pauses the guest and finishes: the hop counts, with a
@@ -231,4 +281,4 @@ after=$(jq -r '.cells[0].metrics.migration.host_after' "$r")
 dt=$(jq -r '.cells[0].metrics.downtime.hypervisor_downtime_ms' "$r")
 awk -v d="$dt" 'BEGIN { exit !(d >= 500) }' || fail "force-complete: downtime $dt ms (a paused copy should be long)"
 echo "force_complete: sent at $(jq -r '.cells[0].metrics.migration.timeout_action_ms' "$r") ms, Nova API $(jq -r '.cells[0].metrics.migration.total_time_ms' "$r") ms, hypervisor downtime $dt ms, scheduler chose $after"
-ok "Nova migrated the instance both ways (password; application credential through a token revocation, with a tbf fault); timeout abort and force_complete; scheduler target"
+ok "Nova migrated the instance both ways (password; application credential through a token revocation, with a tbf fault); the L2 agent paused at the switch-over and nova-compute restarted mid-hop; timeout abort and force_complete; scheduler target"
