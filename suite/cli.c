@@ -217,10 +217,15 @@ void mt_cli_man(FILE *f)
 	      "embedded lab's descriptor\n.TP\n/usr/share/migtorture/lab\nthe lab scripts "
 	      "\\fBlab\\fR runs (the migtorture\\-lab package)\n.TP\n"
 	      "/usr/libexec/migtorture/mt\\-guest\nthe in\\-guest helper \\fBlab up\\fR puts "
-	      "into the lab guest (the migtorture\\-guest package)\n.SH ENVIRONMENT\n.TP\n"
+	      "into the lab guest (the migtorture\\-guest package)\n.TP\n"
+	      "/usr/libexec/migtorture/uml\\-xstate.so\npreloaded into the lab router's "
+	      "User\\-Mode Linux on hosts with a large XSAVE area (the migtorture package)\n"
+	      ".SH ENVIRONMENT\n.TP\n"
 	      "MT_LAB_DIR\nthe lab scripts' directory instead of the installed one (a source "
 	      "tree's lab/)\n.TP\nMT_GUEST_BIN\nthe in\\-guest helper instead of the installed "
-	      "one (a build tree's workloads/guest/mt\\-guest)\n.SH SEE ALSO\n.BR virsh (1),\n"
+	      "one (a build tree's workloads/guest/mt\\-guest)\n.TP\nMT_UML_PRELOAD\nthe "
+	      "router's preload instead of the installed one (a build tree's "
+	      "lab/router/uml\\-xstate.so)\n.SH SEE ALSO\n.BR virsh (1),\n"
 	      ".BR tc (8),\n.BR stress\\-ng (1)\n",
 	      f);
 }

@@ -493,7 +493,8 @@ int mt_cmd_agent(const struct mt_cli_cmd *c, int argc, char **argv)
 	return 0;
 }
 
-/* Where `lab` finds its parts: $MT_LAB_DIR and $MT_GUEST_BIN when set (a build tree, the tests),
+/* Where `lab` finds its parts: $MT_LAB_DIR, $MT_GUEST_BIN and $MT_UML_PRELOAD when set (a build
+ * tree, the tests),
  * else the install paths. Never the tree the binary was built in: an installed binary must not
  * depend on it. Returns the override or the default. */
 static const char *lab_path(const char *env, const char *installed)
@@ -507,6 +508,7 @@ int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 {
 	const char *dir = lab_path("MT_LAB_DIR", MT_DATA_DIR "/lab");
 	const char *helper = lab_path("MT_GUEST_BIN", MT_LIBEXEC_DIR "/mt-guest");
+	const char *uml = lab_path("MT_UML_PRELOAD", MT_LIBEXEC_DIR "/uml-xstate.so");
 	char path[PATH_MAX];
 	char **args;
 
@@ -530,6 +532,10 @@ int mt_cmd_lab(const struct mt_cli_cmd *c, int argc, char **argv)
 				"MT_GUEST_BIN)\n", helper);
 		return MT_EXIT_INFRA;
 	}
+	/* The router's UML needs its preload on hosts with a large XSAVE area (lab/router/
+	 * uml-xstate.c); mt-lab says so when it has none. */
+	if (access(uml, R_OK) == 0)
+		setenv("MT_UML_PRELOAD", uml, 1);
 	/* argv is ours to reuse: "lab up --json" → "<path> up --json"; no shell involved. */
 	args = argv;
 	args[0] = path;
