@@ -132,6 +132,13 @@ int mt_cell_add_check(struct mt_cell_result *c, const char *expr, int held, doub
 /* Sets verdict and reason (reason may be NULL). */
 int mt_cell_set_verdict(struct mt_cell_result *c, enum mt_verdict v, const char *reason);
 
+/* Copies every metric, series and event of src into dst: metric paths and series names with
+ * prefix in front ("vm.web2." + "migration.total_time_ms"), events with tag at the head of
+ * their detail ("web2: ..."), their kind (what) and anchors unchanged. src is not changed.
+ * 0, MT_ENOMEM, or MT_EINVAL (NULL argument, dst == src, or a prefixed path dst refuses). */
+int mt_cell_absorb(struct mt_cell_result *dst, const struct mt_cell_result *src,
+		   const char *prefix, const char *tag);
+
 void mt_run_result_free(struct mt_run_result *run); /* frees members, not run */
 
 /* Moves every cell of src to the end of dst (joining shards for `migtorture report A B`);

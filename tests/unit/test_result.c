@@ -192,6 +192,54 @@ START_TEST(test_series_growth)
 }
 END_TEST
 
+/* One VM's result folded into the cell's (result_absorb.c): every kind under the prefix, the
+ * source untouched, events tagged, anchors kept; a clash with what the cell has is refused. */
+START_TEST(test_absorb)
+{
+	struct mt_run_result run = { 0 }, vm = { 0 };
+	struct mt_cell_result *c = mt_run_add_cell(&run, "cell"), *v = mt_run_add_cell(&vm, "web2");
+	struct mt_series *s;
+	const struct mt_metric *m;
+
+	ck_assert_int_eq(mt_cell_set_num(v, "migration.total_time_ms", 1234), 0);
+	ck_assert_int_eq(mt_cell_set_str(v, "migration.final_host", "qemu:///b"), 0);
+	ck_assert_int_eq(mt_cell_set_absent(v, "downtime.guest_stall_ms", "no reply"), 0);
+	s = mt_cell_series(v, "migration.remaining_bytes", "bytes");
+	ck_assert_int_eq(mt_series_add(s, 5, 100), 0);
+	ck_assert_int_eq(mt_series_add(s, 9, 50), 0);
+	ck_assert_int_eq(mt_cell_add_event(v, -1, 7, "migrate.postcopy", NULL, 0), 0);
+	ck_assert_int_eq(mt_cell_add_event(v, 3, 8, "fault.on netem", "delay", 0), 0);
+	ck_assert_int_eq(mt_cell_event_anchor(v, "hop0.switchover", 6, 8), 0);
+	ck_assert_int_eq(mt_cell_set_num(c, "migration.total_time_ms", 99), 0);
+
+	ck_assert_int_eq(mt_cell_absorb(c, v, "vm.web2.", "web2"), 0);
+	ck_assert_double_eq(mt_cell_metric(c, "migration.total_time_ms")->num, 99);
+	ck_assert_double_eq(mt_cell_metric(c, "vm.web2.migration.total_time_ms")->num, 1234);
+	ck_assert_str_eq(mt_cell_metric(c, "vm.web2.migration.final_host")->str, "qemu:///b");
+	m = mt_cell_metric(c, "vm.web2.downtime.guest_stall_ms");
+	ck_assert_int_eq(m->kind, MT_METRIC_ABSENT);
+	ck_assert_str_eq(m->str, "no reply");
+	ck_assert_uint_eq(c->nseries, 1);
+	ck_assert_str_eq(c->series[0].name, "vm.web2.migration.remaining_bytes");
+	ck_assert_uint_eq(c->series[0].n, 2);
+	ck_assert_double_eq(c->series[0].v[1], 50);
+	ck_assert_uint_eq(c->nevents, 2);
+	ck_assert_str_eq(c->events[0].what, "migrate.postcopy");
+	ck_assert_str_eq(c->events[0].detail, "web2");
+	ck_assert_str_eq(c->events[1].detail, "web2: delay");
+	ck_assert_str_eq(c->events[1].anchor, "hop0.switchover");
+	ck_assert_int_eq((int)c->events[1].effect_ns, 8);
+	ck_assert_uint_eq(v->nmetrics, 3); /* the source is unchanged */
+	/* "vm.web2" would be a component prefix of what the cell has */
+	ck_assert_int_eq(mt_cell_absorb(c, v, "vm.", "x"), 0);
+	ck_assert_int_eq(mt_cell_set_num(c, "vm.web3", 1), 0);
+	ck_assert_int_eq(mt_cell_absorb(c, v, "vm.web3.", "web3"), MT_EINVAL);
+	ck_assert_int_eq(mt_cell_absorb(c, c, "vm.x.", "x"), MT_EINVAL);
+	mt_run_result_free(&vm);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("result");
@@ -203,6 +251,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_metric_paths_refused);
 	tcase_add_test(tc, test_events_checks_verdict);
 	tcase_add_test(tc, test_series_growth);
+	tcase_add_test(tc, test_absorb);
 	suite_add_tcase(s, tc);
 	return s;
 }
