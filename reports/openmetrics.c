@@ -5,7 +5,9 @@
  * plugins write, and the full detail stays in results.json. Every family is a gauge (one run's
  * measurements, not counters; the text format and OpenMetrics disagree on counter names), in
  * base units, its samples contiguous; families appear in the table's order, so the output is
- * deterministic. Words become labels of an info-style gauge (`..._info{word="..."} 1`).
+ * deterministic. Words become labels of an info-style gauge (`..._info{word="..."} 1`). A
+ * cell that moves several VMs keeps each VM's figures under vm.NAME. (docs/evacuation.md):
+ * those join the family of the rest of their path, with the label vm="NAME".
  */
 #include <errno.h>
 #include <math.h>
@@ -38,7 +40,8 @@ static const struct {
 enum om_kind { OM_NUM, OM_WORD };
 
 /* The exported metrics of a cell. "<phase>" stands for baseline, during and after (3 series
- * per such entry), so a cell exports at most 47 series plus its verdict and duration. */
+ * per such entry), so a cell exports at most 49 series, and as many again per VM of a cell
+ * that moves several (at most 16), plus its verdict and duration. */
 static const struct om_entry {
 	const char *pattern;
 	enum om_kind kind;
@@ -53,6 +56,8 @@ static const struct om_entry {
 	{ "migration.iterations", OM_NUM, "pre-copy passes" },
 	{ "migration.achieved_ratio", OM_NUM, "transferred / (bandwidth cap x total time)" },
 	{ "migration.hops_completed", OM_NUM, "migration hops that completed" },
+	{ "migration.evacuation_time_ms", OM_NUM, "several VMs: time until the last one moved" },
+	{ "migration.vms_failed", OM_NUM, "several VMs: how many did not move" },
 	{ "migration.direction", OM_WORD, "direction of the first hop" },
 	{ "migration.job.operation", OM_WORD, "libvirt's job operation" },
 	{ "downtime.hypervisor_downtime_ms", OM_NUM, "downtime as QEMU reports it" },
@@ -228,10 +233,27 @@ static void family_head(FILE *f, const char *name, const char *help)
 	fprintf(f, "\n# TYPE %s gauge\n", name);
 }
 
+/* The path without a leading vm.NAME. (*vm, *vmlen: the name), else path itself. */
+static const char *vm_strip(const char *path, const char **vm, size_t *vmlen)
+{
+	const char *dot;
+
+	*vm = NULL;
+	*vmlen = 0;
+	if (strncmp(path, "vm.", 3) != 0 || !(dot = strchr(path + 3, '.')) || dot == path + 3)
+		return path;
+	*vm = path + 3;
+	*vmlen = (size_t)(dot - *vm);
+	return dot + 1;
+}
+
 /* 1 when m is exported under entry e. */
 static int exported_as(const struct mt_metric *m, const struct om_entry *e)
 {
-	if (!m->path || !matches(e->pattern, m->path))
+	const char *vm;
+	size_t vmlen;
+
+	if (!m->path || !matches(e->pattern, vm_strip(m->path, &vm, &vmlen)))
 		return 0;
 	if (e->kind == OM_WORD)
 		return m->kind == MT_METRIC_STR && m->str;
@@ -264,21 +286,33 @@ static void write_family(const struct mt_run_result *run, const struct om_entry 
 		for (size_t j = 0; j < c->nmetrics; j++) {
 			const struct mt_metric *m = &c->metrics[j];
 
+			const char *vm, *path;
+			size_t vmlen;
+
 			if (!exported_as(m, e) || (phase && !strstr(m->path, phase)))
 				continue;
+			path = vm_strip(m->path, &vm, &vmlen);
 			if (!head) {
-				om_name(m->path, name, sizeof(name) - 5, &scale);
+				om_name(path, name, sizeof(name) - 5, &scale);
 				if (e->kind == OM_WORD) {
 					strcat(name, "_info");
-					word_label(m->path, label, sizeof(label));
+					word_label(path, label, sizeof(label));
 				}
 				snprintf(help, sizeof(help), "%s%s%s (%s)", e->help,
-					 phase ? ": " : "", phase ? phase : "", m->path);
+					 phase ? ": " : "", phase ? phase : "", path);
 				family_head(f, name, help);
 				head = 1;
 			}
 			fputs(name, f);
 			labels_put(f, c);
+			if (vm) {
+				char v[256];
+
+				snprintf(v, sizeof(v), "%.*s", (int)(vmlen < 255 ? vmlen : 255), vm);
+				fputs(",vm=\"", f);
+				label_put(f, v);
+				fputc('"', f);
+			}
 			if (e->kind == OM_WORD) {
 				fprintf(f, ",%s=\"", label);
 				label_put(f, m->str);

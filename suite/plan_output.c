@@ -42,8 +42,12 @@ static void print_cell(const struct mt_cell *c, size_t idx, FILE *f)
 	mt_fmt_duration(mt_sc_cell_estimate(c), est, sizeof(est));
 	fprintf(f, "[%zu] %s  repeat %d  seed %" PRIu64 "  ~%s\n", idx + 1, c->name, c->repeat,
 		c->seed, est);
-	fprintf(f, "    %s: %s -> %s, domain %s, %d hop%s\n", c->driver, c->source, c->dest,
-		c->domain, c->migrate_count, c->migrate_count == 1 ? "" : "s");
+	fprintf(f, "    %s: %s -> %s, domain", c->driver, c->source, c->dest);
+	for (int i = 0; c->domains && c->domains[i]; i++)
+		fprintf(f, " %s", c->domains[i]);
+	if (c->ndomains > 1)
+		fprintf(f, " (%d at a time)", c->migrate_concurrency);
+	fprintf(f, ", %d hop%s\n", c->migrate_count, c->migrate_count == 1 ? "" : "s");
 	/* only when set: absent means the lab-or-nothing default, which the plan cannot see */
 	if (c->guest || c->client)
 		fprintf(f, "    users:%s%s%s%s\n", c->guest ? " guest " : "",
@@ -173,6 +177,13 @@ static cJSON *cell_json(const struct mt_cell *c)
 	cJSON_AddStringToObject(o, "source", c->source);
 	cJSON_AddStringToObject(o, "dest", c->dest);
 	cJSON_AddStringToObject(o, "domain", c->domain);
+	if (c->ndomains > 1) {
+		cJSON *d = cJSON_AddArrayToObject(o, "domains");
+
+		for (int i = 0; d && i < c->ndomains; i++)
+			cJSON_AddItemToArray(d, cJSON_CreateString(c->domains[i]));
+		cJSON_AddNumberToObject(o, "concurrency", c->migrate_concurrency);
+	}
 	if (c->guest)
 		cJSON_AddStringToObject(o, "guest", c->guest);
 	if (c->client)

@@ -89,7 +89,7 @@ static void run_cell(struct rn_runner *r, size_t index)
 		goto teardown;
 	}
 	if (c.drv) {
-		rc = c.drv->prepare(&c.lab.migrate, &c.dctx, &c.dstate, &err);
+		rc = rn_drv_prepare(&c, &err);
 		if (rc < 0) {
 			if (c.dstate && c.drv->release)
 				c.drv->release(c.dstate);
@@ -143,6 +143,8 @@ verdict:
 	mt_journal_set_t0(r->journal, 0);
 	mt_timeline_free(c.tl);
 	mt_loop_free(c.loop);
+	for (size_t i = 0; c.in && i < c.nin; i++)
+		rn_inst_vm_free(&c.in[i]);
 	free(c.in);
 	mt_labres_free(&c.lab);
 }

@@ -8,6 +8,7 @@
 #include "migtorture/loop.h"
 #include "labresolve.h"
 #include "remote.h"
+#include "fleet.h"
 #include "runner_priv.h"
 #include "timeline.h"
 
@@ -168,6 +169,9 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 		rc = rn_bind_host(c, in, 0, err);
 		if (rc <= 0)
 			return rc;
+		rc = rn_inst_vm_bind(c, in, err);
+		if (rc <= 0)
+			return rc;
 		if (!in->spec->ops)
 			return rn_fail(c, MT_ENOTFOUND, "no %s plugin '%s' in this build",
 				       rn_cls_name(in->spec->cls), in->spec->kind);
@@ -182,6 +186,11 @@ int rn_cell_setup(struct rn_cellrun *c, struct mt_error *err)
 		if (!c->drv->start || !c->drv->finish || !c->drv->prepare)
 			return rn_fail(c, MT_EINFRA, "driver %s lacks prepare/start/finish",
 				       c->drv->base.name);
+		if (cell->ndomains > 1 || cell->migrate_evacuate) {
+			c->inner = c->drv;
+			mt_fleet_ops(c->inner, &c->fleet);
+			c->drv = &c->fleet;
+		}
 	}
 	(void)err;
 	return 0;
@@ -298,6 +307,7 @@ void rn_cell_teardown(struct rn_cellrun *c)
 		if (in->has_state && l.collect && l.collect(in->state, &in->ctx, &err) < 0)
 			rn_fail(c, err.code ? err.code : MT_EINFRA, "%s %s: collect: %s",
 				rn_cls_name(in->spec->cls), in->spec->kind, err.msg);
+		rn_inst_vm_fold(c, in);
 	}
 	rn_settle_wait(c); /* faults that were still on at the cell's end */
 	if (c->prepared && c->drv->collect) {

@@ -67,7 +67,14 @@ void rn_dry_run(const struct mt_scenario *s, const struct mt_plan *plan, FILE *f
 			fprintf(f, "  guest %s (%s)\n", lab.guest_addr ? lab.guest_addr : "?",
 				lab.guest_url ? lab.guest_url : "?");
 		mt_labres_free(&lab);
-		if (cell->migrate_count > 0)
+		if (cell->migrate_count > 0 && cell->ndomains > 1)
+			fprintf(f, "  prepare driver %s for each of %d domains (%s ...), %d at a "
+				"time: %s -> %s, %d hop%s, timeout %.0fs\n",
+				cell->driver ? cell->driver : "?", cell->ndomains, cell->domain,
+				cell->migrate_concurrency, cell->source ? cell->source : "?",
+				cell->dest ? cell->dest : "?", cell->migrate_count,
+				cell->migrate_count == 1 ? "" : "s", rn_secs(cell->migrate_timeout_ns));
+		else if (cell->migrate_count > 0)
 			fprintf(f, "  prepare driver %s: %s -> %s, domain %s, %d hop%s, timeout %.0fs\n",
 				cell->driver ? cell->driver : "?", cell->source ? cell->source : "?",
 				cell->dest ? cell->dest : "?", cell->domain ? cell->domain : "?",

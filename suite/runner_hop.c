@@ -3,10 +3,12 @@
  * before t0, where the VM runs (a cell starts from wherever the previous one left it). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 
 #include "migtorture/journal.h"
 #include "migtorture/loop.h"
+#include "fleet.h"
 #include "labresolve.h"
 #include "runner_priv.h"
 #include "timeline.h"
@@ -73,6 +75,60 @@ static int phase_watch(struct rn_cellrun *c, struct mt_error *err)
 	rc = mt_loop_add_fd(c->loop, fd, EPOLLIN, on_phase, c, err);
 	if (rc == 0)
 		c->phase_fd = fd;
+	return rc;
+}
+
+/* migrate.evacuate: every VM on the source, else (a cell before moved them all) on the
+ * destination, where the cell then starts from (rn_orient). */
+static int evacuees(struct rn_cellrun *c, char ***names, struct mt_error *err)
+{
+	const char *hosts[2] = { c->lab.src_uri, c->lab.dst_uri };
+	int rc = 0;
+
+	*names = NULL;
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (!hosts[i])
+			continue;
+		rc = c->inner->list_running(&c->lab.migrate, &c->dctx, hosts[i], names, err);
+		if (rc == 0 && *names && (*names)[0])
+			return 0;
+		mt_domains_free(*names);
+		*names = NULL;
+	}
+	if (rc < 0)
+		return rc;
+	return mt_err(err, MT_ENOTFOUND, "migrate.evacuate: no VM runs on %s or %s",
+		      hosts[0] ? hosts[0] : "?", hosts[1] ? hosts[1] : "?");
+}
+
+int rn_drv_prepare(struct rn_cellrun *c, struct mt_error *err)
+{
+	char **names = NULL, list[MT_ERRMSG_MAX] = "";
+	int rc, n = 0;
+
+	if (!c->inner)
+		return c->drv->prepare(&c->lab.migrate, &c->dctx, &c->dstate, err);
+	if (!c->cell->migrate_evacuate)
+		return mt_fleet_prepare(c->inner, &c->lab.migrate, &c->dctx, c->cell->domains,
+					c->cell->migrate_concurrency, &c->dstate, err);
+	if ((rc = evacuees(c, &names, err)) < 0)
+		return rc;
+	while (names[n])
+		n++;
+	if (n > MT_FLEET_MAX) {
+		mt_domains_free(names);
+		return mt_err(err, MT_EINVAL, "migrate.evacuate: %d VMs to move, at most %d", n,
+			      MT_FLEET_MAX);
+	}
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(list);
+
+		snprintf(list + l, sizeof(list) - l, "%s%s", i ? " " : "", names[i]);
+	}
+	(void)mt_cell_set_str(c->res, "migration.evacuated", list);
+	rc = mt_fleet_prepare(c->inner, &c->lab.migrate, &c->dctx, names,
+			      c->cell->migrate_concurrency, &c->dstate, err);
+	mt_domains_free(names);
 	return rc;
 }
 
@@ -308,7 +364,7 @@ int rn_orient(struct rn_cellrun *c, struct mt_error *err)
 	if ((rc = mt_labres_swap(&c->lab, err)) < 0)
 		return rn_fail(c, rc, "%s", err->msg);
 	rn_set_vm_uri(c, c->lab.src_uri); /* the guest workloads talk to where the VM is */
-	rc = c->drv->prepare(&c->lab.migrate, &c->dctx, &c->dstate, err);
+	rc = rn_drv_prepare(c, err);
 	if (rc < 0)
 		return rn_fail(c, rc, "driver %s: prepare: %s", c->drv->base.name, err->msg);
 	c->prepared = 1;

@@ -1,7 +1,12 @@
 /* runner_inst.c — the life cycle of a cell's workload, stress and probe instances: their ops
  * by class, and starting and stopping them inside their host, or for host stress on an ssh
  * host through its agent (as a fault is: runner_fault.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "migtorture/journal.h"
+#include "labref.h"
 #include "remote.h"
 #include "runner_priv.h"
 
@@ -113,4 +118,65 @@ int rn_inst_stop(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 			       err->msg);
 	}
 	return 0;
+}
+
+int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
+{
+	const char *vm = in->spec->vm;
+	struct mt_labref_guest g = { 0 };
+	int rc;
+
+	if (!vm)
+		return 1;
+	if (!c->lab.uses_lab) {
+		c->skipped = 1;
+		rn_skip_reason(c, "%s %s: vm=%s: a VM's address is known only in the lab",
+			       rn_cls_name(in->spec->cls), in->spec->kind, vm);
+		return 0;
+	}
+	rc = mt_labref_guest(NULL, vm, &g, err);
+	if (rc == 0 && (!g.name || strcmp(g.name, vm) != 0)) {
+		mt_labref_guest_free(&g);
+		c->skipped = 1;
+		rn_skip_reason(c, "%s %s: vm=%s: no lab guest runs as %s (mt-lab up --guests N)",
+			       rn_cls_name(in->spec->cls), in->spec->kind, vm, vm);
+		return 0;
+	}
+	if (rc == 0 && ((g.ip && !(in->vm_addr = strdup(g.ip))) ||
+			(g.http_url && !(in->vm_url = strdup(g.http_url))) ||
+			!(in->vmres = mt_run_add_cell(&in->vmrun, vm))))
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+	mt_labref_guest_free(&g);
+	if (rc < 0)
+		return rn_fail(c, rc, "vm=%s: %s", vm, err->msg);
+	in->ctx.domain = vm;
+	in->ctx.guest_addr = in->vm_addr;
+	in->ctx.guest_url = in->vm_url;
+	in->ctx.result = in->vmres;
+	return 1;
+}
+
+void rn_inst_vm_fold(struct rn_cellrun *c, struct rn_inst *in)
+{
+	char prefix[128];
+
+	if (!in->vmres)
+		return;
+	snprintf(prefix, sizeof(prefix), "vm.%s.", in->spec->vm);
+	if (mt_cell_absorb(c->res, in->vmres, prefix, in->spec->vm) < 0)
+		rn_fail(c, MT_ENOMEM, "vm=%s: cannot keep its results", in->spec->vm);
+	mt_run_result_free(&in->vmrun);
+	memset(&in->vmrun, 0, sizeof(in->vmrun));
+	in->vmres = NULL;
+	in->ctx.result = c->res;
+}
+
+void rn_inst_vm_free(struct rn_inst *in)
+{
+	mt_run_result_free(&in->vmrun);
+	memset(&in->vmrun, 0, sizeof(in->vmrun));
+	in->vmres = NULL;
+	free(in->vm_addr);
+	free(in->vm_url);
+	in->vm_addr = in->vm_url = NULL;
 }

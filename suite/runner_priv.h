@@ -96,6 +96,11 @@ struct rn_inst {
 	void *settle_h;
 	uint64_t settle_timer;
 	int64_t settle_start;
+	/* vm=: the VM it serves (in a cell of several): its target and a result of its own,
+	 * folded into the cell's under vm.NAME. after collect */
+	char *vm_addr, *vm_url;
+	struct mt_run_result vmrun;
+	struct mt_cell_result *vmres;
 };
 
 /* A hypervisor log kept for the cell (runner_logs.c). */
@@ -122,6 +127,9 @@ struct rn_cellrun {
 	size_t nin;
 	/* migration */
 	const struct mt_driver_ops *drv;
+	/* several domains: drv points at fleet, which runs inner once per VM (fleet.h) */
+	const struct mt_driver_ops *inner;
+	struct mt_driver_ops fleet;
 	void *dstate;
 	struct mt_ctx dctx;
 	int prepared;
@@ -203,6 +211,13 @@ void rn_leave(struct rn_cellrun *c, int saved);
 
 /* runner_inst.c */
 
+/* vm=NAME: points in's ctx at that VM (its domain, its lab guest, a result of its own). 1, 0
+ * when the VM has no address here (the cell is skipped, the reason given), or the rn_fail
+ * code. rn_inst_vm_fold: that result into the cell's (after collect); rn_inst_vm_free. */
+int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err);
+void rn_inst_vm_fold(struct rn_cellrun *c, struct rn_inst *in);
+void rn_inst_vm_free(struct rn_inst *in);
+
 /* The life-cycle ops of a spec's plugin, whatever its class; all NULL without ops. */
 struct rn_life rn_life_of(const struct mt_spec *sp);
 /* Starts (stops) a workload, stress or probe instance; a no-op when it already runs (does not
@@ -250,6 +265,8 @@ int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err);
 void rn_hop_unwatch(struct rn_cellrun *c);
 /* Stops watching the driver's phase events (before the driver is released). */
 void rn_phase_unwatch(struct rn_cellrun *c);
+/* The driver's prepare (a fleet's for several domains) into c->dstate: 0 or its error. */
+int rn_drv_prepare(struct rn_cellrun *c, struct mt_error *err);
 /* Every plugin instance's view of where the VM runs (ctx->vm_uri). */
 void rn_set_vm_uri(struct rn_cellrun *c, const char *uri);
 /* After prepare: finds where the VM runs and, when on the destination, swaps the roles so

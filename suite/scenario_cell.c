@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "migtorture/plugin.h"
+#include "fleet.h"
 #include "scenario_priv.h"
 #include "suggest.h"
 
@@ -249,7 +250,6 @@ static int copy_fields(struct mt_cell *cell)
 
 	cell->source = strdup(mt_param_str(p, "source"));
 	cell->dest = strdup(mt_param_str(p, "dest"));
-	cell->domain = strdup(mt_param_str(p, "domain"));
 	/* absent stays NULL: the runner then keeps the lab-or-nothing default */
 	guest = mt_param_str(p, "guest");
 	client = mt_param_str(p, "client");
@@ -261,9 +261,55 @@ static int copy_fields(struct mt_cell *cell)
 	cell->migrate_interval_ns = mt_param_i64(p, "migrate.interval");
 	cell->migrate_timeout_ns = mt_param_i64(p, "migrate.timeout");
 	cell->migrate_count = (int)mt_param_i64(p, "migrate.count");
-	if (!cell->source || !cell->dest || !cell->domain || (guest && !cell->guest) ||
+	cell->migrate_concurrency = (int)mt_param_i64(p, "migrate.concurrency");
+	cell->migrate_evacuate = mt_param_i64(p, "migrate.evacuate") != 0;
+	if (!cell->source || !cell->dest || (guest && !cell->guest) ||
 	    (client && !cell->client))
 		return MT_ENOMEM;
+	return 0;
+}
+
+/* `domain`: one VM or several, each named once; cell->domain is the first. */
+static int resolve_domains(struct resolve_ctx *c, int job_line)
+{
+	struct mt_cell *cell = c->cell;
+	const struct mt_value *dv = mt_params_get(&cell->core, "domain");
+	int line = dv && dv->line ? dv->line : job_line;
+	int n = mt_domains_split(mt_param_str(&cell->core, "domain"), &cell->domains);
+
+	if (n < 0)
+		return mt_err(c->err, MT_ENOMEM, "out of memory");
+	cell->ndomains = n;
+	if (n < 1 || n > MT_FLEET_MAX)
+		return mt_err(c->err, MT_EINVAL, "%s:%d: key 'domain': expected 1 to %d VM names, "
+			      "got %d", c->s->path, line, MT_FLEET_MAX, n);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(cell->domains[i], cell->domains[j]) == 0)
+				return mt_err(c->err, MT_EINVAL, "%s:%d: key 'domain': '%s' is "
+					      "named twice", c->s->path, line, cell->domains[i]);
+	if (!(cell->domain = strdup(cell->domains[0])))
+		return mt_err(c->err, MT_ENOMEM, "out of memory");
+	if (cell->migrate_evacuate && cell->migrate_count > 0 && cell->driver_ops &&
+	    !cell->driver_ops->list_running) {
+		dv = mt_params_get(&cell->core, "migrate.evacuate");
+		return mt_err(c->err, MT_EINVAL, "%s:%d: key 'migrate.evacuate': driver %s cannot "
+			      "list the VMs of a host", c->s->path, dv && dv->line ? dv->line :
+			      job_line, cell->driver_ops->base.name);
+	}
+	/* an evacuation's VMs are known when it starts: any name may come */
+	for (size_t i = 0; i < cell->nspecs && !cell->migrate_evacuate; i++) {
+		const struct mt_spec *sp = &cell->specs[i];
+		int k = 0;
+
+		while (sp->vm && k < n && strcmp(sp->vm, cell->domains[k]) != 0)
+			k++;
+		if (sp->vm && k == n)
+			return mt_err(c->err, MT_EINVAL, "%s:%d: %s '%s': key 'vm': '%s' is not one "
+				      "of the cell's domains (%s)", c->s->path, sp->line,
+				      mt_sc_spec_class_name(sp->cls), sp->kind, sp->vm,
+				      mt_param_str(&cell->core, "domain"));
+	}
 	return 0;
 }
 
@@ -323,6 +369,8 @@ int mt_sc_resolve(const struct mt_scenario *s, const struct sc_section *job,
 	rc = resolve_driver(&c, job_line);
 	if (rc == 0 && (copy_fields(cell) || name_cell(&c, cell->section)))
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = resolve_domains(&c, job_line);
 	if (rc)
 		goto out;
 	cell->seed = mt_cell_seed(run_seed, cell->name, repeat);
@@ -351,6 +399,7 @@ void mt_sc_cell_free(struct mt_cell *c)
 	free(c->source);
 	free(c->dest);
 	free(c->domain);
+	mt_domains_free(c->domains);
 	free(c->guest);
 	free(c->client);
 	for (size_t i = 0; i < c->nspecs; i++)

@@ -16,7 +16,9 @@ static const struct mt_option core_options[] = {
 	  NULL, 0, 0, 0 },
 	{ "dest", MT_OPT_STR, "lab:hostb", "where it migrates to (same forms as source)", NULL, 0,
 	  0, 0 },
-	{ "domain", MT_OPT_STR, "web", "name of the VM (libvirt domain / server) under test", NULL,
+	{ "domain", MT_OPT_STR, "web",
+	  "name of the VM (libvirt domain / server) under test; several, blank-separated (at most "
+	  "16), all move in every hop, migrate.concurrency at a time (docs/evacuation.md)", NULL,
 	  0, 0, 0 },
 	{ "guest", MT_OPT_STR, NULL,
 	  "the VM's address as its users see it, the target of probes and web workloads: "
@@ -70,6 +72,13 @@ static const struct mt_option core_options[] = {
 	  "pause between one hop's completion and the next hop", NULL, 0, 0, AX },
 	{ "migrate.timeout", MT_OPT_DURATION, "120s", "a hop running longer is aborted", NULL,
 	  1 * S_NS, 0, AX },
+	{ "migrate.concurrency", MT_OPT_INT, "1",
+	  "with several domains: how many of them migrate at once in a hop (the rest wait their "
+	  "turn, in the order named)", NULL, 1, 16, AX },
+	{ "migrate.evacuate", MT_OPT_BOOL, "no",
+	  "every VM running on the source when the cell starts moves in each hop, whatever "
+	  "domain names (a host drained for maintenance; the driver lists them)", NULL, 0, 0,
+	  AX },
 	MT_OPTION_END,
 };
 
@@ -85,6 +94,10 @@ static const struct mt_option spec_options[] = {
 	  "router, or lab:NAME), or source / dest: the cell's migration source or destination "
 	  "as the hop runs it (hop N for at=hopN.*, else the cell's first hop)",
 	  NULL, 0, 0, 0 },
+	{ "vm", MT_OPT_STR, NULL,
+	  "probes and workloads of a cell that migrates several domains: the one it serves or "
+	  "watches (its guest in the lab: the lab guest running as that domain); its figures go "
+	  "under vm.NAME. (docs/evacuation.md)", NULL, 0, 0, 0 },
 	MT_OPTION_END,
 };
 

@@ -311,6 +311,13 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 		sp->host = strdup(h);
 		if (rc == 0 && !sp->host)
 			rc = mt_err(err, MT_ENOMEM, "out of memory");
+		if (rc == 0 && mt_param_str(&common, "vm")) {
+			if (cls == MT_SPEC_FAULT)
+				rc = mt_err(err, MT_EINVAL, "key 'vm': only probes, workloads and "
+					    "stress serve a VM (faults name their target)");
+			else if (!(sp->vm = strdup(mt_param_str(&common, "vm"))))
+				rc = mt_err(err, MT_ENOMEM, "out of memory");
+		}
 	}
 	if (rc && rc != MT_ENOMEM)
 		mt_err_prefix(err, "%s '%s'", cname, sp->kind);
@@ -371,6 +378,7 @@ void mt_spec_free(struct mt_spec *sp)
 	free(sp->text);
 	free(sp->kind);
 	free(sp->host);
+	free(sp->vm);
 	mt_params_free(&sp->params);
 	memset(sp, 0, sizeof(*sp));
 }

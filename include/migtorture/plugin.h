@@ -173,6 +173,11 @@ struct mt_driver_ops {
 	int (*phase_fd)(void *state);
 	int (*phase_next)(void *state, struct mt_phase_event *ev);
 	void (*release)(void *state);
+	/* Optional, without a state: the names of every VM running on host (a URI as the hops
+	 * get them), sorted, in a malloc'd NULL-terminated array (each name malloc'd) — what
+	 * migrate.evacuate moves. 0 (possibly none), or an error. */
+	int (*list_running)(const struct mt_params *p, const struct mt_ctx *ctx, const char *host,
+			    char ***names, struct mt_error *err);
 };
 
 /* --- the registry (suite/registry.c: one X-macro table per kind) --- */

@@ -83,6 +83,7 @@ struct mt_spec {
 	struct mt_phase_ref at_phase;  /* set: at= is a migration phase (at_ns unused) */
 	struct mt_phase_ref for_phase; /* set: it lasts until that phase (for_ns unused) */
 	char *host;          /* host name ("local" when not given) */
+	char *vm;            /* vm=: the domain it serves in a cell of several, or NULL */
 	int line;            /* where it was written */
 };
 
@@ -135,7 +136,11 @@ struct mt_cell {
 	char *driver;
 	const struct mt_driver_ops *driver_ops;
 	struct mt_params migrate;      /* the driver's own migrate.* keys */
-	char *source, *dest, *domain;  /* as written (may be "lab:hosta") */
+	char *source, *dest, *domain;  /* as written (may be "lab:hosta"); domain: the first VM */
+	char **domains;                /* every VM the cell migrates, NULL-terminated (≥ 1) */
+	int ndomains;
+	int migrate_concurrency;       /* with several domains: how many hops run at once */
+	int migrate_evacuate;          /* every VM on the source moves (the driver lists them) */
 	char *guest;                   /* `guest`: "lab:guest" or an IP address; NULL: not set */
 	char *client;                  /* `client`: local, a lab host or a [host:] name; NULL */
 	int64_t warmup_ns, cooldown_ns;

@@ -947,6 +947,58 @@ static int lv_hop_record(void *state, const struct mt_migrate_req *req, const ch
 	return *undo_json ? 0 : mt_err(err, MT_ENOMEM, "out of memory");
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* migrate.evacuate: the active domains of uri, by name (a connection of its own). */
+static int lv_list_running(const struct mt_params *p, const struct mt_ctx *ctx, const char *uri,
+			   char ***names, struct mt_error *err)
+{
+	virConnectPtr conn;
+	virDomainPtr *doms = NULL;
+	char **v = NULL;
+	int n, rc = 0;
+
+	(void)p;
+	(void)ctx;
+	*names = NULL;
+	if (!(conn = virConnectOpen(uri)))
+		return mt_err(err, MT_EINFRA, "cannot connect to %s: %s", uri,
+			      virGetLastErrorMessage());
+	n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0) {
+		rc = mt_err(err, MT_EINFRA, "cannot list the domains of %s: %s", uri,
+			    virGetLastErrorMessage());
+		goto out;
+	}
+	if (!(v = calloc((size_t)n + 1, sizeof(*v)))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		const char *name = virDomainGetName(doms[i]);
+
+		if (!name || !(v[i] = strdup(name)))
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
+	}
+	if (rc == 0) {
+		qsort(v, (size_t)n, sizeof(*v), by_name);
+		*names = v;
+		v = NULL;
+	}
+out:
+	for (int i = 0; doms && i < n; i++)
+		virDomainFree(doms[i]);
+	free(doms);
+	for (int i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+	virConnectClose(conn);
+	return rc;
+}
+
 static void lv_release(void *state)
 {
 	struct lv_state *s = state;
@@ -987,4 +1039,5 @@ const struct mt_driver_ops mt_driver_libvirt = {
 	.phase_fd = lv_phase_fd,
 	.phase_next = lv_phase_next,
 	.release = lv_release,
+	.list_running = lv_list_running,
 };

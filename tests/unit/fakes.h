@@ -268,6 +268,11 @@ static const struct mt_workload_ops fake_probe = {
 /* ---- a driver: each hop ends hop_ms after it started (or never, when hang) ---- */
 static int64_t hop_ms = 20;
 static int drv_hang;
+/* Per domain (several in a cell: fleet.h): when each hop started and finished, and a domain
+ * whose hops fail to start. */
+static struct { char dom[16]; int64_t start, end; int rc; } dom_rec[16];
+static size_t ndom_rec;
+static const char *drv_fail_domain;
 static int drv_force_on_abort; /* abort completes the hop instead (nova force_complete) */
 
 /* Its phases: pass 1 as the hop starts, the switch-over half-way (plugin.h phase_fd). */
@@ -336,6 +341,15 @@ static int fake_drv_start(void *state, const struct mt_migrate_req *req, int *do
 
 	snprintf(name, sizeof(name), "%d %s>%s", req->hop, req->from, req->to);
 	tr("hop.start:", name);
+	if (ndom_rec < sizeof(dom_rec) / sizeof(dom_rec[0])) {
+		snprintf(dom_rec[ndom_rec].dom, sizeof(dom_rec[0].dom), "%s",
+			 d->ctx->domain ? d->ctx->domain : "?");
+		dom_rec[ndom_rec].start = mono();
+		dom_rec[ndom_rec].end = -1;
+		ndom_rec++;
+	}
+	if (drv_fail_domain && d->ctx->domain && !strcmp(drv_fail_domain, d->ctx->domain))
+		return mt_err(err, MT_EINFRA, "fake: %s cannot move", d->ctx->domain);
 	if (pipe(d->p) < 0)
 		return mt_err(err, MT_EIO, "pipe");
 	*done_fd = d->p[0];
@@ -392,6 +406,13 @@ static int fake_drv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err
 	d->p[0] = d->p[1] = -1;
 	d->aborted = 0;
 	tr("hop.finish", "");
+	for (size_t i = ndom_rec; i-- > 0;)
+		if (ctx->domain && !strcmp(dom_rec[i].dom, ctx->domain)) {
+			dom_rec[i].end = mono();
+			(void)mt_cell_set_num(ctx->result, "migration.total_time_ms",
+					      (double)(dom_rec[i].end - dom_rec[i].start) / 1e6);
+			break;
+		}
 	if (aborted)
 		return mt_err(err, MT_EINFRA, "fake migration aborted");
 	return mt_cell_set_num(ctx->result, "migration.fake_polls_count", d->polls);
@@ -494,7 +515,7 @@ static void tcell_init(struct tcell *t, const char *name)
 }
 
 /* Adds a spec; its text doubles as the fault's tag (passed to apply through *state). */
-static int tspec(struct tcell *t, enum mt_spec_class cls, const char *kind, const void *ops,
+__attribute__((unused)) static int tspec(struct tcell *t, enum mt_spec_class cls, const char *kind, const void *ops,
 		 const char *text)
 {
 	struct mt_spec *s = &t->specs[t->cell.nspecs];

@@ -139,7 +139,7 @@ START_TEST(words_are_info_labels)
 }
 END_TEST
 
-/* At most 47 key series plus verdict and duration per cell and repeat, whatever the plugins
+/* At most 49 key series plus verdict and duration per cell and repeat, whatever the plugins
  * wrote; families are declared once and their samples are contiguous. */
 START_TEST(bounded_and_contiguous)
 {
@@ -165,9 +165,36 @@ START_TEST(bounded_and_contiguous)
 	}
 	/* 6 cells, 40 series each with verdict and duration (a video cell has no page loads,
 	 * ...), and 2 of the run */
-	ck_assert_uint_le(samples, run.ncells * 49 + 2);
+	ck_assert_uint_le(samples, run.ncells * 51 + 2);
 	ck_assert_uint_eq(samples, 242);
 	free(copy);
+	free(x);
+	mt_run_result_free(&run);
+}
+END_TEST
+
+/* A cell of several VMs: each VM's figures join their family with a vm label, contiguous with
+ * the other cells'; the cell's own evacuation time is a family of its own. */
+START_TEST(several_vms_are_labelled)
+{
+	struct mt_run_result run;
+	char *x = render_fixture(&run);
+	const char *fam = "migtorture_migration_total_time_seconds";
+	char want[256];
+
+	free(x);
+	ck_assert_int_eq(mt_cell_set_num(&run.cells[0], "vm.web2.migration.total_time_ms", 1500), 0);
+	ck_assert_int_eq(mt_cell_set_num(&run.cells[0], "migration.evacuation_time_ms", 2500), 0);
+	ck_assert_int_eq(mt_cell_set_num(&run.cells[0], "vm.web-3.downtime.network_outage_ms", 75),
+			 0);
+	x = render(&run);
+	snprintf(want, sizeof(want), "%s{section=\"%s\",cell=\"%s\",repeat=\"%d\",vm=\"web2\"} 1.5\n",
+		 fam, run.cells[0].section, run.cells[0].name, run.cells[0].repeat);
+	ck_assert_msg(strstr(x, want), "no %s", want);
+	ck_assert_ptr_nonnull(strstr(x, ",vm=\"web-3\"} 0.075\n"));
+	ck_assert_ptr_nonnull(strstr(x, "migtorture_migration_evacuation_time_seconds{"));
+	ck_assert_int_eq(count(x, "# TYPE migtorture_migration_total_time_seconds gauge"), 1);
+	ck_assert_ptr_null(strstr(x, "migtorture_vm_"));
 	free(x);
 	mt_run_result_free(&run);
 }
@@ -181,6 +208,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, names_and_units);
 	tcase_add_test(tc, words_are_info_labels);
 	tcase_add_test(tc, bounded_and_contiguous);
+	tcase_add_test(tc, several_vms_are_labelled);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,208 @@
+/* test_fleet.c — several domains in one cell (fleet.h): at most migrate.concurrency hops at
+ * once, the rest in the order named as soon as one ends; one VM that cannot move does not stop
+ * the others and names itself in the cell's error; every VM's figures under vm.NAME., the
+ * hop's whole under migration.; the scenario's `domain` list checked at load. */
+#include <check.h>
+#include <math.h>
+
+#include "fakes.h"
+#include "fleet.h"
+#include "test_util.h"
+
+static char tmpdir[256], outdir[300], jpath[300];
+
+static void setup(void)
+{
+	tu_tmpdir(tmpdir, sizeof(tmpdir), "fleet");
+	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
+	snprintf(jpath, sizeof(jpath), "%s/journal", tmpdir);
+	register_fakes();
+	ndom_rec = 0;
+	drv_fail_domain = NULL;
+	hop_ms = 60;
+}
+
+static void teardown(void)
+{
+	tu_rm_rf(tmpdir);
+	mt_registry_reset_extra();
+	hop_ms = 20;
+}
+
+static int64_t rec_of(const char *dom, int end)
+{
+	for (size_t i = 0; i < ndom_rec; i++)
+		if (!strcmp(dom_rec[i].dom, dom))
+			return end ? dom_rec[i].end : dom_rec[i].start;
+	return -2;
+}
+
+static double num(const struct mt_cell_result *c, const char *path)
+{
+	const struct mt_metric *m = mt_cell_metric(c, path);
+
+	ck_assert_msg(m && m->kind == MT_METRIC_NUM, "no number at %s", path);
+	return m->num;
+}
+
+/* Runs one cell migrating domains (NULL-terminated) once, k at a time; returns its exit. */
+static int run_fleet(char **domains, int k, struct mt_run_result *run)
+{
+	struct mt_error err = { 0 };
+	struct tcell t;
+	struct mt_scenario s = { .path = (char *)"fake.ini" };
+	struct mt_plan plan = { .seed = 7, .ncells = 1, .total_cells = 1 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	int n = 0, rc;
+
+	while (domains[n])
+		n++;
+	tcell_init(&t, "fleet");
+	t.cell.domain = domains[0];
+	t.cell.domains = domains;
+	t.cell.ndomains = n;
+	t.cell.migrate_concurrency = k;
+	t.cell.warmup_ns = 5 * MS;
+	t.cell.cooldown_ns = 5 * MS;
+	t.cell.migrate_count = 1;
+	t.cell.migrate_timeout_ns = 5000 * MS;
+	tev(&t, MT_ANCHOR_START, 5, MT_TL_MIGRATE_START, -1, 0);
+	tev(&t, MT_ANCHOR_MIGRATED, 5, MT_TL_CELL_END, -1, -1);
+	plan.cells = &t.cell;
+	rc = mt_run_plan(&s, &plan, &o, run, &err);
+	tcell_free(&t);
+	for (size_t i = 0; i < ndom_rec; i++)
+		printf("  %s: start %.1f ms, end %.1f ms\n", dom_rec[i].dom,
+		       (double)(dom_rec[i].start - dom_rec[0].start) / 1e6,
+		       (double)(dom_rec[i].end - dom_rec[0].start) / 1e6);
+	return rc;
+}
+
+/* Three VMs, two at a time: a and b start together, c only once one of them ended. */
+START_TEST(two_at_a_time_the_third_waits)
+{
+	char *doms[] = { "a", "b", "c", NULL };
+	struct mt_run_result run = { 0 };
+	const struct mt_cell_result *c;
+	int64_t first_end;
+
+	ck_assert_int_eq(run_fleet(doms, 2, &run), MT_EXIT_PASS);
+	c = &run.cells[0];
+	ck_assert_msg(c->verdict == MT_VERDICT_PASS, "%s", c->reason ? c->reason : "");
+	ck_assert_int_eq((int)ndom_rec, 3);
+	ck_assert_str_eq(dom_rec[0].dom, "a");
+	ck_assert_str_eq(dom_rec[1].dom, "b");
+	ck_assert_str_eq(dom_rec[2].dom, "c");
+	/* b did not wait for a; c waited for the first to end (and started at once after) */
+	ck_assert_int_lt(rec_of("b", 0) - rec_of("a", 0), 30 * MS);
+	first_end = rec_of("a", 1) < rec_of("b", 1) ? rec_of("a", 1) : rec_of("b", 1);
+	ck_assert_int_ge(rec_of("c", 0), first_end);
+	ck_assert_int_lt(rec_of("c", 0) - first_end, 30 * MS);
+	ck_assert_int_eq((int)num(c, "migration.vms"), 3);
+	ck_assert_int_eq((int)num(c, "migration.vms_migrated"), 3);
+	ck_assert_int_eq((int)num(c, "migration.vms_failed"), 0);
+	ck_assert_int_eq((int)num(c, "migration.concurrency_max"), 2);
+	ck_assert_int_eq((int)num(c, "migration.hops_completed"), 1);
+	/* two rounds of a 60 ms hop at least: the whole, not the slowest VM alone */
+	ck_assert_double_ge(num(c, "migration.evacuation_time_ms"), 120);
+	ck_assert_double_ge(num(c, "migration.evacuation_time_ms"),
+			    num(c, "migration.slowest_vm_time_ms"));
+	ck_assert_ptr_nonnull(mt_cell_metric(c, "migration.slowest_vm"));
+	/* each VM's own figures, apart */
+	ck_assert_ptr_nonnull(mt_cell_metric(c, "vm.a.migration.fake_polls_count"));
+	ck_assert_ptr_nonnull(mt_cell_metric(c, "vm.c.migration.fake_polls_count"));
+	ck_assert_ptr_null(mt_cell_metric(c, "migration.fake_polls_count"));
+	/* the cell's own figure is the worst VM's */
+	ck_assert_double_eq(num(c, "migration.total_time_ms"),
+			    fmax(fmax(num(c, "vm.a.migration.total_time_ms"),
+				      num(c, "vm.b.migration.total_time_ms")),
+				 num(c, "vm.c.migration.total_time_ms")));
+	mt_run_result_free(&run);
+}
+END_TEST
+
+/* One at a time: each starts after the one before it ended. */
+START_TEST(one_at_a_time_in_order)
+{
+	char *doms[] = { "a", "b", "c", NULL };
+	struct mt_run_result run = { 0 };
+
+	ck_assert_int_eq(run_fleet(doms, 1, &run), MT_EXIT_PASS);
+	ck_assert_int_eq((int)ndom_rec, 3);
+	ck_assert_int_ge(rec_of("b", 0), rec_of("a", 1));
+	ck_assert_int_ge(rec_of("c", 0), rec_of("b", 1));
+	ck_assert_int_eq((int)num(&run.cells[0], "migration.concurrency_max"), 1);
+	ck_assert_double_ge(num(&run.cells[0], "migration.evacuation_time_ms"), 180);
+	mt_run_result_free(&run);
+}
+END_TEST
+
+/* b cannot move: a and c still do, the cell is an error naming b and why. */
+START_TEST(one_failure_does_not_stop_the_others)
+{
+	char *doms[] = { "a", "b", "c", NULL };
+	struct mt_run_result run = { 0 };
+	const struct mt_cell_result *c;
+
+	drv_fail_domain = "b";
+	ck_assert_int_eq(run_fleet(doms, 1, &run), MT_EXIT_INFRA);
+	c = &run.cells[0];
+	ck_assert_int_eq(c->verdict, MT_VERDICT_ERROR);
+	ck_assert_msg(c->reason && strstr(c->reason, "b: fake: b cannot move") &&
+		      strstr(c->reason, "1 of 3 VMs"), "reason: %s", c->reason ? c->reason : "");
+	ck_assert_int_ge(rec_of("a", 1), 0);
+	ck_assert_int_ge(rec_of("c", 1), 0);
+	ck_assert_int_eq((int)num(c, "migration.vms_migrated"), 2);
+	ck_assert_int_eq((int)num(c, "migration.vms_failed"), 1);
+	ck_assert_int_eq((int)num(c, "migration.hops_completed"), 0);
+	mt_run_result_free(&run);
+}
+END_TEST
+
+START_TEST(domain_list_split_and_checked)
+{
+	char **v = NULL;
+	char bad[4096] = "[global]\ndriver = fake-drv\ndomain = web web2 web\n";
+	struct mt_scenario *s = NULL;
+	struct mt_plan *plan = NULL;
+	struct mt_error err = { 0 };
+
+	ck_assert_int_eq(mt_domains_split("  web\tweb2  web3 ", &v), 3);
+	ck_assert_str_eq(v[0], "web");
+	ck_assert_str_eq(v[2], "web3");
+	ck_assert_ptr_null(v[3]);
+	mt_domains_free(v);
+	ck_assert_int_eq(mt_domains_split("   ", &v), 0);
+	mt_domains_free(v);
+	/* named twice: the file and line of the key */
+	if (mt_scenario_load_buffer(bad, strlen(bad), "b.ini", &s, &err) == 0) {
+		struct mt_plan_opts po = { .seed = 1 };
+
+		ck_assert_int_eq(mt_plan_build(s, &po, &plan, &err), MT_EINVAL);
+	}
+	ck_assert_msg(strstr(err.msg, "b.ini:3: key 'domain': 'web' is named twice"), "%s",
+		      err.msg);
+	mt_plan_free(plan);
+	mt_scenario_free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fleet");
+	TCase *tc = tcase_create("fleet");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, two_at_a_time_the_third_waits);
+	tcase_add_test(tc, one_at_a_time_in_order);
+	tcase_add_test(tc, one_failure_does_not_stop_the_others);
+	tcase_add_test(tc, domain_list_split_and_checked);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
