@@ -120,6 +120,24 @@ int rn_inst_stop(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 	return 0;
 }
 
+/* vm's address in the cell's vm_guests (NAME=ADDRESS ...), malloc'd, or NULL. */
+static char *vm_guest_listed(const struct mt_cell *cell, const char *vm)
+{
+	const char *p = mt_param_str(&cell->core, "vm_guests");
+	size_t vl = strlen(vm);
+
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n > vl + 1 && strncmp(p, vm, vl) == 0 && p[vl] == '=')
+			return strndup(p + vl + 1, n - vl - 1);
+		p += n;
+	}
+	return NULL;
+}
+
 int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 {
 	const char *vm = in->spec->vm;
@@ -128,10 +146,25 @@ int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *e
 
 	if (!vm)
 		return 1;
+	if ((in->vm_addr = vm_guest_listed(c->cell, vm))) {
+		size_t len = strlen(in->vm_addr) + sizeof("http://[]/");
+		int v6 = strchr(in->vm_addr, ':') != NULL;
+
+		/* its web root as a URL wants it: IPv6 bracketed (RFC 3986) */
+		if (!(in->vm_url = malloc(len)) || !(in->vmres = mt_run_add_cell(&in->vmrun, vm)))
+			return rn_fail(c, MT_ENOMEM, "out of memory");
+		snprintf(in->vm_url, len, v6 ? "http://[%s]/" : "http://%s/", in->vm_addr);
+		in->ctx.domain = vm;
+		in->ctx.guest_addr = in->vm_addr;
+		in->ctx.guest_url = in->vm_url;
+		in->ctx.result = in->vmres;
+		return 1;
+	}
 	if (!c->lab.uses_lab) {
 		c->skipped = 1;
-		rn_skip_reason(c, "%s %s: vm=%s: a VM's address is known only in the lab",
-			       rn_cls_name(in->spec->cls), in->spec->kind, vm);
+		rn_skip_reason(c, "%s %s: vm=%s: no address for it (vm_guests = %s=ADDRESS; the "
+			       "lab finds its own guests)", rn_cls_name(in->spec->cls),
+			       in->spec->kind, vm, vm);
 		return 0;
 	}
 	rc = mt_labref_guest(NULL, vm, &g, err);

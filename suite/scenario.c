@@ -87,6 +87,32 @@ static int check_guest(const char *text, struct mt_error *err)
 		      "address, got '%s'", MT_LAB_MAX_GUESTS, text);
 }
 
+/* `vm_guests`: NAME=ADDRESS pairs, blank-separated, each address literal. */
+static int check_vm_guests(const char *text, struct mt_error *err)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	const char *p = text;
+
+	while (*p) {
+		char item[300], *eq;
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (!n)
+			break;
+		snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1),
+			 p);
+		p += n;
+		eq = strchr(item, '=');
+		if (!eq || eq == item || (inet_pton(AF_INET, eq + 1, buf) != 1 &&
+					  inet_pton(AF_INET6, eq + 1, buf) != 1))
+			return mt_err(err, MT_EINVAL, "key 'vm_guests': expected NAME=ADDRESS pairs "
+				      "(an IPv4/IPv6 address), got '%s'", item);
+	}
+	return 0;
+}
+
 /* One value of an entry (the whole value, or one axis alternative). */
 static int check_value(const struct mt_scenario *s, const struct sc_entry *e, const char *text,
 		       struct mt_error *err)
@@ -116,6 +142,8 @@ static int check_value(const struct mt_scenario *s, const struct sc_entry *e, co
 			rc = unknown_driver(text, err);
 		if (rc == 0 && strcmp(e->key, "guest") == 0)
 			rc = check_guest(text, err);
+		if (rc == 0 && strcmp(e->key, "vm_guests") == 0)
+			rc = check_vm_guests(text, err);
 		if (rc == 0 && (!strcmp(e->key, "client") || !strcmp(e->key, "source_host") ||
 				!strcmp(e->key, "dest_host")) && !mt_sc_host_known(s, text))
 			rc = mt_sc_bad_host(s, e->key, text, err);

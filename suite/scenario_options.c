@@ -26,6 +26,10 @@ static const struct mt_option core_options[] = {
 	  "address (default, when source or dest is a lab: host: the lab guest that is the "
 	  "domain, else the first; else none)",
 	  NULL, 0, 0, 0 },
+	{ "vm_guests", MT_OPT_STR, NULL,
+	  "with several domains: each VM's address as its users see it, NAME=ADDRESS "
+	  "blank-separated, the target of the probes and workloads that name it with vm= (in a "
+	  "lab cell a VM not listed is the lab guest running as that domain)", NULL, 0, 0, 0 },
 	{ "client", MT_OPT_STR, NULL,
 	  "where probes and web workloads that name no host run: local, a lab host (client, "
 	  "lab:client, ...) or a [host:NAME] section (default: the lab's client when source or "

@@ -159,6 +159,68 @@ START_TEST(one_failure_does_not_stop_the_others)
 }
 END_TEST
 
+/* A probe that names its VM (vm=web2) aims at that VM's address (vm_guests) and writes under
+ * vm.web2.; one without vm= keeps the cell's own. */
+static char seen_addr[64];
+
+static int addr_start(const struct mt_params *p, struct mt_ctx *ctx, void **state,
+		      struct mt_error *err)
+{
+	(void)p;
+	(void)err;
+	if (ctx->guest_addr && ctx->domain && !strcmp(ctx->domain, "web2"))
+		snprintf(seen_addr, sizeof(seen_addr), "%s", ctx->guest_addr);
+	*state = NULL;
+	return mt_cell_set_num(ctx->result, "probe.addr.started_count", 1);
+}
+
+static const struct mt_workload_ops addr_probe = {
+	.base.options = fake_opts, .base.name = "addr-probe", .base.summary = "test",
+	.start = addr_start,
+};
+
+START_TEST(vm_probe_aims_at_its_vm)
+{
+	char *doms[] = { "web", "web2", NULL };
+	struct mt_run_result run = { 0 };
+	struct mt_error err = { 0 };
+	struct tcell t;
+	struct mt_scenario s = { .path = (char *)"fake.ini" };
+	struct mt_plan plan = { .seed = 7, .ncells = 1, .total_cells = 1 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	int a, b;
+
+	seen_addr[0] = '\0';
+	mt_registry_add_probe(&addr_probe);
+	tcell_init(&t, "vmprobe");
+	t.cell.domains = doms;
+	t.cell.ndomains = 2;
+	t.cell.migrate_concurrency = 2;
+	t.cell.warmup_ns = 5 * MS;
+	t.cell.cooldown_ns = 5 * MS;
+	t.cell.migrate_count = 1;
+	t.cell.migrate_timeout_ns = 5000 * MS;
+	ck_assert_int_eq(mt_params_set(&t.cell.core, mt_scenario_options(), "vm_guests",
+				       "web=198.18.0.20 web2=198.18.0.21", 0, &err), 0);
+	a = tspec(&t, MT_SPEC_PROBE, "addr-probe", &addr_probe, "A");
+	b = tspec(&t, MT_SPEC_PROBE, "addr-probe", &addr_probe, "B");
+	t.specs[b].vm = (char *)"web2";
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_PROBE_START, a, -1);
+	tev(&t, MT_ANCHOR_START, 0, MT_TL_PROBE_START, b, -1);
+	tev(&t, MT_ANCHOR_START, 5, MT_TL_MIGRATE_START, -1, 0);
+	tev(&t, MT_ANCHOR_MIGRATED, 5, MT_TL_CELL_END, -1, -1);
+	plan.cells = &t.cell;
+	ck_assert_int_eq(mt_run_plan(&s, &plan, &o, &run, &err), MT_EXIT_PASS);
+	ck_assert_str_eq(seen_addr, "198.18.0.21");
+	ck_assert_ptr_nonnull(mt_cell_metric(&run.cells[0], "probe.addr.started_count"));
+	ck_assert_ptr_nonnull(mt_cell_metric(&run.cells[0], "vm.web2.probe.addr.started_count"));
+	ck_assert_ptr_null(mt_cell_metric(&run.cells[0], "vm.web.probe.addr.started_count"));
+	mt_params_free(&t.cell.core);
+	tcell_free(&t);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 START_TEST(domain_list_split_and_checked)
 {
 	char **v = NULL;
@@ -184,6 +246,14 @@ START_TEST(domain_list_split_and_checked)
 		      err.msg);
 	mt_plan_free(plan);
 	mt_scenario_free(s);
+	s = NULL;
+	plan = NULL;
+	snprintf(bad, sizeof(bad), "[global]\ndriver = fake-drv\ndomain = web web2\n"
+		 "vm_guests = web2=198.18.0.300\n");
+	ck_assert_int_eq(mt_scenario_load_buffer(bad, strlen(bad), "g.ini", &s, &err), MT_EINVAL);
+	ck_assert_msg(strstr(err.msg, "g.ini:4: key 'vm_guests': expected NAME=ADDRESS pairs"),
+		      "%s", err.msg);
+	mt_scenario_free(s);
 }
 END_TEST
 
@@ -199,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, one_at_a_time_in_order);
 	tcase_add_test(tc, one_failure_does_not_stop_the_others);
 	tcase_add_test(tc, domain_list_split_and_checked);
+	tcase_add_test(tc, vm_probe_aims_at_its_vm);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
