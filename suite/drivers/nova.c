@@ -69,6 +69,7 @@ struct nv_state {
 	int nsamples, samples_lost;
 	/* written by the hop thread before it signals efd */
 	int64_t t_start_ns, t_accept_ns, t_idle_ns, t_final_ns, t_abort_ns;
+	int64_t t_run_ns;            /* first poll that saw the record past accepted/queued */
 	int hop_rc, abort_sent, polls;
 	char msg[MT_ERRMSG_MAX];
 	char *instance_name, *final_host;
@@ -377,6 +378,11 @@ static int hop_body(struct nv_state *s, struct mt_error *err)
 		    mt_nova_parse_migrations(r.body, s->last_mig_id, &m, &e) == 0) {
 			mig_id = m.id;
 			record_progress(s, &m, mt_now_ns());
+			/* Nova runs max_concurrent_live_migrations at once per compute; the rest
+			 * wait as 'queued' (after 'accepted'): how long this one waited */
+			if (!s->t_run_ns && m.status && strcmp(m.status, "accepted") != 0 &&
+			    strcmp(m.status, "queued") != 0)
+				s->t_run_ns = mt_now_ns();
 		}
 		mt_nova_resp_free(&r);
 		mt_nova_migration_free(&m);
@@ -624,6 +630,7 @@ static int nv_start(void *state, const struct mt_migrate_req *req, int *done_fd,
 	s->hop_rc = 0;
 	s->msg[0] = s->lv_why[0] = '\0';
 	s->t_start_ns = s->t_accept_ns = s->t_idle_ns = s->t_final_ns = s->t_abort_ns = 0;
+	s->t_run_ns = 0;
 	s->last = (struct sample){ -1, -1, -1, -1, -1, -1, -1 };
 	s->lv_time_ms = s->lv_downtime_ms = s->lv_bytes = s->lv_mem_bytes = NAN;
 	atomic_store(&s->abort_req, 0);
@@ -743,6 +750,9 @@ static int nv_finish(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		return 0;
 	set_num(r, pre, "total_time_ms", (double)(s->t_idle_ns - s->t_start_ns) / 1e6, NULL);
 	set_num(r, pre, "record_final_ms", (double)(s->t_final_ns - s->t_start_ns) / 1e6, NULL);
+	set_num(r, pre, "nova_queued_ms",
+		s->t_run_ns ? (double)(s->t_run_ns - s->t_accept_ns) / 1e6 : NAN,
+		"no poll saw the migration record running (it ran between two polls)");
 	c_ms = mt_nova_time_ms(s->rec.created_at);
 	u_ms = mt_nova_time_ms(s->rec.updated_at);
 	set_num(r, pre, "nova_record_ms", c_ms >= 0 && u_ms >= c_ms ? (double)(u_ms - c_ms) : NAN,
@@ -836,6 +846,48 @@ static int nv_phase_next(void *state, struct mt_phase_event *ev)
 	return mt_lv_phasewatch_next(((struct nv_state *)state)->phases, ev);
 }
 
+/* migrate.evacuate: the ACTIVE servers Nova places on compute host (admin's host filter). */
+static int nv_list_running(const struct mt_params *p, const struct mt_ctx *ctx, const char *host,
+			   char ***names, struct mt_error *err)
+{
+	struct nv_state *s;
+	struct mt_nova_resp r = { 0 };
+	char path[512], *esc = NULL;
+	CURL *c;
+	int rc;
+
+	(void)ctx;
+	*names = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->tok_mu, NULL);
+	s->efd = -1;
+	if ((rc = mt_nova_config_from_params(p, &s->cfg, err)) < 0 ||
+	    (rc = load_creds(s, err)) < 0)
+		goto out;
+	s->http.verify = s->cfg.insecure ? 0 : s->creds.verify;
+	s->http.cacert = s->creds.cacert;
+	s->http.timeout_s = 60;
+	c = curl_easy_init();
+	esc = c ? curl_easy_escape(c, host, 0) : NULL;
+	if (c)
+		curl_easy_cleanup(c);
+	if (!esc) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/servers?all_tenants=1&status=ACTIVE&host=%s", esc);
+	if ((rc = call(s, "GET", path, NULL, &r, err)) == 0)
+		rc = mt_nova_parse_server_names(r.body, names, err);
+out:
+	if (esc)
+		curl_free(esc);
+	mt_nova_resp_free(&r);
+	state_free(s);
+	return rc;
+}
+
 static void nv_release(void *state)
 {
 	struct nv_state *s = state;
@@ -867,4 +919,5 @@ const struct mt_driver_ops mt_driver_nova = {
 	.phase_fd = nv_phase_fd,
 	.phase_next = nv_phase_next,
 	.release = nv_release,
+	.list_running = nv_list_running,
 };

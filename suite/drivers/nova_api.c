@@ -342,6 +342,61 @@ out:
 	return rc;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mt_nova_parse_server_names(const char *body, char ***names, struct mt_error *err)
+{
+	cJSON *root = cJSON_Parse(body ? body : ""), *list, *sv;
+	char **v = NULL;
+	int n = 0, k = 0, rc = 0;
+
+	*names = NULL;
+	list = cJSON_GetObjectItemCaseSensitive(root, "servers");
+	if (!cJSON_IsArray(list)) {
+		rc = mt_err(err, MT_EINFRA, "nova: server list without 'servers'");
+		goto out;
+	}
+	n = cJSON_GetArraySize(list);
+	if (!(v = calloc((size_t)n + 1, sizeof(*v)))) {
+		rc = mt_err(err, MT_ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(sv, list) {
+		const char *nm = str_of(sv, "name");
+
+		if (!nm || !*nm)
+			continue;
+		if (!(v[k] = strdup(nm))) {
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
+			goto out;
+		}
+		k++;
+	}
+	qsort(v, (size_t)k, sizeof(*v), by_name);
+	for (int i = 1, j = 1; i <= k; i++) { /* each name once */
+		if (i == k) {
+			v[j] = NULL;
+			k = j;
+			break;
+		}
+		if (strcmp(v[i], v[j - 1]) == 0)
+			free(v[i]);
+		else
+			v[j++] = v[i];
+	}
+	*names = v;
+	v = NULL;
+out:
+	for (int i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+	cJSON_Delete(root);
+	return rc;
+}
+
 void mt_nova_migration_free(struct mt_nova_migration *m)
 {
 	if (!m)

@@ -89,6 +89,12 @@ int mt_nova_parse_server(const char *body, struct mt_nova_server *s, struct mt_e
 int mt_nova_parse_server_list(const char *body, const char *name, char **id,
 			      struct mt_error *err);
 
+/* The names in a GET /servers answer, sorted, each once (servers of one name in several projects
+ * are one name: the driver then refuses it as ambiguous when it prepares), in a malloc'd
+ * NULL-terminated array (mt_domains_free-compatible: each name malloc'd). MT_EINFRA without
+ * 'servers'. */
+int mt_nova_parse_server_names(const char *body, char ***names, struct mt_error *err);
+
 /* One migration record (GET /servers/{id}/migrations or /os-migrations). Absent numbers: -1. */
 struct mt_nova_migration {
 	long long id;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drivers/nova_priv.h"
+#include "fleet.h"
 #include "migtorture/plugin.h"
 #include "test_util.h"
 
@@ -213,6 +214,32 @@ START_TEST(server_recorded)
 }
 END_TEST
 
+/* migrate.evacuate through Nova: the names of the servers on a host, sorted, each once. */
+START_TEST(server_names)
+{
+	char *l = slurp("nova_servers_list.json"), **v = NULL;
+	struct mt_error e = { 0 };
+
+	ck_assert_int_eq(mt_nova_parse_server_names(l, &v, &e), 0);
+	ck_assert_str_eq(v[0], "web-os");
+	ck_assert_ptr_null(v[1]);
+	mt_domains_free(v);
+	free(l);
+	ck_assert_int_eq(mt_nova_parse_server_names("{\"servers\": [{\"name\": \"b\"}, "
+						    "{\"name\": \"a\"}, {\"name\": \"b\"}, "
+						    "{\"id\": \"x\"}]}", &v, &e), 0);
+	ck_assert_str_eq(v[0], "a");
+	ck_assert_str_eq(v[1], "b");
+	ck_assert_ptr_null(v[2]);
+	mt_domains_free(v);
+	ck_assert_int_eq(mt_nova_parse_server_names("{\"servers\": []}", &v, &e), 0);
+	ck_assert_ptr_null(v[0]);
+	mt_domains_free(v);
+	ck_assert_int_eq(mt_nova_parse_server_names("{}", &v, &e), MT_EINFRA);
+	ck_assert_ptr_null(v);
+}
+END_TEST
+
 START_TEST(migrations_recorded)
 {
 	char *b = slurp("nova_server_migrations_running.json");
@@ -392,6 +419,7 @@ static Suite *suite(void)
 	tcase_add_test(t, error_not_json);
 	tcase_add_test(t, live_body);
 	tcase_add_test(t, server_recorded);
+	tcase_add_test(t, server_names);
 	tcase_add_test(t, migrations_recorded);
 	tcase_add_test(t, times);
 	tcase_add_test(t, clouds_yaml);
