@@ -330,7 +330,11 @@ START_TEST(test_guest_stalls_command)
 	const char *out, *line;
 	double best = 0;
 	int lines = 0;
+	struct mt_run_result run = { 0 };
 
+	/* a guest being probed: its monitor is on the fine tick (idle, it sleeps 50 ms) */
+	run_probe("udp", "interval=10ms timeout=100ms", 200 * MS, NULL, NULL, &run);
+	mt_run_result_free(&run);
 	kill(guest_pid, SIGSTOP);
 	usleep(100000);
 	kill(guest_pid, SIGCONT);
@@ -349,6 +353,68 @@ START_TEST(test_guest_stalls_command)
 	printf("mt-guest stalls: %d lines, the 100 ms stop: %.3f ms\n", lines, best);
 	ck_assert_int_ge(lines, 1);
 	ck_assert_msg(best > 0, "no gap of 99..150 ms in the ring");
+}
+END_TEST
+
+/* Context switches of all of pid's threads so far (voluntary: each a wake-up from a sleep). */
+static long wakeups(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	long sum = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		char f[384], line[128];
+		FILE *fp;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "%s/%s/status", path, de->d_name);
+		if (!(fp = fopen(f, "r")))
+			continue;
+		while (fgets(line, sizeof(line), fp))
+			if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0)
+				sum += atol(line + 24);
+		fclose(fp);
+	}
+	closedir(d);
+	return sum;
+}
+
+START_TEST(test_guest_idle_tick)
+{
+	/* A second mt-guest nobody probes for a second sleeps 50 ms between looks at its clock;
+	 * probed, it looks every 1 ms (each a wake-up, counted by the kernel). */
+	char state2[300];
+	struct mt_run_result run = { 0 };
+	pid_t g2;
+	long w0, w1;
+	double idle, busy;
+
+	snprintf(state2, sizeof(state2), "%s.idle", state_path);
+	g2 = spawn_in(ns_g, (char *const[]){ (char *)guest_bin, "--daemon", "--foreground",
+					     "--port", "7779", "--state", state2, NULL });
+	ck_assert_int_gt(g2, 0);
+	usleep(1300000);
+	w0 = wakeups(g2);
+	usleep(1000000);
+	w1 = wakeups(g2);
+	idle = (double)(w1 - w0);
+	w0 = wakeups(g2);
+	run_probe("udp", "interval=10ms port=7779 timeout=100ms", 1000 * MS, NULL, NULL, &run);
+	w1 = wakeups(g2);
+	busy = (double)(w1 - w0);
+	mt_run_result_free(&run);
+	kill(g2, SIGTERM);
+	waitpid(g2, NULL, 0);
+	unlink(state2);
+	printf("mt-guest wake-ups: idle %.0f in 1 s, probed at 100 Hz %.0f in ~1 s\n", idle, busy);
+	ck_assert_msg(idle < 60, "idle mt-guest woke %.0f times in 1 s", idle);
+	ck_assert_msg(busy > 500, "probed mt-guest woke only %.0f times in ~1 s", busy);
 }
 END_TEST
 
@@ -553,6 +619,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_udp_stall_10ms, 0, reps);
 	tcase_add_loop_test(tc, test_udp_stall_1ms, 0, reps);
 	tcase_add_test(tc, test_guest_stalls_command);
+	tcase_add_test(tc, test_guest_idle_tick);
 	tcase_add_test(tc, test_icmp_basic);
 	tcase_add_test(tc, test_icmp_dgram);
 	tcase_add_test(tc, test_udp_no_guest);

@@ -1,10 +1,12 @@
 /* mt-guest — the small static helper that runs inside the VM under test.
  *
  *   mt-guest --daemon [--port 7777] [--bind ADDR] [--state PATH] [--foreground] [--pidfile P]
- *                     [--tick-us 1000]
+ *                     [--tick-us 1000] [--idle-tick-us 50000]
  *       UDP responder for the host's udp probe (wire format: include/migtorture/guest_proto.h) plus the stall
  *       monitor: a thread that sleeps 1 ms and records every span > 2 ms in which it did not
- *       see its clock. The newest gaps ride back in every reply. Detaches unless --foreground.
+ *       see its clock. The newest gaps ride back in every reply. While no probe has come for
+ *       a second it sleeps 50 ms instead (--idle-tick-us): nobody reads the gaps then, and an
+ *       idle guest should not pay a thousand wake-ups a second. Detaches unless --foreground.
  *   mt-guest stalls [--state PATH]
  *       Prints the stall ring of a running (or exited) daemon as JSON lines, oldest first — for
  *       the host to read through the QEMU guest agent (guest-exec), not a control protocol.
@@ -42,6 +44,8 @@
 #define RING_N 256                 /* gaps kept; the host reads them as they happen anyway */
 #define STATE_MAGIC 0x4d544753u    /* "MTGS" */
 #define TICK_NS 1000000LL          /* the stall monitor's default sleep (--tick-us) */
+#define IDLE_TICK_NS 50000000LL    /* its sleep while no probe comes (--idle-tick-us) */
+#define IDLE_AFTER_NS 1000000000LL /* no probe for this long: idle */
 /* A span longer than twice the tick is recorded (2 ms at the default tick). */
 
 struct ring_entry {
@@ -135,21 +139,27 @@ static unsigned ring_latest(const struct state *st, struct ring_entry *out, unsi
 
 /* --- the stall monitor thread --- */
 
-static int64_t tick_ns = TICK_NS;
+static int64_t tick_ns = TICK_NS, idle_tick_ns = IDLE_TICK_NS;
+/* CLOCK_MONOTONIC of the last probe the responder received (0: none yet) */
+static _Atomic int64_t last_probe_ns;
 
+/* The sleep in effect is chosen before each sleep, so a pause of the VM (a migration's
+ * switch-over) is measured at the tick of a guest that was being probed when it stopped. */
 static void *monitor_main(void *arg)
 {
 	struct state *st = arg;
-	struct timespec tick = { tick_ns / 1000000000LL, tick_ns % 1000000000LL };
 	int64_t prev = now(CLOCK_MONOTONIC), prev_real = now(CLOCK_REALTIME);
 
 	for (;;) {
-		int64_t t, r;
+		int64_t t, r, last = atomic_load_explicit(&last_probe_ns, memory_order_relaxed);
+		int64_t tk = last && prev - last < IDLE_AFTER_NS ? tick_ns :
+			     (idle_tick_ns > tick_ns ? idle_tick_ns : tick_ns);
+		struct timespec ts = { tk / 1000000000LL, tk % 1000000000LL };
 
-		nanosleep(&tick, NULL);
+		nanosleep(&ts, NULL);
 		t = now(CLOCK_MONOTONIC);
 		r = now(CLOCK_REALTIME);
-		if (t - prev > 2 * tick_ns)
+		if (t - prev > 2 * tk)
 			ring_record(st, prev, prev_real, t - prev);
 		prev = t;
 		prev_real = r;
@@ -182,6 +192,7 @@ static int responder(struct state *st, int fd)
 		r.rx_mono_ns = (uint64_t)now(CLOCK_MONOTONIC);
 		if (mt_gp_decode_probe(in, (size_t)len, &q) < 0)
 			continue; /* not ours (or another version): stay silent */
+		atomic_store_explicit(&last_probe_ns, (int64_t)r.rx_mono_ns, memory_order_relaxed);
 		r.seq = q.seq;
 		r.instance = st->instance;
 		r.client_send_ns = q.client_send_ns;
@@ -214,7 +225,7 @@ static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: mt-guest --daemon [--port N] [--bind ADDR] [--state PATH] [--foreground]\n"
-		"                         [--pidfile PATH] [--tick-us N]\n"
+		"                         [--pidfile PATH] [--tick-us N] [--idle-tick-us N]\n"
 		"       mt-guest stalls [--state PATH]\n"
 		"       mt-guest dirty --size 64M --rate 100M/s [--pattern seq|random] [--state F]\n"
 		"                      [--seconds N] [--seed N] [--no-check] [--foreground]\n"
@@ -239,8 +250,10 @@ static int usage(FILE *f, int rc)
 		"  disk-fill   write a seeded pattern and print its checksum; disk-sum reads it\n"
 		"              back with O_DIRECT and prints the checksum\n"
 		"  --state     shared state file (default %s, else %s)\n"
-		"  --tick-us   stall monitor sleep (default 1000 us); gaps > 2 ticks are recorded.\n"
-		"              Each tick is a wake-up: ~1 %% of a core at 1 ms in a small VM.\n",
+		"  --tick-us   stall monitor sleep while probes come (default 1000 us); gaps > 2\n"
+		"              ticks are recorded. Each tick is a wake-up: ~1 %% of a core at 1 ms.\n"
+		"  --idle-tick-us  its sleep after a second without a probe (default 50000 us;\n"
+		"              --tick-us or less keeps the fine tick always)\n",
 		MT_GP_DEFAULT_PORT, default_state_paths[0], default_state_paths[1]);
 	return rc;
 }
@@ -281,6 +294,16 @@ static int parse_opts(int argc, char **argv, int from, struct opts *o)
 				return 2;
 			}
 			tick_ns = us * 1000LL;
+		} else if (strcmp(a, "--idle-tick-us") == 0) {
+			char *end;
+			long us = strtol(v, &end, 10);
+
+			if (*end || us < 100 || us > 1000000) {
+				fprintf(stderr, "mt-guest: --idle-tick-us: expected 100..1000000, got "
+					"'%s'\n", v);
+				return 2;
+			}
+			idle_tick_ns = us * 1000LL;
 		} else if (strcmp(a, "--bind") == 0) {
 			o->bind = v;
 		} else if (strcmp(a, "--state") == 0) {
