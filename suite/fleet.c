@@ -6,6 +6,8 @@
  * watched on the cell's loop; the fleet's done fd fires when the last of them has ended. Each
  * VM writes into a result of its own, folded into the cell's under vm.NAME. at collect; the
  * cell gets the hop's whole: time until the last VM was moved, the slowest VM, the mean rate.
+ * Each VM's phases (the inner driver's, and its own start and end) reach the runner tagged
+ * with its name, so an anchor follows the hop of the VM its spec names (vm=).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "fleet.h"
+#include "grow.h"
 #include "migtorture/journal.h"
 #include "migtorture/loop.h"
 #include "migtorture/result.h"
@@ -35,6 +38,7 @@ struct fl_vm {
 	struct mt_cell_result *res;
 	enum fl_vm_state state;
 	int fd;                     /* its done fd while it runs, else -1 */
+	int phase_fd;               /* the inner driver's phase fd, watched on the loop, or -1 */
 	int rc;                     /* this hop's outcome */
 	char msg[MT_ERRMSG_MAX];
 	int64_t t_start, t_end;     /* this hop: asked for, ended (absolute) */
@@ -48,6 +52,10 @@ struct fl_state {
 	struct fl_vm *vm;
 	int n, concurrency;
 	int efd;
+	int pfd;                    /* readable while pq holds phases for the runner */
+	struct mt_phase_event *pq;  /* every VM's phases, in the order they came */
+	size_t npq, cappq;
+	int phases_watched;
 	struct mt_migrate_req req;  /* the running hop (from/to point into the runner's lab) */
 	int running, queued, hop_running;
 	int64_t hop_t0, hop_t1;
@@ -115,6 +123,46 @@ static void fl_wake(struct fl_state *f)
 	(void)!write(f->efd, &one, sizeof(one));
 }
 
+/* Queues a phase of v's hop for the runner (fl_phase_next) and wakes it; unnamed: specs
+ * without vm= follow it too (the first VM's own phases). Out of memory, the phase is lost:
+ * what was anchored on it is recorded as never come. */
+static void phase_push(struct fl_vm *v, struct mt_phase_event ev, int unnamed)
+{
+	struct fl_state *f = v->f;
+	uint64_t one = 1;
+
+	if (mt_grow((void **)&f->pq, &f->cappq, f->npq, sizeof(*f->pq)) < 0)
+		return;
+	ev.vm = v->name;
+	ev.unnamed = unnamed;
+	f->pq[f->npq++] = ev;
+	(void)!write(f->pfd, &one, sizeof(one));
+}
+
+/* hopN.start and hopN.done of one VM: when its turn came and when its hop ended. */
+static void phase_own(struct fl_vm *v, enum mt_hop_phase ph, int64_t t_ns)
+{
+	phase_push(v, (struct mt_phase_event){ .hop = v->f->req.hop, .phase = ph, .t_ns = t_ns },
+		   0);
+}
+
+static int on_vm_phase(struct mt_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct fl_vm *v = arg;
+	struct mt_phase_event ev;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	for (;;) {
+		ev = (struct mt_phase_event){ 0 };
+		if (v->f->in->phase_next(v->st, &ev) != 1)
+			break;
+		phase_push(v, ev, v == &v->f->vm[0]);
+	}
+	return 0;
+}
+
 static void vm_journal_end(struct fl_vm *v, int64_t now)
 {
 	struct mt_error err = { 0 };
@@ -158,12 +206,14 @@ static void launch(struct fl_state *f)
 			(void)f->in->abort(v->st, &aerr);
 			(void)f->in->finish(v->st, vm_ctx(v), &aerr);
 		}
+		phase_own(v, MT_PHASE_START, v->t_start);
 		if (rc < 0) {
 			v->rc = rc;
 			snprintf(v->msg, sizeof(v->msg), "%s", err.code ? err.msg : mt_err_name(rc));
 			v->t_end = mt_loop_now(f->ctx->loop);
 			v->state = FL_DONE;
 			vm_journal_end(v, v->t_end);
+			phase_own(v, MT_PHASE_DONE, v->t_end);
 			continue;
 		}
 		if (v->jid) {
@@ -198,6 +248,7 @@ static int on_vm_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	rc = f->in->finish(v->st, vm_ctx(v), &err);
 	v->t_end = mt_loop_now(loop);
 	vm_journal_end(v, v->t_end);
+	phase_own(v, MT_PHASE_DONE, v->t_end);
 	v->rc = rc;
 	if (rc < 0)
 		snprintf(v->msg, sizeof(v->msg), "%s", err.code ? err.msg : mt_err_name(rc));
@@ -464,19 +515,38 @@ static int fl_locate(void *state, const char *a, const char *b, int *where, stru
 	return 0;
 }
 
-/* Anchors follow the first VM named (docs/anchors.md). */
+/* Every VM's phases through one fd: the inner drivers' are watched on the loop from the first
+ * call (the runner asks once its loop runs the hops) and queued with their VM's name. */
 static int fl_phase_fd(void *state)
 {
 	struct fl_state *f = state;
 
-	return f->in->phase_fd ? f->in->phase_fd(f->vm[0].st) : -1;
+	for (int i = 0; i < f->n && !f->phases_watched; i++) {
+		struct fl_vm *v = &f->vm[i];
+		struct mt_error err = { 0 };
+		int fd = f->in->phase_fd && f->in->phase_next ? f->in->phase_fd(v->st) : -1;
+
+		/* a VM not watched keeps its own start and end; its driver's phases never come */
+		if (fd >= 0 && mt_loop_add_fd(f->ctx->loop, fd, EPOLLIN, on_vm_phase, v, &err) == 0)
+			v->phase_fd = fd;
+	}
+	f->phases_watched = 1;
+	return f->pfd;
 }
 
 static int fl_phase_next(void *state, struct mt_phase_event *ev)
 {
 	struct fl_state *f = state;
+	uint64_t val;
 
-	return f->in->phase_next ? f->in->phase_next(f->vm[0].st, ev) : 0;
+	if (f->npq == 0) {
+		(void)!read(f->pfd, &val, sizeof(val)); /* drained: quiet until the next push */
+		return 0;
+	}
+	*ev = f->pq[0];
+	memmove(f->pq, f->pq + 1, (f->npq - 1) * sizeof(*f->pq));
+	f->npq--;
+	return 1;
 }
 
 static void fl_release(void *state)
@@ -490,6 +560,8 @@ static void fl_release(void *state)
 
 		if (v->fd >= 0 && f->ctx->loop)
 			mt_loop_del_fd(f->ctx->loop, v->fd);
+		if (v->phase_fd >= 0 && f->ctx->loop)
+			mt_loop_del_fd(f->ctx->loop, v->phase_fd);
 		if (v->st && f->in->release)
 			f->in->release(v->st);
 		mt_run_result_free(&v->run);
@@ -497,6 +569,9 @@ static void fl_release(void *state)
 	}
 	if (f->efd >= 0)
 		close(f->efd);
+	if (f->pfd >= 0)
+		close(f->pfd);
+	free(f->pq);
 	free(f->vm);
 	free(f);
 }
@@ -511,8 +586,8 @@ void mt_fleet_ops(const struct mt_driver_ops *inner, struct mt_driver_ops *out)
 	out->abort = fl_abort;
 	out->collect = fl_collect;
 	out->locate = inner->locate ? fl_locate : NULL;
-	out->phase_fd = inner->phase_fd ? fl_phase_fd : NULL;
-	out->phase_next = inner->phase_next ? fl_phase_next : NULL;
+	out->phase_fd = fl_phase_fd;
+	out->phase_next = fl_phase_next;
 	out->release = fl_release;
 }
 
@@ -536,7 +611,8 @@ int mt_fleet_prepare(const struct mt_driver_ops *inner, const struct mt_params *
 	f->ctx = ctx;
 	f->concurrency = concurrency;
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (f->efd < 0) {
+	f->pfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->efd < 0 || f->pfd < 0) {
 		rc = mt_err(err, MT_EIO, "eventfd: %s", strerror(errno));
 		goto out;
 	}
@@ -544,7 +620,7 @@ int mt_fleet_prepare(const struct mt_driver_ops *inner, const struct mt_params *
 		struct fl_vm *v = &f->vm[i];
 
 		v->f = f;
-		v->fd = -1;
+		v->fd = v->phase_fd = -1;
 		v->ctx = *ctx;
 		if (!(v->name = strdup(names[i])) ||
 		    !(v->res = mt_run_add_cell(&v->run, names[i]))) {

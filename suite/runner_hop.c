@@ -33,13 +33,13 @@ void rn_phase_unwatch(struct rn_cellrun *c)
 
 /* The running hop reached a phase: the events anchored there are scheduled from the moment
  * it was measured (not from now), so the loop's wake-up counts in their lag. */
-static int hop_phase(struct rn_cellrun *c, enum mt_hop_phase ph, double value, int64_t t_ns)
+static int hop_phase(struct rn_cellrun *c, const struct mt_phase_event *ev)
 {
 	struct mt_error err = { 0 };
 
 	if (c->tearing_down || !c->tl)
 		return 0;
-	if (mt_timeline_phase(c->tl, c->hop, ph, value, t_ns, &err) < 0)
+	if (mt_timeline_phase(c->tl, ev, &err) < 0)
 		return rn_fail(c, err.code, "timeline: %s", err.msg);
 	return 0;
 }
@@ -55,9 +55,13 @@ static int on_phase(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	(void)events;
 	/* The hop's own phases only; one may arrive after the hop ended (libvirt delivers
 	 * events asynchronously), and is scheduled from its measured time all the same. */
-	while (c->drv->phase_next(c->dstate, &ev) == 1)
+	for (;;) {
+		ev = (struct mt_phase_event){ 0 }; /* a driver leaves vm and unnamed unset */
+		if (c->drv->phase_next(c->dstate, &ev) != 1)
+			break;
 		if (rc == 0 && ev.hop == c->hop && (c->hop_running || c->hops_done > ev.hop))
-			rc = hop_phase(c, ev.phase, ev.value, ev.t_ns);
+			rc = hop_phase(c, &ev);
+	}
 	return rc;
 }
 
@@ -198,7 +202,8 @@ static int on_hop_done(struct mt_loop *loop, int fd, unsigned events, void *arg)
 	rc = c->drv->finish(c->dstate, &c->dctx, &err);
 	hop_journal_end(c);
 	/* hopN.done: the hop ended, whichever way (its outcome is recorded below) */
-	prc = hop_phase(c, MT_PHASE_DONE, 0, now);
+	prc = hop_phase(c, &(struct mt_phase_event){ .hop = c->hop, .phase = MT_PHASE_DONE,
+						     .t_ns = now });
 	if (prc < 0)
 		return prc;
 	if (rc < 0 && err.code == 0)
@@ -318,7 +323,9 @@ int rn_hop_start(struct rn_cellrun *c, int hop, struct mt_error *err)
 	c->hop = hop;
 	c->hop_running = 1;
 	c->timed_out = 0;
-	rc = hop_phase(c, MT_PHASE_START, 0, t_req); /* hopN.start: when it was asked for */
+	/* hopN.start: when it was asked for */
+	rc = hop_phase(c, &(struct mt_phase_event){ .hop = hop, .phase = MT_PHASE_START,
+						    .t_ns = t_req });
 	if (rc < 0)
 		return rc;
 	if (hop == 0)

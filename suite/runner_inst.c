@@ -146,6 +146,9 @@ int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *e
 
 	if (!vm)
 		return 1;
+	in->ctx.domain = vm;
+	if (in->spec->cls == MT_SPEC_FAULT)
+		return 1; /* its VM's hop anchors it; it acts on its own target (a QEMU's domain) */
 	if ((in->vm_addr = vm_guest_listed(c->cell, vm))) {
 		size_t len = strlen(in->vm_addr) + sizeof("http://[]/");
 		int v6 = strchr(in->vm_addr, ':') != NULL;

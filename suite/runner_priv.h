@@ -211,7 +211,8 @@ void rn_leave(struct rn_cellrun *c, int saved);
 
 /* runner_inst.c */
 
-/* vm=NAME: points in's ctx at that VM (its domain, its lab guest, a result of its own). 1, 0
+/* vm=NAME: points in's ctx at that VM (its domain; for a probe, workload or stress also its
+ * lab guest and a result of its own — a fault only follows its VM's hop). 1, 0
  * when the VM has no address here (the cell is skipped, the reason given), or the rn_fail
  * code. rn_inst_vm_fold: that result into the cell's (after collect); rn_inst_vm_free. */
 int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err);

@@ -99,9 +99,10 @@ static const struct mt_option spec_options[] = {
 	  "as the hop runs it (hop N for at=hopN.*, else the cell's first hop)",
 	  NULL, 0, 0, 0 },
 	{ "vm", MT_OPT_STR, NULL,
-	  "probes and workloads of a cell that migrates several domains: the one it serves or "
-	  "watches (its guest in the lab: the lab guest running as that domain); its figures go "
-	  "under vm.NAME. (docs/evacuation.md)", NULL, 0, 0, 0 },
+	  "in a cell that migrates several domains, the one this spec belongs to: at= and for= "
+	  "phases (hopN.PHASE) are that VM's own hop's; a probe or workload serves or watches it "
+	  "(in the lab: the lab guest running as that domain) and its figures go under vm.NAME. "
+	  "(docs/evacuation.md)", NULL, 0, 0, 0 },
 	MT_OPTION_END,
 };
 

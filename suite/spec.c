@@ -311,13 +311,9 @@ static int parse_one(const struct mt_scenario *s, enum mt_spec_class cls, const 
 		sp->host = strdup(h);
 		if (rc == 0 && !sp->host)
 			rc = mt_err(err, MT_ENOMEM, "out of memory");
-		if (rc == 0 && mt_param_str(&common, "vm")) {
-			if (cls == MT_SPEC_FAULT)
-				rc = mt_err(err, MT_EINVAL, "key 'vm': only probes, workloads and "
-					    "stress serve a VM (faults name their target)");
-			else if (!(sp->vm = strdup(mt_param_str(&common, "vm"))))
-				rc = mt_err(err, MT_ENOMEM, "out of memory");
-		}
+		if (rc == 0 && mt_param_str(&common, "vm") &&
+		    !(sp->vm = strdup(mt_param_str(&common, "vm"))))
+			rc = mt_err(err, MT_ENOMEM, "out of memory");
 	}
 	if (rc && rc != MT_ENOMEM)
 		mt_err_prefix(err, "%s '%s'", cname, sp->kind);

@@ -30,12 +30,6 @@ struct mt_timeline {
 	int64_t max_lag_ns;   /* their largest effect - planned */
 };
 
-/* A migration phase reported by the runner (mt_timeline_phase). */
-struct phase_hit {
-	int hop;
-	enum mt_hop_phase phase;
-	double value;
-};
 
 int mt_timeline_new(struct mt_timeline **out, struct mt_loop *loop, const struct mt_cell *cell,
 		    struct mt_cell_result *res, mt_tl_exec_fn fn, void *arg,
@@ -99,6 +93,26 @@ char *mt_timeline_what(const struct mt_cell *cell, const struct mt_tl_event *ev)
 	return strdup(buf);
 }
 
+/* Does the cell migrate several VMs (fleet.h), each with phases of its own? */
+static int several(const struct mt_cell *cell)
+{
+	return cell->ndomains > 1 || cell->migrate_evacuate;
+}
+
+/* The anchor as recorded: the phase, and in a cell of several VMs the VM of a spec that names
+ * one ("hop0.switchover (web2)"). */
+static void anchor_name(const struct mt_cell *cell, const struct mt_tl_event *ev, char *buf,
+			size_t len)
+{
+	const char *vm = ev->spec >= 0 ? cell->specs[ev->spec].vm : NULL;
+	size_t l;
+
+	mt_timeline_anchor_text(ev, buf, len);
+	l = strlen(buf);
+	if (vm && several(cell) && l < len)
+		snprintf(buf + l, len - l, " (%s)", vm);
+}
+
 static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 {
 	struct slot *s = arg;
@@ -135,7 +149,7 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 
 		if (effect < 0)
 			effect = actual;
-		mt_timeline_anchor_text(ev, anchor, sizeof(anchor));
+		anchor_name(cell, ev, anchor, sizeof(anchor));
 		arc = mt_cell_event_anchor(tl->res, anchor, s->anchor_ns, effect);
 		tl->nreached++;
 		if (tl->nreached == 1 || effect - s->planned_ns > tl->max_lag_ns)
@@ -168,10 +182,23 @@ static int cmp_slot(const void *a, const void *b, void *events)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
+/* Does the phase ph belong to the VM ev's spec serves? In a cell of one VM every phase
+ * does; in a cell of several, a spec with vm= follows that VM's hop alone, one without it the
+ * hop as a whole and the first VM's phases. */
+static int same_vm(const struct mt_cell *cell, const struct mt_tl_event *ev,
+		   const struct mt_phase_event *ph)
+{
+	const char *vm = ev->spec >= 0 ? cell->specs[ev->spec].vm : NULL;
+
+	if (!vm || !several(cell))
+		return !ph->vm || ph->unnamed;
+	return ph->vm && strcmp(ph->vm, vm) == 0;
+}
+
 /* Is ev anchored on anchor (for HOP_DONE: of hop; for PHASE: the phase ph reached)? A pass
  * counts from its number on, remaining memory from its size down. */
-static int matches(const struct mt_tl_event *ev, enum mt_tl_anchor anchor, int hop,
-		   const struct phase_hit *ph)
+static int matches(const struct mt_cell *cell, const struct mt_tl_event *ev,
+		   enum mt_tl_anchor anchor, int hop, const struct mt_phase_event *ph)
 {
 	if (ev->anchor != anchor)
 		return 0;
@@ -179,7 +206,7 @@ static int matches(const struct mt_tl_event *ev, enum mt_tl_anchor anchor, int h
 		return ev->hop == hop;
 	if (anchor != MT_ANCHOR_PHASE)
 		return 1;
-	if (!ph || ev->hop != ph->hop || ev->phase != ph->phase)
+	if (!ph || ev->hop != ph->hop || ev->phase != ph->phase || !same_vm(cell, ev, ph))
 		return 0;
 	if (ph->phase == MT_PHASE_ITERATION)
 		return ph->value >= ev->phase_arg;
@@ -191,13 +218,13 @@ static int matches(const struct mt_tl_event *ev, enum mt_tl_anchor anchor, int h
 /* Schedules every idle event of anchor (HOP_DONE: of that hop; PHASE: matching ph) from
  * base_ns. */
 static int schedule(struct mt_timeline *tl, enum mt_tl_anchor anchor, int hop,
-		    const struct phase_hit *ph, int64_t base_ns, struct mt_error *err)
+		    const struct mt_phase_event *ph, int64_t base_ns, struct mt_error *err)
 {
 	const struct mt_cell *cell = tl->cell;
 	size_t n = 0;
 
 	for (size_t i = 0; i < cell->nevents; i++) {
-		if (tl->slots[i].state == SLOT_IDLE && matches(&cell->events[i], anchor, hop, ph))
+		if (tl->slots[i].state == SLOT_IDLE && matches(cell, &cell->events[i], anchor, hop, ph))
 			tl->order[n++] = i;
 	}
 	qsort_r(tl->order, n, sizeof(*tl->order), cmp_slot, cell->events);
@@ -238,12 +265,10 @@ int mt_timeline_hop_done(struct mt_timeline *tl, int hop, int64_t done_ns,
 	return rc;
 }
 
-int mt_timeline_phase(struct mt_timeline *tl, int hop, enum mt_hop_phase phase, double value,
-		      int64_t at_ns, struct mt_error *err)
+int mt_timeline_phase(struct mt_timeline *tl, const struct mt_phase_event *ph,
+		      struct mt_error *err)
 {
-	struct phase_hit ph = { hop, phase, value };
-
-	return schedule(tl, MT_ANCHOR_PHASE, hop, &ph, at_ns, err);
+	return schedule(tl, MT_ANCHOR_PHASE, ph->hop, ph, ph->t_ns, err);
 }
 
 int mt_timeline_close_anchors(struct mt_timeline *tl)
@@ -263,7 +288,7 @@ int mt_timeline_close_anchors(struct mt_timeline *tl)
 		anchored++;
 		if (s->state == SLOT_DONE)
 			continue;
-		mt_timeline_anchor_text(ev, anchor, sizeof(anchor));
+		anchor_name(cell, ev, anchor, sizeof(anchor));
 		if (s->state == SLOT_SCHEDULED) {
 			/* The phase came, but the cell ended before the offset after it. */
 			mt_loop_del_timer(tl->loop, s->timer);

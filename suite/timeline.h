@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "migtorture/loop.h"
+#include "migtorture/plugin.h"
 #include "migtorture/result.h"
 #include "migtorture/scenario.h"
 
@@ -53,10 +54,13 @@ int mt_timeline_start(struct mt_timeline *tl, int64_t t0_ns, struct mt_error *er
 int mt_timeline_hop_done(struct mt_timeline *tl, int hop, int64_t done_ns,
 			 struct mt_error *err);
 
-/* Hop `hop` reached phase (value: the pass for ITERATION, remaining bytes for REMAINING) at
- * at_ns (absolute, when the driver learnt it): schedules the events anchored there. */
-int mt_timeline_phase(struct mt_timeline *tl, int hop, enum mt_hop_phase phase, double value,
-		      int64_t at_ns, struct mt_error *err);
+/* Hop ph->hop reached ph->phase (value: the pass for ITERATION, remaining bytes for
+ * REMAINING) at ph->t_ns (absolute, when the driver learnt it): schedules the events anchored
+ * there. In a cell of several VMs an event whose spec names vm= follows only that VM's phases
+ * (ph->vm); the others follow the hop as a whole and the first VM's (ph->vm NULL or
+ * ph->unnamed). */
+int mt_timeline_phase(struct mt_timeline *tl, const struct mt_phase_event *ph,
+		      struct mt_error *err);
 
 /* End of cell, before cancel: records each anchored event that did not run — its phase never
  * came (planned and anchor -1), or the cell ended before the offset after it (actual -1) —

@@ -135,6 +135,10 @@ struct mt_phase_event {
 				  * START and DONE itself) */
 	double value;            /* ITERATION: the pass; REMAINING: bytes left; else 0 */
 	int64_t t_ns;            /* absolute CLOCK_MONOTONIC, when the driver learnt it */
+	/* A cell of several VMs (the fleet sets these; a driver leaves them 0): whose hop it is,
+	 * and whether specs without vm= follow it too (the first VM's own phases). */
+	const char *vm;
+	int unnamed;
 };
 
 struct mt_driver_ops {

@@ -61,7 +61,8 @@ static void push(struct mt_lv_phasewatch *w, enum mt_hop_phase ph, double value,
 		w->lost++;
 		return;
 	}
-	w->q[w->n++] = (struct mt_phase_event){ w->hop, ph, value, t_ns };
+	w->q[w->n++] = (struct mt_phase_event){ .hop = w->hop, .phase = ph, .value = value,
+						  .t_ns = t_ns };
 	/* An eventfd write of 1 fails only when the counter would overflow: then it is set. */
 	(void)!write(w->efd, &one, sizeof(one));
 }

@@ -8,7 +8,7 @@
 #     outage);
 #   evacuate: the driver found both on hostb, the second started only after the first ended,
 #     the evacuation took at least the sum of the two hops, both run on hosta after and serve
-#     HTTP.
+#     HTTP; a fault at hop0.switchover came inside web's hop, one with vm=web2 inside web2's.
 # Prints the evacuation table (FIGURE:). The lab it brought up goes down, nothing left.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +72,16 @@ awk -v e1="$(m evacuate vm.web.migration.fleet_end_ms)" -v s2="$(m evacuate vm.w
 awk -v t="$(m evacuate migration.evacuation_time_ms)" -v a="$(m evacuate vm.web.migration.driver_elapsed_ms)" \
     -v b="$(m evacuate vm.web2.migration.driver_elapsed_ms)" 'BEGIN { exit !(t >= a + b) }' ||
   fail "evacuate: took $(m evacuate migration.evacuation_time_ms) ms, less than its two hops"
+# anchors per VM: the switch-over of web (no vm=) inside web's hop, web2's inside web2's
+anc() { jq -r --arg a "$1" '.cells[] | select(.section == "evacuate") | .timeline[] | select(.anchor == $a) | .anchor_ms' "$r" | head -n 1; }
+for pair in "hop0.switchover|web" "hop0.switchover (web2)|web2"; do
+  name=${pair%|*} d=${pair#*|}
+  at=$(anc "$name")
+  s=$(m evacuate "vm.$d.migration.fleet_start_ms") e=$(m evacuate "vm.$d.migration.fleet_end_ms")
+  echo "FIGURE: evacuate: anchor $name at ${at:-never} ms; $d's hop $s .. $e ms"
+  awk -v t="${at:--1}" -v s="$s" -v e="$e" 'BEGIN { exit !(t >= s && t <= e) }' ||
+    fail "evacuate: $name came at ${at:-never} ms, outside $d's hop ($s .. $e ms)"
+done
 for d in web web2; do
   [ "$(state_on "$A" $d)" = running ] || fail "$d does not run on hosta after the evacuation"
   [ -z "$(state_on "$B" $d)" ] || [ "$(state_on "$B" $d)" = "shut off" ] || fail "$d still active on hostb"

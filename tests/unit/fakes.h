@@ -291,7 +291,8 @@ static void fake_drv_phase(struct fake_drv *d, enum mt_hop_phase ph, double valu
 	uint64_t one = 1;
 
 	if (d->npq < 8)
-		d->pq[d->npq++] = (struct mt_phase_event){ d->hop, ph, value, mono() };
+		d->pq[d->npq++] = (struct mt_phase_event){ .hop = d->hop, .phase = ph, .value = value,
+						    .t_ns = mono() };
 	if (write(d->pfd, &one, sizeof(one)) != sizeof(one))
 		abort();
 }

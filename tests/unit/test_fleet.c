@@ -221,6 +221,102 @@ START_TEST(vm_probe_aims_at_its_vm)
 }
 END_TEST
 
+/* The recorded event whose detail (its spec's text) is text, or NULL. */
+static const struct mt_event_rec *rec_of_spec(const struct mt_cell_result *c, const char *text)
+{
+	for (size_t i = 0; i < c->nevents; i++)
+		if (c->events[i].detail && strcmp(c->events[i].detail, text) == 0)
+			return &c->events[i];
+	return NULL;
+}
+
+/* Anchors per VM, one at a time (web, then web2; each hop 60 ms, its switch-over half-way):
+ * a fault without vm= follows the first VM named, one with vm=web2 web2's own start,
+ * switch-over and end, which come only after web's hop ended. */
+START_TEST(anchors_follow_their_vm)
+{
+	char *doms[] = { "web", "web2", NULL };
+	struct mt_run_result run = { 0 };
+	struct mt_error err = { 0 };
+	struct tcell t;
+	struct mt_scenario s = { .path = (char *)"fake.ini" };
+	struct mt_plan plan = { .seed = 7, .ncells = 1, .total_cells = 1 };
+	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1,
+				   .allow_host_faults = 1 };
+	const struct mt_event_rec *sw, *sw2, *st1, *st2, *dn1, *dn2;
+	const struct mt_cell_result *c;
+	const char *texts[] = { "sw", "sw web2", "start web2", "done web", "done web2",
+				"start web" };
+	int k[6];
+
+	tcell_init(&t, "vmanchors");
+	t.cell.domains = doms;
+	t.cell.ndomains = 2;
+	t.cell.migrate_concurrency = 1;
+	t.cell.warmup_ns = 5 * MS;
+	t.cell.cooldown_ns = 5 * MS;
+	t.cell.migrate_count = 1;
+	t.cell.migrate_timeout_ns = 5000 * MS;
+	for (int i = 0; i < 6; i++)
+		k[i] = tspec(&t, MT_SPEC_FAULT, "fake-fault", &fake_fault, texts[i]);
+	t.specs[k[1]].vm = (char *)"web2";
+	t.specs[k[2]].vm = (char *)"web2";
+	t.specs[k[3]].vm = (char *)"web";
+	t.specs[k[4]].vm = (char *)"web2";
+	t.specs[k[5]].vm = (char *)"web";
+	tev(&t, MT_ANCHOR_START, 5, MT_TL_MIGRATE_START, -1, 0);
+	tev(&t, MT_ANCHOR_PHASE, 0, MT_TL_FAULT_ON, k[0], 0);
+	t.evs[t.cell.nevents - 1].phase = MT_PHASE_SWITCHOVER;
+	tev(&t, MT_ANCHOR_PHASE, 0, MT_TL_FAULT_ON, k[1], 0);
+	t.evs[t.cell.nevents - 1].phase = MT_PHASE_SWITCHOVER;
+	tev(&t, MT_ANCHOR_PHASE, 0, MT_TL_FAULT_ON, k[2], 0);
+	t.evs[t.cell.nevents - 1].phase = MT_PHASE_START;
+	tev(&t, MT_ANCHOR_PHASE, 0, MT_TL_FAULT_ON, k[3], 0);
+	t.evs[t.cell.nevents - 1].phase = MT_PHASE_DONE;
+	tev(&t, MT_ANCHOR_PHASE, 0, MT_TL_FAULT_ON, k[4], 0);
+	t.evs[t.cell.nevents - 1].phase = MT_PHASE_DONE;
+	tev(&t, MT_ANCHOR_PHASE, 0, MT_TL_FAULT_ON, k[5], 0);
+	t.evs[t.cell.nevents - 1].phase = MT_PHASE_START;
+	tev(&t, MT_ANCHOR_MIGRATED, 20, MT_TL_CELL_END, -1, -1);
+	plan.cells = &t.cell;
+	ck_assert_int_eq(mt_run_plan(&s, &plan, &o, &run, &err), MT_EXIT_PASS);
+	c = &run.cells[0];
+	for (size_t i = 0; i < c->nevents; i++)
+		if (c->events[i].anchor)
+			printf("  %s [%s]: anchor %s at %.1f ms, ran %.1f ms\n", c->events[i].what,
+			       c->events[i].detail, c->events[i].anchor,
+			       (double)c->events[i].anchor_ns / 1e6,
+			       (double)c->events[i].actual_ns / 1e6);
+	sw = rec_of_spec(c, "sw");
+	sw2 = rec_of_spec(c, "sw web2");
+	st2 = rec_of_spec(c, "start web2");
+	dn1 = rec_of_spec(c, "done web");
+	dn2 = rec_of_spec(c, "done web2");
+	st1 = rec_of_spec(c, "start web");
+	ck_assert(sw && sw2 && st1 && st2 && dn1 && dn2);
+	ck_assert(sw->actual_ns >= 0 && sw2->actual_ns >= 0 && st2->actual_ns >= 0 &&
+		  dn1->actual_ns >= 0 && dn2->actual_ns >= 0);
+	ck_assert_int_eq((int)num(c, "anchor.missed"), 0);
+	ck_assert_str_eq(sw2->anchor, "hop0.switchover (web2)");
+	ck_assert_str_eq(sw->anchor, "hop0.switchover");
+	/* web's switch-over, inside web's hop; web2's start only when web's hop had ended */
+	ck_assert_int_lt(sw->anchor_ns, dn1->anchor_ns);
+	ck_assert_int_ge(st2->anchor_ns, dn1->anchor_ns);
+	/* web2's switch-over, half-way through its own hop: after its start, before its end */
+	ck_assert_int_ge(sw2->anchor_ns - st2->anchor_ns, 25 * MS);
+	ck_assert_int_lt(sw2->anchor_ns, dn2->anchor_ns);
+	ck_assert_int_ge(dn2->anchor_ns - st2->anchor_ns, 55 * MS);
+	/* against the fake driver's own record of when each hop really started */
+	printf("  web2 started %.2f ms after web (driver), %.2f ms (anchors)\n",
+	       (double)(rec_of("web2", 0) - rec_of("web", 0)) / 1e6,
+	       (double)(st2->anchor_ns - st1->anchor_ns) / 1e6);
+	ck_assert_int_lt(llabs((rec_of("web2", 0) - rec_of("web", 0)) -
+			       (st2->anchor_ns - st1->anchor_ns)), 2 * MS);
+	tcell_free(&t);
+	mt_run_result_free(&run);
+}
+END_TEST
+
 START_TEST(domain_list_split_and_checked)
 {
 	char **v = NULL;
@@ -270,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, one_failure_does_not_stop_the_others);
 	tcase_add_test(tc, domain_list_split_and_checked);
 	tcase_add_test(tc, vm_probe_aims_at_its_vm);
+	tcase_add_test(tc, anchors_follow_their_vm);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
