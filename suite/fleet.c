@@ -100,6 +100,29 @@ void mt_domains_free(char **names)
 	free(names);
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mt_domains_sort(char **names)
+{
+	size_t n = 0, kept = 0;
+
+	while (names && names[n])
+		n++;
+	if (n == 0)
+		return;
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		if (kept > 0 && strcmp(names[i], names[kept - 1]) == 0)
+			free(names[i]);
+		else
+			names[kept++] = names[i];
+	}
+	names[kept] = NULL;
+}
+
 /* The VM's view of the cell as it is now (t0 and vm_uri are set after prepare). */
 static struct mt_ctx *vm_ctx(struct fl_vm *v)
 {

@@ -15,6 +15,9 @@
  * mt_domains_free). Returns how many (0 for a blank value), or -1 on ENOMEM. */
 int mt_domains_split(const char *list, char ***names);
 void mt_domains_free(char **names);
+/* Sorts a NULL-terminated list of malloc'd names in place and keeps each name once (the
+ * repeats freed): how a host's VMs are listed for migrate.evacuate. */
+void mt_domains_sort(char **names);
 
 /* The ops a fleet cell runs with: the fleet's life cycle under inner's name, options, check
  * and supported (*out is filled; it must outlive the state). prepare is NULL: a fleet state is

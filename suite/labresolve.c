@@ -56,16 +56,22 @@ out:
 
 /* A literal address (checked when the scenario was loaded): the address itself, and its web
  * root, bracketed for IPv6 as URLs require (RFC 3986). */
+char *mt_guest_web_root(const char *addr)
+{
+	size_t len = strlen(addr) + sizeof("http://[]/");
+	char *url = malloc(len);
+
+	if (url)
+		snprintf(url, len, strchr(addr, ':') ? "http://[%s]/" : "http://%s/", addr);
+	return url;
+}
+
 static int literal_guest(const char *addr, struct mt_labres *r, struct mt_error *err)
 {
-	int v6 = strchr(addr, ':') != NULL;
-	size_t len = strlen(addr) + sizeof("http://[]/");
-
 	r->guest_addr = strdup(addr);
-	r->guest_url = malloc(len);
+	r->guest_url = mt_guest_web_root(addr);
 	if (!r->guest_addr || !r->guest_url)
 		return mt_err(err, MT_ENOMEM, "out of memory");
-	snprintf(r->guest_url, len, v6 ? "http://[%s]/" : "http://%s/", addr);
 	return 0;
 }
 

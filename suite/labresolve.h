@@ -53,4 +53,8 @@ int mt_labres_is_lab_name(const char *name);
 
 void mt_labres_free(struct mt_labres *r);
 
+/* The web root of a guest at addr as a URL wants it — "http://ADDR/", an IPv6 address
+ * bracketed (RFC 3986) — malloc'd, or NULL when out of memory. */
+char *mt_guest_web_root(const char *addr);
+
 #endif

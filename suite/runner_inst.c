@@ -150,14 +150,9 @@ int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *e
 	if (in->spec->cls == MT_SPEC_FAULT)
 		return 1; /* its VM's hop anchors it; it acts on its own target (a QEMU's domain) */
 	if ((in->vm_addr = vm_guest_listed(c->cell, vm))) {
-		size_t len = strlen(in->vm_addr) + sizeof("http://[]/");
-		int v6 = strchr(in->vm_addr, ':') != NULL;
-
-		/* its web root as a URL wants it: IPv6 bracketed (RFC 3986) */
-		if (!(in->vm_url = malloc(len)) || !(in->vmres = mt_run_add_cell(&in->vmrun, vm)))
+		if (!(in->vm_url = mt_guest_web_root(in->vm_addr)) ||
+		    !(in->vmres = mt_run_add_cell(&in->vmrun, vm)))
 			return rn_fail(c, MT_ENOMEM, "out of memory");
-		snprintf(in->vm_url, len, v6 ? "http://[%s]/" : "http://%s/", in->vm_addr);
-		in->ctx.domain = vm;
 		in->ctx.guest_addr = in->vm_addr;
 		in->ctx.guest_url = in->vm_url;
 		in->ctx.result = in->vmres;
@@ -185,7 +180,6 @@ int rn_inst_vm_bind(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *e
 	mt_labref_guest_free(&g);
 	if (rc < 0)
 		return rn_fail(c, rc, "vm=%s: %s", vm, err->msg);
-	in->ctx.domain = vm;
 	in->ctx.guest_addr = in->vm_addr;
 	in->ctx.guest_url = in->vm_url;
 	in->ctx.result = in->vmres;

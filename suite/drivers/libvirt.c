@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "libvirt_priv.h"
+#include "../fleet.h"
 #include "../journal_priv.h"
 #include "migtorture/plugin.h"
 #include "migtorture/units.h"
@@ -947,11 +948,6 @@ static int lv_hop_record(void *state, const struct mt_migrate_req *req, const ch
 	return *undo_json ? 0 : mt_err(err, MT_ENOMEM, "out of memory");
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* migrate.evacuate: the active domains of uri, by name (a connection of its own). */
 static int lv_list_running(const struct mt_params *p, const struct mt_ctx *ctx, const char *uri,
 			   char ***names, struct mt_error *err)
@@ -984,7 +980,7 @@ static int lv_list_running(const struct mt_params *p, const struct mt_ctx *ctx, 
 			rc = mt_err(err, MT_ENOMEM, "out of memory");
 	}
 	if (rc == 0) {
-		qsort(v, (size_t)n, sizeof(*v), by_name);
+		mt_domains_sort(v);
 		*names = v;
 		v = NULL;
 	}

@@ -547,33 +547,59 @@ static void state_free(struct nv_state *s)
 	free(s);
 }
 
+/* A state that can talk to Nova: its configuration, credentials and HTTP settings (the
+ * token comes with the first call). *out is NULL on error. */
+static int state_new(const struct mt_params *p, struct nv_state **out, struct mt_error *err)
+{
+	struct nv_state *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return mt_err(err, MT_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->tok_mu, NULL);
+	s->efd = -1;
+	if ((rc = mt_nova_config_from_params(p, &s->cfg, err)) < 0 ||
+	    (rc = load_creds(s, err)) < 0) {
+		state_free(s);
+		return rc;
+	}
+	s->http.verify = s->cfg.insecure ? 0 : s->creds.verify;
+	s->http.cacert = s->creds.cacert;
+	s->http.timeout_s = 60;
+	*out = s;
+	return 0;
+}
+
+/* text escaped for a URL's query (curl_free it), or NULL when out of memory. */
+static char *url_escape(const char *text)
+{
+	CURL *c = curl_easy_init();
+	char *esc = c ? curl_easy_escape(c, text, 0) : NULL;
+
+	if (c)
+		curl_easy_cleanup(c);
+	return esc;
+}
+
 static int nv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **state,
 		      struct mt_error *err)
 {
-	struct nv_state *s;
+	struct nv_state *s = NULL;
 	struct mt_nova_resp r = { 0 };
-	char path[512], *esc = NULL;
+	char path[512], anchored[300], *esc = NULL;
 	int rc;
 
 	*state = NULL;
 	if (!ctx || !ctx->domain || !*ctx->domain)
 		return mt_err(err, MT_EINVAL, "nova driver: no server name (domain =)");
-	if (!(s = calloc(1, sizeof(*s))))
-		return mt_err(err, MT_ENOMEM, "out of memory");
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->tok_mu, NULL);
-	s->efd = -1;
-	s->last_mig_id = 0;
+	if ((rc = state_new(p, &s, err)) < 0)
+		return rc;
 	if (!(s->phases = mt_lv_phasewatch_new(err))) {
 		rc = err && err->code ? err->code : MT_EIO;
 		goto out;
 	}
-	if ((rc = mt_nova_config_from_params(p, &s->cfg, err)) < 0 ||
-	    (rc = load_creds(s, err)) < 0)
-		goto out;
-	s->http.verify = s->cfg.insecure ? 0 : s->creds.verify;
-	s->http.cacert = s->creds.cacert;
-	s->http.timeout_s = 60;
 	if (!(s->name = strdup(ctx->domain))) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
@@ -581,16 +607,8 @@ static int nv_prepare(const struct mt_params *p, struct mt_ctx *ctx, void **stat
 	if ((rc = ensure_token(s, 1, err)) < 0)
 		goto out;
 	/* Nova filters names by regular expression: anchor it, then match exactly here. */
-	{
-		CURL *c = curl_easy_init();
-		char anchored[300];
-
-		snprintf(anchored, sizeof(anchored), "^%s$", s->name);
-		esc = c ? curl_easy_escape(c, anchored, 0) : NULL;
-		if (c)
-			curl_easy_cleanup(c);
-	}
-	if (!esc) {
+	snprintf(anchored, sizeof(anchored), "^%s$", s->name);
+	if (!(esc = url_escape(anchored))) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -850,30 +868,16 @@ static int nv_phase_next(void *state, struct mt_phase_event *ev)
 static int nv_list_running(const struct mt_params *p, const struct mt_ctx *ctx, const char *host,
 			   char ***names, struct mt_error *err)
 {
-	struct nv_state *s;
+	struct nv_state *s = NULL;
 	struct mt_nova_resp r = { 0 };
 	char path[512], *esc = NULL;
-	CURL *c;
 	int rc;
 
 	(void)ctx;
 	*names = NULL;
-	if (!(s = calloc(1, sizeof(*s))))
-		return mt_err(err, MT_ENOMEM, "out of memory");
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->tok_mu, NULL);
-	s->efd = -1;
-	if ((rc = mt_nova_config_from_params(p, &s->cfg, err)) < 0 ||
-	    (rc = load_creds(s, err)) < 0)
-		goto out;
-	s->http.verify = s->cfg.insecure ? 0 : s->creds.verify;
-	s->http.cacert = s->creds.cacert;
-	s->http.timeout_s = 60;
-	c = curl_easy_init();
-	esc = c ? curl_easy_escape(c, host, 0) : NULL;
-	if (c)
-		curl_easy_cleanup(c);
-	if (!esc) {
+	if ((rc = state_new(p, &s, err)) < 0)
+		return rc;
+	if (!(esc = url_escape(host))) {
 		rc = mt_err(err, MT_ENOMEM, "out of memory");
 		goto out;
 	}

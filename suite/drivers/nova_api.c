@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../fleet.h"
 #include "nova_priv.h"
 
 #define FREE(p) do { free(p); (p) = NULL; } while (0)
@@ -342,11 +343,6 @@ out:
 	return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int mt_nova_parse_server_names(const char *body, char ***names, struct mt_error *err)
 {
 	cJSON *root = cJSON_Parse(body ? body : ""), *list, *sv;
@@ -375,18 +371,7 @@ int mt_nova_parse_server_names(const char *body, char ***names, struct mt_error 
 		}
 		k++;
 	}
-	qsort(v, (size_t)k, sizeof(*v), by_name);
-	for (int i = 1, j = 1; i <= k; i++) { /* each name once */
-		if (i == k) {
-			v[j] = NULL;
-			k = j;
-			break;
-		}
-		if (strcmp(v[i], v[j - 1]) == 0)
-			free(v[i]);
-		else
-			v[j++] = v[i];
-	}
+	mt_domains_sort(v); /* a server listed twice is moved once */
 	*names = v;
 	v = NULL;
 out:

@@ -353,12 +353,10 @@ START_TEST(domain_list_split_and_checked)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("fleet");
 	TCase *tc = tcase_create("fleet");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, two_at_a_time_the_third_waits);
@@ -368,9 +366,10 @@ int main(void)
 	tcase_add_test(tc, vm_probe_aims_at_its_vm);
 	tcase_add_test(tc, anchors_follow_their_vm);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite());
 }
