@@ -2,9 +2,13 @@
  * prints its own CPU use and the probe's figures, for bench/probe-cost.
  *
  *   mt-probe-drive PROBE "key=value ..." SECONDS
+ *   mt-probe-drive wake-loop|wake-sleep INTERVAL SECONDS
  *
  * CPU is the process's exact runtime (CLOCK_PROCESS_CPUTIME_ID) over the run, printed as %
- * of one core. Output: one line of key=value pairs.
+ * of one core. Output: one line of key=value pairs. The two wake-* modes are the floors a
+ * probe's cost stands on: waking every INTERVAL and doing nothing, through the cell's own
+ * loop (epoll + timerfd, what a probe's tick costs without the probe) and through a bare
+ * clock_nanosleep (what the host's kernel and hypervisor charge for a wake-up at all).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 #include "migtorture/loop.h"
 #include "migtorture/plugin.h"
 #include "migtorture/result.h"
+#include "migtorture/units.h"
 
 static int64_t mono(void)
 {
@@ -46,6 +51,54 @@ static void show(const struct mt_cell_result *c, const char *probe, const char *
 		printf(" %s=%.3f", key, m->num);
 }
 
+static int nothing(struct mt_loop *loop, int64_t now_ns, void *arg)
+{
+	(void)loop;
+	(void)now_ns;
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* The floors: wake every interval for secs, doing nothing; prints the CPU it cost. */
+static int wake_floor(const char *mode, const char *interval, double secs)
+{
+	struct mt_error err = { 0 };
+	struct mt_loop *loop = NULL;
+	int64_t iv, c0, t0, t1, c1;
+	long wakes = 0;
+	uint64_t id;
+	char why[128];
+
+	if (mt_parse_duration(interval, &iv, why, sizeof(why)) < 0 || iv <= 0) {
+		fprintf(stderr, "mt-probe-drive: %s: %s\n", interval, why);
+		return 2;
+	}
+	c0 = cpu_ns();
+	t0 = mono();
+	if (strcmp(mode, "wake-loop") == 0) {
+		if (mt_loop_new(&loop, &err) < 0 ||
+		    mt_loop_add_timer(loop, t0, iv, nothing, &wakes, &id, &err) < 0 ||
+		    mt_loop_run(loop, t0 + (int64_t)(secs * 1e9), &err) < 0) {
+			fprintf(stderr, "mt-probe-drive: %s\n", err.msg);
+			mt_loop_free(loop);
+			return 1;
+		}
+		mt_loop_free(loop);
+	} else {
+		for (int64_t next = t0; next < t0 + (int64_t)(secs * 1e9); next += iv, wakes++) {
+			struct timespec ts = { next / 1000000000LL, next % 1000000000LL };
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+				;
+		}
+	}
+	t1 = mono();
+	c1 = cpu_ns();
+	printf("probe=%s cpu_pct=%.2f wakes=%ld\n", mode,
+	       100.0 * (double)(c1 - c0) / (double)(t1 - t0), wakes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct mt_workload_ops *ops;
@@ -60,8 +113,11 @@ int main(int argc, char **argv)
 	double secs;
 	int rc = 1;
 
+	if (argc == 4 && (!strcmp(argv[1], "wake-loop") || !strcmp(argv[1], "wake-sleep")))
+		return wake_floor(argv[1], argv[2], atof(argv[3]));
 	if (argc != 4 || !(ops = mt_find_probe(argv[1]))) {
-		fprintf(stderr, "usage: mt-probe-drive udp|icmp \"key=value ...\" SECONDS\n");
+		fprintf(stderr, "usage: mt-probe-drive udp|icmp \"key=value ...\" SECONDS\n"
+			"       mt-probe-drive wake-loop|wake-sleep INTERVAL SECONDS\n");
 		return 2;
 	}
 	secs = atof(argv[3]);
