@@ -54,6 +54,15 @@ int rn_exec_event(void *arg, const struct mt_tl_event *ev, int64_t planned, int6
 		break;
 	case MT_TL_MIGRATE_START:
 		rc = rn_hop_start(c, ev->hop, err);
+		if (rc < 0)
+			break;
+		/* its record says where the hop really went: the plan's label has the planned
+		 * direction, and a cell that found its VM on dest turned around (rn_orient) */
+		err->msg[0] = '\0';
+		if (c->turned)
+			snprintf(err->msg, sizeof(err->msg), "hop %d: %s -> %s", ev->hop,
+				 ev->hop % 2 ? c->cell->source : c->cell->dest,
+				 ev->hop % 2 ? c->cell->dest : c->cell->source);
 		break;
 	case MT_TL_CELL_END:
 		mt_loop_stop(c->loop);

@@ -370,6 +370,7 @@ int rn_orient(struct rn_cellrun *c, struct mt_error *err)
 	c->prepared = 0;
 	if ((rc = mt_labres_swap(&c->lab, err)) < 0)
 		return rn_fail(c, rc, "%s", err->msg);
+	c->turned = 1;
 	rn_set_vm_uri(c, c->lab.src_uri); /* the guest workloads talk to where the VM is */
 	rc = rn_drv_prepare(c, err);
 	if (rc < 0)

@@ -133,6 +133,7 @@ struct rn_cellrun {
 	void *dstate;
 	struct mt_ctx dctx;
 	int prepared;
+	int turned;             /* rn_orient swapped source and dest: the VM began on dest */
 	int hop_running, hop, hops_done, done_fd, timed_out, tearing_down;
 	uint64_t hop_jid;             /* the running hop's journal entry (0: none) */
 	int phase_fd;                 /* the driver's phase events, watched from the first hop */

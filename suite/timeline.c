@@ -139,7 +139,7 @@ static int fire(struct mt_loop *loop, int64_t now_ns, void *arg)
 	if (!detail && ev->spec >= 0)
 		detail = cell->specs[ev->spec].text;
 	else if (!detail && ev->kind == MT_TL_MIGRATE_START)
-		detail = ev->label; /* "hop 1: hostb -> hosta" */
+		detail = err.msg[0] ? err.msg : ev->label; /* "hop 1: hostb -> hosta" */
 	what = mt_timeline_what(cell, ev);
 	arc = what ? mt_cell_add_event(tl->res, s->planned_ns, actual, what, detail, rc)
 		   : MT_ENOMEM;

@@ -36,7 +36,9 @@ struct mt_timeline;
 
 /* Runs one event. planned_ns/actual_ns are offsets since t0; *effect_ns (-1 on entry) may be
  * set to when the action took effect, since t0 (a fault's applied time). Returns 0, MT_E*
- * with err, or MT_TL_NOTHING with err saying why nothing was done (the event's detail). */
+ * with err, or MT_TL_NOTHING with err saying why nothing was done (the event's detail). A
+ * migration start returning 0 may leave in err->msg where the hop really went (its detail in
+ * place of the plan's label). */
 typedef int (*mt_tl_exec_fn)(void *arg, const struct mt_tl_event *ev, int64_t planned_ns,
 			     int64_t actual_ns, int64_t *effect_ns, struct mt_error *err);
 

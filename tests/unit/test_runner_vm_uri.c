@@ -49,6 +49,8 @@ static void teardown(void)
 	mt_registry_reset_extra();
 }
 
+static char seen_hop0[128];
+
 static void run_hops(int hops)
 {
 	struct mt_error err = { 0 };
@@ -57,6 +59,7 @@ static void run_hops(int hops)
 	struct mt_scenario s = { .path = (char *)"fake.ini" };
 	struct mt_plan plan = { .seed = 7, .ncells = 1, .total_cells = 1 };
 	struct mt_run_opts o = { .outdir = outdir, .journal_path = jpath, .verbose = -1 };
+	const struct mt_event_rec *e;
 	int w;
 
 	tcell_init(&t, "uri");
@@ -77,6 +80,9 @@ static void run_hops(int hops)
 	snprintf(seen_direction, sizeof(seen_direction), "%s",
 		 mt_cell_metric(&run.cells[0], "migration.direction") ?
 			 mt_cell_metric(&run.cells[0], "migration.direction")->str : "(none)");
+	e = rec_find(&run.cells[0], "migrate.start hop 0");
+	snprintf(seen_hop0, sizeof(seen_hop0), "%s", e && e->detail ? e->detail : "(none)");
+	printf("migrate.start hop 0: %s\n", seen_hop0);
 	mt_run_result_free(&run);
 	tcell_free(&t);
 }
@@ -174,6 +180,8 @@ START_TEST(starts_where_the_vm_is)
 	ck_assert_str_eq(seen_direction, "dest->source");
 	ck_assert_str_eq(seen_start, "hostb");
 	ck_assert_str_eq(seen_stop, "hosta");
+	/* the hop's record says where it went, not the plan's direction */
+	ck_assert_str_eq(seen_hop0, "hop 0: hostb -> hosta");
 }
 END_TEST
 
