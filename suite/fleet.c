@@ -448,11 +448,12 @@ static int fl_abort(void *state, struct mt_error *err)
 }
 
 /* The cell's own figure at key, when it has none: the worst VM's (vm.*.key, the largest), so
- * thresholds and the summary judge the worst VM (docs/evacuation.md). */
-static void worst_vm(struct mt_cell_result *r, const char *key)
+ * thresholds and the summary judge the worst VM (docs/evacuation.md); or, sum set, every VM's
+ * added up (the bytes the hop moved). */
+static void fold_vms(struct mt_cell_result *r, const char *key, int sum)
 {
 	size_t kl = strlen(key);
-	double worst = NAN;
+	double v = NAN;
 
 	if (mt_cell_metric(r, key))
 		return;
@@ -465,16 +466,22 @@ static void worst_vm(struct mt_cell_result *r, const char *key)
 		    !(dot = strchr(m->path + 3, '.')))
 			continue;
 		pl = strlen(dot + 1);
-		if (pl == kl && strcmp(dot + 1, key) == 0 && (isnan(worst) || m->num > worst))
-			worst = m->num;
+		if (pl != kl || strcmp(dot + 1, key) != 0)
+			continue;
+		if (isnan(v))
+			v = m->num;
+		else if (sum)
+			v += m->num;
+		else if (m->num > v)
+			v = m->num;
 	}
-	if (!isnan(worst))
-		(void)mt_cell_set_num(r, key, worst);
+	if (!isnan(v))
+		(void)mt_cell_set_num(r, key, v);
 }
 
 /* Every VM's own collect, then its whole result into the cell's under vm.NAME.; the cell's
  * hops_completed counts the hops every VM made, its first hop's time and downtimes are the
- * worst VM's. */
+ * worst VM's, its bytes all the VMs' together. */
 static int fl_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 {
 	struct fl_state *f = state;
@@ -503,7 +510,8 @@ static int fl_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		(void)mt_cell_set_num(ctx->result, "migration.hops_completed",
 				      min_hops < 0 ? 0 : min_hops);
 		for (size_t i = 0; i < sizeof(worst) / sizeof(worst[0]); i++)
-			worst_vm(ctx->result, worst[i]);
+			fold_vms(ctx->result, worst[i], 0);
+		fold_vms(ctx->result, "migration.transferred_bytes", 1);
 	}
 	return rc;
 }

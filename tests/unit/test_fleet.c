@@ -117,6 +117,12 @@ START_TEST(two_at_a_time_the_third_waits)
 			    fmax(fmax(num(c, "vm.a.migration.total_time_ms"),
 				      num(c, "vm.b.migration.total_time_ms")),
 				 num(c, "vm.c.migration.total_time_ms")));
+	/* its bytes, all the VMs' together */
+	ck_assert_double_eq(num(c, "migration.transferred_bytes"),
+			    num(c, "vm.a.migration.transferred_bytes") +
+				    num(c, "vm.b.migration.transferred_bytes") +
+				    num(c, "vm.c.migration.transferred_bytes"));
+	ck_assert_double_eq(num(c, "migration.transferred_bytes"), 6e6);
 	mt_run_result_free(&run);
 }
 END_TEST
