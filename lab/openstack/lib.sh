@@ -121,3 +121,43 @@ api() { # api METHOD URL [JSON] — with the admin token; MV= sets the compute m
   auth_header | curl -fsS -X "$1" -H @- -H 'Content-Type: application/json' \
     -H "OpenStack-API-Version: compute ${MV:-2.80}" ${3:+-d "$3"} "$2"
 }
+
+# os_server_add NAME IP COMPUTE — one more web server through Nova next to web-os: its own
+# image (the lab guest's kernel and initramfs, mt.ip=IP on its command line), a port with IP,
+# the mt-tiny flavor, on COMPUTE; waited for until the lab client loads its page. Prints the
+# server's id. Needs TOKEN (token) and the lab up; 1 with the reason on stderr.
+os_server_add() {
+  local name=$1 ip=$2 host=$3 net kr iid proj nid port sid st cns
+  net=$(jq -r .links.tenant.subnet "$LAB_STATE/lab.json")
+  kr=$(api GET "http://$OS_IP:9292/v2/images?name=mt-web" | jq -r '.images[0] | "\(.kernel_id) \(.ramdisk_id)"')
+  iid=$(api POST "http://$OS_IP:9292/v2/images" \
+    "{\"name\":\"mt-$name\",\"disk_format\":\"raw\",\"container_format\":\"bare\",\"visibility\":\"public\",\"kernel_id\":\"${kr% *}\",\"ramdisk_id\":\"${kr#* }\",\"os_command_line\":\"console=ttyS0 quiet panic=-1 mt.ip=$ip/${net#*/}\",\"hw_qemu_guest_agent\":\"yes\"}" | jq -r .id)
+  auth_header | curl -fsS -X PUT -H @- -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$OS/root.img" "http://$OS_IP:9292/v2/images/$iid/file" >/dev/null ||
+    { echo "os_server_add $name: cannot upload its image" >&2; return 1; }
+  proj=$(api GET "http://$OS_IP:5000/v3/projects?name=admin" | jq -r '.projects[0].id')
+  nid=$(api GET "http://$OS_IP:9696/v2.0/networks?name=tenant" | jq -r '.networks[0].id')
+  port=$(api POST "http://$OS_IP:9696/v2.0/ports" \
+    "{\"port\":{\"network_id\":\"$nid\",\"project_id\":\"$proj\",\"name\":\"$name\",\"port_security_enabled\":false,\"fixed_ips\":[{\"ip_address\":\"$ip\"}]}}" | jq -r .port.id)
+  [ -n "$port" ] && [ "$port" != null ] || { echo "os_server_add $name: no port with $ip" >&2; return 1; }
+  sid=$(MV=2.37 api POST "http://$OS_IP:8774/v2.1/servers" \
+    "{\"server\":{\"name\":\"$name\",\"imageRef\":\"$iid\",\"flavorRef\":\"mt-tiny\",\"networks\":[{\"port\":\"$port\"}],\"availability_zone\":\"nova:$host\"}}" | jq -r .server.id)
+  [ -n "$sid" ] && [ "$sid" != null ] || { echo "os_server_add $name: server create failed" >&2; return 1; }
+  for _ in $(seq 1 120); do
+    st=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid" | jq -r .server.status)
+    [ "$st" = ACTIVE ] || [ "$st" = ERROR ] && break
+    sleep 1
+  done
+  [ "$st" = ACTIVE ] || {
+    echo "os_server_add $name: $st: $(api GET "http://$OS_IP:8774/v2.1/servers/$sid" | jq -c .server.fault | head -c 300)" >&2
+    return 1
+  }
+  cns=$(jq -r .hosts.client.netns "$LAB_STATE/lab.json")
+  for _ in $(seq 1 180); do # booting under TCG: refused, then timing out, then serving
+    ip netns exec "$cns" curl -fsS -o /dev/null -m 2 "http://$ip/index.html" 2>/dev/null && break
+    sleep 1
+  done
+  ip netns exec "$cns" curl -fsS -o /dev/null -m 2 "http://$ip/index.html" ||
+    { echo "os_server_add $name: ACTIVE but its web server at $ip does not answer" >&2; return 1; }
+  echo "$sid"
+}

@@ -292,34 +292,7 @@ echo "force_complete: sent at $(jq -r '.cells[0].metrics.migration.timeout_actio
 # record waits while the other migrates.
 where=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid" | jq -r '.server["OS-EXT-SRV-ATTR:host"]')
 t=$(date +%s%N)
-img2=$(api GET "http://$OS_IP:9292/v2/images?name=mt-web" | jq -r '.images[0] | "\(.kernel_id) \(.ramdisk_id)"')
-kid=${img2% *} rid=${img2#* }
-iid2=$(api POST "http://$OS_IP:9292/v2/images" \
-  "{\"name\":\"mt-web2\",\"disk_format\":\"raw\",\"container_format\":\"bare\",\"visibility\":\"public\",\"kernel_id\":\"$kid\",\"ramdisk_id\":\"$rid\",\"os_command_line\":\"console=ttyS0 quiet panic=-1 mt.ip=198.18.0.21/24\",\"hw_qemu_guest_agent\":\"yes\"}" | jq -r .id)
-auth_header | curl -fsS -X PUT -H @- -H 'Content-Type: application/octet-stream' \
-  --data-binary "@$OS/root.img" "http://$OS_IP:9292/v2/images/$iid2/file" >/dev/null ||
-  fail "evacuate: cannot upload the second image"
-nid=$(api GET "http://$OS_IP:9696/v2.0/networks?name=tenant" | jq -r '.networks[0].id')
-port2=$(api POST "http://$OS_IP:9696/v2.0/ports" \
-  "{\"port\":{\"network_id\":\"$nid\",\"project_id\":\"$proj\",\"name\":\"web-os2\",\"port_security_enabled\":false,\"fixed_ips\":[{\"ip_address\":\"198.18.0.21\"}]}}" | jq -r .port.id)
-[ -n "$port2" ] && [ "$port2" != null ] || fail "evacuate: no port for the second server"
-sid2=$(MV=2.37 api POST "http://$OS_IP:8774/v2.1/servers" \
-  "{\"server\":{\"name\":\"web-os2\",\"imageRef\":\"$iid2\",\"flavorRef\":\"mt-tiny\",\"networks\":[{\"port\":\"$port2\"}],\"availability_zone\":\"nova:$where\"}}" | jq -r .server.id)
-[ -n "$sid2" ] && [ "$sid2" != null ] || fail "evacuate: server create failed"
-st=
-for _ in $(seq 1 120); do
-  st=$(api GET "http://$OS_IP:8774/v2.1/servers/$sid2" | jq -r .server.status)
-  [ "$st" = ACTIVE ] || [ "$st" = ERROR ] && break
-  sleep 1
-done
-[ "$st" = ACTIVE ] || fail "evacuate: web-os2 is $st: $(api GET "http://$OS_IP:8774/v2.1/servers/$sid2" | jq -c .server.fault | head -c 300)"
-cns=$(jq -r .hosts.client.netns "$STATE/lab.json")
-for _ in $(seq 1 180); do
-  ip netns exec "$cns" curl -fsS -o /dev/null -m 2 http://198.18.0.21/index.html && break
-  sleep 1
-done
-ip netns exec "$cns" curl -fsS -o /dev/null -m 2 http://198.18.0.21/index.html ||
-  fail "evacuate: web-os2 does not serve HTTP"
+os_server_add web-os2 198.18.0.21 "$where" >/dev/null || fail "evacuate: cannot start web-os2 (above)"
 echo "second server web-os2 on $where, serving: $((($(date +%s%N) - t) / 1000000)) ms"
 rc=0
 "$bin" run "$REPO/tests/openstack/scenarios/evacuate.ini" -o "$work/evac" \
