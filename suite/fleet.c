@@ -447,26 +447,26 @@ static int fl_abort(void *state, struct mt_error *err)
 	return rc;
 }
 
-/* The cell's own figure at key, when it has none: the worst VM's (vm.*.key, the largest), so
- * thresholds and the summary judge the worst VM (docs/evacuation.md); or, sum set, every VM's
- * added up (the bytes the hop moved). */
-static void fold_vms(struct mt_cell_result *r, const char *key, int sum)
+/* The cell's own figure at key, when it has none: the worst VM's (vm.NAME.key, the largest),
+ * so thresholds and the summary judge the worst VM (docs/evacuation.md); or, sum set, every
+ * VM's added up (the bytes the hop moved). */
+static void fold_vms(const struct fl_state *f, struct mt_cell_result *r, const char *key,
+		     int sum)
 {
-	size_t kl = strlen(key);
 	double v = NAN;
 
 	if (mt_cell_metric(r, key))
 		return;
-	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct mt_metric *m = &r->metrics[i];
-		const char *dot;
-		size_t pl;
+	for (int i = 0; i < f->n; i++) {
+		char path[MT_ERRMSG_MAX];
+		const struct mt_metric *m;
+		size_t l;
 
-		if (m->kind != MT_METRIC_NUM || strncmp(m->path, "vm.", 3) != 0 ||
-		    !(dot = strchr(m->path + 3, '.')))
-			continue;
-		pl = strlen(dot + 1);
-		if (pl != kl || strcmp(dot + 1, key) != 0)
+		mt_vm_prefix(f->vm[i].name, path, sizeof(path));
+		l = strlen(path);
+		snprintf(path + l, sizeof(path) - l, "%s", key);
+		m = mt_cell_metric(r, path);
+		if (!m || m->kind != MT_METRIC_NUM || isnan(m->num))
 			continue;
 		if (isnan(v))
 			v = m->num;
@@ -496,7 +496,7 @@ static int fl_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 			rc = mt_err(err, e.code ? e.code : MT_EINFRA, "%s: %s", v->name, e.msg);
 		if (min_hops < 0 || v->hops_done < min_hops)
 			min_hops = v->hops_done;
-		snprintf(prefix, sizeof(prefix), "vm.%s.", v->name);
+		mt_vm_prefix(v->name, prefix, sizeof(prefix));
 		if (ctx && ctx->result && mt_cell_absorb(ctx->result, v->res, prefix, v->name) < 0 &&
 		    rc == 0)
 			rc = mt_err(err, MT_ENOMEM, "%s: cannot keep its results", v->name);
@@ -510,8 +510,8 @@ static int fl_collect(void *state, struct mt_ctx *ctx, struct mt_error *err)
 		(void)mt_cell_set_num(ctx->result, "migration.hops_completed",
 				      min_hops < 0 ? 0 : min_hops);
 		for (size_t i = 0; i < sizeof(worst) / sizeof(worst[0]); i++)
-			fold_vms(ctx->result, worst[i], 0);
-		fold_vms(ctx->result, "migration.transferred_bytes", 1);
+			fold_vms(f, ctx->result, worst[i], 0);
+		fold_vms(f, ctx->result, "migration.transferred_bytes", 1);
 	}
 	return rc;
 }

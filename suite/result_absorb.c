@@ -55,6 +55,15 @@ static int absorb_series(struct mt_cell_result *dst, const struct mt_series *s, 
 	return rc;
 }
 
+char *mt_vm_prefix(const char *vm, char *buf, size_t len)
+{
+	snprintf(buf, len, "vm.%s.", vm ? vm : "");
+	for (char *p = buf + 3; *p && p[1]; p++) /* the name's dots; the final one stays */
+		if (*p == '.')
+			*p = '_';
+	return buf;
+}
+
 /* The event's detail names whose it is ("web2: ..."): its `what` stays the driver's, so the
  * timeline and reports still know its kind. */
 static int absorb_event(struct mt_cell_result *dst, const struct mt_event_rec *e, const char *tag)

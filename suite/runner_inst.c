@@ -98,7 +98,9 @@ int rn_inst_stop(struct rn_cellrun *c, struct rn_inst *in, struct mt_error *err)
 		 * when it ends); the cell's phases go with it. The handle is released at teardown. */
 		int64_t t = mt_loop_now(c->loop);
 
-		rc = mt_remote_collect_phases(in->remote, in->rhandle, &c->phases, c->res, err);
+		/* with vm=, into that VM's result like a local instance's (rn_inst_vm_fold) */
+		rc = mt_remote_collect_phases(in->remote, in->rhandle, &c->phases,
+					      in->vmres ? in->vmres : c->res, err);
 		rn_remote_metric(c, in, "collect_rtt_ms", (double)(mt_loop_now(c->loop) - t) / 1e6);
 		if (rc < 0)
 			return rn_fail(c, rc, "stress %s: stop: %s", in->spec->kind, err->msg);
@@ -192,7 +194,7 @@ void rn_inst_vm_fold(struct rn_cellrun *c, struct rn_inst *in)
 
 	if (!in->vmres)
 		return;
-	snprintf(prefix, sizeof(prefix), "vm.%s.", in->spec->vm);
+	mt_vm_prefix(in->spec->vm, prefix, sizeof(prefix));
 	if (mt_cell_absorb(c->res, in->vmres, prefix, in->spec->vm) < 0)
 		rn_fail(c, MT_ENOMEM, "vm=%s: cannot keep its results", in->spec->vm);
 	mt_run_result_free(&in->vmrun);

@@ -136,6 +136,11 @@ int mt_cell_set_verdict(struct mt_cell_result *c, enum mt_verdict v, const char 
  * prefix in front ("vm.web2." + "migration.total_time_ms"), events with tag at the head of
  * their detail ("web2: ..."), their kind (what) and anchors unchanged. src is not changed.
  * 0, MT_ENOMEM, or MT_EINVAL (NULL argument, dst == src, or a prefixed path dst refuses). */
+/* The path prefix of one VM's figures in a cell of several: "vm.NAME." with every '.' of the
+ * name as '_' (a path's components are split at dots; "web.example" → "vm.web_example."),
+ * written into buf (truncated to len); returns buf. */
+char *mt_vm_prefix(const char *vm, char *buf, size_t len);
+
 int mt_cell_absorb(struct mt_cell_result *dst, const struct mt_cell_result *src,
 		   const char *prefix, const char *tag);
 

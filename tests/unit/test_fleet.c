@@ -127,6 +127,30 @@ START_TEST(two_at_a_time_the_third_waits)
 }
 END_TEST
 
+/* A VM name with dots (a Nova server named like a host) keeps its figures apart: under
+ * vm.NAME. with the dots as '_', and the cell's worst and summed figures count it. */
+START_TEST(dotted_names_stay_apart)
+{
+	char *doms[] = { "web.example.org", "b", NULL };
+	struct mt_run_result run = { 0 };
+	const struct mt_cell_result *c;
+	char buf[64];
+
+	ck_assert_str_eq(mt_vm_prefix("web.example.org", buf, sizeof(buf)), "vm.web_example_org.");
+	ck_assert_str_eq(mt_vm_prefix("b", buf, sizeof(buf)), "vm.b.");
+	ck_assert_int_eq(run_fleet(doms, 2, &run), MT_EXIT_PASS);
+	c = &run.cells[0];
+	ck_assert_double_eq(num(c, "migration.total_time_ms"),
+			    fmax(num(c, "vm.web_example_org.migration.total_time_ms"),
+				 num(c, "vm.b.migration.total_time_ms")));
+	ck_assert_double_eq(num(c, "migration.transferred_bytes"),
+			    num(c, "vm.web_example_org.migration.transferred_bytes") +
+				    num(c, "vm.b.migration.transferred_bytes"));
+	ck_assert_ptr_null(mt_cell_metric(c, "vm.web.example.org.migration.total_time_ms"));
+	mt_run_result_free(&run);
+}
+END_TEST
+
 /* One at a time: each starts after the one before it ended. */
 START_TEST(one_at_a_time_in_order)
 {
@@ -371,6 +395,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, domain_list_split_and_checked);
 	tcase_add_test(tc, vm_probe_aims_at_its_vm);
 	tcase_add_test(tc, anchors_follow_their_vm);
+	tcase_add_test(tc, dotted_names_stay_apart);
 	suite_add_tcase(s, tc);
 	return s;
 }
